@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""Benchmark telemetry: Elastic Defend-shaped NDJSON for thousands of hosts.
+
+Contract
+--------
+  /usr/bin/python3 bench/gen_telemetry.py --events N --hosts H --out FILE [--seed S] [--days D]
+      [--start 2026-03-01T00:00:00Z] [--malicious-rate R] [--cloud-share F]
+* Writes exactly N lines, each one JSON object (compact), in ingest order (event.ingested is
+  non-decreasing up to a few seconds of sensor jitter, as in a real stream). Same arguments -> same bytes.
+* Mix: ~85% of hosts macOS, ~10% Linux, ~5% Windows; endpoint process/file/network/persistence events
+  (logs-endpoint.events.*), plus non-endpoint datasets (logs-system.auth-* from Linux hosts; ~4% of episodes
+  from aws.cloudtrail, okta.system, o365.audit, kubernetes.audit_logs, azure.signinlogs) so that index
+  scoping matters. Event shapes come from bench/telemetry_model.py (shared with scripts/gen_demo.py).
+* A small rate (--malicious-rate, per episode, default 0.0004) of macOS episodes is the malicious model
+  load that the three rules/macos/*first_occurrence rules exist for. A summary (events, bytes/event,
+  events/s, how many such episodes and on how many hosts) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import random
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import telemetry_model as tm  # noqa: E402
+
+USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj",
+         "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yara"]
+
+
+def make_hosts(n: int, rng: random.Random) -> list[tm.Host]:
+    hosts = []
+    for i in range(n):
+        r = rng.random()
+        os_type = "macos" if r < 0.85 else ("linux" if r < 0.95 else "windows")
+        prefix = {"macos": "mbp", "linux": "srv", "windows": "ws"}[os_type]
+        user = USERS[i % len(USERS)] if os_type != "linux" else "ubuntu"
+        hosts.append(tm.Host("%s-%s-%05d" % (prefix, user, i), os_type, user, variant=i))
+    return hosts
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", type=int, required=True)
+    ap.add_argument("--hosts", type=int, required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--days", type=float, default=10.0)
+    ap.add_argument("--start", default="2026-03-01T00:00:00Z")
+    ap.add_argument("--malicious-rate", type=float, default=0.0004)
+    ap.add_argument("--cloud-share", type=float, default=0.04,
+                    help="share of episodes that are cloud/SaaS audit documents (no endpoint index)")
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    a = parse_args(argv)
+    rng = random.Random(a.seed)
+    hosts = make_hosts(max(1, a.hosts), rng)
+    macs = [h for h in hosts if h.os_type == "macos"] or hosts
+    d = tm.Defend(stream_tag="bench-%d" % a.seed, lean=True)
+    work = tm.Workload(rng, d)
+    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    t = tm.parse_iso(a.start)
+    step = a.days * 86400.0 / max(1, a.events)  # advance per emitted event so the run spans --days
+    written = nbytes = malicious = 0
+    bad_hosts = set()
+    started = time.perf_counter()
+    with open(a.out, "w", encoding="utf-8", buffering=1 << 20) as f:
+        while written < a.events:
+            r = rng.random()
+            if r < a.malicious_rate:
+                h = macs[int(rng.random() * len(macs))]
+                docs = work.malicious_model_load(h, t, label="com.%s.agent" % rng.choice(
+                    ["apple.mlcache", "google.updater", "torch.hub", "hf.sync"]))
+                malicious += 1
+                bad_hosts.add(h.id)
+            elif r < a.cloud_share:
+                docs = [work.cloud_event(t, USERS)]
+            else:
+                docs = work.episode(hosts[int(rng.random() * len(hosts))], t)
+            for doc in docs:
+                if written >= a.events:
+                    break
+                line = encode(doc)
+                f.write(line)
+                f.write("\n")
+                nbytes += len(line) + 1
+                written += 1
+            t += step * len(docs)
+    secs = time.perf_counter() - started
+    print("wrote %d events, %.0f bytes/event, %.1f MB, %.1f s, %.0f events/s; "
+          "malicious model loads: %d on %d hosts" % (written, nbytes / max(1, written), nbytes / 1e6, secs,
+                                                     written / max(secs, 1e-9), malicious, len(bad_hosts)),
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

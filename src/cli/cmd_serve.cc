@@ -1,0 +1,253 @@
+// picket serve: live detection behind an Elasticsearch-compatible `_bulk`
+// endpoint, with first-seen state in RocksDB under --state-dir.
+//
+// Composition only; the parts are in src/serve/ (see docs/serve.md):
+// HttpServer -> IngestQueue -> IngestWorker (Detector + AlertLog +
+// RocksDbTermStore, group commit) and, optionally, an AlertForwarder that
+// copies committed alerts to a real Elasticsearch.
+// Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 2 on a setup
+// error (bad option, rules that do not load, state or port unavailable),
+// 1 when a storage failure stopped ingest.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/common.h"
+#include "cli/registry.h"
+#include "engine/detector.h"
+#include "rules/loader.h"
+#include "serve/alert_forwarder.h"
+#include "serve/alert_log.h"
+#include "serve/auth.h"
+#include "serve/engine_evaluator.h"
+#include "serve/http_server.h"
+#include "serve/ingest_queue.h"
+#include "serve/ingest_worker.h"
+#include "serve/metrics.h"
+#include "state/rocksdb_store.h"
+
+namespace picket::cli {
+namespace {
+
+struct ServeOptions {
+  std::vector<std::string> rule_paths;
+  std::string listen = "127.0.0.1:9200";
+  std::string state_dir;
+  std::string alerts;  // default <state-dir>/alerts.ndjson
+  uint64_t alerts_max_bytes = 256ull << 20;
+  size_t queue_events = 100000;
+  size_t group_events = 20000;
+  size_t max_body_bytes = 100u << 20;
+  int http_threads = 8;
+  int read_timeout = 30;
+  int write_timeout = 30;
+  std::string api_key, basic_auth;
+  std::string tls_cert, tls_key;
+  std::string forward_url, forward_index = ".alerts-security.alerts-default";
+  std::string forward_api_key, forward_basic_auth;
+  std::string port_file;
+  FieldTypeOptions types;
+};
+
+bool SplitListen(const std::string& listen, std::string* host, int* port, std::string* error) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    *error = "--listen must be HOST:PORT, got \"" + listen + "\"";
+    return false;
+  }
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']')
+    *host = host->substr(1, host->size() - 2);
+  try {
+    size_t used = 0;
+    *port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1 || *port < 0 || *port > 65535) throw 0;
+  } catch (...) {
+    *error = "--listen port must be 0..65535, got \"" + listen.substr(colon + 1) + "\"";
+    return false;
+  }
+  return true;
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "picket serve: %s\n", message.c_str());
+  return 2;
+}
+
+int RunServe(const ServeOptions& o) {
+  std::string error;
+  serve::HttpOptions http;
+  if (!SplitListen(o.listen, &http.host, &http.port, &error)) return Fail(error);
+  http.max_body_bytes = o.max_body_bytes;
+  http.threads = o.http_threads;
+  http.read_timeout_seconds = o.read_timeout;
+  http.write_timeout_seconds = o.write_timeout;
+  http.tls_cert = o.tls_cert;
+  http.tls_key = o.tls_key;
+  serve::Authenticator auth;
+  if (!o.api_key.empty() && !auth.SetApiKey(o.api_key, &error)) return Fail(error);
+  if (!o.basic_auth.empty() && !auth.SetBasic(o.basic_auth, &error)) return Fail(error);
+
+  auto types = BuildFieldTypes(o.types, &error);
+  if (!types) return Fail(error);
+  rules::RuleSet set = o.rule_paths.empty() ? rules::LoadBundledRules(*types)
+                                            : rules::LoadRules(o.rule_paths, *types);
+  for (const auto& e : set.errors) std::fprintf(stderr, "picket serve: %s\n", e.ToString().c_str());
+  if (!set.errors.empty()) return Fail("rules failed to load; fix them or remove them");
+  if (set.rules.empty()) return Fail("no supported rules loaded");
+
+  std::error_code ec;
+  std::filesystem::create_directories(o.state_dir, ec);
+  if (ec) return Fail("cannot create state directory " + o.state_dir + ": " + ec.message());
+  state::RocksDbOptions store_options;  // commits only at the worker's sync points
+  auto store = state::RocksDbTermStore::Open(o.state_dir + "/terms", store_options, &error);
+  if (!store) return Fail(error);
+
+  std::optional<serve::AlertLogPosition> committed;
+  if (auto meta = store->GetMeta(serve::kAlertLogMetaKey))
+    committed = serve::AlertLogPosition::Decode(*meta);
+  std::string alerts_path = o.alerts.empty() ? o.state_dir + "/alerts.ndjson" : o.alerts;
+  auto log = serve::AlertLog::Open(alerts_path, o.alerts_max_bytes, committed, &error);
+  if (!log) return Fail(error);
+  if (log->truncated_at_open())
+    std::fprintf(stderr,
+                 "picket serve: cut %llu bytes of uncommitted alerts from %s (a crash "
+                 "interrupted their commit; the shipper re-sends those events)\n",
+                 static_cast<unsigned long long>(log->truncated_at_open()), alerts_path.c_str());
+
+  std::vector<std::shared_ptr<const rules::Rule>> rules(set.rules.begin(), set.rules.end());
+  engine::DetectorOptions detector_options;
+  detector_options.types = types;
+  engine::Detector detector(std::move(rules), store.get(), detector_options);
+  for (const auto& w : detector.warnings()) std::fprintf(stderr, "picket serve: %s\n", w.c_str());
+  serve::EngineEvaluator evaluator(&detector);
+
+  serve::ServeMetrics metrics;
+  serve::IngestQueue queue(o.queue_events);
+  metrics.queue_capacity_events = o.queue_events;
+  serve::IngestWorkerOptions worker_options;
+  worker_options.max_group_events = o.group_events;
+  serve::IngestWorker worker(&evaluator, store.get(), log.get(), &metrics, &queue, worker_options);
+
+  std::unique_ptr<serve::AlertForwarder> forwarder;
+  if (!o.forward_url.empty()) {
+    serve::ForwarderOptions f;
+    f.url = o.forward_url;
+    f.index = o.forward_index;
+    f.api_key = o.forward_api_key;
+    f.basic_auth = o.forward_basic_auth;
+    f.cursor_path = o.state_dir + "/forward.cursor";
+    forwarder = serve::AlertForwarder::Create(f, log.get(), &worker, &metrics, &error);
+    if (!forwarder) return Fail(error);
+  }
+
+  serve::HttpServer server(
+      http, &queue, &worker, &metrics, auth, [&] { return evaluator.RulesJson(); },
+      [&] { return evaluator.RulesPrometheus(); });
+  if (!server.Bind(&error)) return Fail(error);
+
+  // Signals are taken by one thread with sigwait, so that shutdown runs as
+  // ordinary code: stop accepting, answer in-flight requests, drain, commit.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != 0) server.Stop();
+  });
+
+  worker.Start();
+  if (forwarder) forwarder->Start();
+  std::string scheme = o.tls_cert.empty() ? "http" : "https";
+  std::fprintf(stderr,
+               "picket serve: listening on %s://%s:%d (%zu rules, state %s, alerts %s)\n",
+               scheme.c_str(), http.host.c_str(), server.port(), set.rules.size(),
+               o.state_dir.c_str(), alerts_path.c_str());
+  if (!o.port_file.empty()) {
+    std::string tmp = o.port_file + ".tmp";
+    std::ofstream(tmp) << server.port() << "\n";
+    std::filesystem::rename(tmp, o.port_file, ec);
+  }
+  server.Run();
+
+  queue.Close();
+  worker.Join();
+  if (forwarder) forwarder->Stop();
+  pthread_kill(signal_thread.native_handle(), SIGTERM);  // wake sigwait if still waiting
+  signal_thread.join();
+  bool failed = worker.failed();
+  std::fprintf(stderr, "picket serve: stopped after %llu events, %llu alerts\n",
+               static_cast<unsigned long long>(metrics.events_evaluated.load()),
+               static_cast<unsigned long long>(metrics.alerts_written.load()));
+  return failed ? 1 : 0;
+}
+
+void RegisterServe(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Run rules on live events received through an Elasticsearch-compatible _bulk API, "
+      "with durable first-seen state (see docs/serve.md)");
+  cmd->add_option("--rules", o->rule_paths,
+                  "Rule files or directories (default: the bundled rule pack)");
+  cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0 = any free port)")
+      ->capture_default_str();
+  cmd->add_option("--state-dir", o->state_dir, "Directory for first-seen state and alerts")
+      ->required();
+  cmd->add_option("--alerts", o->alerts,
+                  "Alert NDJSON file, or - for stdout (default: STATE_DIR/alerts.ndjson)");
+  cmd->add_option("--alerts-max-bytes", o->alerts_max_bytes,
+                  "Rotate the alert file at this size (0 = never)")
+      ->capture_default_str();
+  cmd->add_option("--queue-events", o->queue_events,
+                  "Ingest queue capacity in events; beyond it _bulk answers 429")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--group-events", o->group_events,
+                  "At most this many events per durable group commit")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-body-bytes", o->max_body_bytes,
+                  "Largest accepted request body (decompressed); larger gets 413")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--http-threads", o->http_threads, "HTTP worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--read-timeout", o->read_timeout, "Seconds to wait on a silent client")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  cmd->add_option("--write-timeout", o->write_timeout, "Seconds to wait on a client not reading")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  cmd->add_option("--api-key", o->api_key,
+                  "Require this API key (ID:KEY; clients send Authorization: ApiKey base64(ID:KEY))");
+  cmd->add_option("--basic-auth", o->basic_auth, "Require HTTP basic auth USER:PASSWORD");
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate: serve HTTPS");
+  cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--forward-url", o->forward_url,
+                  "Also send alerts to this Elasticsearch (http://host:port) with _bulk create");
+  cmd->add_option("--forward-index", o->forward_index, "Index for forwarded alerts")
+      ->capture_default_str();
+  cmd->add_option("--forward-api-key", o->forward_api_key, "API key ID:KEY for --forward-url");
+  cmd->add_option("--forward-basic-auth", o->forward_basic_auth,
+                  "USER:PASSWORD for --forward-url");
+  cmd->add_option("--port-file", o->port_file, "Write the bound port to this file once listening");
+  AddFieldTypeOptions(cmd, &o->types);
+  cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
+}
+
+}  // namespace
+PICKET_REGISTER_COMMAND(RegisterServe);
+}  // namespace picket::cli

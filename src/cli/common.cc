@@ -1,0 +1,68 @@
+#include "cli/common.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace picket::cli {
+
+void AddFieldTypeOptions(CLI::App* cmd, FieldTypeOptions* opts) {
+  cmd->add_option("--field-type", opts->overrides,
+                  "Override a field's mapping type for custom data, e.g. "
+                  "--field-type my.addr=ip (repeatable; types: keyword, wildcard, text, "
+                  "match_only_text, ip, long, double, date, boolean)");
+  cmd->add_option("--field-types", opts->files,
+                  "File of 'field type' lines (or field=type) adding to or overriding the "
+                  "built-in ECS + Elastic Defend mapping table");
+  cmd->add_flag("--no-ecs", opts->no_builtin,
+                "Do not use the built-in mapping table (every field is typed by its JSON value)");
+}
+
+std::shared_ptr<const event::FieldTypes> BuildFieldTypes(const FieldTypeOptions& opts,
+                                                         std::string* error) {
+  if (opts.overrides.empty() && opts.files.empty())
+    return opts.no_builtin ? std::make_shared<event::FieldTypes>() : event::FieldTypes::BuiltIn();
+  auto types = opts.no_builtin ? std::make_shared<event::FieldTypes>()
+                               : std::make_shared<event::FieldTypes>(*event::FieldTypes::BuiltIn());
+  for (const auto& f : opts.files)
+    if (!types->LoadFile(f, error)) return nullptr;
+  for (const auto& o : opts.overrides) {
+    size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      *error = "--field-type '" + o + "': expected name=type";
+      return nullptr;
+    }
+    if (!types->Set(o.substr(0, eq), o.substr(eq + 1), error)) {
+      *error = "--field-type '" + o + "': " + *error;
+      return nullptr;
+    }
+  }
+  return types;
+}
+
+bool ParseNowOption(const std::string& text, TimeMs* now, std::string* error) {
+  if (text.empty()) {
+    *now = NowMs();
+    return true;
+  }
+  auto d = ParseDate(text);
+  if (!d) {
+    *error = "--now '" + text + "' is not an ISO-8601 date or epoch milliseconds";
+    return false;
+  }
+  *now = d->ms;
+  return true;
+}
+
+InputErrorPrinter::~InputErrorPrinter() {
+  if (count_ > limit_)
+    fprintf(stderr, "picket: %zu more malformed lines not shown\n", count_ - limit_);
+}
+
+void InputErrorPrinter::operator()(const io::InputError& e) {
+  if (++count_ <= limit_) fprintf(stderr, "picket: %s\n", e.ToString().c_str());
+}
+
+bool StderrIsTty() { return isatty(2) == 1; }
+
+}  // namespace picket::cli

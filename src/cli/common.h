@@ -1,0 +1,45 @@
+// Options and helpers shared by several subcommands: field type overrides,
+// a fixed clock, reading inputs with malformed-line reporting.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "event/field_types.h"
+#include "io/event_stream.h"
+#include "util/time.h"
+
+namespace picket::cli {
+
+struct FieldTypeOptions {
+  std::vector<std::string> overrides;  // --field-type name=type
+  std::vector<std::string> files;      // --field-types FILE
+  bool no_builtin = false;             // --no-ecs
+};
+void AddFieldTypeOptions(CLI::App* cmd, FieldTypeOptions* opts);
+// The built-in table plus overrides. Returns null with *error on a bad option.
+std::shared_ptr<const event::FieldTypes> BuildFieldTypes(const FieldTypeOptions& opts,
+                                                         std::string* error);
+
+// --now: ISO-8601 or epoch millis; empty = the current time.
+bool ParseNowOption(const std::string& text, TimeMs* now, std::string* error);
+
+// Prints input errors to stderr as "picket: file:line: reason", at most
+// `limit` of them, then one line saying how many more were suppressed.
+class InputErrorPrinter {
+ public:
+  explicit InputErrorPrinter(size_t limit = 100) : limit_(limit) {}
+  ~InputErrorPrinter();
+  void operator()(const io::InputError& e);
+  size_t count() const { return count_; }
+
+ private:
+  size_t limit_;
+  size_t count_ = 0;
+};
+
+bool StderrIsTty();
+
+}  // namespace picket::cli

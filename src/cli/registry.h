@@ -1,0 +1,18 @@
+// The list of subcommands compiled into this binary. A subcommand file adds
+// itself with a static PICKET_REGISTER_COMMAND(RegisterX) so that no central
+// list has to be edited when a command is added.
+#pragma once
+#include <functional>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace picket::cli {
+using RegisterFn = void (*)(CLI::App&, int*);
+std::vector<RegisterFn>& Registrations();
+struct Registrar {
+  Registrar(RegisterFn fn) { Registrations().push_back(fn); }
+};
+}  // namespace picket::cli
+
+#define PICKET_REGISTER_COMMAND(fn) static ::picket::cli::Registrar picket_registrar_##fn(fn)

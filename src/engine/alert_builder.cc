@@ -1,0 +1,217 @@
+#include "engine/alert_builder.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "engine/json_text.h"
+#include "engine/raw_object.h"
+
+namespace picket::engine {
+
+namespace {
+std::string_view TrimRaw(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' ||
+                        s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool IsKibanaKey(std::string_view key) {
+  return key == "kibana" || key.starts_with("kibana.");
+}
+
+std::string RuleTypeName(const rules::Rule& rule) {
+  return rule.type == rules::RuleType::kNewTerms ? "new_terms" : "query";
+}
+
+void AppendStringField(std::string* out, std::string_view key, std::string_view value) {
+  out->push_back(',');
+  AppendJsonKey(out, key);
+  AppendJsonString(out, value);
+}
+
+void AppendRawField(std::string* out, std::string_view key, std::string_view raw_json) {
+  out->push_back(',');
+  AppendJsonKey(out, key);
+  out->append(raw_json);
+}
+
+void AppendArrayField(std::string* out, std::string_view key,
+                      const std::vector<std::string>& values) {
+  out->push_back(',');
+  AppendJsonKey(out, key);
+  AppendJsonStringArray(out, values);
+}
+
+void AppendRuleFields(std::string* out, const AlertFacts& f) {
+  const rules::Rule& r = *f.rule;
+  bool new_terms = r.type == rules::RuleType::kNewTerms;
+  AppendStringField(out, "kibana.alert.rule.name", r.name);
+  AppendStringField(out, "kibana.alert.rule.rule_id", r.rule_id);
+  AppendStringField(out, "kibana.alert.rule.uuid", f.rule_uuid);
+  AppendStringField(out, "kibana.alert.rule.type", RuleTypeName(r));
+  AppendStringField(out, "kibana.alert.rule.rule_type_id",
+                    new_terms ? "siem.newTermsRule" : "siem.queryRule");
+  AppendStringField(out, "kibana.alert.rule.category",
+                    new_terms ? "New Terms Rule" : "Custom Query Rule");
+  AppendStringField(out, "kibana.alert.rule.producer", "siem");
+  AppendStringField(out, "kibana.alert.rule.consumer", "siem");
+  AppendStringField(out, "kibana.alert.rule.severity", r.severity);
+  AppendRawField(out, "kibana.alert.rule.risk_score", std::to_string(r.risk_score));
+  AppendRawField(out, "kibana.alert.rule.threat", r.threat_json.empty() ? "[]" : r.threat_json);
+  AppendArrayField(out, "kibana.alert.rule.tags", r.tags);
+  AppendStringField(out, "kibana.alert.rule.description", r.description);
+  AppendStringField(out, "kibana.alert.rule.from", r.from);
+  AppendStringField(out, "kibana.alert.rule.to", "now");
+  AppendStringField(out, "kibana.alert.rule.interval", r.interval);
+  AppendRawField(out, "kibana.alert.rule.max_signals", std::to_string(r.max_signals));
+  AppendRawField(out, "kibana.alert.rule.version", std::to_string(r.version));
+  AppendArrayField(out, "kibana.alert.rule.author", r.author);
+  AppendArrayField(out, "kibana.alert.rule.references", r.references);
+  AppendArrayField(out, "kibana.alert.rule.false_positives", r.false_positives);
+  AppendArrayField(out, "kibana.alert.rule.indices", r.index);
+  if (!r.license.empty()) AppendStringField(out, "kibana.alert.rule.license", r.license);
+  if (!r.timestamp_override.empty())
+    AppendStringField(out, "kibana.alert.rule.timestamp_override", r.timestamp_override);
+  if (!r.building_block_type.empty()) {
+    AppendStringField(out, "kibana.alert.rule.building_block_type", r.building_block_type);
+    AppendStringField(out, "kibana.alert.building_block_type", r.building_block_type);
+  }
+  if (!r.note.empty()) AppendStringField(out, "kibana.alert.rule.note", r.note);
+  AppendRawField(out, "kibana.alert.rule.enabled", "true");
+  AppendRawField(out, "kibana.alert.rule.parameters", r.params_json.empty() ? "{}" : r.params_json);
+}
+
+bool Fail(std::string* out, size_t start, std::string* error) {
+  out->resize(start);
+  *error = "malformed event object";
+  return false;
+}
+
+void AppendFirstValue(event::Json doc, std::string_view field, std::string* out) {
+  event::ForEachValue(doc, field, [&](event::Json v) { return event::ScalarToKeyword(v, out); });
+}
+}  // namespace
+
+std::string BuildReason(event::Json doc, const rules::Rule& rule) {
+  std::string category, process, parent, file, src_ip, src_port, dst_ip, dst_port, user, host;
+  AppendFirstValue(doc, "event.category", &category);
+  AppendFirstValue(doc, "process.name", &process);
+  AppendFirstValue(doc, "process.parent.name", &parent);
+  AppendFirstValue(doc, "file.name", &file);
+  AppendFirstValue(doc, "source.ip", &src_ip);
+  AppendFirstValue(doc, "source.port", &src_port);
+  AppendFirstValue(doc, "destination.ip", &dst_ip);
+  AppendFirstValue(doc, "destination.port", &dst_port);
+  AppendFirstValue(doc, "user.name", &user);
+  AppendFirstValue(doc, "host.name", &host);
+  std::string reason = category.empty() ? "event" : category + " event";
+  std::vector<std::string> parts;
+  if (!process.empty()) parts.push_back("process " + process);
+  if (!parent.empty()) parts.push_back("parent process " + parent);
+  if (!file.empty()) parts.push_back("file " + file);
+  if (!src_ip.empty()) parts.push_back("source " + src_ip + (src_port.empty() ? "" : ":" + src_port));
+  if (!dst_ip.empty())
+    parts.push_back("destination " + dst_ip + (dst_port.empty() ? "" : ":" + dst_port));
+  for (size_t i = 0; i < parts.size(); ++i) reason += (i ? ", " : " with ") + parts[i];
+  if (!user.empty()) reason += ", by " + user;
+  if (!host.empty()) reason += " on " + host;
+  reason += " created " + rule.severity + " alert " + rule.name + ".";
+  return reason;
+}
+
+bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::string* out,
+                         std::string* error) {
+  std::string original_time;                                        // raw JSON
+  std::vector<std::pair<std::string, std::string_view>> original_event;  // key, raw JSON
+  std::set<std::string, std::less<>> original_keys;
+  auto remember_event_field = [&](std::string_view key, std::string_view raw) {
+    if (original_keys.insert(std::string(key)).second) original_event.emplace_back(key, raw);
+  };
+
+  size_t start = out->size();
+  out->append("{");
+  AppendJsonKey(out, "@timestamp");
+  AppendJsonString(out, FormatIso8601(f.alert_time));
+  bool wrote_event = false;
+  RawObjectReader members(raw_event);
+  std::string key;
+  std::string_view raw;
+  while (members.Next(&key, &raw)) {
+    if (key == "@timestamp") {
+      original_time = raw;
+    } else if (IsKibanaKey(key)) {
+      // The alert's namespace.
+    } else if (key.starts_with("event.")) {
+      remember_event_field(std::string_view(key).substr(6), raw);
+      if (key != "event.kind") AppendRawField(out, key, raw);
+    } else if (key == "event") {
+      // A non-object `event` cannot hold event.kind; it is dropped.
+      if (raw.empty() || raw.front() != '{') continue;
+      out->push_back(',');
+      AppendJsonKey(out, "event");
+      out->push_back('{');
+      RawObjectReader children(raw);
+      std::string child_key;
+      std::string_view child_raw;
+      bool first = true;
+      while (children.Next(&child_key, &child_raw)) {
+        remember_event_field(child_key, child_raw);
+        if (child_key == "kind") continue;
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonKey(out, child_key);
+        out->append(child_raw);
+      }
+      if (!children.ok()) return Fail(out, start, error);
+      if (!first) out->push_back(',');
+      AppendJsonKey(out, "kind");
+      AppendJsonString(out, "signal");
+      out->push_back('}');
+      wrote_event = true;
+    } else {
+      AppendRawField(out, key, raw);
+    }
+  }
+  if (!members.ok()) return Fail(out, start, error);
+  if (!wrote_event) {
+    out->push_back(',');
+    AppendJsonKey(out, "event");
+    out->append("{\"kind\":\"signal\"}");
+  }
+
+  // Alert fields.
+  AppendStringField(out, "kibana.alert.uuid", f.alert_uuid);
+  AppendStringField(out, "kibana.alert.status", "active");
+  AppendStringField(out, "kibana.alert.workflow_status", "open");
+  AppendRawField(out, "kibana.alert.workflow_tags", "[]");
+  AppendRawField(out, "kibana.alert.workflow_assignee_ids", "[]");
+  AppendRawField(out, "kibana.alert.depth", "1");
+  std::string iso_now = FormatIso8601(f.alert_time);
+  AppendStringField(out, "kibana.alert.start", iso_now);
+  AppendStringField(out, "kibana.alert.last_detected", iso_now);
+  if (!original_time.empty()) AppendRawField(out, "kibana.alert.original_time", original_time);
+  for (const auto& [key, raw] : original_event)
+    AppendRawField(out, "kibana.alert.original_event." + key, raw);
+  {
+    std::string ancestors = "[{";
+    AppendJsonKey(&ancestors, "id");
+    AppendJsonString(&ancestors, f.source_id);
+    ancestors += ",";
+    AppendJsonKey(&ancestors, "index");
+    AppendJsonString(&ancestors, f.event_index);
+    ancestors += ",\"type\":\"event\",\"depth\":0}]";
+    AppendRawField(out, "kibana.alert.ancestors", ancestors);
+  }
+  AppendStringField(out, "kibana.alert.reason", f.reason);
+  AppendStringField(out, "kibana.alert.severity", f.rule->severity);
+  AppendRawField(out, "kibana.alert.risk_score", std::to_string(f.rule->risk_score));
+  AppendRuleFields(out, f);
+  if (f.new_terms) AppendArrayField(out, "kibana.alert.new_terms", *f.new_terms);
+  AppendRawField(out, "kibana.space_ids", "[\"default\"]");
+  out->push_back('}');
+  return true;
+}
+
+}  // namespace picket::engine

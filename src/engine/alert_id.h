@@ -1,0 +1,35 @@
+// Deterministic identifiers, so that replaying the same events gives the
+// same ids and a store writing alerts with `create` deduplicates them (as
+// Kibana does with its objectHash ids).
+//
+//   RuleUuid(rule_id): a UUID (RFC 9562 version 8, name-based) derived from
+//     the rule_id, standing in for Kibana's rule saved-object id.
+//   EventIdentity: what names the source event: its index and _id when the
+//     caller knows them (bulk ingest), else event.id, else the XXH3-128 hash
+//     of the exact line bytes.
+//   AlertUuid: 32 hex digits of XXH3-128 over rule uuid, event identity and
+//     the new terms (each length-prefixed, so no two inputs collide by
+//     concatenation).
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace picket::engine {
+
+std::string RuleUuid(std::string_view rule_id);
+
+std::string EventIdentity(std::string_view index, std::string_view doc_id, std::string_view event_id,
+                          std::string_view raw_event);
+
+std::string AlertUuid(std::string_view rule_uuid, std::string_view event_identity,
+                      const std::vector<std::string>& new_terms);
+
+}  // namespace picket::engine
+
+namespace picket::engine {
+// The id an alert's ancestor entry names: the document _id when known, else
+// event.id, else "raw:" + hex XXH3-128 of the line.
+std::string SourceDocumentId(std::string_view doc_id, std::string_view event_id,
+                             std::string_view raw_event);
+}  // namespace picket::engine

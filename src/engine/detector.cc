@@ -1,0 +1,170 @@
+#include "engine/detector.h"
+
+#include <fmt/format.h>
+
+#include "engine/alert_id.h"
+#include "engine/index_name.h"
+#include "engine/new_terms.h"
+
+namespace picket::engine {
+
+namespace {
+constexpr uint64_t kExpireEvery = 4096;
+
+std::string_view FirstStringOr(event::Json doc, std::string_view field) {
+  std::string_view value;
+  return event::FirstString(doc, field, &value) ? value : std::string_view();
+}
+}  // namespace
+
+Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state::TermStore* store,
+                   DetectorOptions options)
+    : store_(store), options_(std::move(options)) {
+  types_ = options_.types ? options_.types : event::FieldTypes::BuiltIn();
+  for (auto& rule : rules) {
+    if (!rule) continue;
+    if (!rule->supported() || !rule->matcher) {
+      warnings_.push_back(fmt::format("{}: rule '{}' ({} / {}) is not supported; skipped",
+                                      rule->path, rule->name, rule->type_name, rule->language));
+      continue;
+    }
+    if (rule->type == rules::RuleType::kNewTerms) {
+      if (rule->new_terms_fields.empty() || rule->history_window_ms <= 0) {
+        warnings_.push_back(fmt::format(
+            "{}: new_terms rule '{}' has no new-terms fields or no usable history window ('{}'); "
+            "skipped",
+            rule->path, rule->name, rule->history_window_start));
+        continue;
+      }
+      if (!store_) {
+        warnings_.push_back(fmt::format("{}: new_terms rule '{}' needs a term store; skipped",
+                                        rule->path, rule->name));
+        continue;
+      }
+      if (rule->new_terms_fields.size() > 3)
+        warnings_.push_back(fmt::format(
+            "{}: rule '{}' has {} new-terms fields; Kibana allows at most 3 (picket runs it anyway)",
+            rule->path, rule->name, rule->new_terms_fields.size()));
+    }
+    rules_.push_back(rule);
+    rule_uuids_.push_back(RuleUuid(rule->rule_id));
+  }
+  stats_.resize(rules_.size());
+  watermark_.resize(rules_.size());
+  std::vector<const rules::Rule*> raw;
+  for (auto& r : rules_) raw.push_back(r.get());
+  index_ = std::make_unique<RuleIndex>(raw, *types_, options_.use_rule_index);
+}
+
+void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& on_alert) {
+  ++events_;
+  std::string_view index = event.index;
+  if (index.empty()) {
+    index_buffer_ = DataStreamIndex(event.doc);
+    index = index_buffer_.empty() ? std::string_view(options_.default_index) : index_buffer_;
+  }
+  index_->Candidates(event.doc, index, &candidates_);
+  for (uint32_t r : candidates_) {
+    const rules::Rule& rule = *rules_[r];
+    RuleStats& stats = stats_[r];
+    ++stats.candidates;
+    if (!rule.matcher->Matches(event.doc)) continue;
+    ++stats.matched;
+    if (rule.type == rules::RuleType::kNewTerms) {
+      RunNewTerms(r, event, index, learn_only, on_alert);
+    } else if (learn_only) {
+      ++stats.learned;
+    } else {
+      std::optional<TimeMs> time = EventTime(event.doc, rule.timestamp_override).time;
+      EmitAlert(r, event, index, {}, time, on_alert);
+    }
+  }
+  if (events_ % kExpireEvery == 0) MaybeExpire();
+}
+
+void Detector::RunNewTerms(size_t r, const EventRef& event, std::string_view index,
+                           bool learn_only, const AlertSink& on_alert) {
+  const rules::Rule& rule = *rules_[r];
+  RuleStats& stats = stats_[r];
+  EventTimeResult time = EventTime(event.doc, rule.timestamp_override);
+  if (!time.time) {
+    ++stats.no_time;
+    if (problem_sink_) problem_sink_(rule, event.origin, "no usable time: " + time.problem);
+    return;
+  }
+  if (!CollectTermValues(event.doc, rule.new_terms_fields, types_.get(), &term_values_)) {
+    ++stats.missing_terms;
+    return;
+  }
+  TimeMs t = *time.time;
+  std::optional<TimeMs>& watermark = watermark_[r];
+  bool late = watermark && t < *watermark - rule.lookback_ms;
+  if (!watermark || t > *watermark) watermark = t;
+  if (late) ++stats.late;
+  if (learn_only) ++stats.learned;
+  bool observe_only = learn_only || late;
+
+  std::vector<std::vector<std::string>> fresh;
+  size_t total = CombinationCount(term_values_);
+  size_t limit = options_.max_combinations_per_event;
+  ForEachCombination(term_values_, limit, [&](const std::vector<std::string_view>& combination) {
+    BuildTermKey(rule_uuids_[r], combination, &key_);
+    state::ObserveResult result = store_->Observe(key_, t, rule.history_window_ms, observe_only);
+    if (result.is_new) fresh.emplace_back(combination.begin(), combination.end());
+  });
+  if (total > limit) {
+    stats.truncated_combinations += total - limit;
+    if (problem_sink_)
+      problem_sink_(rule, event.origin,
+                    fmt::format("{} new-terms combinations in one event; only the first {} were "
+                                "evaluated",
+                                total, limit));
+  }
+  for (auto& terms : fresh) EmitAlert(r, event, index, std::move(terms), t, on_alert);
+}
+
+void Detector::EmitAlert(size_t r, const EventRef& event, std::string_view index,
+                         std::vector<std::string> new_terms, std::optional<TimeMs> event_time,
+                         const AlertSink& on_alert) {
+  const rules::Rule& rule = *rules_[r];
+  std::string_view event_id = FirstStringOr(event.doc, "event.id");
+  Alert alert;
+  alert.rule = &rule;
+  alert.new_terms = std::move(new_terms);
+  alert.event_time = event_time;
+  alert.index = std::string(index);
+  alert.origin = std::string(event.origin);
+  alert.uuid = AlertUuid(rule_uuids_[r], EventIdentity(index, event.doc_id, event_id, event.raw),
+                         alert.new_terms);
+  std::string source_id = SourceDocumentId(event.doc_id, event_id, event.raw);
+  alert.reason = BuildReason(event.doc, rule);
+  AlertFacts facts;
+  facts.rule = &rule;
+  facts.rule_uuid = rule_uuids_[r];
+  facts.alert_uuid = alert.uuid;
+  facts.alert_time = options_.alert_time ? options_.alert_time : NowMs();
+  facts.event_index = index;
+  facts.source_id = source_id;
+  facts.new_terms = rule.type == rules::RuleType::kNewTerms ? &alert.new_terms : nullptr;
+  facts.reason = alert.reason;
+  std::string error;
+  if (!builder_.Build(event.raw, facts, &alert.json, &error)) {
+    if (problem_sink_) problem_sink_(rule, event.origin, "cannot build alert: " + error);
+    return;
+  }
+  ++stats_[r].alerts;
+  if (on_alert) on_alert(alert);
+}
+
+void Detector::MaybeExpire() {
+  if (!store_) return;
+  std::optional<TimeMs> threshold;
+  for (size_t r = 0; r < rules_.size(); ++r) {
+    if (rules_[r]->type != rules::RuleType::kNewTerms || !watermark_[r]) continue;
+    TimeMs safe = *watermark_[r] - rules_[r]->lookback_ms;
+    if (!threshold || safe < *threshold) threshold = safe;
+  }
+  if (threshold) store_->Expire(*threshold);
+}
+
+}  // namespace picket::engine

@@ -1,0 +1,130 @@
+// The streaming detector: runs compiled `query` and `new_terms` rules over
+// events one at a time and produces Kibana-shaped alerts.
+//
+//  * query rules: one alert per matching event.
+//  * new_terms rules: for each matching event with a usable time (the rule's
+//    timestamp_override, else @timestamp) and a value in every new-terms
+//    field, each combination of values (cartesian product) is observed in
+//    the TermStore; one alert per combination that DecideSighting calls new.
+//    Every matching event refreshes the state.
+//  * late events: an event older than the newest matching event of the rule
+//    minus the rule's lookback (`from`) would have fallen outside every
+//    Kibana run; it updates the state but never alerts (counted as late).
+//  * learn_only (baseline, `picket learn`): state is updated, nothing alerts.
+//
+// Events with no usable time are counted per rule and reported through the
+// problem callback with their origin (file:line); their time is never guessed.
+//
+// Not thread-safe; one Detector per thread.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/alert_builder.h"
+#include "engine/rule_index.h"
+#include "event/document.h"
+#include "event/field_types.h"
+#include "rules/rule.h"
+#include "state/term_store.h"
+#include "util/time.h"
+
+namespace picket::engine {
+
+struct DetectorOptions {
+  // The alert time (@timestamp of alerts). 0 = the wall clock at each alert.
+  TimeMs alert_time = 0;
+  // Index of events that carry none (`--index`); "" = unknown.
+  std::string default_index;
+  // Index rules by required terms (RuleIndex); off only to cross-check.
+  bool use_rule_index = true;
+  // Bound on new-terms combinations from one event (cartesian products of
+  // large arrays); the rest are skipped and counted.
+  size_t max_combinations_per_event = 10000;
+  // Mappings, for keyword ignore_above and rule indexing; null = built-in.
+  std::shared_ptr<const event::FieldTypes> types;
+};
+
+struct EventRef {
+  event::Json doc;
+  std::string_view raw;     // the exact line
+  std::string_view index;   // the index it arrived for ("" = derive it)
+  std::string_view doc_id;  // the bulk _id, if any
+  std::string_view origin;  // "file:line", for reports
+};
+
+struct Alert {
+  const rules::Rule* rule = nullptr;
+  std::string uuid;
+  std::string json;                    // one line, no newline
+  std::vector<std::string> new_terms;  // empty for query rules
+  std::string reason;                  // kibana.alert.reason
+  std::optional<TimeMs> event_time;
+  std::string index;
+  std::string origin;
+};
+
+struct RuleStats {
+  uint64_t candidates = 0;   // events that reached the rule's query
+  uint64_t matched = 0;
+  uint64_t alerts = 0;
+  uint64_t no_time = 0;      // new_terms: matched but no usable time
+  uint64_t missing_terms = 0;  // new_terms: matched but a field had no value
+  uint64_t late = 0;         // new_terms: older than watermark - lookback
+  uint64_t truncated_combinations = 0;
+  uint64_t learned = 0;      // matched in learn_only mode
+};
+
+class Detector {
+ public:
+  using AlertSink = std::function<void(const Alert&)>;
+  using ProblemSink = std::function<void(const rules::Rule&, std::string_view origin,
+                                         std::string_view problem)>;
+
+  // Rules that are not supported (type, language, no matcher) or are
+  // new_terms without a usable history window are skipped with a warning.
+  Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state::TermStore* store,
+           DetectorOptions options = {});
+
+  void set_problem_sink(ProblemSink sink) { problem_sink_ = std::move(sink); }
+
+  // Runs every candidate rule over the event.
+  void Process(const EventRef& event, bool learn_only, const AlertSink& on_alert);
+
+  const std::vector<std::shared_ptr<const rules::Rule>>& rules() const { return rules_; }
+  const std::vector<RuleStats>& stats() const { return stats_; }
+  // Setup messages: skipped rules, more than three new-terms fields, ...
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  uint64_t events() const { return events_; }
+
+ private:
+  void RunNewTerms(size_t r, const EventRef& event, std::string_view index, bool learn_only,
+                   const AlertSink& on_alert);
+  void EmitAlert(size_t r, const EventRef& event, std::string_view index,
+                 std::vector<std::string> new_terms, std::optional<TimeMs> event_time,
+                 const AlertSink& on_alert);
+  void MaybeExpire();
+
+  std::vector<std::shared_ptr<const rules::Rule>> rules_;
+  std::vector<std::string> rule_uuids_;
+  std::vector<RuleStats> stats_;
+  std::vector<std::optional<TimeMs>> watermark_;  // newest matching event time per rule
+  state::TermStore* store_;
+  DetectorOptions options_;
+  std::shared_ptr<const event::FieldTypes> types_;
+  std::unique_ptr<RuleIndex> index_;
+  AlertBuilder builder_;
+  ProblemSink problem_sink_;
+  std::vector<std::string> warnings_;
+  uint64_t events_ = 0;
+  std::vector<uint32_t> candidates_;
+  std::vector<std::vector<std::string>> term_values_;
+  std::string key_;
+  std::string index_buffer_;
+};
+
+}  // namespace picket::engine

@@ -1,0 +1,191 @@
+#include "engine/emulation_runner.h"
+
+#include <simdjson.h>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "state/memory_store.h"
+
+namespace picket::engine {
+
+namespace fs = std::filesystem;
+
+bool ForEachNdjsonEvent(const std::string& path,
+                        const std::function<void(const EventRef&)>& on_event,
+                        std::vector<std::string>* problems) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    problems->push_back(path + ": cannot read");
+    return false;
+  }
+  simdjson::dom::parser parser;
+  std::string line;
+  uint64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    std::string origin = fmt::format("{}:{}", path, number);
+    simdjson::dom::element doc;
+    if (auto error = parser.parse(line).get(doc)) {
+      problems->push_back(origin + ": " + simdjson::error_message(error));
+      continue;
+    }
+    if (!doc.is_object()) {
+      problems->push_back(origin + ": not a JSON object");
+      continue;
+    }
+    EventRef ref;
+    ref.doc = doc;
+    ref.raw = line;
+    ref.origin = origin;
+    on_event(ref);
+  }
+  return true;
+}
+
+bool LoadEmulationManifest(const std::string& manifest_path, EmulationManifest* manifest,
+                           std::string* error) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto e = parser.load(manifest_path).get(root)) {
+    *error = manifest_path + ": " + simdjson::error_message(e);
+    return false;
+  }
+  fs::path dir = fs::path(manifest_path).parent_path();
+  fs::path repo_root = dir.parent_path().parent_path();
+  manifest->path = manifest_path;
+  std::string_view text;
+  if (root["rule"].get(text) == simdjson::SUCCESS)
+    manifest->rule_path = (repo_root / std::string(text)).lexically_normal().string();
+  if (root["rule_id"].get(text) == simdjson::SUCCESS) manifest->rule_id = std::string(text);
+  simdjson::dom::array cases;
+  if (root["cases"].get(cases)) {
+    *error = manifest_path + ": no \"cases\" array";
+    return false;
+  }
+  for (simdjson::dom::element c : cases) {
+    EmulationCase out;
+    if (c["name"].get(text) == simdjson::SUCCESS) out.name = std::string(text);
+    if (c["description"].get(text) == simdjson::SUCCESS) out.description = std::string(text);
+    if (c["events"].get(text)) {
+      *error = fmt::format("{}: case '{}' has no \"events\" file", manifest_path, out.name);
+      return false;
+    }
+    out.events_path = (dir / std::string(text)).string();
+    if (c["baseline"].get(text) == simdjson::SUCCESS && !text.empty())
+      out.baseline_path = (dir / std::string(text)).string();
+    simdjson::dom::element expect;
+    int64_t alerts = 0;
+    if (c["expect"].get(expect) || expect["alerts"].get(alerts) || alerts < 0) {
+      *error = fmt::format("{}: case '{}' has no \"expect.alerts\" count", manifest_path, out.name);
+      return false;
+    }
+    out.expect_alerts = static_cast<uint64_t>(alerts);
+    simdjson::dom::array terms;
+    if (expect["terms"].get(terms) == simdjson::SUCCESS) {
+      out.has_expected_terms = true;
+      for (simdjson::dom::element combination : terms) {
+        std::vector<std::string> values;
+        simdjson::dom::array list;
+        if (combination.get(list)) {
+          *error = fmt::format("{}: case '{}': each expected term is an array", manifest_path,
+                               out.name);
+          return false;
+        }
+        for (simdjson::dom::element v : list) {
+          std::string keyword;
+          if (!event::ScalarToKeyword(v, &keyword)) {
+            *error = fmt::format("{}: case '{}': expected terms must be scalars", manifest_path,
+                                 out.name);
+            return false;
+          }
+          values.push_back(keyword);
+        }
+        out.expect_terms.push_back(std::move(values));
+      }
+    }
+    manifest->cases.push_back(std::move(out));
+  }
+  return true;
+}
+
+std::string FindEmulationManifest(const std::string& rule_path, const std::string& emulations_dir) {
+  std::string stem = fs::path(rule_path).stem().string();
+  auto candidate = [&](const fs::path& dir) -> std::string {
+    fs::path p = dir / stem / "manifest.json";
+    std::error_code ec;
+    return fs::is_regular_file(p, ec) ? p.string() : "";
+  };
+  if (!emulations_dir.empty()) return candidate(emulations_dir);
+  std::error_code ec;
+  fs::path dir = fs::absolute(fs::path(rule_path), ec).parent_path();
+  for (int depth = 0; depth < 8 && !dir.empty(); ++depth) {
+    if (fs::is_directory(dir / "emulations", ec)) {
+      std::string found = candidate(dir / "emulations");
+      if (!found.empty()) return found;
+    }
+    if (dir == dir.parent_path()) break;
+    dir = dir.parent_path();
+  }
+  return "";
+}
+
+namespace {
+std::string Join(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", \"" : "\"") + values[i] + "\"";
+  return out + "]";
+}
+}  // namespace
+
+CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule,
+                             const EmulationCase& c, const DetectorOptions& options) {
+  CaseOutcome outcome;
+  outcome.name = c.name;
+  state::MemoryTermStore store;
+  Detector detector({rule}, &store, options);
+  for (const std::string& w : detector.warnings()) outcome.problems.push_back(w);
+  if (detector.rules().empty()) {
+    outcome.failures.push_back("the rule cannot run: " +
+                               (outcome.problems.empty() ? "" : outcome.problems.back()));
+    return outcome;
+  }
+  detector.set_problem_sink([&](const rules::Rule&, std::string_view origin,
+                                std::string_view problem) {
+    outcome.problems.push_back(fmt::format("{}: {}", origin, problem));
+  });
+  auto on_alert = [&](const Alert& alert) {
+    ++outcome.alerts;
+    outcome.terms.push_back(alert.new_terms);
+  };
+  bool read_ok = true;
+  if (!c.baseline_path.empty())
+    read_ok &= ForEachNdjsonEvent(
+        c.baseline_path, [&](const EventRef& e) { detector.Process(e, true, on_alert); },
+        &outcome.problems);
+  read_ok &= ForEachNdjsonEvent(
+      c.events_path, [&](const EventRef& e) { detector.Process(e, false, on_alert); },
+      &outcome.problems);
+  if (!read_ok) outcome.failures.push_back("an event file cannot be read");
+  if (outcome.alerts != c.expect_alerts)
+    outcome.failures.push_back(
+        fmt::format("expected {} alerts, got {}", c.expect_alerts, outcome.alerts));
+  if (c.has_expected_terms) {
+    size_t n = std::max(c.expect_terms.size(), outcome.terms.size());
+    for (size_t i = 0; i < n; ++i) {
+      std::string want = i < c.expect_terms.size() ? Join(c.expect_terms[i]) : "(none)";
+      std::string got = i < outcome.terms.size() ? Join(outcome.terms[i]) : "(none)";
+      if (want != got)
+        outcome.failures.push_back(fmt::format("alert {}: expected new terms {}, got {}", i + 1,
+                                               want, got));
+    }
+  }
+  outcome.passed = outcome.failures.empty();
+  return outcome;
+}
+
+}  // namespace picket::engine

@@ -1,0 +1,66 @@
+// Runs a rule's emulation cases (emulations/<rule-stem>/manifest.json) and
+// compares the alerts with what the manifest expects. Shared by
+// `picket test` and the unit tests, so that both prove the same thing.
+//
+// Manifest: {"rule": "rules/macos/<stem>.toml" (relative to the repo root),
+//   "rule_id": "...", "cases": [{"name", "events", "baseline" (null or a
+//   file), "expect": {"alerts": N, "terms": [[v1, v2], ...]}, "description"}]}
+// with event files relative to the manifest's directory. A case runs on a
+// fresh in-memory state: the baseline is learned (no alerts), then the
+// events are run in file order. It passes when the alert count and every
+// alert's kibana.alert.new_terms, in order, are as expected.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/detector.h"
+#include "rules/rule.h"
+
+namespace picket::engine {
+
+struct EmulationCase {
+  std::string name;
+  std::string description;
+  std::string events_path;    // absolute or relative to the working directory
+  std::string baseline_path;  // "" = none
+  uint64_t expect_alerts = 0;
+  bool has_expected_terms = false;
+  std::vector<std::vector<std::string>> expect_terms;
+};
+
+struct EmulationManifest {
+  std::string path;       // the manifest file
+  std::string rule_path;  // resolved against the repo root
+  std::string rule_id;
+  std::vector<EmulationCase> cases;
+};
+
+bool LoadEmulationManifest(const std::string& manifest_path, EmulationManifest* manifest,
+                           std::string* error);
+
+// The manifest for a rule file: <emulations_dir>/<stem>/manifest.json when
+// emulations_dir is given, else the `emulations` directory found by walking
+// up from the rule's directory. "" when there is none.
+std::string FindEmulationManifest(const std::string& rule_path, const std::string& emulations_dir);
+
+struct CaseOutcome {
+  std::string name;
+  bool passed = false;
+  uint64_t alerts = 0;
+  std::vector<std::vector<std::string>> terms;  // each alert's new terms, in order
+  std::vector<std::string> failures;            // why it failed
+  std::vector<std::string> problems;            // input problems met (bad lines, no time)
+};
+
+// `options.alert_time` should be fixed by the caller for reproducible ids.
+CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule,
+                             const EmulationCase& c, const DetectorOptions& options);
+
+// Reads an NDJSON file and calls on_event for every object line; bad lines
+// go to *problems as "file:line: reason". False when the file cannot be read.
+bool ForEachNdjsonEvent(const std::string& path,
+                        const std::function<void(const EventRef&)>& on_event,
+                        std::vector<std::string>* problems);
+
+}  // namespace picket::engine

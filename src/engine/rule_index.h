@@ -1,0 +1,65 @@
+// Chooses, for one event, the rules that can possibly match it, so that an
+// event meets a handful of candidate rules instead of all of them.
+//
+// Two filters, both exact (they never drop a rule that would match):
+//  * index patterns: a rule sees an event only when its patterns cover the
+//    event's index (IndexPatterns; unknown index = every rule). The verdict
+//    per distinct index name is cached.
+//  * a required term: kql::NecessaryTerms lists conjuncts every match
+//    satisfies ("event.action is one of ..."). Each rule is filed under one
+//    of them, preferring the most selective fields (event.action before
+//    event.category before host.os.type); an event then looks up its own
+//    values of those few fields. Rules with no usable required term are
+//    candidates for every event. Only plain keyword fields are used (not
+//    multi-fields such as *.caseless, whose normalisers change matching).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/index_name.h"
+#include "event/document.h"
+#include "event/field_types.h"
+#include "rules/rule.h"
+
+namespace picket::engine {
+
+class RuleIndex {
+ public:
+  // `use_terms` false keeps only the index-pattern filter (used to check
+  // that the term index changes no result).
+  RuleIndex(const std::vector<const rules::Rule*>& rules, const event::FieldTypes& types,
+            bool use_terms = true);
+
+  // Positions (into the constructor's `rules`) of the candidate rules for
+  // the event, in ascending order.
+  void Candidates(event::Json doc, std::string_view index, std::vector<uint32_t>* out);
+
+  size_t indexed_rules() const { return rules_count_ - unindexed_.size(); }
+  const std::vector<std::string>& indexed_fields() const { return fields_; }
+
+ private:
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using TermMap =
+      std::unordered_map<std::string, std::vector<uint32_t>, StringHash, std::equal_to<>>;
+
+  const std::vector<char>& CoverageFor(std::string_view index);
+  void Add(uint32_t rule, std::vector<uint32_t>* out);
+
+  size_t rules_count_ = 0;
+  std::vector<std::string> fields_;  // distinct indexed fields
+  std::vector<TermMap> by_term_;     // parallel to fields_
+  std::vector<uint32_t> unindexed_;
+  std::vector<IndexPatterns> patterns_;
+  std::unordered_map<std::string, std::vector<char>, StringHash, std::equal_to<>> coverage_;
+  std::vector<uint32_t> stamp_;  // stamp_[rule] == generation_: already added
+  uint32_t generation_ = 0;
+  std::string scratch_;
+};
+
+}  // namespace picket::engine

@@ -1,0 +1,52 @@
+#include "engine/text_format.h"
+
+#include <fmt/format.h>
+
+namespace picket::engine {
+
+namespace {
+std::string Indent(std::string_view text, std::string_view prefix) {
+  std::string out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    out.append(prefix).append(text.substr(start, end - start)).push_back('\n');
+    start = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
+std::string FormatAlertText(const Alert& alert, const TextFormatOptions& options) {
+  const rules::Rule& rule = *alert.rule;
+  std::string bold = options.color ? "\033[1m" : "", red = options.color ? "\033[31m" : "",
+              reset = options.color ? "\033[0m" : "";
+  std::string out = fmt::format("{}{}ALERT{} [{}] {}{}\n", bold, red, reset, rule.severity,
+                                bold + rule.name, reset);
+  out += fmt::format("  rule       {} ({}, risk {})\n", rule.rule_id, rule.type_name,
+                     rule.risk_score);
+  if (!alert.new_terms.empty()) {
+    std::string terms;
+    for (size_t i = 0; i < alert.new_terms.size(); ++i) {
+      if (i) terms += ", ";
+      std::string_view field =
+          i < rule.new_terms_fields.size() ? std::string_view(rule.new_terms_fields[i]) : "?";
+      terms += fmt::format("{}={}", field, alert.new_terms[i]);
+    }
+    out += fmt::format("  new terms  {}\n", terms);
+  }
+  if (alert.event_time) out += fmt::format("  time       {}\n", FormatIso8601(*alert.event_time));
+  out += fmt::format("  reason     {}\n", alert.reason);
+  if (!alert.origin.empty() || !alert.index.empty())
+    out += fmt::format("  event      {}{}\n", alert.origin,
+                       alert.index.empty() ? "" : "  (index " + alert.index + ")");
+  out += fmt::format("  alert id   {}\n", alert.uuid);
+  if (options.guide && !rule.note.empty()) {
+    out += "  investigation guide:\n";
+    out += Indent(rule.note, "    | ");
+  }
+  return out;
+}
+
+}  // namespace picket::engine

@@ -1,0 +1,108 @@
+// Field access in ECS JSON documents, with Elasticsearch's view of fields.
+//
+// A field is a dotted path. As in Elasticsearch, {"process.name":"x"},
+// {"process":{"name":"x"}} and mixtures ({"process.parent":{"name":"x"}})
+// are the same field, and arrays at any level are flattened: a document has
+// a list of values per field. Null values and empty arrays give no value.
+//
+// ForEachValue visits the values of one field without building strings and
+// without allocating; it is the hot path of every query.
+#pragma once
+#include <simdjson.h>
+
+#include <string>
+#include <string_view>
+
+namespace picket::event {
+
+using Json = simdjson::dom::element;
+using JsonType = simdjson::dom::element_type;
+
+namespace internal {
+template <typename Visit>
+bool VisitFlattened(Json value, Visit& visit) {
+  switch (value.type()) {
+    case JsonType::NULL_VALUE:
+      return false;
+    case JsonType::ARRAY:
+      for (Json child : value.get_array().value_unsafe())
+        if (VisitFlattened(child, visit)) return true;
+      return false;
+    default:
+      return visit(value);
+  }
+}
+}  // namespace internal
+
+// Calls visit(Json) for every value of the field at `path` under `node`
+// (objects included, nulls excluded, arrays flattened). visit returns true to
+// stop early; ForEachValue then returns true.
+template <typename Visit>
+bool ForEachValue(Json node, std::string_view path, Visit&& visit) {
+  if (path.empty()) return internal::VisitFlattened(node, visit);
+  switch (node.type()) {
+    case JsonType::ARRAY:
+      for (Json child : node.get_array().value_unsafe())
+        if (ForEachValue(child, path, visit)) return true;
+      return false;
+    case JsonType::OBJECT:
+      for (auto field : node.get_object().value_unsafe()) {
+        std::string_view key = field.key;
+        if (key.size() > path.size()) continue;
+        if (path.compare(0, key.size(), key) != 0) continue;
+        if (key.size() == path.size()) {
+          if (internal::VisitFlattened(field.value, visit)) return true;
+        } else if (path[key.size()] == '.') {
+          if (ForEachValue(field.value, path.substr(key.size() + 1), visit)) return true;
+        }
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+// True when the field has at least one non-null value.
+inline bool HasValue(Json node, std::string_view path) {
+  return ForEachValue(node, path, [](Json) { return true; });
+}
+
+// Visits every leaf (non-object, non-null value; arrays flattened) of the
+// document with its full dotted path, built in `*path_buffer` (reused across
+// calls to avoid allocation). visit(std::string_view path, Json value)
+// returns true to stop.
+template <typename Visit>
+bool ForEachLeaf(Json node, std::string* path_buffer, Visit&& visit) {
+  switch (node.type()) {
+    case JsonType::NULL_VALUE:
+      return false;
+    case JsonType::ARRAY:
+      for (Json child : node.get_array().value_unsafe())
+        if (ForEachLeaf(child, path_buffer, visit)) return true;
+      return false;
+    case JsonType::OBJECT: {
+      size_t base = path_buffer->size();
+      for (auto field : node.get_object().value_unsafe()) {
+        if (base) path_buffer->push_back('.');
+        path_buffer->append(field.key);
+        bool stop = ForEachLeaf(field.value, path_buffer, visit);
+        path_buffer->resize(base);
+        if (stop) return true;
+      }
+      return false;
+    }
+    default:
+      return visit(std::string_view(*path_buffer), node);
+  }
+}
+
+// The text Elasticsearch would index for a scalar on a keyword field:
+// strings as they are, booleans as "true"/"false", numbers in their shortest
+// round-trip form. Returns false for objects, arrays and null.
+bool ScalarToKeyword(Json value, std::string* out);
+
+// The first string value of a field, if any (convenience for engine fields
+// such as host.id or @timestamp).
+bool FirstString(Json node, std::string_view path, std::string_view* out);
+
+}  // namespace picket::event

@@ -1,0 +1,155 @@
+#include "event/field_types.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "util/embedded.h"
+#include "util/wildcard.h"
+
+namespace picket::event {
+
+std::optional<FieldType> FieldTypeFromEsName(std::string_view t) {
+  if (t == "keyword" || t == "constant_keyword" || t == "wildcard" || t == "version" ||
+      t == "binary" || t == "geo_point" || t == "alias")
+    return FieldType::kKeyword;
+  if (t == "text" || t == "match_only_text" || t == "annotated-text" || t == "completion" ||
+      t == "search_as_you_type")
+    return FieldType::kText;
+  if (t == "ip") return FieldType::kIp;
+  if (t == "long" || t == "integer" || t == "short" || t == "byte" || t == "unsigned_long" ||
+      t == "token_count")
+    return FieldType::kLong;
+  if (t == "double" || t == "float" || t == "half_float" || t == "scaled_float")
+    return FieldType::kDouble;
+  if (t == "date" || t == "date_nanos") return FieldType::kDate;
+  if (t == "boolean") return FieldType::kBoolean;
+  if (t == "object" || t == "flattened" || t == "group") return FieldType::kObject;
+  if (t == "nested") return FieldType::kNested;
+  return std::nullopt;
+}
+
+std::string_view FieldTypeName(FieldType type) {
+  switch (type) {
+    case FieldType::kKeyword: return "keyword";
+    case FieldType::kText: return "text";
+    case FieldType::kIp: return "ip";
+    case FieldType::kLong: return "long";
+    case FieldType::kDouble: return "double";
+    case FieldType::kDate: return "date";
+    case FieldType::kBoolean: return "boolean";
+    case FieldType::kObject: return "object";
+    case FieldType::kNested: return "nested";
+  }
+  return "keyword";
+}
+
+std::shared_ptr<const FieldTypes> FieldTypes::BuiltIn() {
+  static std::shared_ptr<const FieldTypes> table = [] {
+    auto t = std::make_shared<FieldTypes>();
+    std::string error;
+    t->LoadText(EmbeddedFile("data/field_types.tsv"), "data/field_types.tsv", &error);
+    return t;
+  }();
+  return table;
+}
+
+const FieldInfo* FieldTypes::Find(std::string_view field) const {
+  auto it = fields_.find(field);
+  return it == fields_.end() ? nullptr : &it->second;
+}
+
+FieldInfo FieldTypes::Lookup(std::string_view field) const {
+  if (const FieldInfo* info = Find(field)) return *info;
+  FieldInfo info;
+  info.source_path = std::string(field);
+  info.es_type = "keyword";
+  return info;
+}
+
+bool FieldTypes::Set(std::string_view field, std::string_view es_type, std::string* error) {
+  auto type = FieldTypeFromEsName(es_type);
+  if (!type) {
+    *error = "unknown field type '" + std::string(es_type) +
+             "' (expected keyword, wildcard, text, match_only_text, ip, long, double, date, "
+             "boolean, ...)";
+    return false;
+  }
+  FieldInfo& info = fields_[std::string(field)];
+  info.type = *type;
+  info.es_type = std::string(es_type);
+  info.ignore_above = 0;
+  info.source_path = std::string(field);
+  return true;
+}
+
+bool FieldTypes::LoadText(std::string_view text, std::string_view origin, std::string* error) {
+  size_t line_no = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    // Either the generated TSV (name, type, ignore_above, source) or
+    // "name=type" / "name<TAB>type" / "name type" written by a user.
+    std::vector<std::string_view> cols;
+    size_t start = 0;
+    for (size_t i = 0; i <= line.size(); ++i) {
+      if (i == line.size() || line[i] == '\t' || line[i] == '=' || line[i] == ' ') {
+        if (i > start) cols.push_back(line.substr(start, i - start));
+        start = i + 1;
+      }
+    }
+    if (cols.size() < 2) {
+      *error = std::string(origin) + ":" + std::to_string(line_no) +
+               ": expected 'field type' (or field=type)";
+      return false;
+    }
+    std::string set_error;
+    if (!Set(cols[0], cols[1], &set_error)) {
+      *error = std::string(origin) + ":" + std::to_string(line_no) + ": " + set_error;
+      return false;
+    }
+    FieldInfo& info = fields_[std::string(cols[0])];
+    if (cols.size() >= 3) info.ignore_above = static_cast<uint32_t>(std::stoul(std::string(cols[2])));
+    if (cols.size() >= 4) info.source_path = std::string(cols[3]);
+  }
+  return true;
+}
+
+bool FieldTypes::LoadFile(const std::string& path, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = path + ": cannot open field type file";
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return LoadText(ss.str(), path, error);
+}
+
+std::vector<std::string> FieldTypes::Expand(std::string_view pattern) const {
+  std::vector<std::string> pieces;
+  std::string cur;
+  for (char c : pattern) {
+    if (c == '*') {
+      pieces.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  pieces.push_back(cur);
+  WildcardPattern glob(pieces);
+  std::vector<std::string> out;
+  for (const auto& [name, info] : fields_)
+    if (glob.Matches(name)) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace picket::event

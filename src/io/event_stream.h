@@ -1,0 +1,82 @@
+// Reads NDJSON events from files, directories (recursively: .ndjson, .jsonl,
+// .json and their .gz) and stdin ("-"), parses each line with simdjson and
+// hands over the parsed document together with its exact bytes.
+//
+// Malformed lines (bad JSON, not an object, invalid UTF-8, too deep, longer
+// than the line limit) are reported through on_error with source:line and a
+// reason, counted, and skipped; reading goes on with the next line. gzip is
+// recognised by content, not by name.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event/document.h"
+
+namespace picket::io {
+
+struct SourceLine {
+  const std::string* source = nullptr;  // file name, or "-" for stdin
+  uint64_t line = 0;                    // 1-based
+};
+
+// Valid only during the on_event call: the document and the bytes are reused.
+struct Event {
+  event::Json doc;
+  std::string_view raw;  // the line exactly as read, without its newline
+  SourceLine where;
+};
+
+struct InputError {
+  SourceLine where;
+  std::string reason;
+  std::string ToString() const;  // "file:line: reason"
+};
+
+struct StreamOptions {
+  size_t max_line_bytes = 64u << 20;  // longer lines are skipped and reported
+  size_t max_depth = 1024;            // JSON nesting limit
+};
+
+struct StreamStats {
+  uint64_t lines = 0;      // non-empty lines
+  uint64_t events = 0;     // parsed objects handed to on_event
+  uint64_t malformed = 0;  // reported through on_error
+  uint64_t bytes = 0;
+  uint64_t files = 0;
+};
+
+// Expands files and directories into a sorted list of input files; "-"
+// stays as is. Returns false with *error for a path that does not exist.
+bool ExpandInputs(const std::vector<std::string>& paths, std::vector<std::string>* files,
+                  std::string* error);
+
+class EventStream {
+ public:
+  using OnEvent = std::function<bool(const Event&)>;  // false stops reading
+  using OnError = std::function<void(const InputError&)>;
+
+  explicit EventStream(StreamOptions options = {});
+  ~EventStream();
+
+  // Reads one input (a file or "-"). Returns false with *error when the
+  // input cannot be opened or read (a hard I/O error, not a bad line).
+  bool ReadFile(const std::string& path, const OnEvent& on_event, const OnError& on_error,
+                std::string* error);
+  // Parses a buffer of NDJSON lines (used by HTTP ingest and tests).
+  bool ReadBuffer(std::string_view data, const std::string& source, const OnEvent& on_event,
+                  const OnError& on_error);
+
+  const StreamStats& stats() const { return stats_; }
+
+ private:
+  bool HandleLine(std::string_view line, SourceLine where, const OnEvent& on_event,
+                  const OnError& on_error);
+  struct Impl;
+  Impl* impl_;
+  StreamStats stats_;
+};
+
+}  // namespace picket::io

@@ -1,0 +1,132 @@
+#include "kql/ast.h"
+
+namespace picket::kql {
+namespace {
+
+// Precedence for parenthesising: or < and < not < atom.
+int Prec(NodeKind k) {
+  switch (k) {
+    case NodeKind::kOr: return 1;
+    case NodeKind::kAnd: return 2;
+    case NodeKind::kNot: return 3;
+    default: return 4;
+  }
+}
+int Prec(ValueKind k) {
+  switch (k) {
+    case ValueKind::kOr: return 1;
+    case ValueKind::kAnd: return 2;
+    case ValueKind::kNot: return 3;
+    default: return 4;
+  }
+}
+
+bool NeedsQuotes(const std::string& s) {
+  if (s.empty()) return true;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\\' || c == '(' || c == ')' ||
+        c == ':' || c == '<' || c == '>' || c == '"' || c == '*' || c == '{' || c == '}')
+      return true;
+  }
+  std::string lower;
+  for (char c : s) lower += static_cast<char>(c | 0x20);
+  return lower == "or" || lower == "and" || lower == "not";
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string RenderLiteral(const Literal& lit) {
+  if (lit.wildcard) {
+    std::string out;
+    for (size_t i = 0; i < lit.pieces.size(); ++i) {
+      if (i) out += '*';
+      for (char c : lit.pieces[i]) {
+        if (c == '\\' || c == '(' || c == ')' || c == ':' || c == '<' || c == '>' || c == '"' ||
+            c == '*' || c == '{' || c == '}')
+          out += '\\';
+        out += c;
+      }
+    }
+    return out;
+  }
+  return NeedsQuotes(lit.text) ? Quote(lit.text) : lit.text;
+}
+
+std::string RenderValue(const ValueNode& v) {
+  if (v.kind == ValueKind::kLiteral) return RenderLiteral(v.literal);
+  if (v.kind == ValueKind::kNot) {
+    const ValueNode& c = *v.children[0];
+    std::string inner = RenderValue(c);
+    return "not " + (Prec(c.kind) < 3 ? "(" + inner + ")" : inner);
+  }
+  std::string sep = v.kind == ValueKind::kOr ? " or " : " and ";
+  std::string out;
+  for (size_t i = 0; i < v.children.size(); ++i) {
+    if (i) out += sep;
+    std::string inner = RenderValue(*v.children[i]);
+    out += Prec(v.children[i]->kind) < Prec(v.kind) ? "(" + inner + ")" : inner;
+  }
+  return out;
+}
+
+const char* RangeOpText(RangeOp op) {
+  switch (op) {
+    case RangeOp::kLt: return " < ";
+    case RangeOp::kLte: return " <= ";
+    case RangeOp::kGt: return " > ";
+    case RangeOp::kGte: return " >= ";
+  }
+  return " < ";
+}
+
+}  // namespace
+
+std::string Render(const Node& node) {
+  switch (node.kind) {
+    case NodeKind::kMatchAll:
+      return "";
+    case NodeKind::kFreeText:
+      return RenderLiteral(node.literal);
+    case NodeKind::kMatch: {
+      std::string value = RenderValue(*node.value);
+      if (node.value->kind != ValueKind::kLiteral) value = "(" + value + ")";
+      return node.field + ":" + value;
+    }
+    case NodeKind::kRange:
+      return node.field + RangeOpText(node.op) + RenderLiteral(node.literal);
+    case NodeKind::kNested:
+      return node.field + ":{ " + Render(*node.children[0]) + " }";
+    case NodeKind::kNot: {
+      const Node& c = *node.children[0];
+      std::string inner = Render(c);
+      return "not " + (Prec(c.kind) < 3 ? "(" + inner + ")" : inner);
+    }
+    case NodeKind::kOr:
+    case NodeKind::kAnd: {
+      std::string sep = node.kind == NodeKind::kOr ? " or " : " and ";
+      std::string out;
+      for (size_t i = 0; i < node.children.size(); ++i) {
+        if (i) out += sep;
+        std::string inner = Render(*node.children[i]);
+        out += Prec(node.children[i]->kind) < Prec(node.kind) ? "(" + inner + ")" : inner;
+      }
+      return out;
+    }
+  }
+  return "";
+}
+
+}  // namespace picket::kql

@@ -1,0 +1,91 @@
+// The rule model: one Elastic detection-rules TOML file as published
+// ([metadata], [rule], [[rule.threat]], [rule.new_terms], ...), with its
+// KQL query parsed and compiled once.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kql/ast.h"
+#include "kql/matcher.h"
+
+namespace picket::rules {
+
+enum class RuleType {
+  kQuery,
+  kNewTerms,
+  kEql,
+  kEsql,
+  kThreshold,
+  kThreatMatch,
+  kMachineLearning,
+  kSavedQuery,
+  kUnknown,
+};
+RuleType RuleTypeFromName(std::string_view name);
+
+struct AttackRef {
+  std::string id;
+  std::string name;
+  std::string reference;
+};
+struct Technique : AttackRef {
+  std::vector<AttackRef> subtechniques;
+};
+struct Threat {
+  std::string framework;  // "MITRE ATT&CK" or "MITRE ATLAS"
+  AttackRef tactic;
+  std::vector<Technique> techniques;
+};
+
+struct SourcePos {
+  uint32_t line = 0;  // 1-based; 0 = unknown
+  uint32_t column = 0;
+};
+
+struct Rule {
+  std::string path;  // file path, or "embedded:rules/macos/x.toml"
+
+  // [metadata]
+  std::string creation_date, updated_date, maturity;
+  std::vector<std::string> integration;
+
+  // [rule]
+  std::string rule_id, name, description, severity, type_name, language, query;
+  RuleType type = RuleType::kUnknown;
+  int risk_score = 0;
+  std::vector<std::string> author, index, tags, references, false_positives;
+  std::string note, setup, license, building_block_type, timestamp_override;
+  std::string from = "now-6m";   // Kibana's default
+  std::string interval = "5m";   // Kibana's default
+  bool from_set = false, interval_set = false;
+  int64_t lookback_ms = 6 * 60 * 1000;  // `from` as a duration
+  int64_t interval_ms = 5 * 60 * 1000;
+  int max_signals = 100;
+  int version = 1;
+  std::vector<Threat> threat;
+
+  // new_terms
+  std::vector<std::string> new_terms_fields;
+  std::string history_window_start;  // "now-7d"
+  int64_t history_window_ms = 0;
+
+  // The [rule] table as Kibana's rule parameters (snake_case JSON, new_terms
+  // in API form: new_terms_fields, history_window_start), for alerts.
+  std::string params_json;
+  // The threat array as JSON (Kibana's kibana.alert.rule.threat).
+  std::string threat_json;
+
+  SourcePos query_pos;  // where the query text starts in the file
+
+  std::unique_ptr<kql::Node> ast;
+  std::unique_ptr<kql::Matcher> matcher;
+
+  bool supported() const {
+    return (type == RuleType::kQuery || type == RuleType::kNewTerms) && language == "kuery";
+  }
+};
+
+}  // namespace picket::rules

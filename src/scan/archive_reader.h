@@ -1,0 +1,28 @@
+// Tar and 7z archives through libarchive (also tar wrapped in gzip/bzip2/xz,
+// and compressed 7z). Contract: ForEachArchiveMember() calls `visit` with each
+// regular member's name and its bytes (at most `member_limit` bytes; `truncated`
+// is set when the member is larger). It returns false with *error set when the
+// archive cannot be read; members visited before the error stay visited.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace picket::scan {
+
+enum class ArchiveKind { kTar, kSevenZip };
+
+struct ArchiveMember {
+  std::string name;
+  std::string_view data;
+  bool truncated = false;
+  bool encrypted = false;
+};
+
+bool ForEachArchiveMember(std::string_view bytes, ArchiveKind kind, uint64_t member_limit,
+                          uint32_t max_members,
+                          const std::function<void(const ArchiveMember&)>& visit,
+                          std::string* error);
+
+}  // namespace picket::scan

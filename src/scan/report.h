@@ -1,0 +1,57 @@
+// The scan result model shared by the scanner, the policy and the writers.
+// Contract: plain data; a FileReport's verdict is derived from its findings
+// by ComputeVerdict() (malicious > inconclusive > suspicious > clean), and
+// `not_a_model` / `error` are set by the scanner when no model was recognised
+// or the file could not be read.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace picket::scan {
+
+enum class Severity { kInfo, kSuspicious, kInconclusive, kMalicious };
+enum class Verdict { kClean, kSuspicious, kInconclusive, kMalicious, kNotAModel, kError };
+
+std::string_view SeverityName(Severity s);
+std::string_view VerdictName(Verdict v);
+
+struct Finding {
+  Severity severity = Severity::kInfo;
+  std::string rule_id;   // stable identifier, e.g. PKL100 (see docs/scan.md)
+  std::string title;     // short rule name
+  std::string global;    // "module.name" when the finding is about a global
+  std::string uses;      // how the global is used: called, constructed, ...
+  std::string opcode;    // opcode that resolved or used it
+  std::string location;  // path inside the file: "archive/data.pkl", "model.7z!a/data.pkl"
+  uint64_t offset = 0;   // byte offset of the opcode inside `location`
+  std::string reason;    // why this is a finding
+};
+
+struct FileReport {
+  std::string path;
+  std::vector<std::string> formats;  // formats recognised, outermost first
+  Verdict verdict = Verdict::kNotAModel;
+  std::string error;                 // set when verdict is kError
+  std::vector<Finding> findings;
+  uint64_t size = 0;
+  uint64_t pickles = 0;              // pickle streams simulated
+  uint64_t opcodes = 0;
+  double seconds = 0;
+  bool recognised = false;           // some model format was recognised
+
+  void ComputeVerdict();
+};
+
+}  // namespace picket::scan
+
+namespace picket::scan {
+
+// Documented exit codes of `picket scan`: 1 when any file's verdict reaches
+// `fail_on` (suspicious or malicious), else 2 when any file is inconclusive or
+// could not be read, else 0 (clean and not-a-model files).
+enum class FailOn { kSuspicious, kMalicious };
+int ScanExitCode(const std::vector<FileReport>& reports, FailOn fail_on);
+
+}  // namespace picket::scan

@@ -1,0 +1,256 @@
+#include "state/rocksdb_store.h"
+
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <cstring>
+
+#include "state/sighting.h"
+
+namespace picket::state {
+
+namespace {
+
+constexpr char kTermPrefix = 'T';
+constexpr char kMetaPrefix = 'M';
+constexpr size_t kRecordBytes = 24;
+// Stored in meta "format"; a directory with another value is refused.
+constexpr std::string_view kFormat = "picket-terms-1";
+
+void PutInt64(std::string* out, int64_t v) {
+  uint64_t u = static_cast<uint64_t>(v);
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+}
+int64_t GetInt64(const char* p) {
+  uint64_t u = 0;
+  for (int i = 7; i >= 0; --i) u = (u << 8) | static_cast<unsigned char>(p[i]);
+  return static_cast<int64_t>(u);
+}
+
+std::string EncodeRecord(const TermRecord& r) {
+  std::string out;
+  out.reserve(kRecordBytes);
+  PutInt64(&out, r.first_seen);
+  PutInt64(&out, r.last_seen);
+  PutInt64(&out, r.expires_at);
+  return out;
+}
+std::optional<TermRecord> DecodeRecord(std::string_view v) {
+  if (v.size() != kRecordBytes) return std::nullopt;  // corrupt: treat as absent
+  return TermRecord{GetInt64(v.data()), GetInt64(v.data() + 8), GetInt64(v.data() + 16)};
+}
+
+std::string TermKey(std::string_view key) {
+  std::string k;
+  k.reserve(key.size() + 1);
+  k.push_back(kTermPrefix);
+  k.append(key);
+  return k;
+}
+std::string MetaKey(std::string_view name) {
+  std::string k(1, kMetaPrefix);
+  k.append(name);
+  return k;
+}
+
+// Drops term entries whose expires_at is below the watermark. Runs on
+// RocksDB's background threads; reads only atomics.
+class ExpiryFilter : public rocksdb::CompactionFilter {
+ public:
+  ExpiryFilter(std::shared_ptr<std::atomic<TimeMs>> watermark,
+               std::shared_ptr<std::atomic<uint64_t>> dropped)
+      : watermark_(std::move(watermark)), dropped_(std::move(dropped)) {}
+
+  bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& value,
+              std::string* /*new_value*/, bool* /*value_changed*/) const override {
+    if (key.size() == 0 || key[0] != kTermPrefix) return false;
+    auto record = DecodeRecord(std::string_view(value.data(), value.size()));
+    if (!record) return false;  // never drop what we cannot read
+    if (record->expires_at >= watermark_->load(std::memory_order_relaxed)) return false;
+    dropped_->fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  const char* Name() const override { return "picket.ExpiryFilter"; }
+
+ private:
+  std::shared_ptr<std::atomic<TimeMs>> watermark_;
+  std::shared_ptr<std::atomic<uint64_t>> dropped_;
+};
+
+int64_t ParseInt(const std::optional<std::string>& s) {
+  if (!s || s->size() != 8) return 0;
+  return GetInt64(s->data());
+}
+std::string IntValue(int64_t v) {
+  std::string out;
+  PutInt64(&out, v);
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<RocksDbTermStore> RocksDbTermStore::Open(const std::string& dir,
+                                                         const RocksDbOptions& options,
+                                                         std::string* error) {
+  std::unique_ptr<RocksDbTermStore> store(new RocksDbTermStore());
+  store->dir_ = dir;
+  store->options_ = options;
+  store->watermark_ = std::make_shared<std::atomic<TimeMs>>(INT64_MIN);
+  store->dropped_ = std::make_shared<std::atomic<uint64_t>>(0);
+  store->filter_ = std::make_unique<ExpiryFilter>(store->watermark_, store->dropped_);
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.compaction_filter = store->filter_.get();
+  db_options.periodic_compaction_seconds = options.periodic_compaction_seconds;
+  db_options.compression = rocksdb::kLZ4Compression;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 4;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, dir, &raw);
+  if (!status.ok()) {
+    *error = "cannot open state directory " + dir + ": " + status.ToString();
+    return nullptr;
+  }
+  store->db_.reset(raw);
+  store->batch_ = std::make_unique<rocksdb::WriteBatchWithIndex>(
+      rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+
+  auto format = store->GetMeta("format");
+  if (!format) {
+    store->PutMeta("format", kFormat);
+    if (!store->Commit(/*sync=*/true, error)) return nullptr;
+  } else if (*format != kFormat) {
+    *error = dir + " is not a picket state directory of this version (format \"" + *format +
+             "\", expected \"" + std::string(kFormat) + "\")";
+    return nullptr;
+  }
+  store->live_ = ParseInt(store->GetMeta("live"));
+  if (auto w = store->GetMeta("watermark")) store->watermark_->store(ParseInt(w));
+  return store;
+}
+
+RocksDbTermStore::~RocksDbTermStore() {
+  if (db_) {
+    std::string ignored;
+    Commit(/*sync=*/true, &ignored);
+    db_->Close();
+    db_.reset();  // before filter_, which the DB uses until closed
+  }
+}
+
+std::optional<std::string> RocksDbTermStore::Read(std::string_view full_key) const {
+  std::string value;
+  rocksdb::Status s = batch_->GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(),
+                                                rocksdb::Slice(full_key.data(), full_key.size()),
+                                                &value);
+  if (!s.ok()) return std::nullopt;
+  return value;
+}
+
+std::optional<TermRecord> RocksDbTermStore::Get(std::string_view key) const {
+  auto value = Read(TermKey(key));
+  if (!value) return std::nullopt;
+  auto record = DecodeRecord(*value);
+  if (record && record->expires_at < watermark_->load()) return std::nullopt;  // expired
+  return record;
+}
+
+ObserveResult RocksDbTermStore::Observe(std::string_view key, TimeMs t, int64_t window_ms,
+                                        bool learn_only) {
+  std::string full_key = TermKey(key);
+  std::optional<TermRecord> before;
+  bool stored = false;  // an entry (maybe expired) is in the database
+  if (auto value = Read(full_key)) {
+    stored = true;
+    before = DecodeRecord(*value);
+    if (before && before->expires_at < watermark_->load()) before.reset();
+  }
+  ObserveResult result = DecideSighting(before, t, window_ms, learn_only);
+  bool changed = !before || before->first_seen != result.after.first_seen ||
+                 before->last_seen != result.after.last_seen ||
+                 before->expires_at != result.after.expires_at;
+  if (changed) {
+    batch_->Put(full_key, EncodeRecord(result.after));
+    if (!stored) ++live_;
+    if (options_.auto_commit_bytes && pending_bytes() > options_.auto_commit_bytes) {
+      std::string ignored;
+      Commit(/*sync=*/false, &ignored);
+    }
+  }
+  return result;
+}
+
+size_t RocksDbTermStore::Expire(TimeMs now) {
+  if (now > watermark_->load()) {
+    watermark_->store(now);
+    PutMeta("watermark", IntValue(now));
+  }
+  uint64_t dropped = dropped_->load();
+  size_t newly = static_cast<size_t>(dropped - dropped_reported_);
+  dropped_reported_ = dropped;
+  return newly;
+}
+
+size_t RocksDbTermStore::size() const {
+  int64_t live = live_ - static_cast<int64_t>(dropped_->load() - dropped_accounted_);
+  return live > 0 ? static_cast<size_t>(live) : 0;
+}
+
+size_t RocksDbTermStore::memory_bytes() const {
+  uint64_t memtables = 0, readers = 0;
+  db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
+  db_->GetIntProperty("rocksdb.estimate-table-readers-mem", &readers);
+  return static_cast<size_t>(memtables + readers) + pending_bytes();
+}
+
+size_t RocksDbTermStore::pending_bytes() const {
+  const rocksdb::WriteBatch* batch = batch_->GetWriteBatch();
+  return batch->Count() == 0 ? 0 : batch->GetDataSize();
+}
+
+void RocksDbTermStore::PutMeta(std::string_view name, std::string_view value) {
+  batch_->Put(MetaKey(name), rocksdb::Slice(value.data(), value.size()));
+}
+
+std::optional<std::string> RocksDbTermStore::GetMeta(std::string_view name) const {
+  return Read(MetaKey(name));
+}
+
+bool RocksDbTermStore::Commit(bool sync, std::string* error) {
+  uint64_t dropped = dropped_->load();
+  live_ -= static_cast<int64_t>(dropped - dropped_accounted_);
+  if (live_ < 0) live_ = 0;
+  dropped_accounted_ = dropped;
+  if (batch_->GetWriteBatch()->Count() == 0 && !sync) return true;
+  PutMeta("live", IntValue(live_));
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  rocksdb::Status s = db_->Write(write_options, batch_->GetWriteBatch());
+  if (!s.ok()) {
+    *error = "state write failed in " + dir_ + ": " + s.ToString();
+    return false;
+  }
+  batch_->Clear();
+  return true;
+}
+
+bool RocksDbTermStore::Sync(std::string* error) { return Commit(/*sync=*/true, error); }
+
+void RocksDbTermStore::CompactAll() {
+  std::string ignored;
+  Commit(/*sync=*/true, &ignored);
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  db_->CompactRange(options, nullptr, nullptr);
+}
+
+}  // namespace picket::state

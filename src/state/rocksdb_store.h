@@ -1,0 +1,103 @@
+// A TermStore on RocksDB: first-seen state that survives restarts.
+//
+// Contract:
+//  * Observe/Get see every change made through this object at once, but a
+//    change becomes durable only when Sync() returns true (the pending
+//    changes are written as one atomic WriteBatch with the WAL fsync'd).
+//    A crash before Sync() loses exactly the changes since the last Sync(),
+//    never part of them. `picket serve` relies on this to make state changes
+//    durable only after the alerts they caused are on disk (see
+//    docs/serve.md, "Delivery guarantee").
+//  * With RocksDbOptions::auto_commit_bytes > 0 pending changes are also
+//    committed (without fsync) when they grow past that size, to bound memory
+//    in long batch runs; serve leaves it at 0.
+//  * Entries with expires_at < the expiry watermark (the largest `now` given
+//    to Expire) are invisible at once and physically dropped by a compaction
+//    filter; periodic compaction makes sure old files are visited.
+//  * Keys are stored under a one-byte prefix ('T' terms, 'M' metadata), so
+//    the database can carry small named values (PutMeta) that commit
+//    atomically with the terms.
+//
+// Not thread-safe (like every TermStore); RocksDB's background threads only
+// touch the expiry watermark and drop counter, which are atomics.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "state/term_store.h"
+
+namespace rocksdb {
+class CompactionFilter;
+class DB;
+class WriteBatchWithIndex;
+}  // namespace rocksdb
+
+namespace picket::state {
+
+struct RocksDbOptions {
+  // Commit pending changes without fsync once they exceed this many bytes;
+  // 0 = only Sync() commits.
+  size_t auto_commit_bytes = 0;
+  // RocksDB periodic compaction, so that expired entries in cold files are
+  // dropped even without new writes.
+  uint64_t periodic_compaction_seconds = 24 * 3600;
+  bool create_if_missing = true;
+};
+
+class RocksDbTermStore : public TermStore {
+ public:
+  // Opens (or creates) the database in `dir`. Returns null with *error when
+  // the directory cannot be used (held by another process, corrupt, not a
+  // picket state directory).
+  static std::unique_ptr<RocksDbTermStore> Open(const std::string& dir,
+                                                const RocksDbOptions& options,
+                                                std::string* error);
+  ~RocksDbTermStore() override;  // commits pending changes (with fsync)
+
+  ObserveResult Observe(std::string_view key, TimeMs t, int64_t window_ms,
+                        bool learn_only) override;
+  std::optional<TermRecord> Get(std::string_view key) const override;
+  // Raises the expiry watermark to `now`; returns how many entries the
+  // compaction filter dropped since the previous call (dropping is done in
+  // the background, so a just-expired entry is counted later).
+  size_t Expire(TimeMs now) override;
+  size_t size() const override;
+  size_t memory_bytes() const override;
+  bool Sync(std::string* error) override;
+
+  // Small named values stored with the terms (same atomic commit).
+  void PutMeta(std::string_view name, std::string_view value);
+  std::optional<std::string> GetMeta(std::string_view name) const;
+
+  // Bytes of changes not yet committed.
+  size_t pending_bytes() const;
+  TimeMs expiry_watermark() const { return watermark_->load(); }
+  // Compacts the whole database now (tests, maintenance).
+  void CompactAll();
+
+ private:
+  RocksDbTermStore() = default;
+  bool Commit(bool sync, std::string* error);
+  std::optional<std::string> Read(std::string_view full_key) const;
+
+  std::string dir_;
+  RocksDbOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
+  // Shared with the compaction filter (RocksDB background threads).
+  std::shared_ptr<std::atomic<TimeMs>> watermark_;
+  std::shared_ptr<std::atomic<uint64_t>> dropped_;
+  uint64_t dropped_reported_ = 0;
+  // Live entries as of the last commit plus inserts since; persisted as
+  // meta "live". Drops by the filter not yet subtracted are
+  // *dropped_ - dropped_accounted_.
+  int64_t live_ = 0;
+  uint64_t dropped_accounted_ = 0;
+  std::unique_ptr<rocksdb::CompactionFilter> filter_;  // outlives db_
+};
+
+}  // namespace picket::state

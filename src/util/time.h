@@ -1,0 +1,48 @@
+// Time values and Elasticsearch date parsing.
+//
+// Times are int64 milliseconds since the Unix epoch (UTC), the resolution of
+// Elasticsearch `date` fields. ParseDate accepts what ES's default date format
+// `strict_date_optional_time||epoch_millis` accepts: ISO-8601 dates with an
+// optional time, fraction and zone, or an integer count of milliseconds.
+// ParseDateMath resolves Elasticsearch date math ("now-7d/d",
+// "2026-01-01||+1M") against a given "now".
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace picket {
+
+using TimeMs = int64_t;
+
+// A parsed date with the precision of what was written, so that range
+// queries can round the way Elasticsearch does ("2026-03-01" as an upper
+// bound with lte covers the whole day).
+struct ParsedDate {
+  TimeMs ms = 0;
+  // The unit of the last written component: 'y','M','d','h','m','s' or 'S'
+  // (milliseconds or finer). Epoch millis give 'S'.
+  char precision = 'S';
+};
+
+std::optional<ParsedDate> ParseIsoDate(std::string_view text);
+// ISO-8601 or epoch milliseconds (digits, optional sign).
+std::optional<ParsedDate> ParseDate(std::string_view text);
+
+enum class DateRounding { kNone, kDown, kUp };
+// Resolves date math. `now` anchors "now"; with kUp a rounding "/d" goes to
+// the last millisecond of the unit (ES does this for lte and gt bounds).
+std::optional<TimeMs> ParseDateMath(std::string_view text, TimeMs now,
+                                    DateRounding rounding = DateRounding::kNone);
+
+// "now-7d", "now-36h", "now-9m" -> the positive length of the offset in ms.
+std::optional<int64_t> ParseNowMinus(std::string_view text);
+// "5m", "1h", "30s", "1d" (detection-rules interval syntax) -> ms.
+std::optional<int64_t> ParseInterval(std::string_view text);
+
+// 2026-03-01T10:00:00.000Z
+std::string FormatIso8601(TimeMs ms);
+TimeMs NowMs();
+
+}  // namespace picket

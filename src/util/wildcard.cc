@@ -1,0 +1,47 @@
+#include "util/wildcard.h"
+
+#include <cstring>
+
+namespace picket {
+
+WildcardPattern::WildcardPattern(std::vector<std::string> pieces) : pieces_(std::move(pieces)) {
+  if (pieces_.empty()) pieces_.push_back("");
+  for (const auto& p : pieces_) min_length_ += p.size();
+}
+
+bool WildcardPattern::Matches(std::string_view text) const {
+  if (text.size() < min_length_) return false;
+  const size_t n = pieces_.size();
+  if (n == 1) return text == pieces_[0];
+  // Anchored first and last pieces, then the middle pieces left to right:
+  // greedy leftmost search is exact for patterns whose only metachar is `*`.
+  const std::string& first = pieces_.front();
+  const std::string& last = pieces_.back();
+  if (text.compare(0, first.size(), first) != 0) return false;
+  if (text.compare(text.size() - last.size(), last.size(), last) != 0) return false;
+  size_t pos = first.size();
+  const size_t end = text.size() - last.size();
+  for (size_t i = 1; i + 1 < n; ++i) {
+    const std::string& piece = pieces_[i];
+    if (piece.empty()) continue;
+    if (pos > end || end - pos < piece.size()) return false;
+    const void* hit = memmem(text.data() + pos, end - pos, piece.data(), piece.size());
+    if (!hit) return false;
+    pos = static_cast<const char*>(hit) - text.data() + piece.size();
+  }
+  return pos <= end;
+}
+
+std::string WildcardPattern::ToString() const {
+  std::string out;
+  for (size_t i = 0; i < pieces_.size(); ++i) {
+    if (i) out += '*';
+    for (char c : pieces_[i]) {
+      if (c == '*' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace picket
