@@ -15,4 +15,7 @@ struct Registrar {
 };
 }  // namespace picket::cli
 
-#define PICKET_REGISTER_COMMAND(fn) static ::picket::cli::Registrar picket_registrar_##fn(fn)
+#define PICKET_REGISTER_CONCAT2(a, b) a##b
+#define PICKET_REGISTER_CONCAT(a, b) PICKET_REGISTER_CONCAT2(a, b)
+#define PICKET_REGISTER_COMMAND(fn) \
+  static ::picket::cli::Registrar PICKET_REGISTER_CONCAT(picket_registrar_, __COUNTER__)(fn)

@@ -25,7 +25,7 @@ bool VisitFlattened(Json value, Visit& visit) {
     case JsonType::NULL_VALUE:
       return false;
     case JsonType::ARRAY:
-      for (Json child : value.get_array().value_unsafe())
+      for (Json child : simdjson::dom::array(value.get_array().value_unsafe()))
         if (VisitFlattened(child, visit)) return true;
       return false;
     default:
@@ -42,11 +42,11 @@ bool ForEachValue(Json node, std::string_view path, Visit&& visit) {
   if (path.empty()) return internal::VisitFlattened(node, visit);
   switch (node.type()) {
     case JsonType::ARRAY:
-      for (Json child : node.get_array().value_unsafe())
+      for (Json child : simdjson::dom::array(node.get_array().value_unsafe()))
         if (ForEachValue(child, path, visit)) return true;
       return false;
     case JsonType::OBJECT:
-      for (auto field : node.get_object().value_unsafe()) {
+      for (auto field : simdjson::dom::object(node.get_object().value_unsafe())) {
         std::string_view key = field.key;
         if (key.size() > path.size()) continue;
         if (path.compare(0, key.size(), key) != 0) continue;
@@ -77,12 +77,12 @@ bool ForEachLeaf(Json node, std::string* path_buffer, Visit&& visit) {
     case JsonType::NULL_VALUE:
       return false;
     case JsonType::ARRAY:
-      for (Json child : node.get_array().value_unsafe())
+      for (Json child : simdjson::dom::array(node.get_array().value_unsafe()))
         if (ForEachLeaf(child, path_buffer, visit)) return true;
       return false;
     case JsonType::OBJECT: {
       size_t base = path_buffer->size();
-      for (auto field : node.get_object().value_unsafe()) {
+      for (auto field : simdjson::dom::object(node.get_object().value_unsafe())) {
         if (base) path_buffer->push_back('.');
         path_buffer->append(field.key);
         bool stop = ForEachLeaf(field.value, path_buffer, visit);

@@ -70,7 +70,7 @@ std::string RenderValue(const ValueNode& v) {
   if (v.kind == ValueKind::kNot) {
     const ValueNode& c = *v.children[0];
     std::string inner = RenderValue(c);
-    return "not " + (Prec(c.kind) < 3 ? "(" + inner + ")" : inner);
+    return "not " + (Prec(c.kind) <= 3 ? "(" + inner + ")" : inner);
   }
   std::string sep = v.kind == ValueKind::kOr ? " or " : " and ";
   std::string out;
@@ -112,7 +112,8 @@ std::string Render(const Node& node) {
     case NodeKind::kNot: {
       const Node& c = *node.children[0];
       std::string inner = Render(c);
-      return "not " + (Prec(c.kind) < 3 ? "(" + inner + ")" : inner);
+      // `not not x` is not valid KQL at query level: parenthesise.
+      return "not " + (Prec(c.kind) <= 3 ? "(" + inner + ")" : inner);
     }
     case NodeKind::kOr:
     case NodeKind::kAnd: {

@@ -668,6 +668,12 @@ class Parser {
 
   ParseError FailureError() const {
     if (fatal_) return MakeError(furthest_, fatal_message_);
+    size_t at = furthest_;
+    if (at >= q_.size()) {
+      // Point at the end of the text rather than at trailing whitespace.
+      at = q_.size();
+      while (at > 0 && SpaceAt(at - 1)) --at;
+    }
     std::string found;
     if (furthest_ >= q_.size()) {
       found = "end of input";
@@ -687,7 +693,7 @@ class Parser {
     }
     if (exp.empty()) msg += "a query";
     msg += " but " + found + " found";
-    return MakeError(furthest_, msg);
+    return MakeError(at, msg);
   }
 
   std::string_view q_;

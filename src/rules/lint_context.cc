@@ -249,7 +249,14 @@ std::string SuggestField(const LintContext& ctx, std::string_view field) {
   std::string_view head = field.substr(0, field.find('.'));
   std::string best;
   size_t best_distance = 3;
-  for (const auto& candidate : ctx.types.Expand(std::string(head) + ".*")) {
+  auto candidates = ctx.types.Expand(std::string(head) + ".*");
+  // A truncated name (process.parent.exe) is best completed, not edited.
+  for (const auto& candidate : candidates)
+    if (candidate.size() > field.size() && candidate.compare(0, field.size(), field) == 0 &&
+        (best.empty() || candidate.size() < best.size()))
+      best = candidate;
+  if (!best.empty()) return best;
+  for (const auto& candidate : candidates) {
     size_t d = EditDistance(field, candidate, 2);
     if (d < best_distance) {
       best_distance = d;

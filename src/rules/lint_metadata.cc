@@ -155,10 +155,12 @@ void CheckTypeAndLanguage(LintContext& ctx) {
                language ? "language \"" + *language + "\" is not kuery, lucene, eql or esql"
                         : "a " + *type + " rule needs a language",
                "set language = \"kuery\" for a KQL query");
+    return;
   } else if ((*type == "eql") != (*language == "eql") || (*type == "esql") != (*language == "esql")) {
     ctx.Report("language", ctx.PosOfKey(rule, "language"),
                "type " + *type + " cannot use language " + *language,
                "eql rules use eql, esql rules use esql, the others kuery or lucene");
+    return;
   }
   if (*type != "saved_query" && ctx.query.empty())
     ctx.Report("language", ctx.PosOfKey(rule, "query"), "the rule has no query",

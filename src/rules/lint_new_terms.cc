@@ -50,6 +50,7 @@ void CheckFieldsCarried(LintContext& ctx, const std::vector<NewTermsField>& fiel
   if (os == ctx.required_terms.end() || action == ctx.required_terms.end()) return;
   std::set<std::string> datasets = EventDatasets(ctx);
   for (const auto& field : fields) {
+    if (!IsKnownField(ctx, field.name)) continue;  // reported as unknown already
     for (const auto& dataset : datasets)
       for (const auto& os_name : os->second)
         for (const auto& action_name : action->second) {

@@ -40,7 +40,9 @@ std::vector<uint32_t> UpperCaseKeywords(std::string_view query) {
 }
 
 void CheckLiteralPitfalls(LintContext& ctx, const kql::Literal& literal) {
-  if (literal.quoted && literal.text.find('*') != std::string::npos)
+  // A lone quoted "*" is how rules match a literal asterisk (RBAC verbs and
+  // resources are "*"), so only patterns that mix * with text are suspect.
+  if (literal.quoted && literal.text.find('*') != std::string::npos && literal.text != "*")
     ctx.Report("kql-pitfall", ctx.QueryPos(literal.offset),
                "the quoted value " + literal.raw + " contains *, which is a literal asterisk "
                "inside quotes, not a wildcard",

@@ -89,13 +89,22 @@ void CheckTags(LintContext& ctx) {
     for (const auto& item : *threats) {
       const toml::table* threat = item.as_table();
       if (!threat) continue;
-      auto name = LintContext::GetString((*threat)["tactic"].as_table(), "name");
+      // ATT&CK's name for a known tactic id, so that a misspelt name in the
+      // mapping is reported once (attack-tactic), not again here.
+      const toml::table* tactic = (*threat)["tactic"].as_table();
+      const AttackTactic* known =
+          ctx.attack.FindTactic(LintContext::GetString(tactic, "id").value_or(""));
+      auto name = known ? std::optional<std::string>(known->name)
+                        : LintContext::GetString(tactic, "name");
       if (!name) continue;
       mapped.insert(*name);
       if (primary.empty()) primary = *name;
     }
   }
-  if (!primary.empty())
+  // As for file names, machine-learning rules are exempt from tagging their
+  // primary tactic (their tactics describe the job's purpose loosely).
+  bool ml = LintContext::GetString(ctx.rule, "type").value_or("") == "machine_learning";
+  if (!primary.empty() && !ml)
     require("Tactic: " + primary, "tag-tactic", "it is the rule's primary ATT&CK tactic");
   for (const auto& [tag, pos] : tags) {
     constexpr std::string_view kTactic = "Tactic: ";

@@ -146,7 +146,10 @@ void CheckThreat(LintContext& ctx) {
         if (const toml::table* sub = s.as_table()) CheckTechniqueEntry(ctx, sub, tactic, parent);
     }
   }
-  if (!primary_tactic.empty()) {
+  // Machine-learning rules are named after their job, not a tactic, in
+  // detection-rules; the convention does not apply to them.
+  bool ml = LintContext::GetString(ctx.rule, "type").value_or("") == "machine_learning";
+  if (!primary_tactic.empty() && !ml) {
     std::string prefix = SnakeCase(primary_tactic) + "_";
     if (ctx.file_name().rfind(prefix, 0) != 0)
       ctx.Report("file-name-tactic", {},

@@ -88,19 +88,19 @@ torch.storage _LegacyStorage ref
 torch.quantization.* * new,build
 
 # --- NumPy (ndarray.__reduce__, scalars, dtypes, random state, masked arrays)
-numpy.core.multiarray _reconstruct call
+numpy.core.multiarray _reconstruct call,build
 numpy.core.multiarray scalar call
 numpy.core.numeric _frombuffer call
-numpy._core.multiarray _reconstruct call
+numpy._core.multiarray _reconstruct call,build
 numpy._core.multiarray scalar call
 numpy._core.numeric _frombuffer call
 numpy dtype call,new,build
 numpy ndarray ref,new,build
-numpy.ma.core _mareconstruct call
+numpy.ma.core _mareconstruct call,build
 numpy.ma.core MaskedArray ref,build
-numpy.random._pickle __randomstate_ctor call
-numpy.random._pickle __bit_generator_ctor call
-numpy.random._pickle __generator_ctor call
+numpy.random._pickle __randomstate_ctor call,build
+numpy.random._pickle __bit_generator_ctor call,build
+numpy.random._pickle __generator_ctor call,build
 numpy.random.mtrand RandomState ref,build
 numpy.random._generator Generator ref,build
 numpy.random._mt19937 MT19937 ref,build
@@ -142,6 +142,9 @@ sklearn.* * new,build,items
 sklearn.tree._tree Tree call
 sklearn.neighbors._kd_tree KDTree call,new,build
 sklearn.neighbors._ball_tree BallTree call,new,build
+sklearn.neighbors._kd_tree newObj call
+sklearn.neighbors._ball_tree newObj call
+sklearn.neighbors._binary_tree newObj call
 sklearn._loss._loss * call
 sklearn._loss.link * new,build
 sklearn.utils._bunch Bunch call,new,build,items

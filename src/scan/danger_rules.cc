@@ -43,10 +43,10 @@ std::optional<DangerMatch> DangerRules::MatchOne(std::string_view module,
 
 std::optional<DangerMatch> DangerRules::Match(std::string_view module,
                                               std::string_view name) const {
-  if (auto m = MatchOne(module, name)) return m;
+  std::optional<DangerMatch> direct = MatchOne(module, name);
+  if (name.find('.') == std::string_view::npos) return direct;
   // A dotted name walks attributes; any prefix may be a module object that
   // the outer module imported (pathlib.os, tempfile._os, typing.sys, ...).
-  std::string path = std::string(module) + "." + std::string(name);
   std::vector<std::string_view> parts;
   std::string_view rest = name;
   while (true) {
@@ -66,7 +66,7 @@ std::optional<DangerMatch> DangerRules::Match(std::string_view module,
     if (auto m = MatchOne(alias, tail)) return m;
     if (auto m = MatchOne(parts[i], tail)) return m;
   }
-  return std::nullopt;
+  return direct;
 }
 
 bool IsDangerousFunctionName(std::string_view name) {

@@ -405,8 +405,10 @@ void Machine::CheckNested(Value* callee, Value* args) {
   if (!g || !args) return;
   if (!IsNestedPickleLoader(g->module, g->name)) return;
   // The first bytes-like argument is the payload (directly, or wrapped in a tuple).
+  // str counts too: protocol 0-2 streams spell bytes as STRING/BINSTRING,
+  // which loaders using encoding="latin1" (torch, numpy) turn into str.
   for (Value* a : args->items) {
-    if (a && a->kind == Value::kBytes) {
+    if (a && (a->kind == Value::kBytes || a->kind == Value::kStr)) {
       out_.nested.push_back({op_offset_, g->module + "." + g->name, std::string(a->text)});
       return;
     }

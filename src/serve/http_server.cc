@@ -120,7 +120,8 @@ void HttpServer::Routes() {
       ReplyError(res, 404, "no_handler_found_exception",
                  "no handler found for uri [" + req.path + "] and method [" + req.method + "]");
     } else {
-      ReplyError(res, res.status, "http_exception", httplib::detail::status_message(res.status));
+      ReplyError(res, res.status, "http_exception",
+                 "the request could not be processed (HTTP " + std::to_string(res.status) + ")");
     }
   });
   s.set_exception_handler(

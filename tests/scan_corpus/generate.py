@@ -288,7 +288,7 @@ def write_7z(name, data):
     uname = name.encode("utf-16-le") + b"\0\0"
     header = (b"\x01\x04\x06" + num(0) + num(1) + b"\x09" + num(len(data)) + b"\x00" +
               b"\x07\x0b" + num(1) + b"\x00" + b"\x01" + b"\x01\x00" + b"\x0c" + num(len(data)) + b"\x00" +
-              b"\x00" + b"\x05" + num(1) + b"\x11" + num(len(uname) + 1) + b"\x00" + uname + b"\x00" + b"\x00")
+              b"\x08\x00" + b"\x00" + b"\x05" + num(1) + b"\x11" + num(len(uname) + 1) + b"\x00" + uname + b"\x00" + b"\x00")
     start = struct.pack("<QQI", len(data), len(header), zlib.crc32(header))
     return b"7z\xbc\xaf\x27\x1c\x00\x04" + struct.pack("<I", zlib.crc32(start)) + start + data + header
 
