@@ -4,6 +4,7 @@
 //
 // Exit status: 0 when clean or only warnings, 1 when there are errors, 2 on
 // usage errors or unreadable paths.
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/common.h"
@@ -17,6 +18,7 @@ struct LintCliOptions {
   std::vector<std::string> paths;
   std::string format = "text";
   bool list_checks = false;
+  std::vector<std::string> ignore;  // check ids to drop from the report
   FieldTypeOptions types;
 };
 
@@ -31,6 +33,14 @@ int RunLint(const LintCliOptions& o) {
     fprintf(stderr, "picket lint: give at least one rule file or directory (see --help)\n");
     return 2;
   }
+  for (const auto& id : o.ignore) {
+    bool known = false;
+    for (const auto& c : rules::LintChecks()) known = known || c.id == id;
+    if (!known) {
+      fprintf(stderr, "picket lint: --ignore %s: no such check (see --list-checks)\n", id.c_str());
+      return 2;
+    }
+  }
   std::string error;
   rules::LintOptions options;
   options.types = BuildFieldTypes(o.types, &error);
@@ -39,6 +49,9 @@ int RunLint(const LintCliOptions& o) {
     return 2;
   }
   rules::LintReport report = rules::LintPaths(o.paths, options);
+  std::erase_if(report.findings, [&](const rules::LintFinding& f) {
+    return std::find(o.ignore.begin(), o.ignore.end(), f.check) != o.ignore.end();
+  });
   std::string out = o.format == "json"    ? rules::FormatLintJson(report)
                     : o.format == "sarif" ? rules::FormatLintSarif(report)
                                           : rules::FormatLintText(report);
@@ -60,6 +73,9 @@ void RegisterLint(CLI::App& app, int* exit_code) {
   cmd->add_option("--format", opts->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif"}))
       ->capture_default_str();
+  cmd->add_option("--ignore", opts->ignore,
+                  "Drop findings of this check id (repeatable), e.g. --ignore unsupported-type")
+      ->allow_extra_args(false);
   cmd->add_flag("--list-checks", opts->list_checks, "List every check id with its severity");
   AddFieldTypeOptions(cmd, &opts->types);
   cmd->callback([opts, exit_code] { *exit_code = RunLint(*opts); });

@@ -82,6 +82,16 @@ int Fail(const std::string& message) {
 }
 
 int RunServe(const ServeOptions& o) {
+  // Signals are taken by one thread with sigwait, so that shutdown runs as
+  // ordinary code: stop accepting, answer in-flight requests, drain, commit.
+  // They are blocked before any thread (RocksDB's included) starts, as
+  // threads inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
   std::string error;
   serve::HttpOptions http;
   if (!SplitListen(o.listen, &http.host, &http.port, &error)) return Fail(error);
@@ -153,14 +163,6 @@ int RunServe(const ServeOptions& o) {
       [&] { return evaluator.RulesPrometheus(); });
   if (!server.Bind(&error)) return Fail(error);
 
-  // Signals are taken by one thread with sigwait, so that shutdown runs as
-  // ordinary code: stop accepting, answer in-flight requests, drain, commit.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);

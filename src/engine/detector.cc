@@ -17,6 +17,12 @@ std::string_view FirstStringOr(event::Json doc, std::string_view field) {
 }
 }  // namespace
 
+std::string EventRef::Origin() const {
+  if (!origin.empty()) return std::string(origin);
+  if (line == 0) return std::string(source);
+  return fmt::format("{}:{}", source, line);
+}
+
 Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state::TermStore* store,
                    DetectorOptions options)
     : store_(store), options_(std::move(options)) {
@@ -89,7 +95,7 @@ void Detector::RunNewTerms(size_t r, const EventRef& event, std::string_view ind
   EventTimeResult time = EventTime(event.doc, rule.timestamp_override);
   if (!time.time) {
     ++stats.no_time;
-    if (problem_sink_) problem_sink_(rule, event.origin, "no usable time: " + time.problem);
+    if (problem_sink_) problem_sink_(rule, event.Origin(), "no usable time: " + time.problem);
     return;
   }
   if (!CollectTermValues(event.doc, rule.new_terms_fields, types_.get(), &term_values_)) {
@@ -115,7 +121,7 @@ void Detector::RunNewTerms(size_t r, const EventRef& event, std::string_view ind
   if (total > limit) {
     stats.truncated_combinations += total - limit;
     if (problem_sink_)
-      problem_sink_(rule, event.origin,
+      problem_sink_(rule, event.Origin(),
                     fmt::format("{} new-terms combinations in one event; only the first {} were "
                                 "evaluated",
                                 total, limit));
@@ -133,7 +139,7 @@ void Detector::EmitAlert(size_t r, const EventRef& event, std::string_view index
   alert.new_terms = std::move(new_terms);
   alert.event_time = event_time;
   alert.index = std::string(index);
-  alert.origin = std::string(event.origin);
+  alert.origin = std::string(event.Origin());
   alert.uuid = AlertUuid(rule_uuids_[r], EventIdentity(index, event.doc_id, event_id, event.raw),
                          alert.new_terms);
   std::string source_id = SourceDocumentId(event.doc_id, event_id, event.raw);
@@ -149,7 +155,7 @@ void Detector::EmitAlert(size_t r, const EventRef& event, std::string_view index
   facts.reason = alert.reason;
   std::string error;
   if (!builder_.Build(event.raw, facts, &alert.json, &error)) {
-    if (problem_sink_) problem_sink_(rule, event.origin, "cannot build alert: " + error);
+    if (problem_sink_) problem_sink_(rule, event.Origin(), "cannot build alert: " + error);
     return;
   }
   ++stats_[r].alerts;

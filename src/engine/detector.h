@@ -54,7 +54,13 @@ struct EventRef {
   std::string_view raw;     // the exact line
   std::string_view index;   // the index it arrived for ("" = derive it)
   std::string_view doc_id;  // the bulk _id, if any
-  std::string_view origin;  // "file:line", for reports
+  // Where the event came from, for reports: `origin` as given, else
+  // "source:line" (line 0: just "source"), formatted only when a report or
+  // alert needs it.
+  std::string_view origin;
+  std::string_view source;
+  uint64_t line = 0;
+  std::string Origin() const;
 };
 
 struct Alert {

@@ -28,7 +28,7 @@ bool ForEachNdjsonEvent(const std::string& path,
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    std::string origin = fmt::format("{}:{}", path, number);
+    std::string origin = fmt::format("{}:{}", path, number);  // for bad lines
     simdjson::dom::element doc;
     if (auto error = parser.parse(line).get(doc)) {
       problems->push_back(origin + ": " + simdjson::error_message(error));
@@ -41,30 +41,26 @@ bool ForEachNdjsonEvent(const std::string& path,
     EventRef ref;
     ref.doc = doc;
     ref.raw = line;
-    ref.origin = origin;
+    ref.source = path;
+    ref.line = number;
     on_event(ref);
   }
   return true;
 }
 
-bool LoadEmulationManifest(const std::string& manifest_path, EmulationManifest* manifest,
-                           std::string* error) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (auto e = parser.load(manifest_path).get(root)) {
-    *error = manifest_path + ": " + simdjson::error_message(e);
-    return false;
-  }
-  fs::path dir = fs::path(manifest_path).parent_path();
-  fs::path repo_root = dir.parent_path().parent_path();
-  manifest->path = manifest_path;
+namespace {
+// Reads one manifest object ({"rule", "rule_id", "cases"}); `dir` is where
+// its event files are, `repo_root` what "rule" is relative to.
+bool ParseManifest(simdjson::dom::element root, const fs::path& dir, const fs::path& repo_root,
+                   const std::string& origin, EmulationManifest* manifest, std::string* error) {
+  manifest->path = origin;
   std::string_view text;
   if (root["rule"].get(text) == simdjson::SUCCESS)
     manifest->rule_path = (repo_root / std::string(text)).lexically_normal().string();
   if (root["rule_id"].get(text) == simdjson::SUCCESS) manifest->rule_id = std::string(text);
   simdjson::dom::array cases;
   if (root["cases"].get(cases)) {
-    *error = manifest_path + ": no \"cases\" array";
+    *error = origin + ": no \"cases\" array";
     return false;
   }
   for (simdjson::dom::element c : cases) {
@@ -72,7 +68,7 @@ bool LoadEmulationManifest(const std::string& manifest_path, EmulationManifest* 
     if (c["name"].get(text) == simdjson::SUCCESS) out.name = std::string(text);
     if (c["description"].get(text) == simdjson::SUCCESS) out.description = std::string(text);
     if (c["events"].get(text)) {
-      *error = fmt::format("{}: case '{}' has no \"events\" file", manifest_path, out.name);
+      *error = fmt::format("{}: case '{}' has no \"events\" file", origin, out.name);
       return false;
     }
     out.events_path = (dir / std::string(text)).string();
@@ -81,7 +77,7 @@ bool LoadEmulationManifest(const std::string& manifest_path, EmulationManifest* 
     simdjson::dom::element expect;
     int64_t alerts = 0;
     if (c["expect"].get(expect) || expect["alerts"].get(alerts) || alerts < 0) {
-      *error = fmt::format("{}: case '{}' has no \"expect.alerts\" count", manifest_path, out.name);
+      *error = fmt::format("{}: case '{}' has no \"expect.alerts\" count", origin, out.name);
       return false;
     }
     out.expect_alerts = static_cast<uint64_t>(alerts);
@@ -92,15 +88,13 @@ bool LoadEmulationManifest(const std::string& manifest_path, EmulationManifest* 
         std::vector<std::string> values;
         simdjson::dom::array list;
         if (combination.get(list)) {
-          *error = fmt::format("{}: case '{}': each expected term is an array", manifest_path,
-                               out.name);
+          *error = fmt::format("{}: case '{}': each expected term is an array", origin, out.name);
           return false;
         }
         for (simdjson::dom::element v : list) {
           std::string keyword;
           if (!event::ScalarToKeyword(v, &keyword)) {
-            *error = fmt::format("{}: case '{}': expected terms must be scalars", manifest_path,
-                                 out.name);
+            *error = fmt::format("{}: case '{}': expected terms must be scalars", origin, out.name);
             return false;
           }
           values.push_back(keyword);
@@ -109,6 +103,41 @@ bool LoadEmulationManifest(const std::string& manifest_path, EmulationManifest* 
       }
     }
     manifest->cases.push_back(std::move(out));
+  }
+  return true;
+}
+}  // namespace
+
+bool LoadEmulationManifest(const std::string& manifest_path, EmulationManifest* manifest,
+                           std::string* error) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto e = parser.load(manifest_path).get(root)) {
+    *error = manifest_path + ": " + simdjson::error_message(e);
+    return false;
+  }
+  fs::path dir = fs::path(manifest_path).parent_path();
+  return ParseManifest(root, dir, dir.parent_path().parent_path(), manifest_path, manifest, error);
+}
+
+bool LoadExpectationSet(const std::string& path, std::vector<EmulationManifest>* manifests,
+                        std::string* error) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto e = parser.load(path).get(root)) {
+    *error = path + ": " + simdjson::error_message(e);
+    return false;
+  }
+  simdjson::dom::array list;
+  if (root["rules"].get(list)) {
+    *error = path + ": no \"rules\" array";
+    return false;
+  }
+  fs::path dir = fs::path(path).parent_path();
+  for (simdjson::dom::element entry : list) {
+    EmulationManifest m;
+    if (!ParseManifest(entry, dir, dir.parent_path().parent_path(), path, &m, error)) return false;
+    manifests->push_back(std::move(m));
   }
   return true;
 }

@@ -39,6 +39,12 @@ struct EmulationManifest {
 bool LoadEmulationManifest(const std::string& manifest_path, EmulationManifest* manifest,
                            std::string* error);
 
+// An expectation set for several rules over shared telemetry
+// (data/demo/expected.json): {"rules": [<manifest>, ...]}, with event files
+// relative to its directory and rules relative to the directory two levels up.
+bool LoadExpectationSet(const std::string& path, std::vector<EmulationManifest>* manifests,
+                        std::string* error);
+
 // The manifest for a rule file: <emulations_dir>/<stem>/manifest.json when
 // emulations_dir is given, else the `emulations` directory found by walking
 // up from the rule's directory. "" when there is none.

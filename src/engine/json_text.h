@@ -8,9 +8,8 @@
 
 namespace picket::engine {
 
-// Appends `text` as a JSON string literal (quotes included). Control
-// characters are escaped; invalid UTF-8 is passed through, as the input
-// stream has already rejected it.
+// Appends `text` as a JSON string literal (quotes included); see
+// util/json.h (control characters and invalid UTF-8 are escaped).
 void AppendJsonString(std::string* out, std::string_view text);
 
 // Appends ["a","b"].

@@ -160,7 +160,8 @@ struct EventStream::Impl {
 
 EventStream::EventStream(StreamOptions options) : impl_(new Impl) {
   impl_->options = options;
-  impl_->parser.allocate(1u << 16, options.max_depth);
+  // Capacity grows on demand; only the depth limit is fixed here.
+  if (impl_->parser.allocate(1u << 16, options.max_depth) != simdjson::SUCCESS) impl_->parser = simdjson::dom::parser();
 }
 
 EventStream::~EventStream() { delete impl_; }
@@ -256,6 +257,73 @@ bool EventStream::ReadBuffer(std::string_view data, const std::string& source,
   return true;
 }
 
+namespace {
+bool IsWholeJsonFile(const std::string& path) {
+  auto ends = [&](const char* suffix) {
+    size_t n = strlen(suffix);
+    return path.size() > n && path.compare(path.size() - n, n, suffix) == 0;
+  };
+  return ends(".json") || ends(".json.gz");
+}
+constexpr size_t kMaxWholeJsonBytes = 1u << 30;
+}  // namespace
+
+// A .json file may be one JSON document (an object, or an array of objects,
+// as exports often are) or NDJSON with a .json name. Try the whole document
+// first; if it is not valid JSON, read it as lines.
+bool EventStream::ReadWholeJson(const std::string& path, void* source_ptr,
+                                const OnEvent& on_event, const OnError& on_error,
+                                std::string* error) {
+  auto* source = static_cast<ByteSource*>(source_ptr);
+  std::string content;
+  char chunk[1 << 16];
+  while (true) {
+    ssize_t n = source->Read(chunk, sizeof(chunk), error);
+    if (n < 0) {
+      *error = path + ": " + *error;
+      return false;
+    }
+    if (n == 0) break;
+    content.append(chunk, static_cast<size_t>(n));
+    if (content.size() > kMaxWholeJsonBytes) {
+      *error = path + ": .json file larger than 1 GiB; use NDJSON";
+      return false;
+    }
+  }
+  simdjson::dom::parser whole;
+  simdjson::padded_string padded(content);
+  simdjson::dom::element doc;
+  if (whole.parse(padded).get(doc) != simdjson::SUCCESS ||
+      (doc.type() != simdjson::dom::element_type::OBJECT &&
+       doc.type() != simdjson::dom::element_type::ARRAY))
+    return ReadBuffer(content, path, on_event, on_error);
+  stats_.bytes += content.size();
+  if (doc.type() == simdjson::dom::element_type::OBJECT) {
+    ++stats_.lines;
+    ++stats_.events;
+    on_event(Event{doc, std::string_view(content).substr(0, content.find_last_not_of(" \t\r\n") + 1),
+                   SourceLine{&path, 1}});
+    return true;
+  }
+  // An array: each element is an event; its bytes are re-serialised compactly.
+  uint64_t index = 0;
+  std::string raw;
+  for (simdjson::dom::element item : doc.get_array().value_unsafe()) {
+    ++index;
+    ++stats_.lines;
+    SourceLine where{&path, index};
+    if (item.type() != simdjson::dom::element_type::OBJECT) {
+      ++stats_.malformed;
+      on_error({where, "array element " + std::to_string(index) + " is not a JSON object"});
+      continue;
+    }
+    ++stats_.events;
+    raw = simdjson::minify(item);
+    if (!on_event(Event{item, raw, where})) break;
+  }
+  return true;
+}
+
 bool EventStream::ReadFile(const std::string& path, const OnEvent& on_event,
                            const OnError& on_error, std::string* error) {
   Impl& im = *impl_;
@@ -275,6 +343,7 @@ bool EventStream::ReadFile(const std::string& path, const OnEvent& on_event,
   } closer{fd};
   ++stats_.files;
   ByteSource source(fd);
+  if (IsWholeJsonFile(path)) return ReadWholeJson(path, &source, on_event, on_error, error);
   const size_t max_line = im.options.max_line_bytes;
   size_t len = 0;          // bytes in buffer
   size_t start = 0;        // start of the current line in buffer
@@ -345,6 +414,7 @@ bool EventStream::ReadFile(const std::string& path, const OnEvent& on_event,
         stats_.bytes += len - start;
       }
       start = len;
+      scanned = 0;
       continue;
     }
     len += static_cast<size_t>(n);

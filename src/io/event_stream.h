@@ -2,7 +2,8 @@
 // .json and their .gz) and stdin ("-"), parses each line with simdjson and
 // hands over the parsed document together with its exact bytes.
 //
-// Malformed lines (bad JSON, not an object, invalid UTF-8, too deep, longer
+// A .json file may instead hold one JSON object or an array of objects (the
+// line of an array element is its index). Malformed lines (bad JSON, not an object, invalid UTF-8, too deep, longer
 // than the line limit) are reported through on_error with source:line and a
 // reason, counted, and skipped; reading goes on with the next line. gzip is
 // recognised by content, not by name.
@@ -29,6 +30,8 @@ struct Event {
   SourceLine where;
 };
 
+// Like Event, valid only during the on_error call (where.source points at
+// the reader's copy of the name); keep ToString() to hold on to it.
 struct InputError {
   SourceLine where;
   std::string reason;
@@ -72,6 +75,8 @@ class EventStream {
   const StreamStats& stats() const { return stats_; }
 
  private:
+  bool ReadWholeJson(const std::string& path, void* source, const OnEvent& on_event,
+                     const OnError& on_error, std::string* error);
   bool HandleLine(std::string_view line, SourceLine where, const OnEvent& on_event,
                   const OnError& on_error);
   struct Impl;

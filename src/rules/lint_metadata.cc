@@ -89,6 +89,14 @@ void CheckRuleIdentity(LintContext& ctx) {
     ctx.Report("missing-field", ctx.PosOfKey(rule, "author"), "author must be a non-empty list",
                "add author = [\"Your Team\"]");
 
+  // Lists that other checks read; a scalar there would silently skip them.
+  for (const char* key : {"tags", "threat", "references", "false_positives"}) {
+    const toml::node* node = rule->get(key);
+    if (node && !node->is_array())
+      ctx.Report("field-type", ctx.PosOf(node), std::string(key) + " must be a list",
+                 std::string("write ") + key + " = [...]");
+  }
+
   if (auto name = LintContext::GetString(rule, "name")) {
     static const std::regex kName(R"(^[a-zA-Z0-9].+?[a-zA-Z0-9\[\]()]$)");
     if (!name->empty() && !std::regex_match(*name, kName))

@@ -54,7 +54,9 @@ bool Base64Decode(std::string_view in, std::string* out) {
       out->push_back(static_cast<char>((buffer >> bits) & 0xff));
     }
   }
-  return bits < 6;  // a single leftover character cannot encode a byte
+  // A single leftover character cannot encode a byte, and the unused low
+  // bits must be zero (canonical encoding: one string per credential).
+  return bits < 6 && (buffer & ((1u << bits) - 1)) == 0;
 }
 
 bool Authenticator::SetApiKey(std::string_view id_colon_key, std::string* error) {

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include "engine_helpers.h"
+#include "rules/loader.h"
 
 namespace picket::engine {
 namespace {
@@ -260,14 +261,45 @@ TEST(Detector, NumericTermsUseKeywordText) {
   EXPECT_EQ(alerts[0].new_terms, (std::vector<std::string>{"H1", "4242"}));
 }
 
-TEST(Detector, UnsupportedRulesAreSkippedWithAWarning) {
-  RuleSpec spec;
-  spec.window = "yesterday";
-  auto rule = MakeRule(spec);
-  if (!rule) GTEST_SKIP() << "the loader rejects the window itself";
-  Harness h({rule});
-  EXPECT_TRUE(h.detector().rules().empty());
-  EXPECT_FALSE(h.detector().warnings().empty());
+TEST(Detector, RulesThatCannotRunAreSkippedWithAWarning) {
+  std::vector<rules::LoadIssue> errors, warnings;
+  auto rule = rules::LoadRuleText(testing::RuleToml(RuleSpec{}), "test", *event::FieldTypes::BuiltIn(),
+                                  {}, &errors, &warnings);
+  ASSERT_TRUE(rule);
+  rule->history_window_ms = 0;  // as for a window the loader could not read
+  RuleSpec eql;
+  eql.type = "query";
+  auto query_rule = MakeRule(eql);
+  Harness h({rule, query_rule});
+  ASSERT_EQ(h.detector().rules().size(), 1u);
+  EXPECT_EQ(h.detector().rules()[0], query_rule);
+  ASSERT_EQ(h.detector().warnings().size(), 1u);
+  EXPECT_NE(h.detector().warnings()[0].find("history window"), std::string::npos);
+}
+
+TEST(Detector, RuleIndexChangesNoResult) {
+  RuleSpec a, b, c;
+  a.query = "event.action:exec and host.os.type:macos";
+  b.rule_id = "22222222-2222-3333-4444-555555555555";
+  b.query = "event.action:(fork or exec)";
+  c.rule_id = "33333333-2222-3333-4444-555555555555";
+  c.type = "query";
+  c.query = "not event.action:exec";
+  auto run = [&](bool use_index) {
+    DetectorOptions options = Harness::DefaultOptions();
+    options.use_rule_index = use_index;
+    Harness h({MakeRule(a), MakeRule(b), MakeRule(c)}, options);
+    for (std::string action : {"exec", "fork", "open"})
+      for (std::string os : {"macos", "linux"})
+        h.Run(fmt::format(R"({{"event":{{"action":"{}","ingested":"2026-03-01T00:00:00Z"}},"host":{{"id":"H","os":{{"type":"{}"}}}},"process":{{"executable":"/{}"}}}})",
+                          action, os, action + os));
+    std::vector<std::string> ids;
+    for (const auto& alert : h.all_alerts()) ids.push_back(alert.uuid);
+    return ids;
+  };
+  auto indexed = run(true);
+  EXPECT_EQ(indexed.size(), 1u + 4u + 4u);  // a: exec on macos; b: exec or fork; c: not exec
+  EXPECT_EQ(indexed, run(false));
 }
 
 }  // namespace

@@ -85,12 +85,12 @@ std::vector<Alert> Harness::Run(const std::string& json, bool learn_only, const 
   auto error = parser_.parse(json).get(doc);
   EXPECT_EQ(error, simdjson::SUCCESS) << json;
   if (error) return produced;
-  std::string origin = fmt::format("test:{}", ++line_);
   EventRef ref;
   ref.doc = doc;
   ref.raw = json;
   ref.index = index;
-  ref.origin = origin;
+  ref.source = "test";
+  ref.line = ++line_;
   detector_->Process(ref, learn_only, [&](const Alert& a) { produced.push_back(a); });
   alerts_.insert(alerts_.end(), produced.begin(), produced.end());
   return produced;

@@ -38,6 +38,9 @@ TEST(CliLint, ExitCodes) {
   EXPECT_EQ(Picket("lint " + Case("execution_severity_band.toml")).status, 1);
   EXPECT_EQ(Picket("lint " + Case("no_such_file.toml")).status, 2);
   EXPECT_EQ(Picket("lint --format yaml " + Case("execution_clean_baseline.toml")).status, 2);
+  // Ignoring the only error's check leaves a clean run; unknown ids are usage errors.
+  EXPECT_EQ(Picket("lint --ignore severity-band " + Case("execution_severity_band.toml")).status, 0);
+  EXPECT_EQ(Picket("lint --ignore no-such-check " + Case("execution_severity_band.toml")).status, 2);
   CliRun help = Picket("lint --help");
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.out.find("--format"), std::string::npos);

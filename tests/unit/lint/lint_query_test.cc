@@ -162,3 +162,39 @@ TEST(LintQuerySyntax, QuotedLoneAsteriskIsALegitimateLiteral) {
 
 }  // namespace
 }  // namespace picket::rules
+
+namespace picket::rules {
+namespace {
+
+TEST(LintRobustness, ScalarsWhereListsBelongAreReportedNotIgnored) {
+  std::string text = testing::BaselineWith("framework = \"MITRE ATT&CK\"\n", "");
+  // Replace the tag list by a string; the threat keeps its other keys.
+  size_t start = text.find("tags = [");
+  size_t end = text.find("]\n", start);
+  text.replace(start, end + 2 - start, "tags = \"OS: macOS\"\n");
+  auto findings = testing::Lint(text);
+  bool tags_reported = false;
+  for (const auto& f : findings)
+    tags_reported = tags_reported || (f.check == "field-type" && f.message.find("tags") != std::string::npos);
+  EXPECT_TRUE(tags_reported) << ::testing::PrintToString(testing::ChecksOf(findings));
+  // The threat entry without a framework is reported, not skipped.
+  EXPECT_TRUE(testing::HasCheck(findings, "threat-framework"));
+}
+
+TEST(LintRobustness, GarbageDoesNotCrash) {
+  const char* texts[] = {
+      "", "[rule]\n", "[metadata]\n[rule]\nthreat = [1, \"x\", {tactic = 5}]\n",
+      "[rule]\ntype = \"new_terms\"\nnew_terms = 5\n",
+      "[rule]\ntype = \"new_terms\"\n[rule.new_terms]\nvalue = [1, \"\", \"a\", \"a\"]\n"
+      "history_window_start = \"x\"\n",
+      "[rule]\ntype = \"query\"\nlanguage = \"kuery\"\nquery = \"a:(b or\"\n",
+      "[rule]\ntype = \"query\"\nlanguage = \"kuery\"\nquery = '''\n\n'''\n",
+  };
+  for (const char* text : texts) {
+    auto findings = testing::Lint(text);
+    for (const auto& f : findings) EXPECT_FALSE(f.check.empty());
+  }
+}
+
+}  // namespace
+}  // namespace picket::rules
