@@ -3,10 +3,10 @@
 // the same run: a Python pickletools.genops pass over the same bytes
 // (bench/scan_peer.py). Usage: scan_bench [INPUT_DIR]; inputs are generated
 // with bench/scan_peer.py on first use.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -65,7 +65,8 @@ Row Measure(const std::string& name, const std::vector<std::string>& files, cons
     verdicts.clear();
     auto t0 = std::chrono::steady_clock::now();
     for (auto& f : files) verdicts[std::string(VerdictName(scanner.ScanFile(f).verdict))]++;
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    best = std::min(best,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   row.picket_s = best;
   for (auto& [v, n] : verdicts) row.verdicts += v + "=" + std::to_string(n) + " ";
@@ -93,11 +94,12 @@ int main(int argc, char** argv) {
          "picket MB/s", "peer s", "peer MB/s", "speedup", "picket verdicts");
   for (const Row& r : rows) {
     double mb = r.bytes / 1e6;
-    printf("%-26s %6zu %10.1f %12.4f %12.1f %12.4f %12.1f %7.1fx  %s\n", r.workload.c_str(), r.files,
-           mb, r.picket_s, mb / r.picket_s, r.peer_s, mb / r.peer_s, r.peer_s / r.picket_s,
+    printf("%-26s %6zu %10.1f %12.4f %12.1f %12.4f %12.1f %7.1fx  %s\n", r.workload.c_str(),
+           r.files, mb, r.picket_s, mb / r.picket_s, r.peer_s, mb / r.peer_s, r.peer_s / r.picket_s,
            r.verdicts.c_str());
   }
-  printf("(best of 3; picket = Scanner::ScanFile in-process incl. policy; peer = "
-         "pickletools.genops only, interpreter start-up excluded)\n");
+  printf(
+      "(best of 3; picket = Scanner::ScanFile in-process incl. policy; peer = "
+      "pickletools.genops only, interpreter start-up excluded)\n");
   return 0;
 }

@@ -47,8 +47,8 @@ int RunScan(const ScanOptions& o) {
   }
   if (progress) std::cerr << "\r\033[K" << std::flush;
 
-  scan::FailOn fail_on = o.fail_on == "malicious" ? scan::FailOn::kMalicious
-                                                  : scan::FailOn::kSuspicious;
+  scan::FailOn fail_on =
+      o.fail_on == "malicious" ? scan::FailOn::kMalicious : scan::FailOn::kSuspicious;
   int code = scan::ScanExitCode(reports, fail_on);
   scan::WriterOptions wo;
   wo.verbose = o.verbose;
@@ -96,8 +96,7 @@ void RegisterScan(CLI::App& app, int* exit_code) {
   cmd->add_option("-f,--format", options->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "ecs"}))
       ->capture_default_str();
-  cmd->add_option("--fail-on", options->fail_on,
-                  "Lowest verdict that makes the exit code 1")
+  cmd->add_option("--fail-on", options->fail_on, "Lowest verdict that makes the exit code 1")
       ->check(CLI::IsMember({"suspicious", "malicious"}))
       ->capture_default_str();
   cmd->add_option("--allowlist", options->allowlists,

@@ -19,15 +19,19 @@ using Json = simdjson::dom::element;
 using JsonType = simdjson::dom::element_type;
 
 namespace internal {
+// Arrays and objects are bound to locals (not iterated straight from
+// value_unsafe() of a temporary result, which would dangle in a range-for).
 template <typename Visit>
 bool VisitFlattened(Json value, Visit& visit) {
   switch (value.type()) {
     case JsonType::NULL_VALUE:
       return false;
-    case JsonType::ARRAY:
-      for (Json child : simdjson::dom::array(value.get_array().value_unsafe()))
+    case JsonType::ARRAY: {
+      simdjson::dom::array items = value.get_array().value_unsafe();
+      for (Json child : items)
         if (VisitFlattened(child, visit)) return true;
       return false;
+    }
     default:
       return visit(value);
   }
@@ -41,12 +45,15 @@ template <typename Visit>
 bool ForEachValue(Json node, std::string_view path, Visit&& visit) {
   if (path.empty()) return internal::VisitFlattened(node, visit);
   switch (node.type()) {
-    case JsonType::ARRAY:
-      for (Json child : simdjson::dom::array(node.get_array().value_unsafe()))
+    case JsonType::ARRAY: {
+      simdjson::dom::array items = node.get_array().value_unsafe();
+      for (Json child : items)
         if (ForEachValue(child, path, visit)) return true;
       return false;
-    case JsonType::OBJECT:
-      for (auto field : simdjson::dom::object(node.get_object().value_unsafe())) {
+    }
+    case JsonType::OBJECT: {
+      simdjson::dom::object fields = node.get_object().value_unsafe();
+      for (auto field : fields) {
         std::string_view key = field.key;
         if (key.size() > path.size()) continue;
         if (path.compare(0, key.size(), key) != 0) continue;
@@ -57,6 +64,7 @@ bool ForEachValue(Json node, std::string_view path, Visit&& visit) {
         }
       }
       return false;
+    }
     default:
       return false;
   }
@@ -76,13 +84,16 @@ bool ForEachLeaf(Json node, std::string* path_buffer, Visit&& visit) {
   switch (node.type()) {
     case JsonType::NULL_VALUE:
       return false;
-    case JsonType::ARRAY:
-      for (Json child : simdjson::dom::array(node.get_array().value_unsafe()))
+    case JsonType::ARRAY: {
+      simdjson::dom::array items = node.get_array().value_unsafe();
+      for (Json child : items)
         if (ForEachLeaf(child, path_buffer, visit)) return true;
       return false;
+    }
     case JsonType::OBJECT: {
       size_t base = path_buffer->size();
-      for (auto field : simdjson::dom::object(node.get_object().value_unsafe())) {
+      simdjson::dom::object fields = node.get_object().value_unsafe();
+      for (auto field : fields) {
         if (base) path_buffer->push_back('.');
         path_buffer->append(field.key);
         bool stop = ForEachLeaf(field.value, path_buffer, visit);

@@ -308,7 +308,8 @@ bool EventStream::ReadWholeJson(const std::string& path, void* source_ptr,
   // An array: each element is an event; its bytes are re-serialised compactly.
   uint64_t index = 0;
   std::string raw;
-  for (simdjson::dom::element item : doc.get_array().value_unsafe()) {
+  simdjson::dom::array items = doc.get_array().value_unsafe();
+  for (simdjson::dom::element item : items) {
     ++index;
     ++stats_.lines;
     SourceLine where{&path, index};

@@ -14,12 +14,18 @@ std::optional<uint32_t> ParseUses(std::string_view text) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string_view word = text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
-    if (word == "call") uses |= kUseCalled;
-    else if (word == "new") uses |= kUseNewObj;
-    else if (word == "build") uses |= kUseBuilt;
-    else if (word == "items") uses |= kUseItemsAdded;
-    else if (word != "ref") return std::nullopt;
+    std::string_view word =
+        text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
+    if (word == "call")
+      uses |= kUseCalled;
+    else if (word == "new")
+      uses |= kUseNewObj;
+    else if (word == "build")
+      uses |= kUseBuilt;
+    else if (word == "items")
+      uses |= kUseItemsAdded;
+    else if (word != "ref")
+      return std::nullopt;
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -80,8 +86,8 @@ std::optional<uint32_t> Allowlist::Lookup(std::string_view module, std::string_v
   std::optional<uint32_t> found;
   for (const Entry& e : entries_) {
     bool module_ok = e.package ? (module == e.module ||
-                                  (module.size() > e.module.size() && module.starts_with(e.module) &&
-                                   module[e.module.size()] == '.'))
+                                  (module.size() > e.module.size() &&
+                                   module.starts_with(e.module) && module[e.module.size()] == '.'))
                                : module == e.module;
     if (!module_ok) continue;
     bool name_ok = e.name == "*" ? name.find('.') == std::string_view::npos : name == e.name;

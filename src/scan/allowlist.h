@@ -39,7 +39,7 @@ class Allowlist {
   struct Entry {
     std::string module;  // without the trailing ".*" when `package` is set
     bool package = false;
-    std::string name;    // "*" = any undotted name
+    std::string name;  // "*" = any undotted name
     uint32_t uses = 0;
   };
   std::vector<Entry> entries_;

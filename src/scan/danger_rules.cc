@@ -30,9 +30,9 @@ const DangerRules& DangerRules::BuiltIn() {
 std::optional<DangerMatch> DangerRules::MatchOne(std::string_view module,
                                                  std::string_view name) const {
   for (const Rule& r : rules_) {
-    bool module_ok = module == r.module ||
-                     (r.package && module.size() > r.module.size() && module.starts_with(r.module) &&
-                      module[r.module.size()] == '.');
+    bool module_ok =
+        module == r.module || (r.package && module.size() > r.module.size() &&
+                               module.starts_with(r.module) && module[r.module.size()] == '.');
     // "pandas.* read_csv" also covers pandas.io.parsers.readers.read_csv.
     if (!module_ok) continue;
     std::string_view first = name.substr(0, name.find('.'));
@@ -70,16 +70,58 @@ std::optional<DangerMatch> DangerRules::Match(std::string_view module,
 }
 
 bool IsDangerousFunctionName(std::string_view name) {
-  std::string_view last = name.substr(name.rfind('.') == std::string_view::npos ? 0 : name.rfind('.') + 1);
+  std::string_view last =
+      name.substr(name.rfind('.') == std::string_view::npos ? 0 : name.rfind('.') + 1);
   static constexpr std::string_view kNames[] = {
-      "system", "popen", "Popen", "spawn", "spawnv", "spawnve", "spawnl", "execv", "execve",
-      "execl", "execlp", "execvp", "exec", "eval", "execfile", "run_code", "_run_code",
-      "runcode", "runsource", "runctx", "run_string", "getoutput", "getstatusoutput",
-      "check_output", "check_call", "call_subprocess", "__import__", "import_module",
-      "resolve_name", "locate", "getattr", "attrgetter", "methodcaller", "urlopen",
-      "urlretrieve", "load_config", "spawnv_passfds", "_get_command_stdout", "pipepager",
-      "startfile", "fork", "forkpty", "posix_spawn", "loads", "load", "unsafe_load",
-      "create_connection", "compile", "compile_file",
+      "system",
+      "popen",
+      "Popen",
+      "spawn",
+      "spawnv",
+      "spawnve",
+      "spawnl",
+      "execv",
+      "execve",
+      "execl",
+      "execlp",
+      "execvp",
+      "exec",
+      "eval",
+      "execfile",
+      "run_code",
+      "_run_code",
+      "runcode",
+      "runsource",
+      "runctx",
+      "run_string",
+      "getoutput",
+      "getstatusoutput",
+      "check_output",
+      "check_call",
+      "call_subprocess",
+      "__import__",
+      "import_module",
+      "resolve_name",
+      "locate",
+      "getattr",
+      "attrgetter",
+      "methodcaller",
+      "urlopen",
+      "urlretrieve",
+      "load_config",
+      "spawnv_passfds",
+      "_get_command_stdout",
+      "pipepager",
+      "startfile",
+      "fork",
+      "forkpty",
+      "posix_spawn",
+      "loads",
+      "load",
+      "unsafe_load",
+      "create_connection",
+      "compile",
+      "compile_file",
   };
   for (std::string_view n : kNames) {
     if (last == n) return true;

@@ -101,8 +101,11 @@ DecompressStatus Bzip2(std::string_view in, uint64_t limit, std::string* out, st
 DecompressStatus Lzma(bool alone, std::string_view in, uint64_t limit, std::string* out,
                       std::string* error) {
   lzma_stream s = LZMA_STREAM_INIT;
-  lzma_ret init = alone ? lzma_alone_decoder(&s, UINT64_MAX)
-                        : lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED);
+  // The dictionary size is chosen by the file; cap the decoder's memory so a
+  // header cannot make us allocate gigabytes (xz -9e needs 674 MiB at most).
+  constexpr uint64_t kMemLimit = 768ull << 20;
+  lzma_ret init = alone ? lzma_alone_decoder(&s, kMemLimit)
+                        : lzma_stream_decoder(&s, kMemLimit, LZMA_CONCATENATED);
   if (init != LZMA_OK) {
     *error = "lzma init failed";
     return DecompressStatus::kError;
@@ -121,7 +124,9 @@ DecompressStatus Lzma(bool alone, std::string_view in, uint64_t limit, std::stri
     }
     if (rc == LZMA_STREAM_END) break;
     if (rc != LZMA_OK) {
-      *error = rc == LZMA_BUF_ERROR ? "xz/lzma data is truncated" : "xz/lzma data is corrupt";
+      *error = rc == LZMA_BUF_ERROR        ? "xz/lzma data is truncated"
+               : rc == LZMA_MEMLIMIT_ERROR ? "xz/lzma dictionary exceeds the memory limit"
+                                           : "xz/lzma data is corrupt";
       status = DecompressStatus::kError;
       break;
     }
@@ -202,14 +207,22 @@ DecompressStatus Zstd(std::string_view in, uint64_t limit, std::string* out, std
 
 std::string_view CodecName(Codec codec) {
   switch (codec) {
-    case Codec::kZlib: return "zlib";
-    case Codec::kGzip: return "gzip";
-    case Codec::kRawDeflate: return "deflate";
-    case Codec::kBzip2: return "bzip2";
-    case Codec::kXz: return "xz";
-    case Codec::kLzmaAlone: return "lzma";
-    case Codec::kLz4Frame: return "lz4";
-    case Codec::kZstd: return "zstd";
+    case Codec::kZlib:
+      return "zlib";
+    case Codec::kGzip:
+      return "gzip";
+    case Codec::kRawDeflate:
+      return "deflate";
+    case Codec::kBzip2:
+      return "bzip2";
+    case Codec::kXz:
+      return "xz";
+    case Codec::kLzmaAlone:
+      return "lzma";
+    case Codec::kLz4Frame:
+      return "lz4";
+    case Codec::kZstd:
+      return "zstd";
   }
   return "unknown";
 }
@@ -217,14 +230,22 @@ std::string_view CodecName(Codec codec) {
 DecompressStatus Decompress(Codec codec, std::string_view in, uint64_t limit, std::string* out,
                             std::string* error) {
   switch (codec) {
-    case Codec::kZlib: return Zlib(15, in, limit, out, error);
-    case Codec::kGzip: return Zlib(15 + 16, in, limit, out, error);
-    case Codec::kRawDeflate: return Zlib(-15, in, limit, out, error);
-    case Codec::kBzip2: return Bzip2(in, limit, out, error);
-    case Codec::kXz: return Lzma(false, in, limit, out, error);
-    case Codec::kLzmaAlone: return Lzma(true, in, limit, out, error);
-    case Codec::kLz4Frame: return Lz4(in, limit, out, error);
-    case Codec::kZstd: return Zstd(in, limit, out, error);
+    case Codec::kZlib:
+      return Zlib(15, in, limit, out, error);
+    case Codec::kGzip:
+      return Zlib(15 + 16, in, limit, out, error);
+    case Codec::kRawDeflate:
+      return Zlib(-15, in, limit, out, error);
+    case Codec::kBzip2:
+      return Bzip2(in, limit, out, error);
+    case Codec::kXz:
+      return Lzma(false, in, limit, out, error);
+    case Codec::kLzmaAlone:
+      return Lzma(true, in, limit, out, error);
+    case Codec::kLz4Frame:
+      return Lz4(in, limit, out, error);
+    case Codec::kZstd:
+      return Zstd(in, limit, out, error);
   }
   *error = "unknown codec";
   return DecompressStatus::kError;

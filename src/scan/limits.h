@@ -6,11 +6,11 @@
 namespace picket::scan {
 
 struct ScanLimits {
-  uint64_t max_opcodes = 50'000'000;         // per pickle stream
-  uint64_t max_memo_entries = 5'000'000;     // per pickle stream
-  uint64_t max_stack_depth = 5'000'000;      // objects on the VM stack
-  uint64_t max_marks = 100'000;              // nested MARKs
-  uint32_t max_nesting = 6;                  // containers / nested pickles within a file
+  uint64_t max_opcodes = 50'000'000;             // per pickle stream
+  uint64_t max_memo_entries = 5'000'000;         // per pickle stream
+  uint64_t max_stack_depth = 5'000'000;          // objects on the VM stack
+  uint64_t max_marks = 100'000;                  // nested MARKs
+  uint32_t max_nesting = 6;                      // containers / nested pickles within a file
   uint64_t max_decompressed_bytes = 4ull << 30;  // total per top-level file
   uint64_t max_member_bytes = 2ull << 30;        // one decompressed member
   uint32_t max_members = 100'000;                // archive members per archive

@@ -22,7 +22,26 @@ bool MappedFile::Open(const std::string& path, std::string* error) {
     return false;
   }
   struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+  bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  // Small files are cheaper to read than to map and unmap.
+  if (regular && st.st_size < (1 << 20)) {
+    fallback_.resize(st.st_size);
+    size_t done = 0;
+    while (done < fallback_.size()) {
+      ssize_t n = read(fd, fallback_.data() + done, fallback_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += n;
+    }
+    fallback_.resize(done);
+    regular = false;  // fall through to read whatever may remain
+    if (done == static_cast<size_t>(st.st_size)) {
+      close(fd);
+      view_ = fallback_;
+      return true;
+    }
+  }
+  if (regular) {
     if (st.st_size == 0) {
       close(fd);
       view_ = {};

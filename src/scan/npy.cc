@@ -34,7 +34,8 @@ bool ParseNpyHeader(std::string_view bytes, NpyHeader* out, std::string* error) 
       *error = ".npy header is truncated";
       return false;
     }
-    for (int i = 0; i < 4; ++i) header_len |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[8 + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      header_len |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[8 + i])) << (8 * i);
     start = 12;
   } else {
     *error = "unsupported .npy version " + std::to_string(out->major);

@@ -12,8 +12,8 @@ namespace picket::scan {
 
 struct NpyHeader {
   int major = 0, minor = 0;
-  std::string descr;         // as written ('<f8', "[('a', '|O')]", ...)
-  bool has_object = false;   // object dtype, or a structured dtype with object fields
+  std::string descr;        // as written ('<f8', "[('a', '|O')]", ...)
+  bool has_object = false;  // object dtype, or a structured dtype with object fields
   bool descr_understood = false;
   uint64_t data_offset = 0;
 };

@@ -34,11 +34,19 @@ std::string DescribeUses(uint32_t uses) {
 
 bool IsNestedPickleLoader(std::string_view module, std::string_view name) {
   static constexpr std::string_view kLoaders[][2] = {
-      {"pickle", "loads"},          {"pickle", "_loads"},        {"_pickle", "loads"},
-      {"cPickle", "loads"},         {"dill", "loads"},           {"dill._dill", "loads"},
-      {"cloudpickle", "loads"},     {"joblib", "loads"},         {"numpy", "loads"},
-      {"numpy.core.numeric", "loads"}, {"torch.storage", "_load_from_bytes"},
-      {"torch.serialization", "_load_from_bytes"}, {"pandas", "read_pickle"},
+      {"pickle", "loads"},
+      {"pickle", "_loads"},
+      {"_pickle", "loads"},
+      {"cPickle", "loads"},
+      {"dill", "loads"},
+      {"dill._dill", "loads"},
+      {"cloudpickle", "loads"},
+      {"joblib", "loads"},
+      {"numpy", "loads"},
+      {"numpy.core.numeric", "loads"},
+      {"torch.storage", "_load_from_bytes"},
+      {"torch.serialization", "_load_from_bytes"},
+      {"pandas", "read_pickle"},
       {"marshal", "loads"},
   };
   for (const auto& l : kLoaders) {
@@ -51,20 +59,34 @@ namespace {
 
 struct Value {
   enum Kind : uint8_t {
-    kNone, kBool, kInt, kFloat, kStr, kBytes, kTuple, kList, kDict, kSet, kFrozenSet,
-    kGlobal, kObject, kPersistent, kBuffer, kUnknown,
+    kNone,
+    kBool,
+    kInt,
+    kFloat,
+    kStr,
+    kBytes,
+    kTuple,
+    kList,
+    kDict,
+    kSet,
+    kFrozenSet,
+    kGlobal,
+    kObject,
+    kPersistent,
+    kBuffer,
+    kUnknown,
   };
   Kind kind = kUnknown;
   bool computed = false;  // produced by a call at load time
   bool big_int = false;
   int64_t int_value = 0;
-  std::string_view text;  // kStr (UTF-8) and kBytes; points into input or arena
+  std::string_view text;      // kStr (UTF-8) and kBytes; points into input or arena
   std::vector<Value*> items;  // containers; dict stores key, value, key, value...
-  int32_t global = -1;    // kGlobal: index in globals; kObject: index of its class/callable
-  Value* callee = nullptr;  // kObject: what was called
-  Value* args = nullptr;    // kObject: argument tuple
-  Value* state = nullptr;   // kObject: BUILD state
-  uint64_t tree_size = 1;   // objects reachable counting shared ones repeatedly
+  int32_t global = -1;        // kGlobal: index in globals; kObject: index of its class/callable
+  Value* callee = nullptr;    // kObject: what was called
+  Value* args = nullptr;      // kObject: argument tuple
+  Value* state = nullptr;     // kObject: BUILD state
+  uint64_t tree_size = 1;     // objects reachable counting shared ones repeatedly
 };
 
 uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
@@ -129,17 +151,38 @@ bool DecodeBytesEscape(std::string_view in, std::string& out) {
     if (++i >= in.size()) return false;  // trailing backslash
     char e = in[i];
     switch (e) {
-      case '\n': break;
-      case '\\': out += '\\'; break;
-      case '\'': out += '\''; break;
-      case '"': out += '"'; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
+      case '\n':
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '\'':
+        out += '\'';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
       case 'x': {
         if (i + 2 >= in.size()) return false;
         int h = HexDigit(in[i + 1]), l = HexDigit(in[i + 2]);
@@ -300,7 +343,8 @@ class Machine {
     std::string_view b;
     if (!Read(n, b)) return false;
     v = 0;
-    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(b[i])) << (8 * i);
+    for (size_t i = 0; i < n; ++i)
+      v |= static_cast<uint64_t>(static_cast<uint8_t>(b[i])) << (8 * i);
     return true;
   }
 
@@ -309,7 +353,8 @@ class Machine {
   // style expansion (the loader's object graph is small, but anything that
   // walks it as a tree, like repr or copy, explodes).
   void Grow(Value* container, const Value* const* items, size_t n) {
-    for (size_t i = 0; i < n; ++i) container->tree_size = SaturatingAdd(container->tree_size, items[i]->tree_size);
+    for (size_t i = 0; i < n; ++i)
+      container->tree_size = SaturatingAdd(container->tree_size, items[i]->tree_size);
     if (container->tree_size > kExpansionLimit && !out_.expansion_bomb) {
       out_.expansion_bomb = true;
       Note("object graph expands to over " + std::to_string(kExpansionLimit) +
@@ -358,12 +403,18 @@ std::string Machine::DescribeValue(const Value* v) const {
       const GlobalRecord* g = v->callee ? GlobalOf(v->callee) : nullptr;
       return what + (g ? g->module + "." + g->name : DescribeValue(v->callee));
     }
-    case Value::kPersistent: return "a persistent-load object";
-    case Value::kBuffer: return "an out-of-band buffer";
-    case Value::kStr: return "a str";
-    case Value::kBytes: return "a bytes object";
-    case Value::kNone: return "None";
-    default: return "a plain value";
+    case Value::kPersistent:
+      return "a persistent-load object";
+    case Value::kBuffer:
+      return "an out-of-band buffer";
+    case Value::kStr:
+      return "a str";
+    case Value::kBytes:
+      return "a bytes object";
+    case Value::kNone:
+      return "None";
+    default:
+      return "a plain value";
   }
 }
 
@@ -517,12 +568,14 @@ bool Machine::MaybeReadJoblibArray(Value* inst) {
   }
   out_.used_joblib_arrays = true;
   std::string_view descr = dtype->args->items[0]->text;
-  if (!descr.empty() && (descr[0] == '<' || descr[0] == '>' || descr[0] == '|' || descr[0] == '=')) {
+  if (!descr.empty() &&
+      (descr[0] == '<' || descr[0] == '>' || descr[0] == '|' || descr[0] == '=')) {
     descr.remove_prefix(1);
   }
   if (!descr.empty() && descr[0] == 'O') {
     // Object arrays are a complete pickle embedded in the stream.
-    if (options_.nesting + 1 > limits_.max_nesting) return FailLimit("pickle nesting limit reached");
+    if (options_.nesting + 1 > limits_.max_nesting)
+      return FailLimit("pickle nesting limit reached");
     VmOptions nested = options_;
     nested.nesting++;
     PickleResult sub = SimulatePickle(data_, pos_, limits_, nested);
@@ -553,7 +606,8 @@ bool Machine::MaybeReadJoblibArray(Value* inst) {
       itemsize = 1;
     }
   }
-  if (itemsize == 0) return Fail("cannot determine joblib array item size for '" + std::string(descr) + "'");
+  if (itemsize == 0)
+    return Fail("cannot determine joblib array item size for '" + std::string(descr) + "'");
   uint64_t count = 1;
   if (shape->kind == Value::kTuple) {
     for (Value* d : shape->items) {
@@ -623,8 +677,8 @@ bool Machine::Step(uint8_t code) {
       if (v->kind == Value::kInt) {
         out_.result_is_int = true;
         out_.result_is_big_int = v->big_int;
-        out_.result_int_text = v->big_int && !v->text.empty() ? std::string(v->text)
-                                                              : std::to_string(v->int_value);
+        out_.result_int_text =
+            v->big_int && !v->text.empty() ? std::string(v->text) : std::to_string(v->int_value);
       }
       out_.stopped = true;
       return true;
@@ -678,7 +732,9 @@ bool Machine::Step(uint8_t code) {
       }
       return Push(v);
     }
-    case BININT: case BININT1: case BININT2: {
+    case BININT:
+    case BININT1:
+    case BININT2: {
       size_t n = code == BININT ? 4 : code == BININT2 ? 2 : 1;
       uint64_t u;
       if (!ReadUint(n, u)) return false;
@@ -686,7 +742,8 @@ bool Machine::Step(uint8_t code) {
       v->int_value = code == BININT ? static_cast<int32_t>(u) : static_cast<int64_t>(u);
       return Push(v);
     }
-    case LONG1: case LONG4: {
+    case LONG1:
+    case LONG4: {
       uint64_t n;
       if (!ReadUint(code == LONG1 ? 1 : 4, n)) return false;
       if (code == LONG4 && static_cast<int32_t>(n) < 0) return Fail("LONG4 with negative length");
@@ -695,7 +752,8 @@ bool Machine::Step(uint8_t code) {
       Value* v = New(Value::kInt);
       if (n <= 8) {
         uint64_t u = 0;
-        for (size_t i = 0; i < n; ++i) u |= static_cast<uint64_t>(static_cast<uint8_t>(b[i])) << (8 * i);
+        for (size_t i = 0; i < n; ++i)
+          u |= static_cast<uint64_t>(static_cast<uint8_t>(b[i])) << (8 * i);
         if (n > 0 && n < 8 && (static_cast<uint8_t>(b[n - 1]) & 0x80)) u |= ~0ull << (8 * n);
         v->int_value = static_cast<int64_t>(u);
         // Render as unsigned hex too so callers can compare magic numbers.
@@ -712,8 +770,10 @@ bool Machine::Step(uint8_t code) {
       }
       return Push(v);
     }
-    case NONE: return Push(New(Value::kNone));
-    case NEWTRUE: case NEWFALSE: {
+    case NONE:
+      return Push(New(Value::kNone));
+    case NEWTRUE:
+    case NEWFALSE: {
       Value* v = New(Value::kBool);
       v->int_value = code == NEWTRUE;
       return Push(v);
@@ -731,15 +791,24 @@ bool Machine::Step(uint8_t code) {
       }
       return Push(NewText(Value::kStr, std::move(decoded)));
     }
-    case BINSTRING: case SHORT_BINSTRING: case BINUNICODE: case BINUNICODE8: case SHORT_BINUNICODE:
-    case BINBYTES: case SHORT_BINBYTES: case BINBYTES8: case BYTEARRAY8: {
+    case BINSTRING:
+    case SHORT_BINSTRING:
+    case BINUNICODE:
+    case BINUNICODE8:
+    case SHORT_BINUNICODE:
+    case BINBYTES:
+    case SHORT_BINBYTES:
+    case BINBYTES8:
+    case BYTEARRAY8: {
       size_t width = info->arg == ArgKind::kBytes1 ? 1 : info->arg == ArgKind::kBytes4 ? 4 : 8;
       uint64_t n;
       if (!ReadUint(width, n)) return false;
-      if (code == BINSTRING && static_cast<int32_t>(n) < 0) return Fail("BINSTRING pickle has negative byte count");
+      if (code == BINSTRING && static_cast<int32_t>(n) < 0)
+        return Fail("BINSTRING pickle has negative byte count");
       std::string_view b;
       if (!Read(n, b)) return false;
-      bool is_bytes = code == BINBYTES || code == SHORT_BINBYTES || code == BINBYTES8 || code == BYTEARRAY8;
+      bool is_bytes =
+          code == BINBYTES || code == SHORT_BINBYTES || code == BINBYTES8 || code == BYTEARRAY8;
       Value* v = New(is_bytes ? Value::kBytes : Value::kStr);
       v->text = b;
       return Push(v);
@@ -748,15 +817,24 @@ bool Machine::Step(uint8_t code) {
       std::string_view line;
       if (!ReadLine(line)) return false;
       std::string decoded;
-      if (!DecodeRawUnicodeEscape(line, decoded)) return Fail("invalid raw-unicode-escape in UNICODE");
+      if (!DecodeRawUnicodeEscape(line, decoded))
+        return Fail("invalid raw-unicode-escape in UNICODE");
       return Push(NewText(Value::kStr, std::move(decoded)));
     }
-    case EMPTY_TUPLE: return Push(New(Value::kTuple));
-    case EMPTY_LIST: return Push(New(Value::kList));
-    case EMPTY_DICT: return Push(New(Value::kDict));
-    case EMPTY_SET: return Push(New(Value::kSet));
-    case TUPLE: case LIST: case FROZENSET: {
-      Value* v = New(code == TUPLE ? Value::kTuple : code == LIST ? Value::kList : Value::kFrozenSet);
+    case EMPTY_TUPLE:
+      return Push(New(Value::kTuple));
+    case EMPTY_LIST:
+      return Push(New(Value::kList));
+    case EMPTY_DICT:
+      return Push(New(Value::kDict));
+    case EMPTY_SET:
+      return Push(New(Value::kSet));
+    case TUPLE:
+    case LIST:
+    case FROZENSET: {
+      Value* v = New(code == TUPLE  ? Value::kTuple
+                     : code == LIST ? Value::kList
+                                    : Value::kFrozenSet);
       if (!PopMark(v->items)) return false;
       Grow(v, v->items.data(), v->items.size());
       return Push(v);
@@ -768,7 +846,9 @@ bool Machine::Step(uint8_t code) {
       Grow(v, v->items.data(), v->items.size());
       return Push(v);
     }
-    case TUPLE1: case TUPLE2: case TUPLE3: {
+    case TUPLE1:
+    case TUPLE2:
+    case TUPLE3: {
       size_t n = code - TUPLE1 + 1;
       if (stack_.size() < Fence() + n) return Fail("stack underflow");
       Value* v = New(Value::kTuple);
@@ -788,7 +868,9 @@ bool Machine::Step(uint8_t code) {
       }
       return true;
     }
-    case APPENDS: case SETITEMS: case ADDITEMS: {
+    case APPENDS:
+    case SETITEMS:
+    case ADDITEMS: {
       std::vector<Value*> items;
       if (!PopMark(items)) return false;
       Value* target;
@@ -818,7 +900,9 @@ bool Machine::Step(uint8_t code) {
       }
       return true;
     }
-    case GET: case BINGET: case LONG_BINGET: {
+    case GET:
+    case BINGET:
+    case LONG_BINGET: {
       uint64_t key;
       if (code == GET) {
         std::string_view line;
@@ -832,7 +916,9 @@ bool Machine::Step(uint8_t code) {
       }
       return MemoGet(key);
     }
-    case PUT: case BINPUT: case LONG_BINPUT: {
+    case PUT:
+    case BINPUT:
+    case LONG_BINPUT: {
       uint64_t key;
       if (code == PUT) {
         std::string_view line;
@@ -852,7 +938,8 @@ bool Machine::Step(uint8_t code) {
       Value* v;
       return Top(v) && MemoPut(memo_.size(), v);
     }
-    case GLOBAL: case INST: {
+    case GLOBAL:
+    case INST: {
       std::string_view module, name;
       if (!ReadLine(module) || !ReadLine(name)) return false;
       int32_t index;
@@ -881,8 +968,8 @@ bool Machine::Step(uint8_t code) {
       }
       std::string mod_text = module->kind == Value::kStr ? std::string(module->text)
                                                          : "<" + DescribeValue(module) + ">";
-      std::string name_text = name->kind == Value::kStr ? std::string(name->text)
-                                                        : "<" + DescribeValue(name) + ">";
+      std::string name_text =
+          name->kind == Value::kStr ? std::string(name->text) : "<" + DescribeValue(name) + ">";
       int32_t index;
       if (!ResolveGlobal(mod_text, name_text, "STACK_GLOBAL", computed, index)) return false;
       Value* g = New(Value::kGlobal);
@@ -922,7 +1009,8 @@ bool Machine::Step(uint8_t code) {
         inst->state = state;
         if (options_.joblib_arrays && !MaybeReadJoblibArray(inst)) return false;
       } else if (inst->kind == Value::kPersistent || inst->kind == Value::kUnknown) {
-        out_.dynamic_calls.push_back({op_offset_, "BUILD", "__setstate__ of " + DescribeValue(inst)});
+        out_.dynamic_calls.push_back(
+            {op_offset_, "BUILD", "__setstate__ of " + DescribeValue(inst)});
       }
       return true;
     }
@@ -938,13 +1026,16 @@ bool Machine::Step(uint8_t code) {
       v->args = pid;
       return Push(v);
     }
-    case EXT1: case EXT2: case EXT4: {
+    case EXT1:
+    case EXT2:
+    case EXT4: {
       uint64_t ext;
       if (!ReadUint(code == EXT1 ? 1 : code == EXT2 ? 2 : 4, ext)) return false;
       int32_t index;
       ResolveGlobal("<copyreg extension registry>", std::to_string(ext), info->name.data(), true,
                     index);
-      Note("extension-registry lookup: the callable depends on the loading process's copyreg state");
+      Note(
+          "extension-registry lookup: the callable depends on the loading process's copyreg state");
       Value* g = New(Value::kGlobal);
       g->global = index;
       return Push(g);

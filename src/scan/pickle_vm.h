@@ -40,8 +40,8 @@ struct GlobalRecord {
   std::string name;        // qualified name, may be dotted
   std::string raw_module;  // as written in the stream
   std::string raw_name;
-  std::string opcode;      // GLOBAL, INST, STACK_GLOBAL, EXT1/2/4
-  uint64_t offset = 0;     // offset of the opcode that resolved it
+  std::string opcode;        // GLOBAL, INST, STACK_GLOBAL, EXT1/2/4
+  uint64_t offset = 0;       // offset of the opcode that resolved it
   uint64_t call_offset = 0;  // offset of the first call/construction, 0 if none
   uint32_t uses = kUseReferenced;
   bool compat_mapped = false;   // Python 2 mapping changed the name
@@ -76,7 +76,7 @@ struct PickleResult {
   std::string error;       // why interpretation stopped early (malformed input)
   bool limit_hit = false;  // a resource limit stopped it (error says which)
   uint64_t opcode_count = 0;
-  int protocol = 0;        // last PROTO seen (0 if none)
+  int protocol = 0;            // last PROTO seen (0 if none)
   bool result_is_int = false;  // the value returned by STOP is an int...
   bool result_is_big_int = false;
   std::string result_int_text;  // ...with this decimal or hex text (for magic numbers)

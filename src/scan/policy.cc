@@ -21,15 +21,17 @@ Finding Policy::JudgeGlobal(const GlobalRecord& g, const PolicyContext& context,
     f.severity = Severity::kMalicious;
     f.rule_id = "PKL101";
     f.title = "computed-callable-name";
-    f.reason += "the module or name of this global is produced by a call at load time, so the "
-                "callable cannot be known before loading";
+    f.reason +=
+        "the module or name of this global is produced by a call at load time, so the "
+        "callable cannot be known before loading";
     return f;
   }
   if (g.opcode.starts_with("EXT")) {
     f.severity = Severity::kSuspicious;
     f.rule_id = "PKL201";
     f.title = "extension-registry";
-    f.reason += "copyreg extension code " + g.name + ": the callable depends on the loading process";
+    f.reason +=
+        "copyreg extension code " + g.name + ": the callable depends on the loading process";
     return f;
   }
   // Judge the name CPython would import; also the Python 2 mapping of it, so a
@@ -52,8 +54,9 @@ Finding Policy::JudgeGlobal(const GlobalRecord& g, const PolicyContext& context,
     f.severity = Severity::kMalicious;
     f.rule_id = "PKL104";
     f.title = "imported-object-mutated";
-    f.reason += "BUILD sets attributes on the imported object itself (module state is changed, "
-                "a known way to smuggle names past scanners)";
+    f.reason +=
+        "BUILD sets attributes on the imported object itself (module state is changed, "
+        "a known way to smuggle names past scanners)";
     return f;
   }
   if (g.name.find('.') != std::string::npos && !allowed) {
@@ -121,8 +124,9 @@ void Policy::Judge(const PickleResult& result, const PolicyContext& context,
     f.rule_id = "SCN306";
     f.title = "expansion-bomb";
     f.location = context.location;
-    f.reason = "shared references make the object graph explode when traversed "
-               "(denial of service against the loader's callers)";
+    f.reason =
+        "shared references make the object graph explode when traversed "
+        "(denial of service against the loader's callers)";
     findings.push_back(std::move(f));
   }
   if (!result.error.empty()) {

@@ -5,22 +5,32 @@ namespace picket::scan {
 
 std::string_view SeverityName(Severity s) {
   switch (s) {
-    case Severity::kInfo: return "info";
-    case Severity::kSuspicious: return "suspicious";
-    case Severity::kInconclusive: return "inconclusive";
-    case Severity::kMalicious: return "malicious";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kSuspicious:
+      return "suspicious";
+    case Severity::kInconclusive:
+      return "inconclusive";
+    case Severity::kMalicious:
+      return "malicious";
   }
   return "info";
 }
 
 std::string_view VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::kClean: return "clean";
-    case Verdict::kSuspicious: return "suspicious";
-    case Verdict::kInconclusive: return "inconclusive";
-    case Verdict::kMalicious: return "malicious";
-    case Verdict::kNotAModel: return "not_a_model";
-    case Verdict::kError: return "error";
+    case Verdict::kClean:
+      return "clean";
+    case Verdict::kSuspicious:
+      return "suspicious";
+    case Verdict::kInconclusive:
+      return "inconclusive";
+    case Verdict::kMalicious:
+      return "malicious";
+    case Verdict::kNotAModel:
+      return "not_a_model";
+    case Verdict::kError:
+      return "error";
   }
   return "error";
 }
@@ -35,10 +45,18 @@ void FileReport::ComputeVerdict() {
     if (f.severity > worst) worst = f.severity;
   }
   switch (worst) {
-    case Severity::kMalicious: verdict = Verdict::kMalicious; return;
-    case Severity::kInconclusive: verdict = Verdict::kInconclusive; return;
-    case Severity::kSuspicious: verdict = Verdict::kSuspicious; return;
-    case Severity::kInfo: verdict = recognised ? Verdict::kClean : Verdict::kNotAModel; return;
+    case Severity::kMalicious:
+      verdict = Verdict::kMalicious;
+      return;
+    case Severity::kInconclusive:
+      verdict = Verdict::kInconclusive;
+      return;
+    case Severity::kSuspicious:
+      verdict = Verdict::kSuspicious;
+      return;
+    case Severity::kInfo:
+      verdict = recognised ? Verdict::kClean : Verdict::kNotAModel;
+      return;
   }
 }
 

@@ -33,13 +33,13 @@ struct FileReport {
   std::string path;
   std::vector<std::string> formats;  // formats recognised, outermost first
   Verdict verdict = Verdict::kNotAModel;
-  std::string error;                 // set when verdict is kError
+  std::string error;  // set when verdict is kError
   std::vector<Finding> findings;
   uint64_t size = 0;
-  uint64_t pickles = 0;              // pickle streams simulated
+  uint64_t pickles = 0;  // pickle streams simulated
   uint64_t opcodes = 0;
   double seconds = 0;
-  bool recognised = false;           // some model format was recognised
+  bool recognised = false;  // some model format was recognised
 
   void ComputeVerdict();
 };

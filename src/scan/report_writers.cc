@@ -41,19 +41,26 @@ std::string Utf8Valid(std::string_view s, size_t& i, bool& ok) {
 
 const char* SarifLevel(Severity s) {
   switch (s) {
-    case Severity::kMalicious: return "error";
+    case Severity::kMalicious:
+      return "error";
     case Severity::kSuspicious:
-    case Severity::kInconclusive: return "warning";
-    default: return "note";
+    case Severity::kInconclusive:
+      return "warning";
+    default:
+      return "note";
   }
 }
 
 int EcsSeverity(Severity s) {
   switch (s) {
-    case Severity::kMalicious: return 99;
-    case Severity::kInconclusive: return 47;
-    case Severity::kSuspicious: return 47;
-    default: return 21;
+    case Severity::kMalicious:
+      return 99;
+    case Severity::kInconclusive:
+      return 47;
+    case Severity::kSuspicious:
+      return 47;
+    default:
+      return 21;
   }
 }
 
@@ -65,7 +72,8 @@ std::string BaseName(const std::string& path) {
 std::string NowIso8601() {
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm;
   gmtime_r(&t, &tm);
   char buf[64];
@@ -81,12 +89,23 @@ std::string JsonString(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = s[i];
     switch (c) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      default:
+        break;
     }
     if (c < 0x20) {
       char buf[8];
@@ -182,8 +201,9 @@ void WriteSarif(const std::vector<FileReport>& reports, const WriterOptions& opt
          "\"rules\":[";
   for (size_t i = 0; i < rules.size(); ++i) {
     const Finding& f = *rules[i];
-    out << (i ? "," : "") << "\n{\"id\":" << JsonString(f.rule_id) << ",\"name\":"
-        << JsonString(f.title) << ",\"shortDescription\":{\"text\":" << JsonString(f.title)
+    out << (i ? "," : "") << "\n{\"id\":" << JsonString(f.rule_id)
+        << ",\"name\":" << JsonString(f.title)
+        << ",\"shortDescription\":{\"text\":" << JsonString(f.title)
         << "},\"defaultConfiguration\":{\"level\":\"" << SarifLevel(f.severity) << "\"}}";
   }
   out << "]}},\"results\":[";
@@ -191,8 +211,8 @@ void WriteSarif(const std::vector<FileReport>& reports, const WriterOptions& opt
   for (const FileReport& r : reports) {
     auto emit = [&](const std::string& rule, const char* level, const std::string& message,
                     const Finding* f) {
-      out << (first ? "" : ",") << "\n{\"ruleId\":" << JsonString(rule) << ",\"level\":\""
-          << level << "\",\"message\":{\"text\":" << JsonString(message)
+      out << (first ? "" : ",") << "\n{\"ruleId\":" << JsonString(rule) << ",\"level\":\"" << level
+          << "\",\"message\":{\"text\":" << JsonString(message)
           << "},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":"
           << JsonString(r.path) << "}";
       // Byte offsets are only meaningful when the finding is in the file itself.
@@ -206,16 +226,16 @@ void WriteSarif(const std::vector<FileReport>& reports, const WriterOptions& opt
       if (f) {
         out << ",\"properties\":{\"verdict\":" << JsonString(VerdictName(r.verdict))
             << ",\"global\":" << JsonString(f->global) << ",\"uses\":" << JsonString(f->uses)
-            << ",\"offset\":" << f->offset << ",\"severity\":" << JsonString(SeverityName(f->severity))
-            << "}";
+            << ",\"offset\":" << f->offset
+            << ",\"severity\":" << JsonString(SeverityName(f->severity)) << "}";
       }
       out << "}";
       first = false;
     };
     for (const Finding& f : r.findings) {
       if (f.severity == Severity::kInfo) continue;
-      std::string msg = (f.global.empty() ? f.title : f.global + " (" + f.uses + ")") + ": " +
-                        f.reason;
+      std::string msg =
+          (f.global.empty() ? f.title : f.global + " (" + f.uses + ")") + ": " + f.reason;
       if (!f.location.empty()) msg += " [in " + f.location + " at offset " + Hex(f.offset) + "]";
       emit(f.rule_id, SarifLevel(f.severity), msg, &f);
     }
@@ -233,7 +253,8 @@ void WriteEcs(const std::vector<FileReport>& reports, const WriterOptions& optio
                             r.path + ": " + (f.global.empty() ? f.title : f.global) + " - " +
                             f.reason;
       out << "{\"@timestamp\":\"" << now << "\",\"message\":" << JsonString(message)
-          << ",\"event\":{\"kind\":\"alert\",\"category\":[\"file\",\"malware\"],\"type\":[\"info\"],"
+          << ",\"event\":{\"kind\":\"alert\",\"category\":[\"file\",\"malware\"],\"type\":["
+             "\"info\"],"
              "\"module\":\"picket\",\"dataset\":\"picket.scan\",\"provider\":\"picket-scan\","
              "\"severity\":"
           << EcsSeverity(f.severity) << ",\"risk_score\":" << EcsSeverity(f.severity)
@@ -242,14 +263,16 @@ void WriteEcs(const std::vector<FileReport>& reports, const WriterOptions& optio
           << ",\"type\":\"file\"},\"rule\":{\"id\":" << JsonString(f.rule_id)
           << ",\"name\":" << JsonString(f.title) << ",\"description\":" << JsonString(f.reason)
           << ",\"category\":\"model-file\",\"ruleset\":\"picket-scan\",\"version\":"
-          << JsonString(options.tool_version) << "},\"observer\":{\"vendor\":\"picket\","
+          << JsonString(options.tool_version)
+          << "},\"observer\":{\"vendor\":\"picket\","
              "\"product\":\"picket\",\"type\":\"scanner\"},\"picket\":{\"scan\":{\"verdict\":"
-          << JsonString(VerdictName(r.verdict)) << ",\"severity\":"
-          << JsonString(SeverityName(f.severity)) << ",\"global\":" << JsonString(f.global)
-          << ",\"uses\":" << JsonString(f.uses) << ",\"opcode\":" << JsonString(f.opcode)
-          << ",\"member\":" << JsonString(f.location) << ",\"offset\":" << f.offset
-          << ",\"formats\":[";
-      for (size_t k = 0; k < r.formats.size(); ++k) out << (k ? "," : "") << JsonString(r.formats[k]);
+          << JsonString(VerdictName(r.verdict))
+          << ",\"severity\":" << JsonString(SeverityName(f.severity))
+          << ",\"global\":" << JsonString(f.global) << ",\"uses\":" << JsonString(f.uses)
+          << ",\"opcode\":" << JsonString(f.opcode) << ",\"member\":" << JsonString(f.location)
+          << ",\"offset\":" << f.offset << ",\"formats\":[";
+      for (size_t k = 0; k < r.formats.size(); ++k)
+        out << (k ? "," : "") << JsonString(r.formats[k]);
       out << "]}}}\n";
     }
   }

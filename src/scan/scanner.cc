@@ -57,7 +57,8 @@ struct Scanner::Context {
   }
   // Charges decompressed bytes against the per-file budget.
   uint64_t Room(const ScanLimits& limits) const {
-    uint64_t left = limits.max_decompressed_bytes - std::min(limits.max_decompressed_bytes, decompressed);
+    uint64_t left =
+        limits.max_decompressed_bytes - std::min(limits.max_decompressed_bytes, decompressed);
     return std::min(left, limits.max_member_bytes);
   }
 };
@@ -93,8 +94,8 @@ FileReport Scanner::ScanBytes(std::string_view bytes, const std::string& name) c
   report.size = bytes.size();
   Context ctx;
   ctx.report = &report;
-  ctx.deadline = start + std::chrono::microseconds(
-                             static_cast<int64_t>(limits_.max_seconds_per_file * 1e6));
+  ctx.deadline =
+      start + std::chrono::microseconds(static_cast<int64_t>(limits_.max_seconds_per_file * 1e6));
   ScanBlob(ctx, bytes, "", 0, false);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report.ComputeVerdict();
@@ -111,10 +112,14 @@ void Scanner::ScanBlob(Context& ctx, std::string_view bytes, const std::string& 
   }
   Format format = SniffFormat(bytes);
   switch (format) {
-    case Format::kZip: return ScanZip(ctx, bytes, location, depth);
-    case Format::kNpy: return ScanNpy(ctx, bytes, location, depth, designated);
-    case Format::kSevenZip: return ScanArchive(ctx, bytes, location, depth, true);
-    case Format::kTar: return ScanArchive(ctx, bytes, location, depth, false);
+    case Format::kZip:
+      return ScanZip(ctx, bytes, location, depth);
+    case Format::kNpy:
+      return ScanNpy(ctx, bytes, location, depth, designated);
+    case Format::kSevenZip:
+      return ScanArchive(ctx, bytes, location, depth, true);
+    case Format::kTar:
+      return ScanArchive(ctx, bytes, location, depth, false);
     case Format::kPickle:
     case Format::kPickleWeak:
       return ScanPickles(ctx, bytes, location, depth, designated, format == Format::kPickle);
@@ -124,7 +129,8 @@ void Scanner::ScanBlob(Context& ctx, std::string_view bytes, const std::string& 
                 "content that a loader would unpickle is not a recognisable pickle");
       }
       return;
-    default: return ScanCompressed(ctx, bytes, location, depth, static_cast<int>(format));
+    default:
+      return ScanCompressed(ctx, bytes, location, depth, static_cast<int>(format));
   }
 }
 
@@ -215,8 +221,8 @@ void Scanner::ScanNpy(Context& ctx, std::string_view bytes, const std::string& l
       ctx.Add(Severity::kInfo, "PKL904", "npy-unknown-descr", location, 0,
               "dtype '" + header.descr + "' not understood; scanning the body as a pickle");
     }
-    ScanPickles(ctx, bytes.substr(header.data_offset), body_location, depth + 1,
-                header.has_object, true);
+    ScanPickles(ctx, bytes.substr(header.data_offset), body_location, depth + 1, header.has_object,
+                true);
   }
 }
 
@@ -296,7 +302,8 @@ void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& l
       ctx.Add(Severity::kInfo, "ZIP901", "zip-crc-mismatch", member, e.header_offset,
               "CRC-32 does not match (PyTorch's reader does not check it)");
     }
-    ScanBlob(ctx, data, member, depth + 1, designated || (torch && e.name == torch_root + "data.pkl"));
+    ScanBlob(ctx, data, member, depth + 1,
+             designated || (torch && e.name == torch_root + "data.pkl"));
   }
 }
 
@@ -326,7 +333,9 @@ void Scanner::ScanArchive(Context& ctx, std::string_view bytes, const std::strin
                  legacy_member || EndsWithAny(m.name, {".pkl", ".pickle", ".joblib"}));
       },
       &error);
-  bool has = [&](std::string_view n) { return std::find(names.begin(), names.end(), n) != names.end(); }("pickle");
+  bool has = [&](std::string_view n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  }("pickle");
   if (!seven_zip && has) {
     ctx.AddFormat("pytorch-legacy-tar");
     ctx.report->recognised = true;
@@ -342,13 +351,27 @@ void Scanner::ScanCompressed(Context& ctx, std::string_view bytes, const std::st
   Codec codec;
   std::string_view input = bytes;
   switch (format) {
-    case Format::kGzip: codec = Codec::kGzip; break;
-    case Format::kBzip2: codec = Codec::kBzip2; break;
-    case Format::kXz: codec = Codec::kXz; break;
-    case Format::kLzmaAlone: codec = Codec::kLzmaAlone; break;
-    case Format::kLz4: codec = Codec::kLz4Frame; break;
-    case Format::kZstd: codec = Codec::kZstd; break;
-    case Format::kZlib: codec = Codec::kZlib; break;
+    case Format::kGzip:
+      codec = Codec::kGzip;
+      break;
+    case Format::kBzip2:
+      codec = Codec::kBzip2;
+      break;
+    case Format::kXz:
+      codec = Codec::kXz;
+      break;
+    case Format::kLzmaAlone:
+      codec = Codec::kLzmaAlone;
+      break;
+    case Format::kLz4:
+      codec = Codec::kLz4Frame;
+      break;
+    case Format::kZstd:
+      codec = Codec::kZstd;
+      break;
+    case Format::kZlib:
+      codec = Codec::kZlib;
+      break;
     case Format::kJoblibZlibLegacy: {
       // "ZF" + padded hex length, then a zlib stream.
       codec = Codec::kZlib;
@@ -361,7 +384,8 @@ void Scanner::ScanCompressed(Context& ctx, std::string_view bytes, const std::st
       input = bytes.substr(std::min<size_t>(at, bytes.size()));
       break;
     }
-    default: return;
+    default:
+      return;
   }
   std::string out, error;
   DecompressStatus status = Decompress(codec, input, ctx.Room(limits_), &out, &error);
@@ -393,7 +417,8 @@ std::vector<std::string> Scanner::ExpandPaths(const std::vector<std::string>& pa
     fs::file_status st = fs::symlink_status(p, ec);
     if (!ec && fs::is_directory(st)) {
       std::vector<std::string> found;
-      for (fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec),
+      for (fs::recursive_directory_iterator
+               it(p, fs::directory_options::skip_permission_denied, ec),
            end;
            !ec && it != end; it.increment(ec)) {
         std::error_code ec2;

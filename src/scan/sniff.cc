@@ -10,21 +10,36 @@ namespace picket::scan {
 
 std::string_view FormatName(Format f) {
   switch (f) {
-    case Format::kUnknown: return "unknown";
-    case Format::kZip: return "zip";
-    case Format::kNpy: return "npy";
-    case Format::kSevenZip: return "7z";
-    case Format::kTar: return "tar";
-    case Format::kGzip: return "gzip";
-    case Format::kBzip2: return "bzip2";
-    case Format::kXz: return "xz";
-    case Format::kLzmaAlone: return "lzma";
-    case Format::kLz4: return "lz4";
-    case Format::kZstd: return "zstd";
-    case Format::kZlib: return "zlib";
-    case Format::kJoblibZlibLegacy: return "joblib-zlib";
-    case Format::kPickle: return "pickle";
-    case Format::kPickleWeak: return "pickle";
+    case Format::kUnknown:
+      return "unknown";
+    case Format::kZip:
+      return "zip";
+    case Format::kNpy:
+      return "npy";
+    case Format::kSevenZip:
+      return "7z";
+    case Format::kTar:
+      return "tar";
+    case Format::kGzip:
+      return "gzip";
+    case Format::kBzip2:
+      return "bzip2";
+    case Format::kXz:
+      return "xz";
+    case Format::kLzmaAlone:
+      return "lzma";
+    case Format::kLz4:
+      return "lz4";
+    case Format::kZstd:
+      return "zstd";
+    case Format::kZlib:
+      return "zlib";
+    case Format::kJoblibZlibLegacy:
+      return "joblib-zlib";
+    case Format::kPickle:
+      return "pickle";
+    case Format::kPickleWeak:
+      return "pickle";
   }
   return "unknown";
 }
@@ -39,7 +54,10 @@ Format SniffFormat(std::string_view b) {
   if (b.size() >= 262 && b.substr(257, 5) == "ustar") return Format::kTar;
   if (starts(std::string_view("\x1f\x8b", 2))) return Format::kGzip;
   if (b.size() >= 4 && starts("BZh") && b[3] >= '1' && b[3] <= '9') return Format::kBzip2;
-  if (starts(std::string_view("\xfd" "7zXZ\x00", 6))) return Format::kXz;
+  if (starts(std::string_view("\xfd"
+                              "7zXZ\x00",
+                              6)))
+    return Format::kXz;
   if (starts(std::string_view("\x04\x22\x4d\x18", 4))) return Format::kLz4;
   if (starts(std::string_view("\x28\xb5\x2f\xfd", 4))) return Format::kZstd;
   if (starts("ZF")) return Format::kJoblibZlibLegacy;

@@ -9,8 +9,21 @@
 namespace picket::scan {
 
 enum class Format {
-  kUnknown, kZip, kNpy, kSevenZip, kTar, kGzip, kBzip2, kXz, kLzmaAlone, kLz4, kZstd, kZlib,
-  kJoblibZlibLegacy, kPickle, kPickleWeak,
+  kUnknown,
+  kZip,
+  kNpy,
+  kSevenZip,
+  kTar,
+  kGzip,
+  kBzip2,
+  kXz,
+  kLzmaAlone,
+  kLz4,
+  kZstd,
+  kZlib,
+  kJoblibZlibLegacy,
+  kPickle,
+  kPickleWeak,
 };
 
 std::string_view FormatName(Format f);

@@ -10,7 +10,8 @@ namespace {
 
 uint64_t Le(std::string_view b, size_t at, size_t n) {
   uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(b[at + i])) << (8 * i);
+  for (size_t i = 0; i < n; ++i)
+    v |= static_cast<uint64_t>(static_cast<uint8_t>(b[at + i])) << (8 * i);
   return v;
 }
 

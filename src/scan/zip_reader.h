@@ -26,7 +26,7 @@ struct ZipEntry {
   uint64_t uncompressed_size = 0;
   uint64_t header_offset = 0;
   uint64_t data_offset = 0;
-  std::string_view data;   // compressed bytes
+  std::string_view data;  // compressed bytes
   std::vector<std::string> anomalies;
 };
 

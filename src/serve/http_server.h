@@ -42,7 +42,10 @@ struct HttpOptions {
   int threads = 8;
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 30;
-  int keep_alive_seconds = 60;
+  // Idle keep-alive connections are closed after this; it also bounds how
+  // long a shutdown waits for idle clients (httplib finishes open
+  // connections before listen returns).
+  int keep_alive_seconds = 5;
   std::string tls_cert;  // PEM files; both set = HTTPS
   std::string tls_key;
   std::string node_name = "picket";

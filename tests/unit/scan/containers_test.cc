@@ -82,10 +82,12 @@ TEST(Decompress, StopsAtTheLimit) {
   EXPECT_EQ(Decompress(Codec::kZlib, packed, plain.size(), &out, &error), DecompressStatus::kOk);
   EXPECT_EQ(out, plain);
   out.clear();
-  EXPECT_EQ(Decompress(Codec::kZlib, packed.substr(0, packed.size() / 2), plain.size(), &out, &error),
-            DecompressStatus::kError);
+  EXPECT_EQ(
+      Decompress(Codec::kZlib, packed.substr(0, packed.size() / 2), plain.size(), &out, &error),
+      DecompressStatus::kError);
   out.clear();
-  EXPECT_EQ(Decompress(Codec::kGzip, "\x1f\x8bnot gzip", 100, &out, &error), DecompressStatus::kError);
+  EXPECT_EQ(Decompress(Codec::kGzip, "\x1f\x8bnot gzip", 100, &out, &error),
+            DecompressStatus::kError);
   EXPECT_FALSE(error.empty());
 }
 
@@ -93,7 +95,8 @@ TEST(Npy, ParsesVersionsAndObjectDtypes) {
   auto npy = [](int major, const std::string& descr) {
     std::string header = "{'descr': " + descr + ", 'fortran_order': False, 'shape': (1,), }\n";
     std::string len = major == 1 ? Le(header.size(), 2) : Le(header.size(), 4);
-    return Raw("\x93NUMPY") + static_cast<char>(major) + std::string(1, '\0') + len + header + "BODY";
+    return Raw("\x93NUMPY") + static_cast<char>(major) + std::string(1, '\0') + len + header +
+           "BODY";
   };
   for (int major : {1, 2, 3}) {
     NpyHeader h;

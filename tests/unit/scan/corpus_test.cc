@@ -2,13 +2,12 @@
 // and of the `picket scan` command line. The corpus is generated once into the
 // build directory; samples are only ever read as bytes here.
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <simdjson.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <filesystem>
 #include <fstream>
@@ -101,10 +100,11 @@ int CheckSamples(const std::string& prefix, std::initializer_list<std::string> e
   int checked = 0;
   for (const Sample& s : Manifest()) {
     if (!s.path.starts_with(prefix)) continue;
-    if (std::find(expectations.begin(), expectations.end(), s.expectation) == expectations.end()) continue;
+    if (std::find(expectations.begin(), expectations.end(), s.expectation) == expectations.end())
+      continue;
     FileReport r = scanner.ScanFile(EnsureCorpus() + "/" + s.path);
-    EXPECT_TRUE(Meets(r.verdict, s.expectation))
-        << s.path << " (" << s.technique << ") expected " << s.expectation << ", got " << Describe(r);
+    EXPECT_TRUE(Meets(r.verdict, s.expectation)) << s.path << " (" << s.technique << ") expected "
+                                                 << s.expectation << ", got " << Describe(r);
     ++checked;
   }
   return checked;
@@ -195,7 +195,9 @@ TEST(ScanCli, ExitCodesFollowTheDocumentedContract) {
   EXPECT_EQ(RunPicket("scan --format nope " + c + "/benign/plain_p4.pkl").exit_code, 2);
   // A suspicious-only file fails by default but not with --fail-on malicious.
   std::string tmp = ::testing::TempDir() + "/suspicious.pkl";
-  std::ofstream(tmp, std::ios::binary) << std::string("\x80\x02" "cmylib\nNet\n)\x81.");
+  std::ofstream(tmp, std::ios::binary) << std::string(
+      "\x80\x02"
+      "cmylib\nNet\n)\x81.");
   EXPECT_EQ(RunPicket("scan " + tmp).exit_code, 1);
   EXPECT_EQ(RunPicket("scan --fail-on malicious " + tmp).exit_code, 0);
   std::string allow = ::testing::TempDir() + "/allow.txt";

@@ -59,9 +59,9 @@ TEST(PickleVm, DistinguishesReferencedFromCalledAndBuilt) {
 
 TEST(PickleVm, MemoizeNumbersLikeCPython) {
   // BINPUT 0 and 1, then MEMOIZE writes indices 2 and 3 (len(memo)).
-  std::string data = P4(Sbu("os") + Raw("q\x00") + Sbu("system") + "q\x01" + Sbu("torch._utils") +
-                        "\x94" + Sbu("_rebuild_tensor_v2") + "\x94" + Raw("h\x00h\x01\x93") + Sbu("id") +
-                        "\x85R");
+  std::string data =
+      P4(Sbu("os") + Raw("q\x00") + Sbu("system") + "q\x01" + Sbu("torch._utils") + "\x94" +
+         Sbu("_rebuild_tensor_v2") + "\x94" + Raw("h\x00h\x01\x93") + Sbu("id") + "\x85R");
   PickleResult r = Simulate(data);
   ASSERT_TRUE(r.stopped) << r.error;
   ASSERT_EQ(r.globals.size(), 1u);
@@ -71,9 +71,19 @@ TEST(PickleVm, MemoizeNumbersLikeCPython) {
 }
 
 TEST(PickleVm, StackGlobalThroughMemoIgnoresPoppedDecoys) {
-  std::string data = P4(Sbu("os") + "q\x02" "0" + Sbu("system") + "q\x03" "0" + Sbu("torch") +
-                        Raw("q\x00" "0") + Sbu("LongStorage") + "q\x01" "0" + "h\x02h\x03\x93(" +
-                        Sbu("id") + "tR");
+  std::string data = P4(Sbu("os") +
+                        "q\x02"
+                        "0" +
+                        Sbu("system") +
+                        "q\x03"
+                        "0" +
+                        Sbu("torch") +
+                        Raw("q\x00"
+                            "0") +
+                        Sbu("LongStorage") +
+                        "q\x01"
+                        "0" +
+                        "h\x02h\x03\x93(" + Sbu("id") + "tR");
   PickleResult r = Simulate(data);
   ASSERT_EQ(r.globals.size(), 1u);
   EXPECT_EQ(r.globals[0].module + "." + r.globals[0].name, "os.system");
@@ -119,10 +129,10 @@ TEST(PickleVm, KeepsFindingsBeforeMalformedInput) {
 }
 
 TEST(PickleVm, TruncatedArgumentsAreErrorsNotCrashes) {
-  for (std::string data : {std::string("\x80\x04\x8e\xff\xff\xff\xff\xff\xff\xff\x7f"),
-                           Raw("X\x05\x00"), std::string("cos\nsys"), std::string("("),
-                           std::string("\x80"), std::string(""), std::string("0"), std::string("e"),
-                           std::string("h\x05")}) {
+  for (std::string data :
+       {std::string("\x80\x04\x8e\xff\xff\xff\xff\xff\xff\xff\x7f"), Raw("X\x05\x00"),
+        std::string("cos\nsys"), std::string("("), std::string("\x80"), std::string(""),
+        std::string("0"), std::string("e"), std::string("h\x05")}) {
     PickleResult r = Simulate(data);
     EXPECT_FALSE(r.stopped) << data;
     EXPECT_FALSE(r.error.empty()) << data;
@@ -163,7 +173,8 @@ TEST(PickleVm, FrameCrossingIsAnAnomaly) {
 
 TEST(PickleVm, NestedLoaderBytesAreReturned) {
   std::string inner = P2(Global("os", "system") + "(" + Bu("id") + "tR");
-  std::string data = P4(StackGlobal("pickle", "loads") + "B" + Le(inner.size(), 4) + inner + "\x85R");
+  std::string data =
+      P4(StackGlobal("pickle", "loads") + "B" + Le(inner.size(), 4) + inner + "\x85R");
   PickleResult r = Simulate(data);
   ASSERT_EQ(r.nested.size(), 1u);
   EXPECT_EQ(r.nested[0].data, inner);
@@ -171,8 +182,10 @@ TEST(PickleVm, NestedLoaderBytesAreReturned) {
 }
 
 TEST(PickleVm, ProtocolFiveBufferOpcodesDoNotStopTheScan) {
-  std::string data = "\x80\x05\x96" + Le(3, 8) + "abc0\x97\x98" "0" + StackGlobal("os", "system") +
-                     Sbu("id") + "\x85R.";
+  std::string data = "\x80\x05\x96" + Le(3, 8) +
+                     "abc0\x97\x98"
+                     "0" +
+                     StackGlobal("os", "system") + Sbu("id") + "\x85R.";
   PickleResult r = Simulate(data);
   EXPECT_TRUE(r.stopped) << r.error;
   EXPECT_EQ(r.globals.size(), 1u);
@@ -184,8 +197,8 @@ TEST(PickleVm, JoblibArrayBytesAreSkipped) {
   std::string dtype = Global("numpy", "dtype") + "(" + Bu("i1") + "\x89\x88tR";
   std::string state = "}(" + Bu("shape") + "K\x03\x85" + Bu("dtype") + dtype + "u";
   std::string data = "\x80\x02" + Global("joblib.numpy_pickle", "NumpyArrayWrapper") + ")\x81" +
-                     state + "b" + std::string("\xff\xfe\xfd", 3) + "0" +
-                     Global("os", "system") + "(" + Bu("id") + "tR.";
+                     state + "b" + std::string("\xff\xfe\xfd", 3) + "0" + Global("os", "system") +
+                     "(" + Bu("id") + "tR.";
   PickleResult r = Simulate(data);
   EXPECT_TRUE(r.stopped) << r.error;
   EXPECT_TRUE(r.used_joblib_arrays);
@@ -193,7 +206,10 @@ TEST(PickleVm, JoblibArrayBytesAreSkipped) {
 }
 
 TEST(PickleVm, LegacyTorchMagicNumberIsReported) {
-  std::string magic("\x80\x02\x8a\x0al\xfc\x9c" "F\xf9 j\xa8P\x19.", 15);
+  std::string magic(
+      "\x80\x02\x8a\x0al\xfc\x9c"
+      "F\xf9 j\xa8P\x19.",
+      15);
   PickleResult r = Simulate(magic);
   EXPECT_TRUE(r.result_is_big_int);
   EXPECT_EQ(r.result_int_text, "0x1950a86a20f9469cfc6c");

@@ -11,7 +11,8 @@ namespace {
 
 using namespace picket::scan::testing;
 
-std::vector<Finding> JudgeBytes(const std::string& data, const Allowlist& list = Allowlist::BuiltIn()) {
+std::vector<Finding> JudgeBytes(const std::string& data,
+                                const Allowlist& list = Allowlist::BuiltIn()) {
   Policy policy(list);
   std::vector<Finding> findings;
   policy.Judge(SimulatePickle(data, 0, {}), {"", true}, findings);
@@ -78,20 +79,22 @@ TEST(Policy, DangerTableBeatsUserAllowlist) {
 
 TEST(Policy, ReferencingADangerousCallableIsMalicious) {
   // functools.partial(os.system, ...) only references os.system.
-  auto findings = JudgeBytes(P4(Global("builtins", "list") + "(" + StackGlobal("os", "system") + "tR"));
+  auto findings =
+      JudgeBytes(P4(Global("builtins", "list") + "(" + StackGlobal("os", "system") + "tR"));
   ASSERT_FALSE(findings.empty());
   EXPECT_EQ(Worst(findings), Severity::kMalicious);
 }
 
 TEST(Policy, ComputedNamesDottedPathsAndMutationAreMalicious) {
-  auto computed = JudgeBytes(P4(StackGlobal("codecs", "decode") + Sbu("bf") + Sbu("rot13") + "\x86R" +
-                                Sbu("x") + "\x93" + ")R"));
+  auto computed = JudgeBytes(P4(StackGlobal("codecs", "decode") + Sbu("bf") + Sbu("rot13") +
+                                "\x86R" + Sbu("x") + "\x93" + ")R"));
   bool saw101 = false;
   for (auto& f : computed) saw101 |= f.rule_id == "PKL101" && f.severity == Severity::kMalicious;
   EXPECT_TRUE(saw101);
   auto dotted = JudgeBytes(P4(StackGlobal("somepkg", "inner.thing") + ")R"));
   EXPECT_EQ(Worst(dotted), Severity::kMalicious);
-  auto mutated = JudgeBytes(P4(Global("numpy", "prod") + "N}\x86" "b"));
+  auto mutated = JudgeBytes(P4(Global("numpy", "prod") + "N}\x86"
+                                                         "b"));
   EXPECT_EQ(Worst(mutated), Severity::kMalicious);
 }
 
