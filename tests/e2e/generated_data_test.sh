@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The committed generated tables must be what their generators produce from
+# the shared upstream data (so a stale table fails CI).
+set -euo pipefail
+shared="${PICKET_SHARED:-../shared}"
+if [ ! -d "$shared/upstream/ecs" ]; then
+  echo "skipped: no $shared/upstream"
+  exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+/usr/bin/python3 scripts/gen_field_types.py --shared "$shared" --out "$tmp/field_types.tsv" 2>/dev/null
+diff -q data/field_types.tsv "$tmp/field_types.tsv"
+echo "field_types.tsv up to date ($(grep -vc '^#' data/field_types.tsv) fields)"
+/usr/bin/python3 scripts/gen_attack.py --shared "$shared" --out "$tmp/attack.tsv" 2>/dev/null
+diff -q data/attack.tsv "$tmp/attack.tsv"
+echo "attack.tsv up to date"
