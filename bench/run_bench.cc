@@ -1,7 +1,7 @@
 // run_bench: throughput of `picket run` against the parse-only baseline, and
 // memory per tracked new-terms combination. One command, one run, one core:
 //
-//   build-engine/run_bench [--events N] [--hosts H] [--telemetry FILE] [--upstream DIR]
+//   build-engine/bench/run_bench [--events N] [--hosts H] [--telemetry FILE] [--upstream DIR]
 //
 // It generates telemetry with bench/gen_telemetry.py (unless --telemetry is
 // given), loads it into memory, then times, each over the same bytes:
@@ -98,7 +98,11 @@ Figures RunRules(const std::string& data, const std::vector<std::shared_ptr<pick
 
 int main(int argc, char** argv) {
   fs::path exe = fs::canonical("/proc/self/exe");
-  fs::path source_dir = exe.parent_path().parent_path();  // build-engine/.. = repo
+  // The repository: the first directory above the binary with bench/gen_telemetry.py.
+  fs::path source_dir = exe.parent_path();
+  while (source_dir.has_parent_path() && source_dir != source_dir.parent_path() &&
+         !fs::exists(source_dir / "bench/gen_telemetry.py"))
+    source_dir = source_dir.parent_path();
   std::string events = ArgValue(argc, argv, "--events", "200000");
   std::string hosts = ArgValue(argc, argv, "--hosts", "2000");
   std::string telemetry = ArgValue(argc, argv, "--telemetry", "");
@@ -142,6 +146,7 @@ int main(int argc, char** argv) {
   Print(name, three, data.size(), parse.seconds);
 
   picket::rules::LoadOptions lopts;
+  lopts.skip_deprecated_dir = true;
   picket::rules::RuleSet upstream_rules = picket::rules::LoadRules(
       {upstream + "/rules", upstream + "/rules_building_block"}, *types, lopts);
   size_t candidates = 0;

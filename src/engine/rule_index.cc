@@ -74,6 +74,11 @@ void RuleIndex::Add(uint32_t rule, std::vector<uint32_t>* out) {
 }
 
 void RuleIndex::Candidates(event::Json doc, std::string_view index, std::vector<uint32_t>* out) {
+  CandidatesByTerms(doc, out);
+  FilterByIndex(index, out);
+}
+
+void RuleIndex::CandidatesByTerms(event::Json doc, std::vector<uint32_t>* out) {
   out->clear();
   if (++generation_ == 0) {  // wrapped: reset stamps
     std::fill(stamp_.begin(), stamp_.end(), 0);
@@ -97,12 +102,15 @@ void RuleIndex::Candidates(event::Json doc, std::string_view index, std::vector<
       return false;
     });
   }
-  if (!index.empty()) {
+  std::sort(out->begin(), out->end());
+}
+
+void RuleIndex::FilterByIndex(std::string_view index, std::vector<uint32_t>* out) {
+  if (!index.empty() && !out->empty()) {
     const std::vector<char>& covers = CoverageFor(index);
     out->erase(std::remove_if(out->begin(), out->end(), [&](uint32_t r) { return !covers[r]; }),
                out->end());
   }
-  std::sort(out->begin(), out->end());
 }
 
 }  // namespace picket::engine

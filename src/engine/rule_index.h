@@ -36,6 +36,10 @@ class RuleIndex {
   // Positions (into the constructor's `rules`) of the candidate rules for
   // the event, in ascending order.
   void Candidates(event::Json doc, std::string_view index, std::vector<uint32_t>* out);
+  // The same in two steps, so that the event's index is only worked out when
+  // some rule is left: by required terms, then by index patterns.
+  void CandidatesByTerms(event::Json doc, std::vector<uint32_t>* out);
+  void FilterByIndex(std::string_view index, std::vector<uint32_t>* out);
 
   size_t indexed_rules() const { return rules_count_ - unindexed_.size(); }
   const std::vector<std::string>& indexed_fields() const { return fields_; }

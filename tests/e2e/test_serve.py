@@ -7,7 +7,8 @@ events, and checks the alert file and the HTTP answers:
   handshake and X-Elastic-Product; the official Python client's helpers.bulk;
   index scoping; malformed bodies; gzip and chunked bodies; 413; 429 with
   nothing lost; first-seen state kept across a restart; kill -9 mid-stream,
-  restart, re-send: no alert lost or duplicated; API-key auth; forwarding
+  restart, re-send: no alert lost or duplicated; API-key auth; HTTPS with
+  basic auth; forwarding
   alerts to a second server with `create`; stats and Prometheus metrics.
 Prints one line per test and a final "N passed, M failed"; exits 1 on failure.
 """
@@ -393,10 +394,36 @@ def test_forward_alerts_to_elasticsearch(tmp):
         sink.stop()
 
 
+def test_tls_and_basic_auth(tmp):
+    import ssl
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    s = Server(tmp, "--tls-cert", cert, "--tls-key", key, "--basic-auth", "elastic:pw")
+    try:
+        ctx = ssl.create_default_context(cafile=cert)
+        ctx.check_hostname = False
+        conn = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=30)
+        conn.request("GET", "/")
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 401
+        conn.request("POST", "/_bulk", body=bulk_body([file_open_event("t", "/t", BASE_TIME, 1)]),
+                     headers={"Authorization": "Basic ZWxhc3RpYzpwdw==",  # elastic:pw
+                              "Content-Type": "application/x-ndjson"})
+        resp = conn.getresponse()
+        answer = json.loads(resp.read())
+        assert resp.status == 200 and not answer["errors"], answer
+        assert len(s.alerts()) == 1
+    finally:
+        s.stop()
+
+
 TESTS = [test_handshake, test_python_client_bulk_alerts, test_malformed_bodies,
          test_gzip_and_chunked, test_body_limit_413, test_queue_full_429_loses_nothing,
          test_restart_keeps_first_seen, test_kill9_resend_no_loss_no_duplicate,
-         test_api_key_auth, test_forward_alerts_to_elasticsearch]
+         test_api_key_auth, test_tls_and_basic_auth, test_forward_alerts_to_elasticsearch]
 
 
 def main():
