@@ -28,15 +28,34 @@ bool IndexableField(std::string_view field, const event::FieldTypes& types) {
 }
 }  // namespace
 
+uint32_t RuleIndex::FieldId(const std::string& field) {
+  auto it = std::find(fields_.begin(), fields_.end(), field);
+  if (it != fields_.end()) return static_cast<uint32_t>(it - fields_.begin());
+  fields_.push_back(field);
+  return static_cast<uint32_t>(fields_.size() - 1);
+}
+
+RuleIndex::Group& RuleIndex::GroupFor(uint32_t first, uint32_t second) {
+  for (Group& g : groups_)
+    if (g.first == first && g.second == second) return g;
+  groups_.push_back(Group{first, second, {}});
+  return groups_.back();
+}
+
 RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::FieldTypes& types,
                      bool use_terms)
     : rules_count_(rules.size()), stamp_(rules.size(), 0) {
+  constexpr size_t kMaxPairs = 256;
+  // Pairs pay off when many rules share a coarse first field (hundreds of
+  // upstream rules on event.category:process); for a handful of rules one
+  // field is cheaper to look up.
+  const bool use_pairs = rules.size() > 32;
   for (uint32_t i = 0; i < rules.size(); ++i) {
     const rules::Rule& rule = *rules[i];
     patterns_.emplace_back(rule.index);
-    const kql::RequiredTerms* best = nullptr;
     std::vector<kql::RequiredTerms> required;
     if (use_terms && rule.ast) required = kql::NecessaryTerms(*rule.ast, types);
+    const kql::RequiredTerms* best = nullptr;
     for (const auto& r : required) {
       if (r.values.empty() || !IndexableField(r.field, types)) continue;
       if (!best || FieldRank(r.field) < FieldRank(best->field)) best = &r;
@@ -45,17 +64,31 @@ RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::
       unindexed_.push_back(i);
       continue;
     }
-    auto it = std::find(fields_.begin(), fields_.end(), best->field);
-    size_t f = it - fields_.begin();
-    if (it == fields_.end()) {
-      fields_.push_back(best->field);
-      by_term_.emplace_back();
+    const kql::RequiredTerms* second = nullptr;
+    for (const auto& r : required) {
+      if (!use_pairs) break;
+      if (&r == best || r.field == best->field || r.values.empty() ||
+          !IndexableField(r.field, types))
+        continue;
+      if (!second || FieldRank(r.field) < FieldRank(second->field)) second = &r;
     }
-    for (const std::string& value : best->values) {
-      auto& list = by_term_[f][value];
+    if (second && best->values.size() * second->values.size() > kMaxPairs) second = nullptr;
+    uint32_t f1 = FieldId(best->field);
+    uint32_t f2 = second ? FieldId(second->field) : kNoField;
+    Group& group = GroupFor(f1, f2);
+    auto file = [&](const std::string& key) {
+      auto& list = group.rules_by_key[key];
       if (list.empty() || list.back() != i) list.push_back(i);
+    };
+    for (const std::string& v1 : best->values) {
+      if (!second) {
+        file(v1);
+        continue;
+      }
+      for (const std::string& v2 : second->values) file(v1 + '\0' + v2);
     }
   }
+  event_values_.resize(fields_.size());
 }
 
 const std::vector<char>& RuleIndex::CoverageFor(std::string_view index) {
@@ -85,22 +118,42 @@ void RuleIndex::CandidatesByTerms(event::Json doc, std::vector<uint32_t>* out) {
     generation_ = 1;
   }
   for (uint32_t r : unindexed_) Add(r, out);
+  // The event's values of every indexed field, once.
+  owned_.clear();
   for (size_t f = 0; f < fields_.size(); ++f) {
-    const TermMap& terms = by_term_[f];
+    std::vector<std::string_view>& values = event_values_[f];
+    values.clear();
     event::ForEachValue(doc, fields_[f], [&](event::Json value) {
-      std::string_view text;
       if (value.is_string()) {
-        text = value.get_string().value_unsafe();
-      } else {
-        scratch_.clear();
-        if (!event::ScalarToKeyword(value, &scratch_)) return false;
-        text = scratch_;
+        values.push_back(value.get_string().value_unsafe());
+        return false;
       }
-      auto it = terms.find(text);
-      if (it != terms.end())
-        for (uint32_t r : it->second) Add(r, out);
+      scratch_.clear();
+      if (event::ScalarToKeyword(value, &scratch_)) values.push_back(owned_.emplace_back(scratch_));
       return false;
     });
+  }
+  std::string key;
+  for (const Group& g : groups_) {
+    const auto& firsts = event_values_[g.first];
+    if (firsts.empty()) continue;
+    if (g.second == kNoField) {
+      for (std::string_view v : firsts) {
+        auto it = g.rules_by_key.find(v);
+        if (it != g.rules_by_key.end())
+          for (uint32_t r : it->second) Add(r, out);
+      }
+      continue;
+    }
+    const auto& seconds = event_values_[g.second];
+    for (std::string_view v1 : firsts)
+      for (std::string_view v2 : seconds) {
+        key.assign(v1).push_back('\0');
+        key.append(v2);
+        auto it = g.rules_by_key.find(key);
+        if (it != g.rules_by_key.end())
+          for (uint32_t r : it->second) Add(r, out);
+      }
   }
   std::sort(out->begin(), out->end());
 }

@@ -5,15 +5,17 @@
 //  * index patterns: a rule sees an event only when its patterns cover the
 //    event's index (IndexPatterns; unknown index = every rule). The verdict
 //    per distinct index name is cached.
-//  * a required term: kql::NecessaryTerms lists conjuncts every match
-//    satisfies ("event.action is one of ..."). Each rule is filed under one
-//    of them, preferring the most selective fields (event.action before
-//    event.category before host.os.type); an event then looks up its own
-//    values of those few fields. Rules with no usable required term are
+//  * required terms: kql::NecessaryTerms lists conjuncts every match
+//    satisfies ("event.action is one of ..."). Each rule is filed under its
+//    two most selective ones on different fields (event.action before
+//    event.category before host.os.type), as value pairs, or under one when
+//    it has only one; an event then looks up its own values of those few
+//    fields (pairs: the product of its values). Rules with no usable required term are
 //    candidates for every event. Only plain keyword fields are used (not
 //    multi-fields such as *.caseless, whose normalisers change matching).
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,8 +58,21 @@ class RuleIndex {
   void Add(uint32_t rule, std::vector<uint32_t>* out);
 
   size_t rules_count_ = 0;
+  struct Group {  // rules filed under the values of one field or a pair of fields
+    uint32_t first = 0;
+    uint32_t second = kNoField;
+    TermMap rules_by_key;  // value, or first value + '\0' + second value
+  };
+  static constexpr uint32_t kNoField = UINT32_MAX;
+  uint32_t FieldId(const std::string& field);
+  Group& GroupFor(uint32_t first, uint32_t second);
+
   std::vector<std::string> fields_;  // distinct indexed fields
-  std::vector<TermMap> by_term_;     // parallel to fields_
+  std::vector<Group> groups_;
+  // Per field, the values of the current event: views into the event, or
+  // into owned_ for numbers and booleans (their keyword text).
+  std::vector<std::vector<std::string_view>> event_values_;
+  std::deque<std::string> owned_;
   std::vector<uint32_t> unindexed_;
   std::vector<IndexPatterns> patterns_;
   std::unordered_map<std::string, std::vector<char>, StringHash, std::equal_to<>> coverage_;

@@ -28,6 +28,12 @@ bool NeedsQuotes(const std::string& s) {
         c == ':' || c == '<' || c == '>' || c == '"' || c == '*' || c == '{' || c == '}')
       return true;
   }
+  if (s.find("\xc2\xa0") != std::string::npos) return true;  // NBSP reads as a space
+  // `not` followed by a space is a keyword even inside a word ("cannot x"),
+  // so a value ending in it would end early when a space follows.
+  if (s.size() >= 3 && (s[s.size() - 3] | 0x20) == 'n' && (s[s.size() - 2] | 0x20) == 'o' &&
+      (s[s.size() - 1] | 0x20) == 't')
+    return true;
   std::string lower;
   for (char c : s) lower += static_cast<char>(c | 0x20);
   return lower == "or" || lower == "and" || lower == "not";
@@ -48,21 +54,68 @@ std::string Quote(const std::string& s) {
   return out + "\"";
 }
 
-std::string RenderLiteral(const Literal& lit) {
-  if (lit.wildcard) {
-    std::string out;
-    for (size_t i = 0; i < lit.pieces.size(); ++i) {
-      if (i) out += '*';
-      for (char c : lit.pieces[i]) {
-        if (c == '\\' || c == '(' || c == ')' || c == ':' || c == '<' || c == '>' || c == '"' ||
-            c == '*' || c == '{' || c == '}')
-          out += '\\';
+bool IsSpecialChar(char c) {
+  return c == '\\' || c == '(' || c == ')' || c == ':' || c == '<' || c == '>' || c == '"' ||
+         c == '*' || c == '{' || c == '}';
+}
+
+bool StartsKeyword(const std::string& s, size_t i) {
+  for (std::string_view w : {"or", "and", "not"}) {
+    if (i + w.size() > s.size()) continue;
+    bool same = true;
+    for (size_t k = 0; k < w.size(); ++k) same &= (s[i + k] | 0x20) == w[k];
+    if (same) return true;
+  }
+  return false;
+}
+
+// Unquoted form of a wildcard literal (or field pattern): specials and
+// whitespace escapes, and a backslash before any word that could read as a
+// keyword, so that the text parses back to the same pieces.
+std::string RenderUnquoted(const std::vector<std::string>& pieces) {
+  std::string out;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (i) out += '*';
+    const std::string& p = pieces[i];
+    for (size_t k = 0; k < p.size(); ++k) {
+      char c = p[k];
+      // Escaping a keyword is always valid, and `not ` is a keyword even
+      // inside a word: escape every occurrence.
+      if (StartsKeyword(p, k)) out += '\\';
+      if (IsSpecialChar(c)) {
+        out += '\\';
+        out += c;
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else {
         out += c;
       }
     }
-    return out;
   }
+  return out;
+}
+
+std::string RenderLiteral(const Literal& lit) {
+  if (lit.wildcard) return RenderUnquoted(lit.pieces);
   return NeedsQuotes(lit.text) ? Quote(lit.text) : lit.text;
+}
+
+// Field names are literals too; a `*` in one is a pattern.
+std::string RenderField(const std::string& field) {
+  if (field.find('*') == std::string::npos)
+    return NeedsQuotes(field) ? Quote(field) : field;
+  std::vector<std::string> pieces(1);
+  for (char c : field) {
+    if (c == '*')
+      pieces.emplace_back();
+    else
+      pieces.back() += c;
+  }
+  return RenderUnquoted(pieces);
 }
 
 std::string RenderValue(const ValueNode& v) {
@@ -103,12 +156,12 @@ std::string Render(const Node& node) {
     case NodeKind::kMatch: {
       std::string value = RenderValue(*node.value);
       if (node.value->kind != ValueKind::kLiteral) value = "(" + value + ")";
-      return node.field + ":" + value;
+      return RenderField(node.field) + ":" + value;
     }
     case NodeKind::kRange:
-      return node.field + RangeOpText(node.op) + RenderLiteral(node.literal);
+      return RenderField(node.field) + RangeOpText(node.op) + RenderLiteral(node.literal);
     case NodeKind::kNested:
-      return node.field + ":{ " + Render(*node.children[0]) + " }";
+      return RenderField(node.field) + ":{ " + Render(*node.children[0]) + " }";
     case NodeKind::kNot: {
       const Node& c = *node.children[0];
       std::string inner = Render(c);
