@@ -54,9 +54,10 @@ void Print(const char* name, const Pass& p) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr,
-            "usage: hunt_bench FILE [ROUNDS]\n"
-            "  FILE: NDJSON events, e.g. from bench/gen_telemetry.py (see bench/run_hunt_bench.sh)\n");
+    fprintf(
+        stderr,
+        "usage: hunt_bench FILE [ROUNDS]\n"
+        "  FILE: NDJSON events, e.g. from bench/gen_telemetry.py (see bench/run_hunt_bench.sh)\n");
     return 2;
   }
   std::string file = argv[1];

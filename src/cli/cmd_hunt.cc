@@ -145,7 +145,8 @@ void RegisterHunt(CLI::App& app, int* exit_code) {
       "hunt",
       "Search NDJSON events with a KQL query, with Elasticsearch's matching semantics.\n"
       "Exit status: 0 if an event matched, 1 if none did, 2 on error.");
-  cmd->add_option("query", opts->query, "KQL query, e.g. 'process.name:python* and event.type:start'")
+  cmd->add_option("query", opts->query,
+                  "KQL query, e.g. 'process.name:python* and event.type:start'")
       ->required();
   cmd->add_option("paths", opts->paths,
                   "Event files or directories (.ndjson/.jsonl/.json, optionally .gz); '-' or "

@@ -1,11 +1,10 @@
 // Options and helpers shared by several subcommands: field type overrides,
 // a fixed clock, reading inputs with malformed-line reporting.
 #pragma once
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "event/field_types.h"
 #include "io/event_stream.h"

@@ -4,8 +4,9 @@
 #include "cli/registry.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"picket: Elastic detection rules (KQL query and new_terms) over ECS events, "
-               "and a static scanner for pickle-based model files"};
+  CLI::App app{
+      "picket: Elastic detection rules (KQL query and new_terms) over ECS events, "
+      "and a static scanner for pickle-based model files"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "picket 0.1.0");
   int exit_code = 0;

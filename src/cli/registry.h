@@ -2,10 +2,9 @@
 // itself with a static PICKET_REGISTER_COMMAND(RegisterX) so that no central
 // list has to be edited when a command is added.
 #pragma once
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace picket::cli {
 using RegisterFn = void (*)(CLI::App&, int*);

@@ -1,10 +1,12 @@
 #include "event/field_types.h"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
 #include "util/embedded.h"
+#include "util/text_lines.h"
 #include "util/wildcard.h"
 
 namespace picket::event {
@@ -31,15 +33,24 @@ std::optional<FieldType> FieldTypeFromEsName(std::string_view t) {
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {
-    case FieldType::kKeyword: return "keyword";
-    case FieldType::kText: return "text";
-    case FieldType::kIp: return "ip";
-    case FieldType::kLong: return "long";
-    case FieldType::kDouble: return "double";
-    case FieldType::kDate: return "date";
-    case FieldType::kBoolean: return "boolean";
-    case FieldType::kObject: return "object";
-    case FieldType::kNested: return "nested";
+    case FieldType::kKeyword:
+      return "keyword";
+    case FieldType::kText:
+      return "text";
+    case FieldType::kIp:
+      return "ip";
+    case FieldType::kLong:
+      return "long";
+    case FieldType::kDouble:
+      return "double";
+    case FieldType::kDate:
+      return "date";
+    case FieldType::kBoolean:
+      return "boolean";
+    case FieldType::kObject:
+      return "object";
+    case FieldType::kNested:
+      return "nested";
   }
   return "keyword";
 }
@@ -84,16 +95,9 @@ bool FieldTypes::Set(std::string_view field, std::string_view es_type, std::stri
 }
 
 bool FieldTypes::LoadText(std::string_view text, std::string_view origin, std::string* error) {
-  size_t line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
+  bool ok = true;
+  ForEachDataLine(text, [&](size_t line_no, std::string_view line) {
+    while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
     // Either the generated TSV (name, type, ignore_above, source) or
     // "name=type" / "name<TAB>type" / "name type" written by a user.
     std::vector<std::string_view> cols;
@@ -104,21 +108,28 @@ bool FieldTypes::LoadText(std::string_view text, std::string_view origin, std::s
         start = i + 1;
       }
     }
+    std::string where = std::string(origin) + ":" + std::to_string(line_no) + ": ";
     if (cols.size() < 2) {
-      *error = std::string(origin) + ":" + std::to_string(line_no) +
-               ": expected 'field type' (or field=type)";
-      return false;
+      *error = where + "expected 'field type' (or field=type)";
+      return ok = false;
     }
     std::string set_error;
     if (!Set(cols[0], cols[1], &set_error)) {
-      *error = std::string(origin) + ":" + std::to_string(line_no) + ": " + set_error;
-      return false;
+      *error = where + set_error;
+      return ok = false;
     }
-    FieldInfo& info = fields_[std::string(cols[0])];
-    if (cols.size() >= 3) info.ignore_above = static_cast<uint32_t>(std::stoul(std::string(cols[2])));
+    FieldInfo& info = fields_.find(cols[0])->second;
+    if (cols.size() >= 3) {
+      auto r = std::from_chars(cols[2].data(), cols[2].data() + cols[2].size(), info.ignore_above);
+      if (r.ec != std::errc() || r.ptr != cols[2].data() + cols[2].size()) {
+        *error = where + "ignore_above '" + std::string(cols[2]) + "' is not a number";
+        return ok = false;
+      }
+    }
     if (cols.size() >= 4) info.source_path = std::string(cols[3]);
-  }
-  return true;
+    return true;
+  });
+  return ok;
 }
 
 bool FieldTypes::LoadFile(const std::string& path, std::string* error) {

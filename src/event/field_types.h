@@ -21,11 +21,11 @@ enum class FieldType : uint8_t {
   kKeyword,  // keyword, constant_keyword, wildcard, version, ...: exact terms
   kText,     // text, match_only_text: analysed (standard analyser)
   kIp,
-  kLong,     // long, integer, short, byte, unsigned_long
-  kDouble,   // double, float, half_float, scaled_float
-  kDate,     // date, date_nanos
+  kLong,    // long, integer, short, byte, unsigned_long
+  kDouble,  // double, float, half_float, scaled_float
+  kDate,    // date, date_nanos
   kBoolean,
-  kObject,   // object, flattened: has sub-fields, no terms of its own
+  kObject,  // object, flattened: has sub-fields, no terms of its own
   kNested,
 };
 

@@ -27,19 +27,28 @@ bool HasEventExtension(const std::string& name) {
 
 std::string DescribeJsonError(simdjson::error_code code, size_t max_depth) {
   switch (code) {
-    case simdjson::UTF8_ERROR: return "invalid UTF-8 in JSON text";
+    case simdjson::UTF8_ERROR:
+      return "invalid UTF-8 in JSON text";
     case simdjson::DEPTH_ERROR:
       return "JSON nested deeper than " + std::to_string(max_depth) + " levels";
-    case simdjson::CAPACITY: return "JSON document too large";
-    case simdjson::UNCLOSED_STRING: return "malformed JSON: unclosed string";
-    case simdjson::UNESCAPED_CHARS: return "malformed JSON: unescaped control character in string";
-    case simdjson::STRING_ERROR: return "malformed JSON: bad string escape";
-    case simdjson::NUMBER_ERROR: return "malformed JSON: bad number";
+    case simdjson::CAPACITY:
+      return "JSON document too large";
+    case simdjson::UNCLOSED_STRING:
+      return "malformed JSON: unclosed string";
+    case simdjson::UNESCAPED_CHARS:
+      return "malformed JSON: unescaped control character in string";
+    case simdjson::STRING_ERROR:
+      return "malformed JSON: bad string escape";
+    case simdjson::NUMBER_ERROR:
+      return "malformed JSON: bad number";
     case simdjson::T_ATOM_ERROR:
     case simdjson::F_ATOM_ERROR:
-    case simdjson::N_ATOM_ERROR: return "malformed JSON: bad literal";
-    case simdjson::EMPTY: return "malformed JSON: empty document";
-    default: return std::string("malformed JSON: ") + simdjson::error_message(code);
+    case simdjson::N_ATOM_ERROR:
+      return "malformed JSON: bad literal";
+    case simdjson::EMPTY:
+      return "malformed JSON: empty document";
+    default:
+      return std::string("malformed JSON: ") + simdjson::error_message(code);
   }
 }
 
@@ -161,7 +170,8 @@ struct EventStream::Impl {
 EventStream::EventStream(StreamOptions options) : impl_(new Impl) {
   impl_->options = options;
   // Capacity grows on demand; only the depth limit is fixed here.
-  if (impl_->parser.allocate(1u << 16, options.max_depth) != simdjson::SUCCESS) impl_->parser = simdjson::dom::parser();
+  if (impl_->parser.allocate(1u << 16, options.max_depth) != simdjson::SUCCESS)
+    impl_->parser = simdjson::dom::parser();
 }
 
 EventStream::~EventStream() { delete impl_; }
@@ -217,8 +227,8 @@ bool EventStream::HandleLine(std::string_view line, SourceLine where, const OnEv
   ++stats_.lines;
   if (line.size() > im.options.max_line_bytes) {
     ++stats_.malformed;
-    on_error({where, "line longer than " + std::to_string(im.options.max_line_bytes) +
-                         " bytes, skipped"});
+    on_error({where,
+              "line longer than " + std::to_string(im.options.max_line_bytes) + " bytes, skipped"});
     return true;
   }
   simdjson::dom::element doc;
@@ -271,9 +281,8 @@ constexpr size_t kMaxWholeJsonBytes = 1u << 30;
 // A .json file may be one JSON document (an object, or an array of objects,
 // as exports often are) or NDJSON with a .json name. Try the whole document
 // first; if it is not valid JSON, read it as lines.
-bool EventStream::ReadWholeJson(const std::string& path, void* source_ptr,
-                                const OnEvent& on_event, const OnError& on_error,
-                                std::string* error) {
+bool EventStream::ReadWholeJson(const std::string& path, void* source_ptr, const OnEvent& on_event,
+                                const OnError& on_error, std::string* error) {
   auto* source = static_cast<ByteSource*>(source_ptr);
   std::string content;
   char chunk[1 << 16];
@@ -301,7 +310,8 @@ bool EventStream::ReadWholeJson(const std::string& path, void* source_ptr,
   if (doc.type() == simdjson::dom::element_type::OBJECT) {
     ++stats_.lines;
     ++stats_.events;
-    on_event(Event{doc, std::string_view(content).substr(0, content.find_last_not_of(" \t\r\n") + 1),
+    on_event(Event{doc,
+                   std::string_view(content).substr(0, content.find_last_not_of(" \t\r\n") + 1),
                    SourceLine{&path, 1}});
     return true;
   }
@@ -346,11 +356,11 @@ bool EventStream::ReadFile(const std::string& path, const OnEvent& on_event,
   ByteSource source(fd);
   if (IsWholeJsonFile(path)) return ReadWholeJson(path, &source, on_event, on_error, error);
   const size_t max_line = im.options.max_line_bytes;
-  size_t len = 0;          // bytes in buffer
-  size_t start = 0;        // start of the current line in buffer
-  size_t scanned = 0;      // bytes of the current line already searched for '\n'
+  size_t len = 0;      // bytes in buffer
+  size_t start = 0;    // start of the current line in buffer
+  size_t scanned = 0;  // bytes of the current line already searched for '\n'
   uint64_t line_no = 1;
-  bool skipping = false;   // inside an over-long line
+  bool skipping = false;  // inside an over-long line
   bool eof = false;
 
   auto handle_line = [&](size_t b, size_t e) -> bool {

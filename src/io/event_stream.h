@@ -3,8 +3,8 @@
 // hands over the parsed document together with its exact bytes.
 //
 // A .json file may instead hold one JSON object or an array of objects (the
-// line of an array element is its index). Malformed lines (bad JSON, not an object, invalid UTF-8, too deep, longer
-// than the line limit) are reported through on_error with source:line and a
+// line of an array element is its index). Malformed lines (bad JSON, not an object, invalid UTF-8,
+// too deep, longer than the line limit) are reported through on_error with source:line and a
 // reason, counted, and skipped; reading goes on with the next line. gzip is
 // recognised by content, not by name.
 #pragma once

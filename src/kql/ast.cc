@@ -6,18 +6,26 @@ namespace {
 // Precedence for parenthesising: or < and < not < atom.
 int Prec(NodeKind k) {
   switch (k) {
-    case NodeKind::kOr: return 1;
-    case NodeKind::kAnd: return 2;
-    case NodeKind::kNot: return 3;
-    default: return 4;
+    case NodeKind::kOr:
+      return 1;
+    case NodeKind::kAnd:
+      return 2;
+    case NodeKind::kNot:
+      return 3;
+    default:
+      return 4;
   }
 }
 int Prec(ValueKind k) {
   switch (k) {
-    case ValueKind::kOr: return 1;
-    case ValueKind::kAnd: return 2;
-    case ValueKind::kNot: return 3;
-    default: return 4;
+    case ValueKind::kOr:
+      return 1;
+    case ValueKind::kAnd:
+      return 2;
+    case ValueKind::kNot:
+      return 3;
+    default:
+      return 4;
   }
 }
 
@@ -43,12 +51,23 @@ std::string Quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -106,8 +125,7 @@ std::string RenderLiteral(const Literal& lit) {
 
 // Field names are literals too; a `*` in one is a pattern.
 std::string RenderField(const std::string& field) {
-  if (field.find('*') == std::string::npos)
-    return NeedsQuotes(field) ? Quote(field) : field;
+  if (field.find('*') == std::string::npos) return NeedsQuotes(field) ? Quote(field) : field;
   std::vector<std::string> pieces(1);
   for (char c : field) {
     if (c == '*')
@@ -137,10 +155,14 @@ std::string RenderValue(const ValueNode& v) {
 
 const char* RangeOpText(RangeOp op) {
   switch (op) {
-    case RangeOp::kLt: return " < ";
-    case RangeOp::kLte: return " <= ";
-    case RangeOp::kGt: return " > ";
-    case RangeOp::kGte: return " >= ";
+    case RangeOp::kLt:
+      return " < ";
+    case RangeOp::kLte:
+      return " <= ";
+    case RangeOp::kGt:
+      return " > ";
+    case RangeOp::kGte:
+      return " >= ";
   }
   return " < ";
 }

@@ -35,7 +35,7 @@ enum class ValueKind : uint8_t { kOr, kAnd, kNot, kLiteral };
 struct ValueNode {
   ValueKind kind = ValueKind::kLiteral;
   std::vector<std::unique_ptr<ValueNode>> children;  // or/and/not
-  Literal literal;                                    // kLiteral
+  Literal literal;                                   // kLiteral
   uint32_t offset = 0;
 };
 
@@ -57,9 +57,9 @@ struct Node {
   std::vector<std::unique_ptr<Node>> children;  // or/and/not/nested(1 child)
   std::string field;                            // match/range/nested
   uint32_t field_offset = 0;
-  std::unique_ptr<ValueNode> value;             // match
-  RangeOp op = RangeOp::kLt;                    // range
-  Literal literal;                              // range, free text
+  std::unique_ptr<ValueNode> value;  // match
+  RangeOp op = RangeOp::kLt;         // range
+  Literal literal;                   // range, free text
   uint32_t offset = 0;
 };
 

@@ -138,9 +138,8 @@ class NestedMatcher final : public Matcher {
   NestedMatcher(std::string path, std::unique_ptr<Matcher> inner)
       : path_(std::move(path)), inner_(std::move(inner)) {}
   bool Matches(Json e) const override {
-    return event::ForEachValue(e, path_, [&](Json v) {
-      return v.type() == JsonType::OBJECT && inner_->Matches(v);
-    });
+    return event::ForEachValue(
+        e, path_, [&](Json v) { return v.type() == JsonType::OBJECT && inner_->Matches(v); });
   }
 
  private:
@@ -229,8 +228,8 @@ class Compiler {
         preds.exists = true;
       } else {
         for (int t = 0; t < 8; ++t)
-          preds.by_type[t] =
-              BuildMatchPredicates(static_cast<MatchType>(t), 0, lit, /*free_text=*/true, Ctx(full));
+          preds.by_type[t] = BuildMatchPredicates(static_cast<MatchType>(t), 0, lit,
+                                                  /*free_text=*/true, Ctx(full));
       }
       return std::make_unique<LeafWalkMatcher>(scope, true, FieldPattern(field), std::move(preds),
                                                &types_);
@@ -309,10 +308,11 @@ class Compiler {
       for (int t = 0; t < 8; ++t) {
         PredicateContext quiet = Ctx(full);
         quiet.warnings = nullptr;
-        preds.by_type[t] = BuildRangePredicates(static_cast<MatchType>(t), 0, n.op, n.literal, quiet);
+        preds.by_type[t] =
+            BuildRangePredicates(static_cast<MatchType>(t), 0, n.op, n.literal, quiet);
       }
-      return std::make_unique<LeafWalkMatcher>(scope, true, FieldPattern(n.field),
-                                               std::move(preds), &types_);
+      return std::make_unique<LeafWalkMatcher>(scope, true, FieldPattern(n.field), std::move(preds),
+                                               &types_);
     }
     const event::FieldInfo* info = types_.Find(full);
     std::string path = n.field;

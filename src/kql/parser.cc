@@ -12,8 +12,16 @@ namespace {
 
 bool IsSpecial(char c) {
   switch (c) {
-    case '\\': case '(': case ')': case ':': case '<': case '>': case '"': case '*':
-    case '{': case '}':
+    case '\\':
+    case '(':
+    case ')':
+    case ':':
+    case '<':
+    case '>':
+    case '"':
+    case '*':
+    case '{':
+    case '}':
       return true;
     default:
       return false;
@@ -47,8 +55,8 @@ class Parser {
   ParseResult Run() {
     ParseResult result;
     if (q_.size() > limits_.max_query_bytes) {
-      result.error = MakeError(0, "query longer than " + std::to_string(limits_.max_query_bytes) +
-                                      " bytes");
+      result.error =
+          MakeError(0, "query longer than " + std::to_string(limits_.max_query_bytes) + " bytes");
       return result;
     }
     SkipSpaces();
@@ -141,7 +149,8 @@ class Parser {
         fatal_ = true;
         furthest_ = pos_;
         expected_.clear();
-        fatal_message_ = "query nested deeper than " + std::to_string(limits_.max_depth) + " levels";
+        fatal_message_ =
+            "query nested deeper than " + std::to_string(limits_.max_depth) + " levels";
       }
       return false;
     }
@@ -150,6 +159,33 @@ class Parser {
   void Leave() { --depth_; }
 
   // ---- query level ---------------------------------------------------------
+  // head (keyword head)*: the shape of `or` and `and` at query and value
+  // level. `next` parses one operand; `combine` builds the n-ary node.
+  template <typename T, typename Next, typename CombineFn>
+  std::unique_ptr<T> Chain(std::string_view word, Next next, CombineFn combine) {
+    uint32_t start = static_cast<uint32_t>(pos_);
+    std::vector<std::unique_ptr<T>> parts;
+    auto head = next();
+    if (!head) return nullptr;
+    parts.push_back(std::move(head));
+    while (!fatal_) {
+      size_t kw = BinaryKeywordAt(pos_, word);
+      if (!kw) {
+        ExpectAt(pos_ + SpacesAt(pos_), "\"" + std::string(word) + "\"");
+        break;
+      }
+      size_t save = pos_;
+      pos_ += kw;
+      auto operand = next();
+      if (!operand) {  // `a or` followed by nothing usable is an error
+        pos_ = save;
+        return nullptr;
+      }
+      parts.push_back(std::move(operand));
+    }
+    return combine(std::move(parts), start);
+  }
+
   std::unique_ptr<Node> Combine(NodeKind kind, std::vector<std::unique_ptr<Node>> parts,
                                 uint32_t offset) {
     if (parts.size() == 1) return std::move(parts[0]);
@@ -161,51 +197,19 @@ class Parser {
   }
 
   std::unique_ptr<Node> OrQuery() {
-    uint32_t start = static_cast<uint32_t>(pos_);
-    std::vector<std::unique_ptr<Node>> parts;
-    auto head = AndQuery();
-    if (!head) return nullptr;
-    parts.push_back(std::move(head));
-    while (!fatal_) {
-      size_t kw = BinaryKeywordAt(pos_, "or");
-      if (!kw) {
-        ExpectAt(pos_ + SpacesAt(pos_), "\"or\"");
-        break;
-      }
-      size_t save = pos_;
-      pos_ += kw;
-      auto next = AndQuery();
-      if (!next) {
-        pos_ = save;
-        return nullptr;  // `a or` followed by nothing usable is an error
-      }
-      parts.push_back(std::move(next));
-    }
-    return Combine(NodeKind::kOr, std::move(parts), start);
+    return Chain<Node>(
+        "or", [&] { return AndQuery(); },
+        [&](auto parts, uint32_t start) {
+          return Combine(NodeKind::kOr, std::move(parts), start);
+        });
   }
 
   std::unique_ptr<Node> AndQuery() {
-    uint32_t start = static_cast<uint32_t>(pos_);
-    std::vector<std::unique_ptr<Node>> parts;
-    auto head = NotQuery();
-    if (!head) return nullptr;
-    parts.push_back(std::move(head));
-    while (!fatal_) {
-      size_t kw = BinaryKeywordAt(pos_, "and");
-      if (!kw) {
-        ExpectAt(pos_ + SpacesAt(pos_), "\"and\"");
-        break;
-      }
-      size_t save = pos_;
-      pos_ += kw;
-      auto next = NotQuery();
-      if (!next) {
-        pos_ = save;
-        return nullptr;
-      }
-      parts.push_back(std::move(next));
-    }
-    return Combine(NodeKind::kAnd, std::move(parts), start);
+    return Chain<Node>(
+        "and", [&] { return NotQuery(); },
+        [&](auto parts, uint32_t start) {
+          return Combine(NodeKind::kAnd, std::move(parts), start);
+        });
   }
 
   std::unique_ptr<Node> NotQuery() {
@@ -410,51 +414,19 @@ class Parser {
   }
 
   std::unique_ptr<ValueNode> OrListOfValues() {
-    uint32_t start = static_cast<uint32_t>(pos_);
-    std::vector<std::unique_ptr<ValueNode>> parts;
-    auto head = AndListOfValues();
-    if (!head) return nullptr;
-    parts.push_back(std::move(head));
-    while (!fatal_) {
-      size_t kw = BinaryKeywordAt(pos_, "or");
-      if (!kw) {
-        ExpectAt(pos_ + SpacesAt(pos_), "\"or\"");
-        break;
-      }
-      size_t save = pos_;
-      pos_ += kw;
-      auto next = AndListOfValues();
-      if (!next) {
-        pos_ = save;
-        return nullptr;
-      }
-      parts.push_back(std::move(next));
-    }
-    return CombineValues(ValueKind::kOr, std::move(parts), start);
+    return Chain<ValueNode>(
+        "or", [&] { return AndListOfValues(); },
+        [&](auto parts, uint32_t start) {
+          return CombineValues(ValueKind::kOr, std::move(parts), start);
+        });
   }
 
   std::unique_ptr<ValueNode> AndListOfValues() {
-    uint32_t start = static_cast<uint32_t>(pos_);
-    std::vector<std::unique_ptr<ValueNode>> parts;
-    auto head = NotListOfValues();
-    if (!head) return nullptr;
-    parts.push_back(std::move(head));
-    while (!fatal_) {
-      size_t kw = BinaryKeywordAt(pos_, "and");
-      if (!kw) {
-        ExpectAt(pos_ + SpacesAt(pos_), "\"and\"");
-        break;
-      }
-      size_t save = pos_;
-      pos_ += kw;
-      auto next = NotListOfValues();
-      if (!next) {
-        pos_ = save;
-        return nullptr;
-      }
-      parts.push_back(std::move(next));
-    }
-    return CombineValues(ValueKind::kAnd, std::move(parts), start);
+    return Chain<ValueNode>(
+        "and", [&] { return NotListOfValues(); },
+        [&](auto parts, uint32_t start) {
+          return CombineValues(ValueKind::kAnd, std::move(parts), start);
+        });
   }
 
   std::unique_ptr<ValueNode> NotListOfValues() {
@@ -503,10 +475,17 @@ class Parser {
 
   static bool EscapedWhitespace(char c, char* out) {
     switch (c) {
-      case 't': *out = '\t'; return true;
-      case 'r': *out = '\r'; return true;
-      case 'n': *out = '\n'; return true;
-      default: return false;
+      case 't':
+        *out = '\t';
+        return true;
+      case 'r':
+        *out = '\r';
+        return true;
+      case 'n':
+        *out = '\n';
+        return true;
+      default:
+        return false;
     }
   }
 
@@ -559,7 +538,7 @@ class Parser {
     size_t start = pos_;
     std::vector<std::string> pieces(1);
     bool wildcard = false;
-    size_t content_end = pos_;   // end of the last non-space character
+    size_t content_end = pos_;  // end of the last non-space character
     size_t pieces_len_at_end = 0;
     size_t piece_count_at_end = 1;
     auto mark_end = [&] {

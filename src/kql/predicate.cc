@@ -20,16 +20,23 @@ thread_local std::string tl_tokens;
 // "42" into numeric fields).
 bool NumberOf(Json v, double* out) {
   switch (v.type()) {
-    case JsonType::INT64: *out = static_cast<double>(v.get_int64().value_unsafe()); return true;
-    case JsonType::UINT64: *out = static_cast<double>(v.get_uint64().value_unsafe()); return true;
-    case JsonType::DOUBLE: *out = v.get_double().value_unsafe(); return true;
+    case JsonType::INT64:
+      *out = static_cast<double>(v.get_int64().value_unsafe());
+      return true;
+    case JsonType::UINT64:
+      *out = static_cast<double>(v.get_uint64().value_unsafe());
+      return true;
+    case JsonType::DOUBLE:
+      *out = v.get_double().value_unsafe();
+      return true;
     case JsonType::STRING: {
       std::string_view s = v.get_string().value_unsafe();
       if (s.empty() || s.size() > 64) return false;
       auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
       return r.ec == std::errc() && r.ptr == s.data() + s.size();
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -44,16 +51,23 @@ bool ParseNumberLiteral(std::string_view s, double* out) {
 
 bool DateOf(Json v, TimeMs* out) {
   switch (v.type()) {
-    case JsonType::INT64: *out = v.get_int64().value_unsafe(); return true;
-    case JsonType::UINT64: *out = static_cast<TimeMs>(v.get_uint64().value_unsafe()); return true;
-    case JsonType::DOUBLE: *out = static_cast<TimeMs>(v.get_double().value_unsafe()); return true;
+    case JsonType::INT64:
+      *out = v.get_int64().value_unsafe();
+      return true;
+    case JsonType::UINT64:
+      *out = static_cast<TimeMs>(v.get_uint64().value_unsafe());
+      return true;
+    case JsonType::DOUBLE:
+      *out = static_cast<TimeMs>(v.get_double().value_unsafe());
+      return true;
     case JsonType::STRING: {
       auto d = ParseDate(v.get_string().value_unsafe());
       if (!d) return false;
       *out = d->ms;
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -112,13 +126,20 @@ Predicate Never() { return Predicate{}; }
 MatchType MatchTypeOf(const event::FieldInfo* info) {
   if (!info) return MatchType::kDynamic;
   switch (info->type) {
-    case event::FieldType::kText: return MatchType::kText;
-    case event::FieldType::kIp: return MatchType::kIp;
-    case event::FieldType::kLong: return MatchType::kLong;
-    case event::FieldType::kDouble: return MatchType::kDouble;
-    case event::FieldType::kDate: return MatchType::kDate;
-    case event::FieldType::kBoolean: return MatchType::kBoolean;
-    default: return MatchType::kKeyword;
+    case event::FieldType::kText:
+      return MatchType::kText;
+    case event::FieldType::kIp:
+      return MatchType::kIp;
+    case event::FieldType::kLong:
+      return MatchType::kLong;
+    case event::FieldType::kDouble:
+      return MatchType::kDouble;
+    case event::FieldType::kDate:
+      return MatchType::kDate;
+    case event::FieldType::kBoolean:
+      return MatchType::kBoolean;
+    default:
+      return MatchType::kKeyword;
   }
 }
 
@@ -400,10 +421,18 @@ std::vector<Predicate> BuildRangePredicates(MatchType type, uint32_t ignore_abov
       p.date_lo = std::numeric_limits<TimeMs>::min();
       p.date_hi = std::numeric_limits<TimeMs>::max();
       switch (op) {
-        case RangeOp::kGt: p.date_lo = *t + 1; break;
-        case RangeOp::kGte: p.date_lo = *t; break;
-        case RangeOp::kLt: p.date_hi = *t - 1; break;
-        case RangeOp::kLte: p.date_hi = *t; break;
+        case RangeOp::kGt:
+          p.date_lo = *t + 1;
+          break;
+        case RangeOp::kGte:
+          p.date_lo = *t;
+          break;
+        case RangeOp::kLt:
+          p.date_hi = *t - 1;
+          break;
+        case RangeOp::kLte:
+          p.date_hi = *t;
+          break;
       }
       out.push_back(p);
       return out;
@@ -432,10 +461,18 @@ std::vector<Predicate> BuildRangePredicates(MatchType type, uint32_t ignore_abov
         return a;
       };
       switch (op) {
-        case RangeOp::kGt: p.ip_lo = step(bound, 1); break;
-        case RangeOp::kGte: p.ip_lo = bound; break;
-        case RangeOp::kLt: p.ip_hi = step(bound, -1); break;
-        case RangeOp::kLte: p.ip_hi = bound; break;
+        case RangeOp::kGt:
+          p.ip_lo = step(bound, 1);
+          break;
+        case RangeOp::kGte:
+          p.ip_lo = bound;
+          break;
+        case RangeOp::kLt:
+          p.ip_hi = step(bound, -1);
+          break;
+        case RangeOp::kLte:
+          p.ip_hi = bound;
+          break;
       }
       out.push_back(p);
       return out;

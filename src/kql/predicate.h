@@ -49,7 +49,7 @@ struct Predicate {
   Kind kind = kNever;
   MatchType type = MatchType::kKeyword;
   uint32_t ignore_above = 0;
-  std::string text;                 // keyword term, range bounds
+  std::string text;  // keyword term, range bounds
   std::string text_hi;
   bool has_lo = false, has_hi = false, lo_inclusive = true, hi_inclusive = true;
   WildcardPattern pattern;

@@ -33,8 +33,10 @@ CharClass Classify(std::string_view text, size_t pos, size_t* len) {
     *len = text.size() - pos;
     return CharClass::kBreak;
   }
-  for (size_t i = 1; i < *len; ++i) cp = (cp << 6) | (static_cast<unsigned char>(text[pos + i]) & 0x3F);
-  if (cp == 0xA0 || cp == 0x2019 || cp == 0x2018) return cp == 0xA0 ? CharClass::kBreak : CharClass::kMidNumLet;
+  for (size_t i = 1; i < *len; ++i)
+    cp = (cp << 6) | (static_cast<unsigned char>(text[pos + i]) & 0x3F);
+  if (cp == 0xA0 || cp == 0x2019 || cp == 0x2018)
+    return cp == 0xA0 ? CharClass::kBreak : CharClass::kMidNumLet;
   if ((cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x303F) || cp == 0xFEFF ||
       (cp >= 0x00A1 && cp <= 0x00BF && cp != 0x00AA && cp != 0x00B5 && cp != 0x00BA) ||
       cp == 0x00D7 || cp == 0x00F7)

@@ -4,20 +4,10 @@
 #include <cstdlib>
 
 #include "util/embedded.h"
+#include "util/text_lines.h"
 
 namespace picket::rules {
 namespace {
-
-std::vector<std::string_view> SplitTabs(std::string_view line) {
-  std::vector<std::string_view> cols;
-  size_t start = 0;
-  while (true) {
-    size_t tab = line.find('\t', start);
-    cols.push_back(line.substr(start, tab == std::string_view::npos ? tab : tab - start));
-    if (tab == std::string_view::npos) return cols;
-    start = tab + 1;
-  }
-}
 
 std::vector<std::string> SplitCommas(std::string_view text) {
   std::vector<std::string> out;
@@ -56,45 +46,44 @@ const char* AttackStatusName(AttackStatus status) {
 
 std::optional<AttackData> AttackData::Parse(std::string_view text, std::string* error) {
   AttackData data;
-  size_t line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
-    if (line[0] == '#') {
-      constexpr std::string_view kVersion = "# version: ";
-      if (line.substr(0, kVersion.size()) == kVersion) data.version_ = line.substr(kVersion.size());
-      continue;
-    }
-    auto cols = SplitTabs(line);
-    auto fail = [&](const char* why) {
-      if (error) *error = "line " + std::to_string(line_no) + ": " + why;
-      return std::nullopt;
-    };
-    if (cols[0] == "tactic") {
-      if (cols.size() != 4) return fail("a tactic has 4 columns");
-      data.tactics_.push_back({std::string(cols[1]), std::string(cols[2]), std::string(cols[3])});
-    } else if (cols[0] == "technique") {
-      if (cols.size() != 6) return fail("a technique has 6 columns");
-      AttackTechnique tech;
-      tech.id = cols[1];
-      tech.name = cols[2];
-      tech.tactics = SplitCommas(cols[3]);
-      if (cols[4] == "active") tech.status = AttackStatus::kActive;
-      else if (cols[4] == "deprecated") tech.status = AttackStatus::kDeprecated;
-      else if (cols[4] == "revoked") tech.status = AttackStatus::kRevoked;
-      else return fail("status must be active, deprecated or revoked");
-      tech.revoked_by = cols[5];
-      data.technique_index_[tech.id] = data.techniques_.size();
-      data.techniques_.push_back(std::move(tech));
-    } else {
-      return fail("a row starts with tactic or technique");
-    }
+  std::string failure;
+  auto on_comment = [&](std::string_view line) {
+    constexpr std::string_view kVersion = "# version: ";
+    if (line.substr(0, kVersion.size()) == kVersion) data.version_ = line.substr(kVersion.size());
+  };
+  ForEachDataLine(
+      text,
+      [&](size_t line_no, std::string_view line) {
+        auto cols = Split(line, '\t');
+        auto fail = [&](const char* why) {
+          failure = "line " + std::to_string(line_no) + ": " + why;
+          return false;
+        };
+        if (cols[0] == "tactic") {
+          if (cols.size() != 4) return fail("a tactic has 4 columns");
+          data.tactics_.push_back({std::string(cols[1]), std::string(cols[2]), std::string(cols[3])});
+        } else if (cols[0] == "technique") {
+          if (cols.size() != 6) return fail("a technique has 6 columns");
+          AttackTechnique tech;
+          tech.id = cols[1];
+          tech.name = cols[2];
+          tech.tactics = SplitCommas(cols[3]);
+          if (cols[4] == "active") tech.status = AttackStatus::kActive;
+          else if (cols[4] == "deprecated") tech.status = AttackStatus::kDeprecated;
+          else if (cols[4] == "revoked") tech.status = AttackStatus::kRevoked;
+          else return fail("status must be active, deprecated or revoked");
+          tech.revoked_by = cols[5];
+          data.technique_index_[tech.id] = data.techniques_.size();
+          data.techniques_.push_back(std::move(tech));
+        } else {
+          return fail("a row starts with tactic or technique");
+        }
+        return true;
+      },
+      on_comment);
+  if (!failure.empty()) {
+    if (error) *error = failure;
+    return std::nullopt;
   }
   if (data.tactics_.empty() || data.techniques_.empty()) {
     if (error) *error = "no tactics or no techniques";

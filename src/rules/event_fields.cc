@@ -5,20 +5,11 @@
 #include <tuple>
 
 #include "util/embedded.h"
+#include "util/text_lines.h"
 
 namespace picket::rules {
 namespace {
 
-std::vector<std::string> Split(std::string_view text, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    size_t at = text.find(sep, start);
-    out.emplace_back(text.substr(start, at == std::string_view::npos ? at : at - start));
-    if (at == std::string_view::npos) return out;
-    start = at + 1;
-  }
-}
 
 }  // namespace
 
@@ -30,8 +21,8 @@ std::vector<std::string> ExpandFieldSpec(std::string_view spec) {
   std::string prefix(spec.substr(0, open));
   std::string suffix(spec.substr(close + 1));
   std::vector<std::string> out;
-  for (const auto& part : Split(spec.substr(open + 1, close - open - 1), ','))
-    if (!part.empty()) out.push_back(prefix + part + suffix);
+  for (std::string_view part : Split(spec.substr(open + 1, close - open - 1), ','))
+    if (!part.empty()) out.push_back(prefix + std::string(part) + suffix);
   return out;
 }
 
@@ -41,25 +32,27 @@ std::optional<EventFieldCatalog> EventFieldCatalog::Parse(std::string_view text,
   // Rows for action "*" apply to every action of their (dataset, os); they
   // are kept aside and merged once all named actions are known.
   std::map<std::pair<std::string, std::string>, std::set<std::string>> shared;
-  size_t line_no = 0;
-  for (const auto& raw : Split(text, '\n')) {
-    ++line_no;
-    std::string_view line = raw;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
+  std::string failure;
+  ForEachDataLine(text, [&](size_t line_no, std::string_view line) {
     auto cols = Split(line, '\t');
     if (cols.size() != 4) {
-      if (error) *error = "line " + std::to_string(line_no) + ": expected 4 tab-separated columns";
-      return std::nullopt;
+      failure = "line " + std::to_string(line_no) + ": expected 4 tab-separated columns";
+      return false;
     }
     auto fields = ExpandFieldSpec(cols[3]);
     for (const auto& f : fields) catalog.all_fields_.insert(f);
+    std::string dataset(cols[0]), os(cols[1]);
     if (cols[2] == "*") {
-      shared[{cols[0], cols[1]}].insert(fields.begin(), fields.end());
-      continue;
+      shared[{dataset, os}].insert(fields.begin(), fields.end());
+      return true;
     }
-    for (const auto& action : Split(cols[2], ','))
-      catalog.kinds_[{cols[0], cols[1], action}].insert(fields.begin(), fields.end());
+    for (std::string_view action : Split(cols[2], ','))
+      catalog.kinds_[{dataset, os, std::string(action)}].insert(fields.begin(), fields.end());
+    return true;
+  });
+  if (!failure.empty()) {
+    if (error) *error = failure;
+    return std::nullopt;
   }
   for (auto& [key, fields] : catalog.kinds_) {
     auto it = shared.find({std::get<0>(key), std::get<1>(key)});

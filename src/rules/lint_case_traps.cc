@@ -13,6 +13,7 @@
 
 #include "rules/lint_context.h"
 #include "util/embedded.h"
+#include "util/text_lines.h"
 #include "util/wildcard.h"
 
 namespace picket::rules::lint {
@@ -25,24 +26,13 @@ struct KnownSpelling {
 const std::vector<KnownSpelling>& KnownSpellings() {
   static const std::vector<KnownSpelling>* list = [] {
     auto* out = new std::vector<KnownSpelling>;
-    std::string_view text = EmbeddedFile("data/case_traps.tsv");
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t end = text.find('\n', pos);
-      if (end == std::string_view::npos) end = text.size();
-      std::string_view line = text.substr(pos, end - pos);
-      pos = end + 1;
-      if (line.empty() || line[0] == '#') continue;
-      std::vector<std::string> cols;
-      size_t start = 0;
-      while (cols.size() < 4) {
-        size_t tab = line.find('\t', start);
-        cols.emplace_back(line.substr(start, tab == std::string_view::npos ? tab : tab - start));
-        if (tab == std::string_view::npos) break;
-        start = tab + 1;
-      }
-      if (cols.size() == 4) out->push_back({cols[0], cols[1], cols[2], cols[3]});
-    }
+    ForEachDataLine(EmbeddedFile("data/case_traps.tsv"), [&](size_t, std::string_view line) {
+      auto cols = Split(line, '\t');
+      if (cols.size() == 4)
+        out->push_back({std::string(cols[0]), std::string(cols[1]), std::string(cols[2]),
+                        std::string(cols[3])});
+      return true;
+    });
     return out;
   }();
   return *list;

@@ -1,12 +1,12 @@
 #include "rules/loader.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 #include "kql/parser.h"
 #include "rules/toml_json.h"
@@ -183,8 +183,10 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   if (auto v = r["max_signals"].value<int64_t>()) rule->max_signals = static_cast<int>(*v);
   if (auto v = r["version"].value<int64_t>()) rule->version = static_cast<int>(*v);
   rule->threat = ThreatsOf(r);
-  if (const auto* threat = r.get("threat")) rule->threat_json = TomlToJson(*threat);
-  else rule->threat_json = "[]";
+  if (const auto* threat = r.get("threat"))
+    rule->threat_json = TomlToJson(*threat);
+  else
+    rule->threat_json = "[]";
 
   if (rule->rule_id.empty()) return error(rule_pos, "[rule] has no rule_id");
   if (rule->type_name.empty()) return error(rule_pos, "[rule] has no type");
@@ -290,8 +292,8 @@ void AddRule(std::shared_ptr<Rule> rule, RuleSet* set, std::set<std::string>* id
     return;
   }
   if (!ids->insert(rule->rule_id).second) {
-    set->errors.push_back({rule->path, 0, 0,
-                           "duplicate rule_id " + rule->rule_id + " (already loaded); skipped"});
+    set->errors.push_back(
+        {rule->path, 0, 0, "duplicate rule_id " + rule->rule_id + " (already loaded); skipped"});
     return;
   }
   set->rules.push_back(std::move(rule));

@@ -58,8 +58,8 @@ struct Rule {
   int risk_score = 0;
   std::vector<std::string> author, index, tags, references, false_positives;
   std::string note, setup, license, building_block_type, timestamp_override;
-  std::string from = "now-6m";   // Kibana's default
-  std::string interval = "5m";   // Kibana's default
+  std::string from = "now-6m";  // Kibana's default
+  std::string interval = "5m";  // Kibana's default
   bool from_set = false, interval_set = false;
   int64_t lookback_ms = 6 * 60 * 1000;  // `from` as a duration
   int64_t interval_ms = 5 * 60 * 1000;

@@ -38,9 +38,12 @@ void AppendTomlAsJson(const toml::node& node, std::string* out) {
     out->append(b->get() ? "true" : "false");
   } else {
     std::ostringstream ss;
-    if (const auto* d = node.as_date()) ss << d->get();
-    else if (const auto* tm = node.as_time()) ss << tm->get();
-    else if (const auto* dt = node.as_date_time()) ss << dt->get();
+    if (const auto* d = node.as_date())
+      ss << d->get();
+    else if (const auto* tm = node.as_time())
+      ss << tm->get();
+    else if (const auto* dt = node.as_date_time())
+      ss << dt->get();
     AppendJsonString(out, ss.str());
   }
 }

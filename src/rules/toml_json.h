@@ -1,9 +1,9 @@
 // Converts toml++ nodes to compact JSON text (rule parameters and threat
 // mappings in alerts, rule dumps). Dates and times become ISO strings.
 #pragma once
-#include <string>
-
 #include <toml++/toml.h>
+
+#include <string>
 
 namespace picket::rules {
 void AppendTomlAsJson(const toml::node& node, std::string* out);

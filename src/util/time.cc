@@ -57,12 +57,19 @@ constexpr int64_t kDay = 24 * kHour;
 
 int64_t UnitMs(char unit) {
   switch (unit) {
-    case 's': return kSecond;
-    case 'm': return kMinute;
-    case 'h': case 'H': return kHour;
-    case 'd': return kDay;
-    case 'w': return 7 * kDay;
-    default: return 0;  // M and y are calendar units
+    case 's':
+      return kSecond;
+    case 'm':
+      return kMinute;
+    case 'h':
+    case 'H':
+      return kHour;
+    case 'd':
+      return kDay;
+    case 'w':
+      return 7 * kDay;
+    default:
+      return 0;  // M and y are calendar units
   }
 }
 
@@ -231,8 +238,8 @@ std::optional<TimeMs> ParseDateMath(std::string_view text, TimeMs now, DateRound
     if (op == '/') {
       if (pos >= math.size()) return std::nullopt;
       char unit = math[pos++];
-      if (unit != 'y' && unit != 'M' && unit != 'w' && unit != 'd' && unit != 'h' &&
-          unit != 'H' && unit != 'm' && unit != 's')
+      if (unit != 'y' && unit != 'M' && unit != 'w' && unit != 'd' && unit != 'h' && unit != 'H' &&
+          unit != 'm' && unit != 's')
         return std::nullopt;
       t = RoundDown(t, unit);
       if (rounding == DateRounding::kUp) t = AddCalendar(t, unit, 1) - 1;

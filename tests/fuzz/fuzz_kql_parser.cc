@@ -1,11 +1,11 @@
 // libFuzzer target: the KQL parser and compiler on arbitrary bytes. Parsing
 // must never crash or hang; a parsed query must compile, render, and the
 // rendering must parse again.
+#include <simdjson.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
-#include <simdjson.h>
 
 #include "event/field_types.h"
 #include "kql/matcher.h"

@@ -44,8 +44,9 @@ Collected ReadPath(const std::string& path, StreamOptions options = {}) {
 class TempDir : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("picket_stream_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("picket_stream_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -60,13 +61,13 @@ class TempDir : public ::testing::Test {
 TEST_F(TempDir, MalformedLinesAreReportedAndSkipped) {
   std::string content =
       "{\"a\":1}\n"
-      "{\"a\":\n"                       // truncated JSON
-      "\x01\x02\xff garbage\n"          // binary garbage
-      "[1,2]\n"                         // not an object
-      "{\"s\":\"\xc3\x28\"}\n"          // invalid UTF-8
-      "\n"                              // blank: ignored
-      "{\"a\":2}\r\n"                   // CRLF
-      "{\"a\":3}";                      // no final newline
+      "{\"a\":\n"               // truncated JSON
+      "\x01\x02\xff garbage\n"  // binary garbage
+      "[1,2]\n"                 // not an object
+      "{\"s\":\"\xc3\x28\"}\n"  // invalid UTF-8
+      "\n"                      // blank: ignored
+      "{\"a\":2}\r\n"           // CRLF
+      "{\"a\":3}";              // no final newline
   auto c = ReadPath(Write("mixed.ndjson", content));
   ASSERT_EQ(c.raw.size(), 3u);
   EXPECT_EQ(c.raw[0], "{\"a\":1}");
@@ -136,8 +137,8 @@ TEST_F(TempDir, TruncatedGzipIsAnInputError) {
   fs::resize_file(gz, fs::file_size(gz) / 2);
   EventStream stream;
   std::string error;
-  EXPECT_FALSE(stream.ReadFile(gz, [](const Event&) { return true; }, [](const InputError&) {},
-                               &error));
+  EXPECT_FALSE(stream.ReadFile(
+      gz, [](const Event&) { return true; }, [](const InputError&) {}, &error));
   EXPECT_NE(error.find("gzip"), std::string::npos) << error;
 }
 

@@ -48,14 +48,17 @@ TEST(Keyword, NumbersAndBooleansAsTerms) {
 
 TEST(Fields, DottedKeysNestedObjectsAndMixtures) {
   auto t = Types({{"process.parent.name", "keyword"}});
-  for (const char* doc : {R"({"process.parent.name":"x"})", R"({"process":{"parent":{"name":"x"}}})",
-                          R"({"process.parent":{"name":"x"}})", R"({"process":{"parent.name":"x"}})"})
+  for (const char* doc :
+       {R"({"process.parent.name":"x"})", R"({"process":{"parent":{"name":"x"}}})",
+        R"({"process.parent":{"name":"x"}})", R"({"process":{"parent.name":"x"}})"})
     EXPECT_EQ(Eval("process.parent.name:x", doc, t), 1) << doc;
-  EXPECT_EQ(Eval("process.parent.name:x", R"({"process":{"parent":[{"name":"y"},{"name":"x"}]}})", t), 1);
+  EXPECT_EQ(
+      Eval("process.parent.name:x", R"({"process":{"parent":[{"name":"y"},{"name":"x"}]}})", t), 1);
   EXPECT_EQ(Eval("process.parent.name:x", R"({"process":{"parent":{"name":null}}})", t), 0);
   EXPECT_EQ(Eval("not process.parent.name:x", R"({"process":{}})", t), 1);
   EXPECT_EQ(Eval("process.parent.name:*", R"({"process":{"parent":{"name":[]}}})", t), 0);
-  EXPECT_EQ(Eval("process.parent.name:x", R"({"process":{"parent":{"name":[["a",["x"]]]}}})", t), 1);
+  EXPECT_EQ(Eval("process.parent.name:x", R"({"process":{"parent":{"name":[["a",["x"]]]}}})", t),
+            1);
 }
 
 TEST(Fields, ValueListsOverArrays) {
@@ -79,22 +82,23 @@ TEST(Fields, WildcardFieldNames) {
 TEST(Text, AnalysedMatchAndPhrase) {
   auto t = Types({{"message", "match_only_text"}});
   const char* doc = R"({"message":"Accepted password for ROOT from 10.0.0.1 port 22"})";
-  EXPECT_EQ(Eval("message:root", doc, t), 1);              // lower-cased tokens
+  EXPECT_EQ(Eval("message:root", doc, t), 1);  // lower-cased tokens
   EXPECT_EQ(Eval("message:Password", doc, t), 1);
-  EXPECT_EQ(Eval("message:passw", doc, t), 0);             // whole tokens only
+  EXPECT_EQ(Eval("message:passw", doc, t), 0);                // whole tokens only
   EXPECT_EQ(Eval("message:(nothing here root)", doc, t), 1);  // match: any token
   EXPECT_EQ(Eval("message:\"password for root\"", doc, t), 1);
   EXPECT_EQ(Eval("message:\"root for password\"", doc, t), 0);
-  EXPECT_EQ(Eval("message:pass*", doc, t), 1);             // wildcard per token
-  EXPECT_EQ(Eval("message:10.0.0.1", doc, t), 1);          // digits keep their dots
+  EXPECT_EQ(Eval("message:pass*", doc, t), 1);     // wildcard per token
+  EXPECT_EQ(Eval("message:10.0.0.1", doc, t), 1);  // digits keep their dots
 }
 
 TEST(Text, MultiFieldReadsParentValue) {
   event::FieldTypes t;
   std::string err;
-  ASSERT_TRUE(t.LoadText("process.name\tkeyword\t1024\tprocess.name\n"
-                         "process.name.text\tmatch_only_text\t0\tprocess.name\n",
-                         "test", &err));
+  ASSERT_TRUE(
+      t.LoadText("process.name\tkeyword\t1024\tprocess.name\n"
+                 "process.name.text\tmatch_only_text\t0\tprocess.name\n",
+                 "test", &err));
   const char* doc = R"({"process":{"name":"Python"}})";
   EXPECT_EQ(Eval("process.name.text:python", doc, t), 1);
   EXPECT_EQ(Eval("process.name:python", doc, t), 0);
@@ -174,11 +178,36 @@ TEST(ShellSpawnRule, UpstreamQuerySemantics) {
       "process.args:\"-c\" and not process.command_line:(*pip* or *conda* or *brew* or *jupyter*)";
   std::string base =
       R"({"event":{"category":["process"],"type":["start"],"action":"exec"},"host":{"os":{"type":"macos"}},)";
-  EXPECT_EQ(Eval(q, base + R"("process":{"name":"sh","args":["sh","-c","id"],"command_line":"sh -c id","parent":{"name":"python3.12"}}})", *types), 1);
-  EXPECT_EQ(Eval(q, base + R"("process":{"name":"sh","args":["sh","-c","id"],"parent":{"name":"python3"}}})", *types), 1);
-  EXPECT_EQ(Eval(q, base + R"("process":{"name":"sh","args":["sh","-c","pip install x"],"command_line":"sh -c pip install x","parent":{"name":"python3"}}})", *types), 0);
-  EXPECT_EQ(Eval(q, base + R"("process":{"name":"sh","args":["sh","-lc","id"],"parent":{"name":"python3"}}})", *types), 0);
-  EXPECT_EQ(Eval(q, base + R"("process":{"name":"sh","args":["sh","-c","id"],"parent":{"name":"Python"}}})", *types), 0);
+  EXPECT_EQ(
+      Eval(
+          q,
+          base +
+              R"("process":{"name":"sh","args":["sh","-c","id"],"command_line":"sh -c id","parent":{"name":"python3.12"}}})",
+          *types),
+      1);
+  EXPECT_EQ(
+      Eval(q,
+           base + R"("process":{"name":"sh","args":["sh","-c","id"],"parent":{"name":"python3"}}})",
+           *types),
+      1);
+  EXPECT_EQ(
+      Eval(
+          q,
+          base +
+              R"("process":{"name":"sh","args":["sh","-c","pip install x"],"command_line":"sh -c pip install x","parent":{"name":"python3"}}})",
+          *types),
+      0);
+  EXPECT_EQ(
+      Eval(
+          q,
+          base + R"("process":{"name":"sh","args":["sh","-lc","id"],"parent":{"name":"python3"}}})",
+          *types),
+      0);
+  EXPECT_EQ(
+      Eval(q,
+           base + R"("process":{"name":"sh","args":["sh","-c","id"],"parent":{"name":"Python"}}})",
+           *types),
+      0);
 }
 
 }  // namespace

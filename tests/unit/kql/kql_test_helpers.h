@@ -12,8 +12,8 @@
 namespace picket::kql::testing {
 
 // Returns 1 for a match, 0 for none, -1 when the query does not parse.
-inline int Eval(const std::string& query, const std::string& json,
-                const event::FieldTypes& types, TimeMs now = 1772359200000 /*2026-03-01T10Z*/) {
+inline int Eval(const std::string& query, const std::string& json, const event::FieldTypes& types,
+                TimeMs now = 1772359200000 /*2026-03-01T10Z*/) {
   auto parsed = Parse(query);
   if (!parsed.ok()) return -1;
   CompileOptions options;

@@ -96,7 +96,8 @@ TEST(RuleText, NewTermsFormsAndWarnings) {
   EXPECT_EQ(r->lookback_ms, 9 * 60000LL);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].message.find("at most 3"), std::string::npos);
-  EXPECT_NE(r->params_json.find("\"new_terms_fields\":[\"a\",\"b\",\"c\",\"d\"]"), std::string::npos)
+  EXPECT_NE(r->params_json.find("\"new_terms_fields\":[\"a\",\"b\",\"c\",\"d\"]"),
+            std::string::npos)
       << r->params_json;
 }
 
