@@ -64,15 +64,13 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state:
 
 void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& on_alert) {
   ++events_;
-  index_->CandidatesByTerms(event.doc, &candidates_);
+  // The index first: it prunes the term lookups to the rules that can see it.
   std::string_view index = event.index;
-  if (!candidates_.empty()) {
-    if (index.empty()) {
-      index_buffer_ = DataStreamIndex(event.doc);
-      index = index_buffer_.empty() ? std::string_view(options_.default_index) : index_buffer_;
-    }
-    index_->FilterByIndex(index, &candidates_);
+  if (index.empty()) {
+    index_buffer_ = DataStreamIndex(event.doc);
+    index = index_buffer_.empty() ? std::string_view(options_.default_index) : index_buffer_;
   }
+  index_->Candidates(event.doc, index, &candidates_);
   for (uint32_t r : candidates_) {
     const rules::Rule& rule = *rules_[r];
     RuleStats& stats = stats_[r];

@@ -91,13 +91,30 @@ RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::
   event_values_.resize(fields_.size());
 }
 
-const std::vector<char>& RuleIndex::CoverageFor(std::string_view index) {
-  auto it = coverage_.find(index);
-  if (it != coverage_.end()) return it->second;
-  if (coverage_.size() >= 4096) coverage_.clear();  // bound the cache
-  std::vector<char> covers(rules_count_);
-  for (size_t i = 0; i < rules_count_; ++i) covers[i] = patterns_[i].Covers(index);
-  return coverage_.emplace(std::string(index), std::move(covers)).first->second;
+const RuleIndex::IndexPlan& RuleIndex::PlanFor(std::string_view index) {
+  auto it = plans_.find(index);
+  if (it != plans_.end()) return it->second;
+  if (plans_.size() >= 4096) plans_.clear();  // bound the cache
+  IndexPlan plan;
+  plan.covers.resize(rules_count_);
+  for (size_t i = 0; i < rules_count_; ++i) plan.covers[i] = patterns_[i].Covers(index);
+  for (uint32_t r : unindexed_)
+    if (plan.covers[r]) plan.unindexed.push_back(r);
+  std::vector<char> field_used(fields_.size());
+  for (uint32_t g = 0; g < groups_.size(); ++g) {
+    bool any = false;
+    for (const auto& [key, rules] : groups_[g].rules_by_key) {
+      for (uint32_t r : rules) any |= plan.covers[r] != 0;
+      if (any) break;
+    }
+    if (!any) continue;
+    plan.groups.push_back(g);
+    field_used[groups_[g].first] = 1;
+    if (groups_[g].second != kNoField) field_used[groups_[g].second] = 1;
+  }
+  for (uint32_t f = 0; f < fields_.size(); ++f)
+    if (field_used[f]) plan.fields.push_back(f);
+  return plans_.emplace(std::string(index), std::move(plan)).first->second;
 }
 
 void RuleIndex::Add(uint32_t rule, std::vector<uint32_t>* out) {
@@ -107,20 +124,34 @@ void RuleIndex::Add(uint32_t rule, std::vector<uint32_t>* out) {
 }
 
 void RuleIndex::Candidates(event::Json doc, std::string_view index, std::vector<uint32_t>* out) {
-  CandidatesByTerms(doc, out);
+  if (index.empty()) {
+    CandidatesByTerms(doc, out);
+    return;
+  }
+  LookUpTerms(doc, PlanFor(index), out);
   FilterByIndex(index, out);
 }
 
 void RuleIndex::CandidatesByTerms(event::Json doc, std::vector<uint32_t>* out) {
+  if (all_.covers.empty()) {
+    all_.covers.assign(rules_count_, 1);
+    all_.unindexed = unindexed_;
+    for (uint32_t g = 0; g < groups_.size(); ++g) all_.groups.push_back(g);
+    for (uint32_t f = 0; f < fields_.size(); ++f) all_.fields.push_back(f);
+  }
+  LookUpTerms(doc, all_, out);
+}
+
+void RuleIndex::LookUpTerms(event::Json doc, const IndexPlan& plan, std::vector<uint32_t>* out) {
   out->clear();
   if (++generation_ == 0) {  // wrapped: reset stamps
     std::fill(stamp_.begin(), stamp_.end(), 0);
     generation_ = 1;
   }
-  for (uint32_t r : unindexed_) Add(r, out);
-  // The event's values of every indexed field, once.
+  for (uint32_t r : plan.unindexed) Add(r, out);
+  // The event's values of every field the plan needs, once.
   owned_.clear();
-  for (size_t f = 0; f < fields_.size(); ++f) {
+  for (uint32_t f : plan.fields) {
     std::vector<std::string_view>& values = event_values_[f];
     values.clear();
     event::ForEachValue(doc, fields_[f], [&](event::Json value) {
@@ -133,8 +164,9 @@ void RuleIndex::CandidatesByTerms(event::Json doc, std::vector<uint32_t>* out) {
       return false;
     });
   }
-  std::string key;
-  for (const Group& g : groups_) {
+  std::string& key = key_;
+  for (uint32_t gi : plan.groups) {
+    const Group& g = groups_[gi];
     const auto& firsts = event_values_[g.first];
     if (firsts.empty()) continue;
     if (g.second == kNoField) {
@@ -146,6 +178,7 @@ void RuleIndex::CandidatesByTerms(event::Json doc, std::vector<uint32_t>* out) {
       continue;
     }
     const auto& seconds = event_values_[g.second];
+    if (seconds.empty()) continue;
     for (std::string_view v1 : firsts)
       for (std::string_view v2 : seconds) {
         key.assign(v1).push_back('\0');

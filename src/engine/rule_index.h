@@ -38,8 +38,8 @@ class RuleIndex {
   // Positions (into the constructor's `rules`) of the candidate rules for
   // the event, in ascending order.
   void Candidates(event::Json doc, std::string_view index, std::vector<uint32_t>* out);
-  // The same in two steps, so that the event's index is only worked out when
-  // some rule is left: by required terms, then by index patterns.
+  // The same in two steps (terms over every rule, then index patterns);
+  // Candidates is faster when the index is known.
   void CandidatesByTerms(event::Json doc, std::vector<uint32_t>* out);
   void FilterByIndex(std::string_view index, std::vector<uint32_t>* out);
 
@@ -54,8 +54,19 @@ class RuleIndex {
   using TermMap =
       std::unordered_map<std::string, std::vector<uint32_t>, StringHash, std::equal_to<>>;
 
-  const std::vector<char>& CoverageFor(std::string_view index);
+  // What one event index needs: the rules its patterns cover, and only the
+  // unindexed rules, term groups and fields that hold such a rule, so an
+  // endpoint event never looks up the values of cloud rules' fields.
+  struct IndexPlan {
+    std::vector<char> covers;
+    std::vector<uint32_t> unindexed;
+    std::vector<uint32_t> groups;
+    std::vector<uint32_t> fields;
+  };
+  const IndexPlan& PlanFor(std::string_view index);
+  const std::vector<char>& CoverageFor(std::string_view index) { return PlanFor(index).covers; }
   void Add(uint32_t rule, std::vector<uint32_t>* out);
+  void LookUpTerms(event::Json doc, const IndexPlan& plan, std::vector<uint32_t>* out);
 
   size_t rules_count_ = 0;
   struct Group {  // rules filed under the values of one field or a pair of fields
@@ -75,10 +86,12 @@ class RuleIndex {
   std::deque<std::string> owned_;
   std::vector<uint32_t> unindexed_;
   std::vector<IndexPatterns> patterns_;
-  std::unordered_map<std::string, std::vector<char>, StringHash, std::equal_to<>> coverage_;
+  std::unordered_map<std::string, IndexPlan, StringHash, std::equal_to<>> plans_;
+  IndexPlan all_;  // for events of no known index: every rule
   std::vector<uint32_t> stamp_;  // stamp_[rule] == generation_: already added
   uint32_t generation_ = 0;
   std::string scratch_;
+  std::string key_;
 };
 
 }  // namespace picket::engine

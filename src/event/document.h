@@ -55,7 +55,8 @@ bool ForEachValue(Json node, std::string_view path, Visit&& visit) {
       simdjson::dom::object fields = node.get_object().value_unsafe();
       for (auto field : fields) {
         std::string_view key = field.key;
-        if (key.size() > path.size()) continue;
+        // Most keys differ in their first byte; test it before memcmp.
+        if (key.empty() || key.size() > path.size() || key[0] != path[0]) continue;
         if (path.compare(0, key.size(), key) != 0) continue;
         if (key.size() == path.size()) {
           if (internal::VisitFlattened(field.value, visit)) return true;
