@@ -71,11 +71,15 @@ void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& 
     index = index_buffer_.empty() ? std::string_view(options_.default_index) : index_buffer_;
   }
   index_->Candidates(event.doc, index, &candidates_);
+  // Sharing field values pays off when several rules meet the event; for a
+  // couple of rules the bookkeeping costs more than the walks it saves.
+  kql::EvalContext* context = candidates_.size() > 3 ? &eval_context_ : nullptr;
+  if (context) context->NextEvent();
   for (uint32_t r : candidates_) {
     const rules::Rule& rule = *rules_[r];
     RuleStats& stats = stats_[r];
     ++stats.candidates;
-    if (!rule.matcher->Matches(event.doc)) continue;
+    if (!rule.matcher->Matches(event.doc, context)) continue;
     ++stats.matched;
     if (rule.type == rules::RuleType::kNewTerms) {
       RunNewTerms(r, event, index, learn_only, on_alert);

@@ -128,6 +128,7 @@ class Detector {
   std::vector<std::string> warnings_;
   uint64_t events_ = 0;
   std::vector<uint32_t> candidates_;
+  kql::EvalContext eval_context_;  // field values shared by the rules of one event
   std::vector<std::vector<std::string>> term_values_;
   std::string key_;
   std::string index_buffer_;

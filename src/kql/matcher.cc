@@ -2,10 +2,37 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
+#include <unordered_map>
 
 #include "kql/predicate.h"
 
 namespace picket::kql {
+
+uint32_t FieldId(std::string_view path) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, uint32_t> ids;
+  std::lock_guard<std::mutex> lock(mu);
+  auto [it, added] = ids.emplace(std::string(path), static_cast<uint32_t>(ids.size()));
+  return it->second;
+}
+
+std::pair<const event::Json*, size_t> EvalContext::Values(uint32_t id, std::string_view path,
+                                                          event::Json event) {
+  if (id >= slots_.size()) slots_.resize(id + 1);
+  Slot& slot = slots_[id];
+  if (slot.generation != generation_) {
+    slot.generation = generation_;
+    slot.start = static_cast<uint32_t>(values_.size());
+    event::ForEachValue(event, path, [&](event::Json v) {
+      values_.push_back(v);
+      return false;
+    });
+    slot.count = static_cast<uint32_t>(values_.size()) - slot.start;
+  }
+  return {values_.data() + slot.start, slot.count};
+}
+
 namespace {
 
 using event::Json;
@@ -15,15 +42,15 @@ using event::JsonType;
 
 class MatchAll final : public Matcher {
  public:
-  bool Matches(Json) const override { return true; }
+  bool Eval(Json, EvalContext*) const override { return true; }
 };
 
 class AndMatcher final : public Matcher {
  public:
   explicit AndMatcher(std::vector<std::unique_ptr<Matcher>> c) : children_(std::move(c)) {}
-  bool Matches(Json e) const override {
+  bool Eval(Json e, EvalContext* ctx) const override {
     for (const auto& c : children_)
-      if (!c->Matches(e)) return false;
+      if (!c->Eval(e, ctx)) return false;
     return true;
   }
 
@@ -34,9 +61,9 @@ class AndMatcher final : public Matcher {
 class OrMatcher final : public Matcher {
  public:
   explicit OrMatcher(std::vector<std::unique_ptr<Matcher>> c) : children_(std::move(c)) {}
-  bool Matches(Json e) const override {
+  bool Eval(Json e, EvalContext* ctx) const override {
     for (const auto& c : children_)
-      if (c->Matches(e)) return true;
+      if (c->Eval(e, ctx)) return true;
     return false;
   }
 
@@ -47,7 +74,7 @@ class OrMatcher final : public Matcher {
 class NotMatcher final : public Matcher {
  public:
   explicit NotMatcher(std::unique_ptr<Matcher> c) : child_(std::move(c)) {}
-  bool Matches(Json e) const override { return !child_->Matches(e); }
+  bool Eval(Json e, EvalContext* ctx) const override { return !child_->Eval(e, ctx); }
 
  private:
   std::unique_ptr<Matcher> child_;
@@ -64,20 +91,26 @@ bool AnyPredicate(const std::vector<Predicate>& preds, Json v) {
 class FieldMatcher final : public Matcher {
  public:
   FieldMatcher(std::string path, std::vector<Predicate> preds)
-      : path_(std::move(path)), preds_(std::move(preds)) {
+      : path_(std::move(path)), id_(FieldId(path_)), preds_(std::move(preds)) {
     for (const auto& p : preds_) objects_count_ |= p.kind == Predicate::kExists;
   }
-  bool Matches(Json e) const override {
-    return event::ForEachValue(e, path_, [&](Json v) {
+  bool Eval(Json e, EvalContext* ctx) const override {
+    auto test = [&](Json v) {
       if (v.type() == JsonType::OBJECT) return objects_count_;
       return AnyPredicate(preds_, v);
-    });
+    };
+    if (!ctx) return event::ForEachValue(e, path_, test);
+    auto [values, count] = ctx->Values(id_, path_, e);
+    for (size_t i = 0; i < count; ++i)
+      if (test(values[i])) return true;
+    return false;
   }
   const std::string& path() const { return path_; }
   std::vector<Predicate>& predicates() { return preds_; }
 
  private:
   std::string path_;
+  uint32_t id_;
   std::vector<Predicate> preds_;
   bool objects_count_ = false;
 };
@@ -101,7 +134,7 @@ class LeafWalkMatcher final : public Matcher {
         preds_(std::move(preds)),
         types_(types) {}
 
-  bool Matches(Json e) const override {
+  bool Eval(Json e, EvalContext*) const override {
     thread_local std::string path;
     path.clear();
     return event::ForEachLeaf(e, &path, [&](std::string_view leaf_path, Json v) {
@@ -137,9 +170,11 @@ class NestedMatcher final : public Matcher {
  public:
   NestedMatcher(std::string path, std::unique_ptr<Matcher> inner)
       : path_(std::move(path)), inner_(std::move(inner)) {}
-  bool Matches(Json e) const override {
+  bool Eval(Json e, EvalContext*) const override {
+    // Elements are roots of their own: the context's values belong to the
+    // top-level event, so the inner query runs without it.
     return event::ForEachValue(
-        e, path_, [&](Json v) { return v.type() == JsonType::OBJECT && inner_->Matches(v); });
+        e, path_, [&](Json v) { return v.type() == JsonType::OBJECT && inner_->Eval(v, nullptr); });
   }
 
  private:

@@ -28,10 +28,44 @@ struct CompileError {
   std::string message;
 };
 
+// Values of fields already looked up in the current event, shared by every
+// rule evaluated on it: with hundreds of rules testing the same few fields
+// (event.category, host.os.type, process.name, ...), each is walked once per
+// event. Call NextEvent() before evaluating rules on a new event; a context
+// is used by one thread at a time.
+class EvalContext {
+ public:
+  void NextEvent() {
+    ++generation_;
+    values_.clear();
+  }
+
+  // The values of field `id` (a FieldId) in `event`, collected on first use.
+  // Objects are included, as ForEachValue gives them.
+  std::pair<const event::Json*, size_t> Values(uint32_t id, std::string_view path,
+                                               event::Json event);
+
+ private:
+  struct Slot {
+    uint64_t generation = 0;
+    uint32_t start = 0, count = 0;
+  };
+  uint64_t generation_ = 1;
+  std::vector<Slot> slots_;
+  std::vector<event::Json> values_;
+};
+
+// A process-wide small integer per distinct field path, for EvalContext.
+uint32_t FieldId(std::string_view path);
+
 class Matcher {
  public:
   virtual ~Matcher() = default;
-  virtual bool Matches(event::Json event) const = 0;
+  bool Matches(event::Json event) const { return Eval(event, nullptr); }
+  // With a context, field values are shared across the matchers evaluated
+  // on the same event.
+  bool Matches(event::Json event, EvalContext* context) const { return Eval(event, context); }
+  virtual bool Eval(event::Json event, EvalContext* context) const = 0;
 };
 
 struct CompileResult {
