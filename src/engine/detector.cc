@@ -48,9 +48,10 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state:
         continue;
       }
       if (rule->new_terms_fields.size() > 3)
-        warnings_.push_back(fmt::format(
-            "{}: rule '{}' has {} new-terms fields; Kibana allows at most 3 (picket runs it anyway)",
-            rule->path, rule->name, rule->new_terms_fields.size()));
+        warnings_.push_back(
+            fmt::format("{}: rule '{}' has {} new-terms fields; Kibana allows at most 3 (picket "
+                        "runs it anyway)",
+                        rule->path, rule->name, rule->new_terms_fields.size()));
     }
     rules_.push_back(rule);
     rule_uuids_.push_back(RuleUuid(rule->rule_id));
@@ -93,8 +94,8 @@ void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& 
   if (events_ % kExpireEvery == 0) MaybeExpire();
 }
 
-void Detector::RunNewTerms(size_t r, const EventRef& event, std::string_view index,
-                           bool learn_only, const AlertSink& on_alert) {
+void Detector::RunNewTerms(size_t r, const EventRef& event, std::string_view index, bool learn_only,
+                           const AlertSink& on_alert) {
   const rules::Rule& rule = *rules_[r];
   RuleStats& stats = stats_[r];
   EventTimeResult time = EventTime(event.doc, rule.timestamp_override);

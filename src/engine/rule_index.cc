@@ -11,9 +11,9 @@ namespace {
 // coarse OS/category fields.
 int FieldRank(std::string_view field) {
   static const char* const kOrder[] = {
-      "event.action",   "event.code",     "winlog.event_id", "process.name", "event.provider",
-      "event.dataset",  "file.extension", "event.type",      "event.module", "event.category",
-      "host.os.type",   "host.os.family", "os.type",
+      "event.action",  "event.code",     "winlog.event_id", "process.name", "event.provider",
+      "event.dataset", "file.extension", "event.type",      "event.module", "event.category",
+      "host.os.type",  "host.os.family", "os.type",
   };
   for (size_t i = 0; i < std::size(kOrder); ++i)
     if (field == kOrder[i]) return i < 9 ? static_cast<int>(i) : static_cast<int>(i) + 100;

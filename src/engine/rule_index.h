@@ -87,7 +87,7 @@ class RuleIndex {
   std::vector<uint32_t> unindexed_;
   std::vector<IndexPatterns> patterns_;
   std::unordered_map<std::string, IndexPlan, StringHash, std::equal_to<>> plans_;
-  IndexPlan all_;  // for events of no known index: every rule
+  IndexPlan all_;                // for events of no known index: every rule
   std::vector<uint32_t> stamp_;  // stamp_[rule] == generation_: already added
   uint32_t generation_ = 0;
   std::string scratch_;

@@ -144,18 +144,7 @@ bool FieldTypes::LoadFile(const std::string& path, std::string* error) {
 }
 
 std::vector<std::string> FieldTypes::Expand(std::string_view pattern) const {
-  std::vector<std::string> pieces;
-  std::string cur;
-  for (char c : pattern) {
-    if (c == '*') {
-      pieces.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  pieces.push_back(cur);
-  WildcardPattern glob(pieces);
+  WildcardPattern glob = WildcardPattern::FromGlob(pattern);
   std::vector<std::string> out;
   for (const auto& [name, info] : fields_)
     if (glob.Matches(name)) out.push_back(name);

@@ -1,5 +1,7 @@
 #include "kql/ast.h"
 
+#include "util/wildcard.h"
+
 namespace picket::kql {
 namespace {
 
@@ -126,14 +128,7 @@ std::string RenderLiteral(const Literal& lit) {
 // Field names are literals too; a `*` in one is a pattern.
 std::string RenderField(const std::string& field) {
   if (field.find('*') == std::string::npos) return NeedsQuotes(field) ? Quote(field) : field;
-  std::vector<std::string> pieces(1);
-  for (char c : field) {
-    if (c == '*')
-      pieces.emplace_back();
-    else
-      pieces.back() += c;
-  }
-  return RenderUnquoted(pieces);
+  return RenderUnquoted(WildcardPattern::SplitAtStars(field));
 }
 
 std::string RenderValue(const ValueNode& v) {

@@ -241,16 +241,9 @@ class Compiler {
   }
   static bool IsPattern(const std::string& field) { return field.find('*') != std::string::npos; }
 
-  // Splits a field pattern at `*` (field names have no escaped stars).
+  // Field patterns have no escaped stars.
   static WildcardPattern FieldPattern(const std::string& field) {
-    std::vector<std::string> pieces(1);
-    for (char c : field) {
-      if (c == '*')
-        pieces.emplace_back();
-      else
-        pieces.back() += c;
-    }
-    return WildcardPattern(std::move(pieces));
+    return WildcardPattern::FromGlob(field);
   }
 
   // One literal on one field (pattern or concrete).

@@ -9,6 +9,21 @@ WildcardPattern::WildcardPattern(std::vector<std::string> pieces) : pieces_(std:
   for (const auto& p : pieces_) min_length_ += p.size();
 }
 
+std::vector<std::string> WildcardPattern::SplitAtStars(std::string_view glob) {
+  std::vector<std::string> pieces(1);
+  for (char c : glob) {
+    if (c == '*')
+      pieces.emplace_back();
+    else
+      pieces.back() += c;
+  }
+  return pieces;
+}
+
+WildcardPattern WildcardPattern::FromGlob(std::string_view glob) {
+  return WildcardPattern(SplitAtStars(glob));
+}
+
 bool WildcardPattern::Matches(std::string_view text) const {
   if (text.size() < min_length_) return false;
   const size_t n = pieces_.size();

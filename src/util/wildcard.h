@@ -15,6 +15,10 @@ class WildcardPattern {
   // `pieces` are the literal runs between stars; a pattern with n pieces has
   // n-1 stars. {"", "foo", ""} is *foo*.
   explicit WildcardPattern(std::vector<std::string> pieces);
+  // A pattern whose every `*` is a wildcard (field-name patterns such as
+  // "file.hash.*", which have no escapes).
+  static WildcardPattern FromGlob(std::string_view glob);
+  static std::vector<std::string> SplitAtStars(std::string_view glob);
 
   bool Matches(std::string_view text) const;
   const std::vector<std::string>& pieces() const { return pieces_; }
