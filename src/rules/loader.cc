@@ -192,8 +192,24 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   if (rule->type_name.empty()) return error(rule_pos, "[rule] has no type");
 
   if (!rule->supported()) {
-    // Named and counted by the caller; nothing else to check.
-    return rule;
+    // Not evaluated, but a kuery query (threshold, threat_match) is still
+    // parsed and compiled so that a broken one is reported.
+    if (rule->language == "kuery" && !rule->query.empty()) {
+      rule->query_pos = QueryStart(text, PosOf(r.get("query")));
+      auto parsed = kql::Parse(rule->query);
+      if (!parsed.ok()) {
+        const auto& e = parsed.error;
+        errors->push_back(
+            {path, rule->query_pos.line + e.line - 1,
+             e.line == 1 ? rule->query_pos.column + e.column - 1 : e.column,
+             e.Render(rule->query, path, rule->query_pos.line, rule->query_pos.column)});
+        return nullptr;
+      }
+      rule->ast = std::move(parsed.root);
+      if (!kql::Compile(*rule->ast, types, options.compile).ok())
+        return error(rule->query_pos, "query does not compile");
+    }
+    return rule;  // named and counted by the caller
   }
   if (rule->name.empty()) return error(rule_pos, "[rule] has no name");
 
@@ -288,7 +304,7 @@ void AddRule(std::shared_ptr<Rule> rule, RuleSet* set, std::set<std::string>* id
     std::string type = rule->type_name;
     if (rule->type == RuleType::kQuery || rule->type == RuleType::kNewTerms)
       type += "/" + (rule->language.empty() ? std::string("no language") : rule->language);
-    set->unsupported.push_back({rule->path, rule->rule_id, rule->name, type});
+    set->unsupported.push_back({rule->path, rule->rule_id, rule->name, type, rule->ast != nullptr});
     return;
   }
   if (!ids->insert(rule->rule_id).second) {

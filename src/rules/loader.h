@@ -27,7 +27,8 @@ struct Unsupported {
   std::string path;
   std::string rule_id;
   std::string name;
-  std::string type;  // "eql", "esql", "threshold", ... or "query/lucene"
+  std::string type;           // "eql", "esql", "threshold", ... or "query/lucene"
+  bool kql_compiled = false;  // a kuery query that parsed and compiled
 };
 
 struct RuleSet {
