@@ -191,24 +191,35 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   if (rule->rule_id.empty()) return error(rule_pos, "[rule] has no rule_id");
   if (rule->type_name.empty()) return error(rule_pos, "[rule] has no type");
 
+  // Parses and compiles the query, reporting a syntax error at its position
+  // in the file. Only a rule that will run keeps its matcher and warnings.
+  auto compile_query = [&](const toml::node* qnode, bool will_run) {
+    rule->query_pos = QueryStart(text, PosOf(qnode));
+    auto parsed = kql::Parse(rule->query);
+    if (!parsed.ok()) {
+      const auto& e = parsed.error;
+      uint32_t line = rule->query_pos.line + e.line - 1;
+      uint32_t col = e.line == 1 ? rule->query_pos.column + e.column - 1 : e.column;
+      errors->push_back(
+          {path, line, col,
+           e.Render(rule->query, path, rule->query_pos.line, rule->query_pos.column)});
+      return false;
+    }
+    rule->ast = std::move(parsed.root);
+    auto compiled = kql::Compile(*rule->ast, types, options.compile);
+    if (will_run) {
+      for (const auto& w : compiled.warnings) warn(rule->query_pos, "query: " + w);
+      rule->matcher = std::move(compiled.matcher);
+    }
+    return true;
+  };
+
   if (!rule->supported()) {
     // Not evaluated, but a kuery query (threshold, threat_match) is still
-    // parsed and compiled so that a broken one is reported.
-    if (rule->language == "kuery" && !rule->query.empty()) {
-      rule->query_pos = QueryStart(text, PosOf(r.get("query")));
-      auto parsed = kql::Parse(rule->query);
-      if (!parsed.ok()) {
-        const auto& e = parsed.error;
-        errors->push_back(
-            {path, rule->query_pos.line + e.line - 1,
-             e.line == 1 ? rule->query_pos.column + e.column - 1 : e.column,
-             e.Render(rule->query, path, rule->query_pos.line, rule->query_pos.column)});
-        return nullptr;
-      }
-      rule->ast = std::move(parsed.root);
-      if (!kql::Compile(*rule->ast, types, options.compile).ok())
-        return error(rule->query_pos, "query does not compile");
-    }
+    // checked so that a broken one is reported.
+    if (rule->language == "kuery" && !rule->query.empty() &&
+        !compile_query(r.get("query"), /*will_run=*/false))
+      return nullptr;
     return rule;  // named and counted by the caller
   }
   if (rule->name.empty()) return error(rule_pos, "[rule] has no name");
@@ -267,20 +278,7 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
 
   const toml::node* qnode = r.get("query");
   if (!qnode) return error(rule_pos, "[rule] has no query");
-  rule->query_pos = QueryStart(text, PosOf(qnode));
-  auto parsed = kql::Parse(rule->query);
-  if (!parsed.ok()) {
-    const auto& e = parsed.error;
-    uint32_t line = rule->query_pos.line + e.line - 1;
-    uint32_t col = e.line == 1 ? rule->query_pos.column + e.column - 1 : e.column;
-    errors->push_back({path, line, col,
-                       e.Render(rule->query, path, rule->query_pos.line, rule->query_pos.column)});
-    return nullptr;
-  }
-  rule->ast = std::move(parsed.root);
-  auto compiled = kql::Compile(*rule->ast, types, options.compile);
-  for (const auto& w : compiled.warnings) warn(rule->query_pos, "query: " + w);
-  rule->matcher = std::move(compiled.matcher);
+  if (!compile_query(qnode, /*will_run=*/true)) return nullptr;
   return rule;
 }
 

@@ -12,12 +12,18 @@ namespace {
 
 std::string Upstream() { return std::string(PICKET_SHARED_DIR) + "/upstream/detection-rules"; }
 
+// The active snapshot (rules/ and rules_building_block/ without
+// _deprecated), loaded once for every test here.
+const RuleSet& UpstreamSet() {
+  static const RuleSet set =
+      LoadRules({Upstream() + "/rules", Upstream() + "/rules_building_block"},
+                *event::FieldTypes::BuiltIn(), LoadOptions{kql::CompileOptions{}, true});
+  return set;
+}
+
 TEST(UpstreamRules, EveryKueryRuleParsesAndCompiles) {
   if (!std::filesystem::exists(Upstream())) GTEST_SKIP() << "no shared/upstream snapshot";
-  LoadOptions options;
-  options.skip_deprecated_dir = true;
-  auto set = LoadRules({Upstream() + "/rules", Upstream() + "/rules_building_block"},
-                       *event::FieldTypes::BuiltIn(), options);
+  const RuleSet& set = UpstreamSet();
   for (const auto& e : set.errors) ADD_FAILURE() << e.ToString();
   EXPECT_EQ(set.files, 2068u);
   auto loaded = set.CountsByType();
@@ -48,8 +54,7 @@ TEST(UpstreamRules, ThresholdAndThreatMatchQueriesParseToo) {
   // Unsupported types are not evaluated, but their kuery queries are part of
   // the 729 and must parse with our grammar.
   if (!std::filesystem::exists(Upstream())) GTEST_SKIP() << "no shared/upstream snapshot";
-  auto set = LoadRules({Upstream() + "/rules", Upstream() + "/rules_building_block"},
-                       *event::FieldTypes::BuiltIn(), LoadOptions{kql::CompileOptions{}, true});
+  const RuleSet& set = UpstreamSet();
   for (const auto& e : set.errors) ADD_FAILURE() << e.ToString();
   size_t compiled = 0;
   for (const auto& u : set.unsupported) {
