@@ -1,7 +1,8 @@
 // run_bench: throughput of `picket run` against the parse-only baseline, and
 // memory per tracked new-terms combination. One command, one run, one core:
 //
-//   build-engine/bench/run_bench [--events N] [--hosts H] [--telemetry FILE] [--upstream DIR]
+//   build/bench/run_bench [--events N] [--hosts H] [--telemetry FILE] [--upstream DIR]
+//                         [--only parse|bundled|upstream|memory]
 //
 // It generates telemetry with bench/gen_telemetry.py (unless --telemetry is
 // given), loads it into memory, then times, each over the same bytes:
@@ -13,6 +14,7 @@
 // prints its bytes per entry.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -66,7 +68,8 @@ void Print(const char* name, const Figures& f, size_t bytes, double baseline_sec
   printf("\n");
 }
 
-Figures RunRules(const std::string& data, const std::vector<std::shared_ptr<picket::rules::Rule>>& rules,
+Figures RunRules(const std::string& data,
+                 const std::vector<std::shared_ptr<picket::rules::Rule>>& rules,
                  size_t* candidates_per_event) {
   picket::state::MemoryTermStore store;
   picket::engine::DetectorOptions options;
@@ -90,6 +93,20 @@ Figures RunRules(const std::string& data, const std::vector<std::shared_ptr<pick
     uint64_t candidates = 0;
     for (const auto& s : detector.stats()) candidates += s.candidates;
     *candidates_per_event = f.events ? candidates / f.events : 0;
+    if (getenv("RUN_BENCH_TOP")) {  // which rules the rule index lets through most
+      std::vector<size_t> order(detector.stats().size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return detector.stats()[a].candidates > detector.stats()[b].candidates;
+      });
+      for (size_t i = 0; i < 25 && i < order.size(); ++i) {
+        const auto& s = detector.stats()[order[i]];
+        fprintf(stderr, "%8llu candidates %6llu matched  %s\n",
+                static_cast<unsigned long long>(s.candidates),
+                static_cast<unsigned long long>(s.matched),
+                detector.rules()[order[i]]->path.c_str());
+      }
+    }
   }
   return f;
 }
@@ -106,8 +123,13 @@ int main(int argc, char** argv) {
   std::string events = ArgValue(argc, argv, "--events", "200000");
   std::string hosts = ArgValue(argc, argv, "--hosts", "2000");
   std::string telemetry = ArgValue(argc, argv, "--telemetry", "");
-  std::string upstream = ArgValue(argc, argv, "--upstream",
-                                  (source_dir.parent_path() / "shared/upstream/detection-rules").string());
+  // --only runs one part (to profile it); the percentages then need the
+  // parse-only baseline, which always runs.
+  std::string only = ArgValue(argc, argv, "--only", "");
+  auto wanted = [&](const char* part) { return only.empty() || only == part; };
+  std::string upstream =
+      ArgValue(argc, argv, "--upstream",
+               (source_dir.parent_path() / "shared/upstream/detection-rules").string());
   if (telemetry.empty()) {
     telemetry = (fs::temp_directory_path() / ("picket_run_bench_" + events + ".ndjson")).string();
     std::string cmd = "/usr/bin/python3 " + (source_dir / "bench/gen_telemetry.py").string() +
@@ -132,33 +154,39 @@ int main(int argc, char** argv) {
   Figures parse = Measure([&] {
     picket::io::EventStream stream;
     Figures f;
-    stream.ReadBuffer(data, "bench", [](const picket::io::Event&) { return true; },
-                      [](const picket::io::InputError&) {});
+    stream.ReadBuffer(
+        data, "bench", [](const picket::io::Event&) { return true; },
+        [](const picket::io::InputError&) {});
     f.events = stream.stats().events;
     return f;
   });
   Print("parse only (baseline)", parse, data.size(), 0);
 
-  picket::rules::RuleSet bundled = picket::rules::LoadBundledRules(*types);
-  Figures three = Measure([&] { return RunRules(data, bundled.rules, nullptr); });
   char name[64];
-  snprintf(name, sizeof(name), "run, %zu bundled rules", bundled.rules.size());
-  Print(name, three, data.size(), parse.seconds);
-
-  picket::rules::LoadOptions lopts;
-  lopts.skip_deprecated_dir = true;
-  picket::rules::RuleSet upstream_rules = picket::rules::LoadRules(
-      {upstream + "/rules", upstream + "/rules_building_block"}, *types, lopts);
-  size_t candidates = 0;
-  if (!upstream_rules.rules.empty()) {
-    Figures all = Measure([&] { return RunRules(data, upstream_rules.rules, &candidates); });
-    snprintf(name, sizeof(name), "run, %zu upstream kuery rules", upstream_rules.rules.size());
-    Print(name, all, data.size(), parse.seconds);
-    printf("  (%zu load errors; rule index: %zu candidate rules per event on average)\n",
-           upstream_rules.errors.size(), candidates);
-  } else {
-    printf("no upstream rules under %s\n", upstream.c_str());
+  if (wanted("bundled")) {
+    picket::rules::RuleSet bundled = picket::rules::LoadBundledRules(*types);
+    Figures three = Measure([&] { return RunRules(data, bundled.rules, nullptr); });
+    snprintf(name, sizeof(name), "run, %zu bundled rules", bundled.rules.size());
+    Print(name, three, data.size(), parse.seconds);
   }
+
+  if (wanted("upstream")) {
+    picket::rules::LoadOptions lopts;
+    lopts.skip_deprecated_dir = true;
+    picket::rules::RuleSet upstream_rules = picket::rules::LoadRules(
+        {upstream + "/rules", upstream + "/rules_building_block"}, *types, lopts);
+    size_t candidates = 0;
+    if (!upstream_rules.rules.empty()) {
+      Figures all = Measure([&] { return RunRules(data, upstream_rules.rules, &candidates); });
+      snprintf(name, sizeof(name), "run, %zu upstream kuery rules", upstream_rules.rules.size());
+      Print(name, all, data.size(), parse.seconds);
+      printf("  (%zu load errors; rule index: %zu candidate rules per event on average)\n",
+             upstream_rules.errors.size(), candidates);
+    } else {
+      printf("no upstream rules under %s\n", upstream.c_str());
+    }
+  }
+  if (!wanted("memory")) return 0;
 
   // Memory per tracked combination.
   const size_t n = 1'000'000;

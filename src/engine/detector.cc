@@ -61,21 +61,30 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state:
   std::vector<const rules::Rule*> raw;
   for (auto& r : rules_) raw.push_back(r.get());
   index_ = std::make_unique<RuleIndex>(raw, *types_, options_.use_rule_index);
+  const char* const kDataStream[] = {"data_stream.type", "data_stream.dataset",
+                                     "data_stream.namespace"};
+  for (int i = 0; i < 3; ++i) data_stream_[i] = {kDataStream[i], kql::FieldId(kDataStream[i])};
 }
 
 void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& on_alert) {
   ++events_;
   // The index first: it prunes the term lookups to the rules that can see it.
+  // One context per event: the index name, the rule index and the
+  // candidates' matchers share the field values it finds.
+  kql::EvalContext* context = &eval_context_;
+  context->NextEvent();
   std::string_view index = event.index;
   if (index.empty()) {
-    index_buffer_ = DataStreamIndex(event.doc);
+    auto first_string = [&](const DataStreamField& f) {
+      for (event::Json v : context->Values(f.id, f.path, event.doc))
+        if (v.is_string()) return v.get_string().value_unsafe();
+      return std::string_view();
+    };
+    JoinDataStreamIndex(first_string(data_stream_[0]), first_string(data_stream_[1]),
+                        first_string(data_stream_[2]), &index_buffer_);
     index = index_buffer_.empty() ? std::string_view(options_.default_index) : index_buffer_;
   }
-  index_->Candidates(event.doc, index, &candidates_);
-  // Sharing field values pays off when several rules meet the event; for a
-  // couple of rules the bookkeeping costs more than the walks it saves.
-  kql::EvalContext* context = candidates_.size() > 3 ? &eval_context_ : nullptr;
-  if (context) context->NextEvent();
+  index_->Candidates(event.doc, index, context, &candidates_);
   for (uint32_t r : candidates_) {
     const rules::Rule& rule = *rules_[r];
     RuleStats& stats = stats_[r];

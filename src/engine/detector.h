@@ -75,21 +75,21 @@ struct Alert {
 };
 
 struct RuleStats {
-  uint64_t candidates = 0;   // events that reached the rule's query
+  uint64_t candidates = 0;  // events that reached the rule's query
   uint64_t matched = 0;
   uint64_t alerts = 0;
-  uint64_t no_time = 0;      // new_terms: matched but no usable time
+  uint64_t no_time = 0;        // new_terms: matched but no usable time
   uint64_t missing_terms = 0;  // new_terms: matched but a field had no value
-  uint64_t late = 0;         // new_terms: older than watermark - lookback
+  uint64_t late = 0;           // new_terms: older than watermark - lookback
   uint64_t truncated_combinations = 0;
-  uint64_t learned = 0;      // matched in learn_only mode
+  uint64_t learned = 0;  // matched in learn_only mode
 };
 
 class Detector {
  public:
   using AlertSink = std::function<void(const Alert&)>;
-  using ProblemSink = std::function<void(const rules::Rule&, std::string_view origin,
-                                         std::string_view problem)>;
+  using ProblemSink =
+      std::function<void(const rules::Rule&, std::string_view origin, std::string_view problem)>;
 
   // Rules that are not supported (type, language, no matcher) or are
   // new_terms without a usable history window are skipped with a warning.
@@ -128,7 +128,13 @@ class Detector {
   std::vector<std::string> warnings_;
   uint64_t events_ = 0;
   std::vector<uint32_t> candidates_;
-  kql::EvalContext eval_context_;  // field values shared by the rules of one event
+  kql::EvalContext eval_context_;
+  struct DataStreamField {
+    const char* path;
+    uint32_t id;
+  };
+  DataStreamField data_stream_[3];  // type, dataset, namespace  // field values shared by the rules
+                                    // of one event
   std::vector<std::vector<std::string>> term_values_;
   std::string key_;
   std::string index_buffer_;

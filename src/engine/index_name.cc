@@ -27,15 +27,19 @@ WildcardPattern GlobToPattern(std::string_view glob) {
 
 std::string DataStreamIndex(event::Json doc) {
   std::string_view type, dataset, ns;
-  if (!event::FirstString(doc, "data_stream.type", &type) ||
-      !event::FirstString(doc, "data_stream.dataset", &dataset) ||
-      !event::FirstString(doc, "data_stream.namespace", &ns) || type.empty() || dataset.empty() ||
-      ns.empty())
-    return "";
+  event::FirstString(doc, "data_stream.type", &type);
+  event::FirstString(doc, "data_stream.dataset", &dataset);
+  event::FirstString(doc, "data_stream.namespace", &ns);
   std::string index;
-  index.reserve(type.size() + dataset.size() + ns.size() + 2);
-  index.append(type).append("-").append(dataset).append("-").append(ns);
+  JoinDataStreamIndex(type, dataset, ns, &index);
   return index;
+}
+
+void JoinDataStreamIndex(std::string_view type, std::string_view dataset, std::string_view ns,
+                         std::string* out) {
+  out->clear();
+  if (type.empty() || dataset.empty() || ns.empty()) return;
+  out->append(type).append("-").append(dataset).append("-").append(ns);
 }
 
 IndexPatterns::IndexPatterns(const std::vector<std::string>& patterns) {

@@ -24,6 +24,10 @@ namespace picket::engine {
 
 // The data stream name of the event, or "" when incomplete.
 std::string DataStreamIndex(event::Json doc);
+// "type-dataset-namespace" into *out, or "" when a part is empty (the
+// detector finds the parts through its per-event field cache).
+void JoinDataStreamIndex(std::string_view type, std::string_view dataset, std::string_view ns,
+                         std::string* out);
 
 class IndexPatterns {
  public:

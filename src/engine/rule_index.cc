@@ -1,23 +1,38 @@
 #include "engine/rule_index.h"
 
-#include <algorithm>
+#include <absl/hash/hash.h>
+#include <absl/strings/string_view.h>
 
-#include "kql/matcher.h"
+#include <algorithm>
 
 namespace picket::engine {
 
 namespace {
-// Lower is more selective. Fields not listed come after these, before the
-// coarse OS/category fields.
+// Lower is more selective. Fields not listed come after the first ones and
+// before the coarse OS, type and category fields: in a fleet of one OS,
+// host.os.type alone already sets the other OSes' rules aside.
 int FieldRank(std::string_view field) {
-  static const char* const kOrder[] = {
-      "event.action",  "event.code",     "winlog.event_id", "process.name", "event.provider",
-      "event.dataset", "file.extension", "event.type",      "event.module", "event.category",
-      "host.os.type",  "host.os.family", "os.type",
+  static const char* const kFine[] = {
+      "event.action",   "event.code",    "winlog.event_id", "process.name",
+      "event.provider", "event.dataset", "file.extension",
   };
-  for (size_t i = 0; i < std::size(kOrder); ++i)
-    if (field == kOrder[i]) return i < 9 ? static_cast<int>(i) : static_cast<int>(i) + 100;
+  static const char* const kCoarse[] = {
+      "host.os.type", "host.os.family", "os.type", "event.type", "event.module", "event.category",
+  };
+  for (size_t i = 0; i < std::size(kFine); ++i)
+    if (field == kFine[i]) return static_cast<int>(i);
+  for (size_t i = 0; i < std::size(kCoarse); ++i)
+    if (field == kCoarse[i]) return 100 + static_cast<int>(i);
   return 50;
+}
+
+// For required-field filing: fields most events carry are poor filters.
+int PresenceRank(std::string_view field) {
+  static const char* const kCommon[] = {"@timestamp",   "event.",   "host.", "agent.", "ecs.",
+                                        "data_stream.", "process.", "user.", "message"};
+  for (const char* prefix : kCommon)
+    if (field.compare(0, std::string_view(prefix).size(), prefix) == 0) return 1;
+  return 0;
 }
 
 bool IndexableField(std::string_view field, const event::FieldTypes& types) {
@@ -28,93 +43,169 @@ bool IndexableField(std::string_view field, const event::FieldTypes& types) {
 }
 }  // namespace
 
-uint32_t RuleIndex::FieldId(const std::string& field) {
-  auto it = std::find(fields_.begin(), fields_.end(), field);
-  if (it != fields_.end()) return static_cast<uint32_t>(it - fields_.begin());
-  fields_.push_back(field);
-  return static_cast<uint32_t>(fields_.size() - 1);
+size_t RuleIndex::StringHash::operator()(std::string_view s) const {
+  return absl::Hash<absl::string_view>()(absl::string_view(s.data(), s.size()));
 }
 
-RuleIndex::Group& RuleIndex::GroupFor(uint32_t first, uint32_t second) {
-  for (Group& g : groups_)
-    if (g.first == first && g.second == second) return g;
-  groups_.push_back(Group{first, second, {}});
-  return groups_.back();
+uint32_t RuleIndex::TermFieldFor(const std::string& path) {
+  for (uint32_t i = 0; i < term_fields_.size(); ++i)
+    if (term_fields_[i].path == path) return i;
+  TermField f;
+  f.path = path;
+  f.field_id = kql::FieldId(path);
+  term_fields_.push_back(std::move(f));
+  return static_cast<uint32_t>(term_fields_.size() - 1);
+}
+
+uint32_t RuleIndex::NumberValue(uint32_t field, const std::string& value) {
+  auto& numbers = term_fields_[field].value_numbers;
+  return numbers.emplace(value, static_cast<uint32_t>(numbers.size())).first->second;
 }
 
 RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::FieldTypes& types,
                      bool use_terms)
     : rules_count_(rules.size()), stamp_(rules.size(), 0) {
-  constexpr size_t kMaxPairs = 256;
-  // Pairs pay off when many rules share a coarse first field (hundreds of
-  // upstream rules on event.category:process); for a handful of rules one
-  // field is cheaper to look up.
-  const bool use_pairs = rules.size() > 32;
+  // Tuples pay off when many rules share coarse fields (hundreds of upstream
+  // rules on event.category:process); for a handful of rules one field is
+  // cheaper to look up.
+  const bool use_tuples = rules.size() > 32;
   for (uint32_t i = 0; i < rules.size(); ++i) {
     const rules::Rule& rule = *rules[i];
     patterns_.emplace_back(rule.index);
-    std::vector<kql::RequiredTerms> required;
-    if (use_terms && rule.ast) required = kql::NecessaryTerms(*rule.ast, types);
-    const kql::RequiredTerms* best = nullptr;
-    for (const auto& r : required) {
-      if (r.values.empty() || !IndexableField(r.field, types)) continue;
-      if (!best || FieldRank(r.field) < FieldRank(best->field)) best = &r;
-    }
-    if (!best) {
+    if (!use_terms || !rule.ast) {
       unindexed_.push_back(i);
       continue;
     }
-    const kql::RequiredTerms* second = nullptr;
-    for (const auto& r : required) {
-      if (!use_pairs) break;
-      if (&r == best || r.field == best->field || r.values.empty() ||
-          !IndexableField(r.field, types))
-        continue;
-      if (!second || FieldRank(r.field) < FieldRank(second->field)) second = &r;
+    std::vector<kql::RequiredTerms> required = kql::NecessaryTerms(*rule.ast, types);
+    std::vector<const kql::RequiredTerms*> usable;
+    for (const auto& r : required)
+      if (!r.values.empty() && IndexableField(r.field, types)) usable.push_back(&r);
+    std::stable_sort(usable.begin(), usable.end(),
+                     [](auto* a, auto* b) { return FieldRank(a->field) < FieldRank(b->field); });
+    if (!use_tuples && usable.size() > 1) usable.resize(1);
+    if (!usable.empty()) {
+      FileUnderTerms(i, std::move(usable));
+      continue;
     }
-    if (second && best->values.size() * second->values.size() > kMaxPairs) second = nullptr;
-    uint32_t f1 = FieldId(best->field);
-    uint32_t f2 = second ? FieldId(second->field) : kNoField;
-    Group& group = GroupFor(f1, f2);
-    auto file = [&](const std::string& key) {
-      auto& list = group.rules_by_key[key];
-      if (list.empty() || list.back() != i) list.push_back(i);
-    };
-    for (const std::string& v1 : best->values) {
-      if (!second) {
-        file(v1);
-        continue;
-      }
-      for (const std::string& v2 : second->values) file(v1 + '\0' + v2);
-    }
+    if (!FileUnderPresence(i, kql::NecessaryFields(*rule.ast, types))) unindexed_.push_back(i);
   }
-  event_values_.resize(fields_.size());
+  event_numbers_.resize(term_fields_.size());
 }
 
-const RuleIndex::IndexPlan& RuleIndex::PlanFor(std::string_view index) {
-  auto it = plans_.find(index);
-  if (it != plans_.end()) return it->second;
-  if (plans_.size() >= 4096) plans_.clear();  // bound the cache
-  IndexPlan plan;
-  plan.covers.resize(rules_count_);
-  for (size_t i = 0; i < rules_count_; ++i) plan.covers[i] = patterns_[i].Covers(index);
+void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms) {
+  constexpr size_t kMaxKeys = 256;  // tuples filed per rule
+  // The best field, then the next best ones on other fields while the
+  // number of tuples stays small.
+  std::vector<const kql::RequiredTerms*> chosen;
+  size_t keys = 1;
+  for (const kql::RequiredTerms* t : terms) {
+    if (chosen.size() == kMaxTupleFields) break;
+    bool same_field = false;
+    for (auto* c : chosen) same_field |= c->field == t->field;
+    if (same_field) continue;
+    if (!chosen.empty() && keys * t->values.size() > kMaxKeys) continue;
+    if (t->values.size() >= (1u << kValueBits)) continue;
+    keys *= t->values.size();
+    chosen.push_back(t);
+  }
+  if (chosen.empty()) {  // every term has too many values to number
+    unindexed_.push_back(rule);
+    return;
+  }
+  std::array<uint32_t, kMaxTupleFields> fields{kNoField, kNoField, kNoField};
+  for (size_t k = 0; k < chosen.size(); ++k) fields[k] = TermFieldFor(chosen[k]->field);
+  Group* group = nullptr;
+  for (Group& g : groups_)
+    if (g.fields == fields) group = &g;
+  if (!group) {
+    groups_.emplace_back();
+    group = &groups_.back();
+    group->fields = fields;
+  }
+  // Every tuple of the chosen fields' values.
+  auto file = [&](auto& self, size_t k, uint64_t key) -> void {
+    if (k == chosen.size()) {
+      auto& list = group->rules_by_key[key];
+      if (list.empty() || list.back() != rule) list.push_back(rule);
+      return;
+    }
+    for (const std::string& v : chosen[k]->values)
+      self(self, k + 1, key | uint64_t{NumberValue(fields[k], v)} << (kValueBits * k));
+  };
+  file(file, 0, 0);
+  ++term_rules_;
+}
+
+bool RuleIndex::FileUnderPresence(uint32_t rule, const std::vector<std::string>& fields) {
+  if (fields.empty()) return false;
+  const std::string* best = &fields[0];
+  for (const std::string& f : fields)
+    if (PresenceRank(f) < PresenceRank(*best)) best = &f;
+  PresenceField* slot = nullptr;
+  for (PresenceField& p : presence_fields_)
+    if (p.path == *best) slot = &p;
+  if (!slot) {
+    presence_fields_.emplace_back();
+    slot = &presence_fields_.back();
+    slot->path = *best;
+    slot->field_id = kql::FieldId(*best);
+  }
+  slot->rules.push_back(rule);
+  ++presence_rules_;
+  return true;
+}
+
+void RuleIndex::BuildPlan(const std::vector<char>& covers, IndexPlan* out) const {
+  IndexPlan& plan = *out;
+  plan.covers = covers;
   for (uint32_t r : unindexed_)
-    if (plan.covers[r]) plan.unindexed.push_back(r);
-  std::vector<char> field_used(fields_.size());
+    if (covers[r]) plan.unindexed.push_back(r);
+  std::vector<char> field_used(term_fields_.size());
   for (uint32_t g = 0; g < groups_.size(); ++g) {
     bool any = false;
     for (const auto& [key, rules] : groups_[g].rules_by_key) {
-      for (uint32_t r : rules) any |= plan.covers[r] != 0;
+      for (uint32_t r : rules) any |= covers[r] != 0;
       if (any) break;
     }
     if (!any) continue;
     plan.groups.push_back(g);
-    field_used[groups_[g].first] = 1;
-    if (groups_[g].second != kNoField) field_used[groups_[g].second] = 1;
+    for (uint32_t f : groups_[g].fields)
+      if (f != kNoField) field_used[f] = 1;
   }
-  for (uint32_t f = 0; f < fields_.size(); ++f)
-    if (field_used[f]) plan.fields.push_back(f);
-  return plans_.emplace(std::string(index), std::move(plan)).first->second;
+  for (uint32_t f = 0; f < term_fields_.size(); ++f)
+    if (field_used[f]) plan.term_fields.push_back(f);
+  for (uint32_t p = 0; p < presence_fields_.size(); ++p) {
+    bool any = false;
+    for (uint32_t r : presence_fields_[p].rules) any |= covers[r] != 0;
+    if (any) plan.presence_fields.push_back(p);
+  }
+  auto collect = [&](const std::string& path, uint32_t id) {
+    if (plan.collector.Add(path) == plan.collector_ids.size()) plan.collector_ids.push_back(id);
+  };
+  for (uint32_t f : plan.term_fields) collect(term_fields_[f].path, term_fields_[f].field_id);
+  for (uint32_t p : plan.presence_fields)
+    collect(presence_fields_[p].path, presence_fields_[p].field_id);
+}
+
+RuleIndex::IndexPlan& RuleIndex::PlanFor(std::string_view index) {
+  if (index.empty()) {
+    if (all_.covers.empty()) BuildPlan(std::vector<char>(rules_count_, 1), &all_);
+    return all_;
+  }
+  if (last_plan_ && index == last_index_) return *last_plan_;
+  auto it = plans_.find(index);
+  if (it == plans_.end()) {
+    if (plans_.size() >= 4096) plans_.clear();  // bound the cache
+    std::vector<char> covers(rules_count_);
+    for (size_t i = 0; i < rules_count_; ++i) covers[i] = patterns_[i].Covers(index);
+    it = plans_.try_emplace(std::string(index)).first;
+    BuildPlan(covers, &it->second);
+  }
+  // Consecutive events mostly come from the same index (one bulk request,
+  // one data stream): remember the last plan.
+  last_index_.assign(index);
+  last_plan_ = &it->second;
+  return it->second;
 }
 
 void RuleIndex::Add(uint32_t rule, std::vector<uint32_t>* out) {
@@ -123,80 +214,73 @@ void RuleIndex::Add(uint32_t rule, std::vector<uint32_t>* out) {
   out->push_back(rule);
 }
 
-void RuleIndex::Candidates(event::Json doc, std::string_view index, std::vector<uint32_t>* out) {
-  if (index.empty()) {
-    CandidatesByTerms(doc, out);
-    return;
-  }
-  LookUpTerms(doc, PlanFor(index), out);
-  FilterByIndex(index, out);
+void RuleIndex::Candidates(event::Json doc, std::string_view index, kql::EvalContext* context,
+                           std::vector<uint32_t>* out) {
+  IndexPlan& plan = PlanFor(index);
+  LookUp(doc, plan, context, out);
+  // Groups hold rules of every index; keep those the event's index covers.
+  if (!index.empty())
+    out->erase(
+        std::remove_if(out->begin(), out->end(), [&](uint32_t r) { return !plan.covers[r]; }),
+        out->end());
 }
 
-void RuleIndex::CandidatesByTerms(event::Json doc, std::vector<uint32_t>* out) {
-  if (all_.covers.empty()) {
-    all_.covers.assign(rules_count_, 1);
-    all_.unindexed = unindexed_;
-    for (uint32_t g = 0; g < groups_.size(); ++g) all_.groups.push_back(g);
-    for (uint32_t f = 0; f < fields_.size(); ++f) all_.fields.push_back(f);
-  }
-  LookUpTerms(doc, all_, out);
-}
-
-void RuleIndex::LookUpTerms(event::Json doc, const IndexPlan& plan, std::vector<uint32_t>* out) {
+void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* context,
+                       std::vector<uint32_t>* out) {
   out->clear();
+  plan.collector.Collect(doc);
+  context->Adopt(plan.collector, plan.collector_ids);
   if (++generation_ == 0) {  // wrapped: reset stamps
     std::fill(stamp_.begin(), stamp_.end(), 0);
     generation_ = 1;
   }
   for (uint32_t r : plan.unindexed) Add(r, out);
-  // The event's values of every field the plan needs, once.
-  owned_.clear();
-  for (uint32_t f : plan.fields) {
-    std::vector<std::string_view>& values = event_values_[f];
-    values.clear();
-    event::ForEachValue(doc, fields_[f], [&](event::Json value) {
-      if (value.is_string()) {
-        values.push_back(value.get_string().value_unsafe());
-        return false;
-      }
-      scratch_.clear();
-      if (event::ScalarToKeyword(value, &scratch_)) values.push_back(owned_.emplace_back(scratch_));
-      return false;
-    });
+  for (uint32_t p : plan.presence_fields) {
+    const PresenceField& field = presence_fields_[p];
+    if (!context->Values(field.field_id, field.path, doc).empty())
+      for (uint32_t r : field.rules) Add(r, out);
   }
-  std::string& key = key_;
+  // The numbers of the event's values of every term field the plan needs.
+  for (uint32_t f : plan.term_fields) {
+    const TermField& field = term_fields_[f];
+    std::vector<uint32_t>& numbers = event_numbers_[f];
+    numbers.clear();
+    for (event::Json value : context->Values(field.field_id, field.path, doc)) {
+      std::string_view text;
+      if (value.is_string()) {
+        text = value.get_string().value_unsafe();
+      } else if (event::ScalarToKeyword(value, &scratch_)) {
+        text = scratch_;
+      } else {
+        continue;
+      }
+      auto it = field.value_numbers.find(text);
+      if (it != field.value_numbers.end()) numbers.push_back(it->second);
+    }
+  }
   for (uint32_t gi : plan.groups) {
     const Group& g = groups_[gi];
-    const auto& firsts = event_values_[g.first];
-    if (firsts.empty()) continue;
-    if (g.second == kNoField) {
-      for (std::string_view v : firsts) {
-        auto it = g.rules_by_key.find(v);
-        if (it != g.rules_by_key.end())
-          for (uint32_t r : it->second) Add(r, out);
-      }
-      continue;
+    // Every tuple of the event's known values (usually one).
+    const std::vector<uint32_t>* lists[kMaxTupleFields] = {};
+    int width = 0;
+    bool empty = false;
+    for (; width < kMaxTupleFields && g.fields[width] != kNoField; ++width) {
+      lists[width] = &event_numbers_[g.fields[width]];
+      empty |= lists[width]->empty();
     }
-    const auto& seconds = event_values_[g.second];
-    if (seconds.empty()) continue;
-    for (std::string_view v1 : firsts)
-      for (std::string_view v2 : seconds) {
-        key.assign(v1).push_back('\0');
-        key.append(v2);
+    if (empty) continue;
+    auto probe = [&](auto& self, int k, uint64_t key) -> void {
+      if (k == width) {
         auto it = g.rules_by_key.find(key);
         if (it != g.rules_by_key.end())
           for (uint32_t r : it->second) Add(r, out);
+        return;
       }
+      for (uint32_t n : *lists[k]) self(self, k + 1, key | uint64_t{n} << (kValueBits * k));
+    };
+    probe(probe, 0, 0);
   }
   std::sort(out->begin(), out->end());
-}
-
-void RuleIndex::FilterByIndex(std::string_view index, std::vector<uint32_t>* out) {
-  if (!index.empty() && !out->empty()) {
-    const std::vector<char>& covers = CoverageFor(index);
-    out->erase(std::remove_if(out->begin(), out->end(), [&](uint32_t r) { return !covers[r]; }),
-               out->end());
-  }
 }
 
 }  // namespace picket::engine

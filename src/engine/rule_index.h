@@ -1,21 +1,32 @@
 // Chooses, for one event, the rules that can possibly match it, so that an
 // event meets a handful of candidate rules instead of all of them.
 //
-// Two filters, both exact (they never drop a rule that would match):
+// Three filters, all exact (they never drop a rule that would match):
 //  * index patterns: a rule sees an event only when its patterns cover the
 //    event's index (IndexPatterns; unknown index = every rule). The verdict
-//    per distinct index name is cached.
+//    per distinct index name is cached in a plan.
 //  * required terms: kql::NecessaryTerms lists conjuncts every match
-//    satisfies ("event.action is one of ..."). Each rule is filed under its
-//    two most selective ones on different fields (event.action before
-//    event.category before host.os.type), as value pairs, or under one when
-//    it has only one; an event then looks up its own values of those few
-//    fields (pairs: the product of its values). Rules with no usable required term are
-//    candidates for every event. Only plain keyword fields are used (not
-//    multi-fields such as *.caseless, whose normalisers change matching).
+//    satisfies ("event.action is one of ..."). Each rule is filed under up
+//    to three of them on different fields, the most selective first
+//    (event.action before process.name before other fields before
+//    host.os.type before event.type before event.category), as tuples of
+//    values; an event looks up the tuples of its own values of those fields.
+//    Values are numbered per field when the index is built, so an event's
+//    value is hashed once and tuples are probed as integers. Only plain
+//    keyword fields are used (not multi-fields such as *.caseless, whose
+//    normalisers change matching).
+//  * required fields: a rule with no usable term but a conjunct that needs
+//    a field to have a value (a range, a wildcard, `f:*`) is a candidate
+//    only for events that have that field.
+// Rules with none of these are candidates for every event of their indices.
+//
+// Field values come from the detector's kql::EvalContext, so a field the
+// index reads is not walked again by the rules' matchers.
 #pragma once
+#include <absl/container/flat_hash_map.h>
+
+#include <array>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,7 +34,9 @@
 
 #include "engine/index_name.h"
 #include "event/document.h"
+#include "event/field_collector.h"
 #include "event/field_types.h"
+#include "kql/matcher.h"
 #include "rules/rule.h"
 
 namespace picket::engine {
@@ -36,62 +49,89 @@ class RuleIndex {
             bool use_terms = true);
 
   // Positions (into the constructor's `rules`) of the candidate rules for
-  // the event, in ascending order.
-  void Candidates(event::Json doc, std::string_view index, std::vector<uint32_t>* out);
-  // The same in two steps (terms over every rule, then index patterns);
-  // Candidates is faster when the index is known.
-  void CandidatesByTerms(event::Json doc, std::vector<uint32_t>* out);
-  void FilterByIndex(std::string_view index, std::vector<uint32_t>* out);
+  // the event, in ascending order. `context` has been given the event
+  // (EvalContext::NextEvent).
+  void Candidates(event::Json doc, std::string_view index, kql::EvalContext* context,
+                  std::vector<uint32_t>* out);
 
-  size_t indexed_rules() const { return rules_count_ - unindexed_.size(); }
-  const std::vector<std::string>& indexed_fields() const { return fields_; }
+  // Rules filed under terms, under a required field, and under nothing.
+  size_t term_rules() const { return term_rules_; }
+  size_t presence_rules() const { return presence_rules_; }
+  size_t unindexed_rules() const { return unindexed_.size(); }
 
  private:
+  static constexpr uint32_t kNoField = UINT32_MAX;
+  static constexpr int kMaxTupleFields = 3;
+  static constexpr int kValueBits = 21;  // value numbers per field; 3 fit in a key
+
+  // Debian's abseil has its own string_view: hash std::string_view here.
   struct StringHash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+    size_t operator()(std::string_view s) const;
   };
-  using TermMap =
-      std::unordered_map<std::string, std::vector<uint32_t>, StringHash, std::equal_to<>>;
+  template <typename V>
+  using StringMap = absl::flat_hash_map<std::string, V, StringHash, std::equal_to<>>;
 
+  struct TermField {  // a field rules are filed under, with its numbered values
+    std::string path;
+    uint32_t field_id = 0;  // kql::FieldId
+    StringMap<uint32_t> value_numbers;
+  };
+  struct Group {  // rules filed under the same tuple of fields
+    std::array<uint32_t, kMaxTupleFields> fields{kNoField, kNoField, kNoField};
+    absl::flat_hash_map<uint64_t, std::vector<uint32_t>> rules_by_key;
+  };
+  struct PresenceField {
+    std::string path;
+    uint32_t field_id = 0;
+    std::vector<uint32_t> rules;
+  };
   // What one event index needs: the rules its patterns cover, and only the
-  // unindexed rules, term groups and fields that hold such a rule, so an
+  // groups, fields and unindexed rules that hold such a rule, so an
   // endpoint event never looks up the values of cloud rules' fields.
+  // The plan's term and presence fields are found in one walk of the event
+  // (its FieldCollector) and handed to the context, where the matchers find
+  // them too.
   struct IndexPlan {
     std::vector<char> covers;
     std::vector<uint32_t> unindexed;
     std::vector<uint32_t> groups;
-    std::vector<uint32_t> fields;
+    std::vector<uint32_t> term_fields;
+    std::vector<uint32_t> presence_fields;
+    event::FieldCollector collector;
+    std::vector<uint32_t> collector_ids;  // kql::FieldId of each collector slot
   };
-  const IndexPlan& PlanFor(std::string_view index);
-  const std::vector<char>& CoverageFor(std::string_view index) { return PlanFor(index).covers; }
+
+  IndexPlan& PlanFor(std::string_view index);
+  void BuildPlan(const std::vector<char>& covers, IndexPlan* plan) const;
   void Add(uint32_t rule, std::vector<uint32_t>* out);
-  void LookUpTerms(event::Json doc, const IndexPlan& plan, std::vector<uint32_t>* out);
+  void FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms);
+  bool FileUnderPresence(uint32_t rule, const std::vector<std::string>& fields);
+  uint32_t TermFieldFor(const std::string& path);
+  uint32_t NumberValue(uint32_t field, const std::string& value);
+  void LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* context,
+              std::vector<uint32_t>* out);
 
   size_t rules_count_ = 0;
-  struct Group {  // rules filed under the values of one field or a pair of fields
-    uint32_t first = 0;
-    uint32_t second = kNoField;
-    TermMap rules_by_key;  // value, or first value + '\0' + second value
-  };
-  static constexpr uint32_t kNoField = UINT32_MAX;
-  uint32_t FieldId(const std::string& field);
-  Group& GroupFor(uint32_t first, uint32_t second);
-
-  std::vector<std::string> fields_;  // distinct indexed fields
+  size_t term_rules_ = 0;
+  size_t presence_rules_ = 0;
+  std::vector<TermField> term_fields_;
   std::vector<Group> groups_;
-  // Per field, the values of the current event: views into the event, or
-  // into owned_ for numbers and booleans (their keyword text).
-  std::vector<std::vector<std::string_view>> event_values_;
-  std::deque<std::string> owned_;
+  std::vector<PresenceField> presence_fields_;
   std::vector<uint32_t> unindexed_;
   std::vector<IndexPatterns> patterns_;
+
+  // Node-based: plans keep their address (last_plan_) as others are added.
   std::unordered_map<std::string, IndexPlan, StringHash, std::equal_to<>> plans_;
-  IndexPlan all_;                // for events of no known index: every rule
+  std::string last_index_;
+  IndexPlan* last_plan_ = nullptr;
+  IndexPlan all_;  // for events of no known index: every rule
+
+  // Per event: the value numbers of each term field (unknown values dropped).
+  std::vector<std::vector<uint32_t>> event_numbers_;
+  std::string scratch_;
   std::vector<uint32_t> stamp_;  // stamp_[rule] == generation_: already added
   uint32_t generation_ = 0;
-  std::string scratch_;
-  std::string key_;
 };
 
 }  // namespace picket::engine

@@ -17,10 +17,20 @@ uint32_t FieldId(std::string_view path) {
   return it->second;
 }
 
-std::pair<const event::Json*, size_t> EvalContext::Values(uint32_t id, std::string_view path,
-                                                          event::Json event) {
-  if (id >= slots_.size()) slots_.resize(id + 1);
-  Slot& slot = slots_[id];
+void EvalContext::Adopt(const event::FieldCollector& collector, std::span<const uint32_t> ids) {
+  for (uint32_t s = 0; s < ids.size(); ++s) {
+    Slot& slot = SlotFor(ids[s]);
+    slot.generation = generation_;
+    slot.start = static_cast<uint32_t>(values_.size());
+    std::span<const event::Json> found = collector.Values(s);
+    values_.insert(values_.end(), found.begin(), found.end());
+    slot.count = static_cast<uint32_t>(found.size());
+  }
+}
+
+std::span<const event::Json> EvalContext::Values(uint32_t id, std::string_view path,
+                                                 event::Json event) {
+  Slot& slot = SlotFor(id);
   if (slot.generation != generation_) {
     slot.generation = generation_;
     slot.start = static_cast<uint32_t>(values_.size());
@@ -100,9 +110,8 @@ class FieldMatcher final : public Matcher {
       return AnyPredicate(preds_, v);
     };
     if (!ctx) return event::ForEachValue(e, path_, test);
-    auto [values, count] = ctx->Values(id_, path_, e);
-    for (size_t i = 0; i < count; ++i)
-      if (test(values[i])) return true;
+    for (Json v : ctx->Values(id_, path_, e))
+      if (test(v)) return true;
     return false;
   }
   const std::string& path() const { return path_; }
@@ -420,6 +429,57 @@ void CollectConjuncts(const Node& n, const event::FieldTypes& types,
 std::vector<RequiredTerms> NecessaryTerms(const Node& root, const event::FieldTypes& types) {
   std::vector<RequiredTerms> out;
   CollectConjuncts(root, types, &out);
+  return out;
+}
+
+namespace {
+
+// True when `field: v` can only hold for an event that has a value of the
+// field: a literal does; `not` does not; an `or` when each branch does; an
+// `and` when one part does.
+bool NeedsValue(const ValueNode& v) {
+  switch (v.kind) {
+    case ValueKind::kLiteral:
+      return true;
+    case ValueKind::kNot:
+      return false;
+    case ValueKind::kOr:
+      for (const auto& c : v.children)
+        if (!NeedsValue(*c)) return false;
+      return !v.children.empty();
+    case ValueKind::kAnd:
+      for (const auto& c : v.children)
+        if (NeedsValue(*c)) return true;
+      return false;
+  }
+  return false;
+}
+
+// The path a FieldMatcher on `field` reads (see Compiler::Leaf).
+std::string ReadPath(const std::string& field, const event::FieldTypes& types) {
+  const event::FieldInfo* info = types.Find(field);
+  if (info && !info->source_path.empty() && info->source_path != field) return info->source_path;
+  return field;
+}
+
+void CollectFields(const Node& n, const event::FieldTypes& types, std::vector<std::string>* out) {
+  if (n.kind == NodeKind::kAnd) {
+    for (const auto& c : n.children) CollectFields(*c, types, out);
+    return;
+  }
+  if (n.field.empty() || n.field.find('*') != std::string::npos) return;
+  bool needs = (n.kind == NodeKind::kMatch && NeedsValue(*n.value)) || n.kind == NodeKind::kRange ||
+               n.kind == NodeKind::kNested;
+  if (!needs) return;
+  std::string path = n.kind == NodeKind::kNested ? n.field : ReadPath(n.field, types);
+  if (std::find(out->begin(), out->end(), path) == out->end()) out->push_back(std::move(path));
+}
+
+}  // namespace
+
+std::vector<std::string> NecessaryFields(const Node& root, const event::FieldTypes& types) {
+  std::vector<std::string> out;
+  CollectFields(root, types, &out);
   return out;
 }
 

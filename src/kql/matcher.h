@@ -7,11 +7,13 @@
 // own fields. Matching allocates nothing and builds no strings.
 #pragma once
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "event/document.h"
+#include "event/field_collector.h"
 #include "event/field_types.h"
 #include "kql/ast.h"
 #include "util/time.h"
@@ -28,11 +30,13 @@ struct CompileError {
   std::string message;
 };
 
-// Values of fields already looked up in the current event, shared by every
-// rule evaluated on it: with hundreds of rules testing the same few fields
-// (event.category, host.os.type, process.name, ...), each is walked once per
-// event. Call NextEvent() before evaluating rules on a new event; a context
-// is used by one thread at a time.
+// Values of fields in the current event, shared by every rule evaluated on
+// it: with hundreds of rules testing the same few fields (event.category,
+// host.os.type, process.name, ...), each is found once per event. A field
+// is walked (ForEachValue) on first use, unless its values were handed over
+// from a FieldCollector that walked the event for several fields at once.
+// Call NextEvent before evaluating rules on a new event; a context is used
+// by one thread at a time.
 class EvalContext {
  public:
   void NextEvent() {
@@ -40,16 +44,24 @@ class EvalContext {
     values_.clear();
   }
 
-  // The values of field `id` (a FieldId) in `event`, collected on first use.
-  // Objects are included, as ForEachValue gives them.
-  std::pair<const event::Json*, size_t> Values(uint32_t id, std::string_view path,
-                                               event::Json event);
+  // Takes the values a collector found in the current event; slot s of the
+  // collector is field ids[s].
+  void Adopt(const event::FieldCollector& collector, std::span<const uint32_t> ids);
+
+  // The values of field `id` (a FieldId) in `event`, the current event.
+  // Objects are included, as ForEachValue gives them. Valid until the next
+  // call of Values or Adopt.
+  std::span<const event::Json> Values(uint32_t id, std::string_view path, event::Json event);
 
  private:
   struct Slot {
     uint64_t generation = 0;
     uint32_t start = 0, count = 0;
   };
+  Slot& SlotFor(uint32_t id) {
+    if (id >= slots_.size()) slots_.resize(id + 1);
+    return slots_[id];
+  }
   uint64_t generation_ = 1;
   std::vector<Slot> slots_;
   std::vector<event::Json> values_;
@@ -88,5 +100,10 @@ struct RequiredTerms {
 // The exact-keyword constraints among the top-level conjuncts of the query
 // (ignoring wildcards, negations and non-keyword fields).
 std::vector<RequiredTerms> NecessaryTerms(const Node& root, const event::FieldTypes& types);
+
+// Concrete fields every matching event has a value of: the paths (as the
+// matcher reads them, multi-fields mapped to their source) of top-level
+// conjuncts that test a field positively (a value, a range, `f:*`, nested).
+std::vector<std::string> NecessaryFields(const Node& root, const event::FieldTypes& types);
 
 }  // namespace picket::kql

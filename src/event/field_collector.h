@@ -1,0 +1,89 @@
+// Collects the values of a fixed set of fields from a document in one walk.
+//
+// With hundreds of rules, an event is asked for dozens of fields; walking
+// the document once per field (ForEachValue) costs a scan of the top-level
+// keys each time. A FieldCollector compiles its fields into a trie of path
+// segments and walks the document once, descending only into keys that lead
+// to a wanted field, and records every value it meets.
+//
+// Contract: after Collect(doc), Values(slot) holds exactly what
+// ForEachValue(doc, path) visits, in the same order: dotted keys and nested
+// objects are one field, arrays are flattened at every level, nulls give no
+// value, objects are values. Values are views into the document; they are
+// valid until the document is freed or Collect is called again.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event/document.h"
+
+namespace picket::event {
+
+class FieldCollector {
+ public:
+  FieldCollector();
+
+  // Adds a field (dotted path) and returns its slot; the same path gives the
+  // same slot. Slots are dense, from 0, in order of first addition.
+  uint32_t Add(std::string_view path);
+  size_t size() const { return slot_count_; }
+
+  // Walks `doc` and records the values of every added field.
+  void Collect(Json doc);
+
+  std::span<const Json> Values(uint32_t slot) const {
+    const Range& r = ranges_[slot];
+    if (r.generation != generation_) return {};
+    return {values_.data() + r.start, r.count};
+  }
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr size_t kLengthBuckets = 32;  // the last holds every longer segment
+  // A child edge: its key segment, with the segment's first 8 bytes as an
+  // integer so that most mismatches cost one comparison.
+  struct Child {
+    std::string segment;
+    uint64_t prefix = 0;
+    uint32_t node = kNone;
+  };
+  // Children are kept sorted by segment length, with the start of each
+  // length's run, so a key is compared only with children of its length:
+  // no hashing, and most keys of a document meet one or two candidates.
+  struct Node {
+    uint32_t slot = kNone;  // a wanted field ends here
+    uint32_t min_length = UINT32_MAX;
+    std::vector<Child> children;
+    std::vector<uint16_t> begin;  // kLengthBuckets + 1 entries once it has children
+  };
+
+  uint32_t Child(uint32_t parent, std::string_view segment) const;
+  uint32_t AddChild(uint32_t parent, std::string_view segment);
+  uint32_t FollowDotted(uint32_t node, std::string_view key) const;
+  void Descend(Json value, uint32_t node);
+  void Record(Json value, uint32_t slot);
+
+  std::vector<Node> nodes_;
+  size_t slot_count_ = 0;
+
+  // Per Collect: (slot, value) pairs in document order, then grouped by slot.
+  struct Hit {
+    uint32_t slot;
+    Json value;
+  };
+  std::vector<Hit> hits_;
+  std::vector<Json> values_;
+  struct Range {
+    uint64_t generation = 0;
+    uint32_t start = 0, count = 0;
+  };
+  std::vector<Range> ranges_;
+  std::vector<uint32_t> touched_;
+  uint64_t generation_ = 0;
+};
+
+}  // namespace picket::event
