@@ -10,6 +10,7 @@
 // was written, 2 on errors (bad options, rules that fail to load, unreadable
 // input). Malformed lines and events without a usable time are reported on
 // stderr and skipped; they do not change the exit status.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,8 +20,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/common.h"
 #include "cli/registry.h"
@@ -50,6 +49,11 @@ struct RunOptions {
   bool demo = false;
   bool quiet = false;
   bool no_rule_index = false;
+  bool no_max_signals = false;
+  std::string kibana_url;  // kibana.alert.url base
+  std::string space = "default";
+  std::string kibana_version;  // "" = engine::kCompatibleKibanaVersion
+  std::string execution_uuid;  // "" = random, or derived from --now
   size_t max_problems = 20;
   FieldTypeOptions types;
 };
@@ -130,6 +134,14 @@ void PrintSummary(std::string_view command, const engine::Detector& detector,
           static_cast<unsigned long long>(events.events), events.bytes / 1e6,
           static_cast<unsigned long long>(events.malformed), detector.rules().size(),
           static_cast<unsigned long long>(alerts), seconds);
+  uint64_t suppressed = 0;
+  for (const auto& s : detector.stats()) suppressed += s.max_signals_suppressed;
+  if (suppressed)
+    fprintf(stderr,
+            "picket %.*s: %llu alerts suppressed by max_signals (see the rules below; "
+            "--no-max-signals writes them all)\n",
+            static_cast<int>(command.size()), command.data(),
+            static_cast<unsigned long long>(suppressed));
   size_t quiet_rules = 0;
   for (size_t i = 0; i < detector.rules().size(); ++i) {
     const auto& rule = *detector.rules()[i];
@@ -146,6 +158,9 @@ void PrintSummary(std::string_view command, const engine::Detector& detector,
     if (s.late) extra += fmt::format(", {} late (older than the lookback)", s.late);
     if (s.truncated_combinations)
       extra += fmt::format(", {} combinations over the limit", s.truncated_combinations);
+    if (s.max_signals_suppressed)
+      extra += fmt::format(", {} suppressed by max_signals ({} per {})", s.max_signals_suppressed,
+                           rule.max_signals, rule.interval);
     fprintf(stderr, "  %-9s %6llu matched %5llu alerts  %s%s\n", rule.type_name.c_str(),
             static_cast<unsigned long long>(s.matched), static_cast<unsigned long long>(s.alerts),
             rule.name.c_str(), extra.c_str());
@@ -172,7 +187,8 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   rules::RuleSet set = LoadRuleSet(o, *types, now);
   for (const auto& e : set.errors) fprintf(stderr, "picket: error: %s\n", e.ToString().c_str());
   if (!o.quiet)
-    for (const auto& w : set.warnings) fprintf(stderr, "picket: warning: %s\n", w.ToString().c_str());
+    for (const auto& w : set.warnings)
+      fprintf(stderr, "picket: warning: %s\n", w.ToString().c_str());
   if (!set.unsupported.empty() && !o.quiet) {
     std::string kinds;
     for (const auto& [type, n] : set.UnsupportedByType()) kinds += fmt::format(" {} {}", n, type);
@@ -190,6 +206,11 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   dopts.default_index = o.index;
   dopts.use_rule_index = !o.no_rule_index;
   dopts.types = types;
+  dopts.apply_max_signals = !o.no_max_signals;
+  dopts.alert.kibana_url = o.kibana_url;
+  dopts.alert.space_id = o.space;
+  if (!o.kibana_version.empty()) dopts.alert.kibana_version = o.kibana_version;
+  dopts.alert.execution_uuid = o.execution_uuid;  // "" = the detector's (see DetectorOptions)
   std::vector<std::shared_ptr<const rules::Rule>> rule_list(set.rules.begin(), set.rules.end());
   engine::Detector detector(std::move(rule_list), state.get(), dopts);
   for (const auto& w : detector.warnings()) fprintf(stderr, "picket: warning: %s\n", w.c_str());
@@ -275,8 +296,7 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
             command.data());
     io_error = true;
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!state.Close(&error)) {
     fprintf(stderr, "picket %.*s: cannot save state: %s\n", static_cast<int>(command.size()),
             command.data(), error.c_str());
@@ -322,6 +342,31 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"ndjson", "text"}));
   cmd->add_flag("--guide,--explain", o->guide, "Text format: show each rule's investigation guide");
   cmd->add_flag("--fail-on-alert", o->fail_on_alert, "Exit 1 when any alert was written (CI)");
+  cmd->add_flag("--no-max-signals", o->no_max_signals,
+                "Write every alert: no cap of max_signals alerts per rule per interval of event "
+                "time (hunting, tests)");
+  cmd->add_option("--kibana-url", o->kibana_url,
+                  "Kibana's public base URL: alerts get kibana.alert.url (alert details link)")
+      ->check([](const std::string& url) {
+        return url.starts_with("http://") || url.starts_with("https://")
+                   ? std::string()
+                   : std::string("--kibana-url must start with http:// or https://");
+      });
+  cmd->add_option("--space", o->space,
+                  "Kibana space of the alerts (kibana.space_ids, alerts index, URL); default: "
+                  "default")
+      ->check([](const std::string& id) {
+        bool ok = !id.empty();
+        for (char c : id)
+          ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
+        return ok ? std::string() : std::string("--space takes a space id: a-z, 0-9, _ and -");
+      });
+  cmd->add_option(
+      "--kibana-version", o->kibana_version,
+      fmt::format("kibana.version of the alerts (default {})", engine::kCompatibleKibanaVersion));
+  cmd->add_option("--execution-uuid", o->execution_uuid,
+                  "kibana.alert.rule.execution.uuid of this run (default: random; derived from "
+                  "--now when given)");
   cmd->add_flag("--demo", o->demo,
                 "Run the bundled rules over the bundled demo telemetry and show the alerts");
   cmd->callback([o, exit_code] { *exit_code = RunDetection(*o, false); });

@@ -53,6 +53,7 @@ struct ServeOptions {
   std::string forward_url, forward_index = ".alerts-security.alerts-default";
   std::string forward_api_key, forward_basic_auth;
   std::string port_file;
+  bool no_max_signals = false;
   FieldTypeOptions types;
 };
 
@@ -135,6 +136,7 @@ int RunServe(const ServeOptions& o) {
   std::vector<std::shared_ptr<const rules::Rule>> rules(set.rules.begin(), set.rules.end());
   engine::DetectorOptions detector_options;
   detector_options.types = types;
+  detector_options.apply_max_signals = !o.no_max_signals;
   engine::Detector detector(std::move(rules), store.get(), detector_options);
   for (const auto& w : detector.warnings()) std::fprintf(stderr, "picket serve: %s\n", w.c_str());
   serve::EngineEvaluator evaluator(&detector);
@@ -172,8 +174,7 @@ int RunServe(const ServeOptions& o) {
   worker.Start();
   if (forwarder) forwarder->Start();
   std::string scheme = o.tls_cert.empty() ? "http" : "https";
-  std::fprintf(stderr,
-               "picket serve: listening on %s://%s:%d (%zu rules, state %s, alerts %s)\n",
+  std::fprintf(stderr, "picket serve: listening on %s://%s:%d (%zu rules, state %s, alerts %s)\n",
                scheme.c_str(), http.host.c_str(), server.port(), set.rules.size(),
                o.state_dir.c_str(), alerts_path.c_str());
   if (!o.port_file.empty()) {
@@ -233,8 +234,9 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--write-timeout", o->write_timeout, "Seconds to wait on a client not reading")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  cmd->add_option("--api-key", o->api_key,
-                  "Require this API key (ID:KEY; clients send Authorization: ApiKey base64(ID:KEY))");
+  cmd->add_option(
+      "--api-key", o->api_key,
+      "Require this API key (ID:KEY; clients send Authorization: ApiKey base64(ID:KEY))");
   cmd->add_option("--basic-auth", o->basic_auth, "Require HTTP basic auth USER:PASSWORD");
   cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate: serve HTTPS");
   cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
@@ -243,9 +245,11 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--forward-index", o->forward_index, "Index for forwarded alerts")
       ->capture_default_str();
   cmd->add_option("--forward-api-key", o->forward_api_key, "API key ID:KEY for --forward-url");
-  cmd->add_option("--forward-basic-auth", o->forward_basic_auth,
-                  "USER:PASSWORD for --forward-url");
+  cmd->add_option("--forward-basic-auth", o->forward_basic_auth, "USER:PASSWORD for --forward-url");
   cmd->add_option("--port-file", o->port_file, "Write the bound port to this file once listening");
+  cmd->add_flag("--no-max-signals", o->no_max_signals,
+                "Write every alert: no cap of max_signals alerts per rule per interval of event "
+                "time");
   AddFieldTypeOptions(cmd, &o->types);
   cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
 }

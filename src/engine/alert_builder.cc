@@ -6,20 +6,19 @@
 
 #include "engine/json_text.h"
 #include "engine/raw_object.h"
+#include "engine/rule_mappings.h"
 
 namespace picket::engine {
 
 namespace {
 std::string_view TrimRaw(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' ||
-                        s.back() == '\r'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
 }
 
-bool IsKibanaKey(std::string_view key) {
-  return key == "kibana" || key.starts_with("kibana.");
-}
+bool IsKibanaKey(std::string_view key) { return key == "kibana" || key.starts_with("kibana."); }
 
 std::string RuleTypeName(const rules::Rule& rule) {
   return rule.type == rules::RuleType::kNewTerms ? "new_terms" : "query";
@@ -42,6 +41,15 @@ void AppendArrayField(std::string* out, std::string_view key,
   out->push_back(',');
   AppendJsonKey(out, key);
   AppendJsonStringArray(out, values);
+}
+
+// kibana.alert.rule.created_by / updated_by: Kibana names the user who
+// installed or edited the rule; here the program that loaded it.
+constexpr std::string_view kRuleUser = "picket";
+
+void AppendRuleDate(std::string* out, std::string_view key, std::string_view date) {
+  std::string iso = RuleDateIso(date);
+  if (!iso.empty()) AppendStringField(out, key, iso);
 }
 
 void AppendRuleFields(std::string* out, const AlertFacts& f) {
@@ -81,6 +89,32 @@ void AppendRuleFields(std::string* out, const AlertFacts& f) {
   if (!r.note.empty()) AppendStringField(out, "kibana.alert.rule.note", r.note);
   AppendRawField(out, "kibana.alert.rule.enabled", "true");
   AppendRawField(out, "kibana.alert.rule.parameters", r.params_json.empty() ? "{}" : r.params_json);
+  AppendRawField(out, "kibana.alert.rule.severity_mapping", r.severity_mapping_json);
+  AppendRawField(out, "kibana.alert.rule.risk_score_mapping", r.risk_score_mapping_json);
+  AppendRawField(out, "kibana.alert.rule.revision", "0");
+  AppendRuleDate(out, "kibana.alert.rule.created_at", r.creation_date);
+  AppendStringField(out, "kibana.alert.rule.created_by", kRuleUser);
+  AppendRuleDate(out, "kibana.alert.rule.updated_at", r.updated_date);
+  AppendStringField(out, "kibana.alert.rule.updated_by", kRuleUser);
+}
+
+// The fields of the run (Kibana: of the rule execution).
+void AppendRunFields(std::string* out, const AlertFacts& f, std::string_view iso_now) {
+  static const AlertSettings kDefaults;
+  const AlertSettings& run = f.settings ? *f.settings : kDefaults;
+  if (!run.execution_uuid.empty())
+    AppendStringField(out, "kibana.alert.rule.execution.uuid", run.execution_uuid);
+  AppendStringField(out, "kibana.alert.rule.execution.timestamp", iso_now);
+  AppendStringField(out, "kibana.alert.rule.execution.type", "scheduled");
+  AppendStringField(out, "kibana.alert.intended_timestamp", iso_now);
+  if (!run.kibana_url.empty())
+    AppendStringField(out, "kibana.alert.url",
+                      AlertUrl(run.kibana_url, run.space_id, f.alert_uuid, iso_now));
+  std::string spaces = "[";
+  AppendJsonString(&spaces, run.space_id);
+  spaces += "]";
+  AppendRawField(out, "kibana.space_ids", spaces);
+  AppendStringField(out, "kibana.version", run.kibana_version);
 }
 
 bool Fail(std::string* out, size_t start, std::string* error) {
@@ -94,7 +128,25 @@ void AppendFirstValue(event::Json doc, std::string_view field, std::string* out)
 }
 }  // namespace
 
-std::string BuildReason(event::Json doc, const rules::Rule& rule) {
+std::string AlertUrl(std::string_view base_url, std::string_view space_id,
+                     std::string_view alert_uuid, std::string_view alert_timestamp) {
+  while (base_url.ends_with('/')) base_url.remove_suffix(1);
+  std::string space_path =
+      space_id.empty() || space_id == "default" ? "" : "/s/" + std::string(space_id);
+  return fmt::format(
+      "{}{}/app/security/alerts/redirect/{}?index=.alerts-security.alerts-{}&timestamp={}",
+      base_url, space_path, alert_uuid, space_id, alert_timestamp);
+}
+
+std::string RuleDateIso(std::string_view date) {
+  if (date.size() != 10 || date[4] != '/' || date[7] != '/') return "";
+  std::string iso(date);
+  iso[4] = iso[7] = '-';
+  std::optional<ParsedDate> parsed = ParseIsoDate(iso);
+  return parsed ? FormatIso8601(parsed->ms) : "";
+}
+
+std::string BuildReason(event::Json doc, const rules::Rule& rule, std::string_view severity) {
   std::string category, process, parent, file, src_ip, src_port, dst_ip, dst_port, user, host;
   AppendFirstValue(doc, "event.category", &category);
   AppendFirstValue(doc, "process.name", &process);
@@ -111,19 +163,21 @@ std::string BuildReason(event::Json doc, const rules::Rule& rule) {
   if (!process.empty()) parts.push_back("process " + process);
   if (!parent.empty()) parts.push_back("parent process " + parent);
   if (!file.empty()) parts.push_back("file " + file);
-  if (!src_ip.empty()) parts.push_back("source " + src_ip + (src_port.empty() ? "" : ":" + src_port));
+  if (!src_ip.empty())
+    parts.push_back("source " + src_ip + (src_port.empty() ? "" : ":" + src_port));
   if (!dst_ip.empty())
     parts.push_back("destination " + dst_ip + (dst_port.empty() ? "" : ":" + dst_port));
   for (size_t i = 0; i < parts.size(); ++i) reason += (i ? ", " : " with ") + parts[i];
   if (!user.empty()) reason += ", by " + user;
   if (!host.empty()) reason += " on " + host;
-  reason += " created " + rule.severity + " alert " + rule.name + ".";
+  reason +=
+      fmt::format(" created {} alert {}.", severity.empty() ? rule.severity : severity, rule.name);
   return reason;
 }
 
 bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::string* out,
                          std::string* error) {
-  std::string original_time;                                        // raw JSON
+  std::string original_time;                                             // raw JSON
   std::vector<std::pair<std::string, std::string_view>> original_event;  // key, raw JSON
   std::set<std::string, std::less<>> original_keys;
   auto remember_event_field = [&](std::string_view key, std::string_view raw) {
@@ -205,11 +259,13 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
     AppendRawField(out, "kibana.alert.ancestors", ancestors);
   }
   AppendStringField(out, "kibana.alert.reason", f.reason);
-  AppendStringField(out, "kibana.alert.severity", f.rule->severity);
-  AppendRawField(out, "kibana.alert.risk_score", std::to_string(f.rule->risk_score));
+  AppendStringField(out, "kibana.alert.severity",
+                    f.severity.empty() ? std::string_view(f.rule->severity) : f.severity);
+  AppendRawField(out, "kibana.alert.risk_score",
+                 RiskScoreJson(f.risk_score ? *f.risk_score : f.rule->risk_score));
   AppendRuleFields(out, f);
   if (f.new_terms) AppendArrayField(out, "kibana.alert.new_terms", *f.new_terms);
-  AppendRawField(out, "kibana.space_ids", "[\"default\"]");
+  AppendRunFields(out, f, iso_now);
   out->push_back('}');
   return true;
 }

@@ -11,7 +11,14 @@
 //     fields are copied to kibana.alert.original_event.* (kind included).
 //   * top-level `kibana` / `kibana.*` keys of the source are dropped: that
 //     namespace belongs to the alert.
+//
+// Fields Kibana's security solution and its alerting framework add (their
+// build_alert and persistence wrapper): the execution uuid, timestamp and
+// type ("scheduled"), kibana.alert.intended_timestamp (the alert time, as
+// for a scheduled run), kibana.alert.url (only with a base URL), kibana.version,
+// the rule's created/updated time and user, revision 0 and both mappings.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,20 +29,51 @@
 
 namespace picket::engine {
 
+// The Kibana version alerts claim (kibana.version): the newest stack version
+// the bundled detection-rules snapshot targets (its highest
+// min_stack_version). `picket run --kibana-version` overrides it.
+inline constexpr std::string_view kCompatibleKibanaVersion = "9.5.0";
+
+// What every alert of one picket run shares.
+struct AlertSettings {
+  // kibana.alert.rule.execution.uuid: one per run (picket has no scheduled
+  // executions); "" = not written. The Detector fills it in when empty.
+  std::string execution_uuid;
+  std::string kibana_version = std::string(kCompatibleKibanaVersion);
+  // Kibana's public base URL (server.publicBaseUrl); "" = no kibana.alert.url.
+  std::string kibana_url;
+  std::string space_id = "default";  // kibana.space_ids, alerts index suffix
+};
+
 struct AlertFacts {
   const rules::Rule* rule = nullptr;
   std::string_view rule_uuid;
   std::string_view alert_uuid;
   TimeMs alert_time = 0;
-  std::string_view event_index;       // "" when unknown
-  std::string_view source_id;         // SourceDocumentId
+  std::string_view event_index;                         // "" when unknown
+  std::string_view source_id;                           // SourceDocumentId
   const std::vector<std::string>* new_terms = nullptr;  // new_terms rules only
   std::string_view reason;
+  // After severity_mapping / risk_score_mapping (MappedSeverity,
+  // MappedRiskScore); unset = the rule's.
+  std::string_view severity;
+  std::optional<double> risk_score;
+  const AlertSettings* settings = nullptr;  // null = defaults, no execution uuid
 };
 
 // Kibana-style reason: "<category> event with process P, parent process PP,
 // file F, source S, destination D, by U on H created <severity> alert <name>."
-std::string BuildReason(event::Json doc, const rules::Rule& rule);
+// `severity` is the alert's (after severity_mapping); "" = the rule's.
+std::string BuildReason(event::Json doc, const rules::Rule& rule, std::string_view severity = {});
+
+// Kibana's alert details link: <base>[/s/<space>]/app/security/alerts/redirect/
+// <alert uuid>?index=.alerts-security.alerts-<space>&timestamp=<alert time>.
+std::string AlertUrl(std::string_view base_url, std::string_view space_id,
+                     std::string_view alert_uuid, std::string_view alert_timestamp);
+
+// A detection-rules metadata date ("2026/02/23") as an ISO timestamp at
+// midnight UTC; "" when it is not such a date.
+std::string RuleDateIso(std::string_view date);
 
 class AlertBuilder {
  public:

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <random>
 
 namespace picket::engine {
 
@@ -20,20 +21,36 @@ std::string Hex128(XXH128_hash_t h) {
                 static_cast<unsigned long long>(h.low64));
   return std::string(text, 32);
 }
-}  // namespace
 
-std::string RuleUuid(std::string_view rule_id) {
-  std::string input = "picket-rule\n";
-  input.append(rule_id);
-  std::string hex = Hex128(XXH3_128bits(input.data(), input.size()));
-  hex[12] = '8';                                     // version 8
-  hex[16] = "89ab"[(hex[16] - '0') & 3];             // RFC variant bits
+// 32 hex digits as a UUID with the given version digit and RFC variant bits.
+std::string UuidFromHex(std::string hex, char version) {
+  hex[12] = version;
+  hex[16] = "89ab"[(hex[16] - '0') & 3];  // RFC variant bits
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
-std::string EventIdentity(std::string_view index, std::string_view doc_id, std::string_view event_id,
-                          std::string_view raw_event) {
+std::string NameUuid(std::string_view kind, std::string_view name) {
+  std::string input = "picket-";
+  input.append(kind).push_back('\n');
+  input.append(name);
+  return UuidFromHex(Hex128(XXH3_128bits(input.data(), input.size())), '8');
+}
+}  // namespace
+
+std::string RuleUuid(std::string_view rule_id) { return NameUuid("rule", rule_id); }
+
+std::string ExecutionUuid(std::string_view seed) {
+  if (!seed.empty()) return NameUuid("execution", seed);
+  std::random_device random;
+  XXH128_hash_t bits;
+  bits.high64 = (uint64_t{random()} << 32) | random();
+  bits.low64 = (uint64_t{random()} << 32) | random();
+  return UuidFromHex(Hex128(bits), '4');
+}
+
+std::string EventIdentity(std::string_view index, std::string_view doc_id,
+                          std::string_view event_id, std::string_view raw_event) {
   std::string identity;
   AppendField(&identity, index);
   if (!doc_id.empty()) {

@@ -19,8 +19,14 @@ namespace picket::engine {
 
 std::string RuleUuid(std::string_view rule_id);
 
-std::string EventIdentity(std::string_view index, std::string_view doc_id, std::string_view event_id,
-                          std::string_view raw_event);
+// kibana.alert.rule.execution.uuid for one picket run (picket has no
+// scheduled executions): a random UUID (version 4) when `seed` is empty,
+// else a name-based one (version 8) derived from the seed, so that a run
+// with a fixed clock (`--now`) writes the same execution uuid every time.
+std::string ExecutionUuid(std::string_view seed = {});
+
+std::string EventIdentity(std::string_view index, std::string_view doc_id,
+                          std::string_view event_id, std::string_view raw_event);
 
 std::string AlertUuid(std::string_view rule_uuid, std::string_view event_identity,
                       const std::vector<std::string>& new_terms);

@@ -5,6 +5,7 @@
 #include "engine/alert_id.h"
 #include "engine/index_name.h"
 #include "engine/new_terms.h"
+#include "engine/rule_mappings.h"
 
 namespace picket::engine {
 
@@ -27,6 +28,10 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state:
                    DetectorOptions options)
     : store_(store), options_(std::move(options)) {
   types_ = options_.types ? options_.types : event::FieldTypes::BuiltIn();
+  // A fixed alert clock makes the whole output reproducible, execution uuid included.
+  if (options_.alert.execution_uuid.empty())
+    options_.alert.execution_uuid =
+        ExecutionUuid(options_.alert_time ? std::to_string(options_.alert_time) : "");
   for (auto& rule : rules) {
     if (!rule) continue;
     if (!rule->supported() || !rule->matcher) {
@@ -148,6 +153,9 @@ void Detector::EmitAlert(size_t r, const EventRef& event, std::string_view index
                          std::vector<std::string> new_terms, std::optional<TimeMs> event_time,
                          const AlertSink& on_alert) {
   const rules::Rule& rule = *rules_[r];
+  TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
+  if (options_.apply_max_signals && !WithinMaxSignals(r, event_time.value_or(alert_time), event))
+    return;
   std::string_view event_id = FirstStringOr(event.doc, "event.id");
   Alert alert;
   alert.rule = &rule;
@@ -158,12 +166,17 @@ void Detector::EmitAlert(size_t r, const EventRef& event, std::string_view index
   alert.uuid = AlertUuid(rule_uuids_[r], EventIdentity(index, event.doc_id, event_id, event.raw),
                          alert.new_terms);
   std::string source_id = SourceDocumentId(event.doc_id, event_id, event.raw);
-  alert.reason = BuildReason(event.doc, rule);
+  alert.severity = MappedSeverity(event.doc, rule);
+  alert.risk_score = MappedRiskScore(event.doc, rule);
+  alert.reason = BuildReason(event.doc, rule, alert.severity);
   AlertFacts facts;
   facts.rule = &rule;
   facts.rule_uuid = rule_uuids_[r];
   facts.alert_uuid = alert.uuid;
-  facts.alert_time = options_.alert_time ? options_.alert_time : NowMs();
+  facts.alert_time = alert_time;
+  facts.severity = alert.severity;
+  facts.risk_score = alert.risk_score;
+  facts.settings = &options_.alert;
   facts.event_index = index;
   facts.source_id = source_id;
   facts.new_terms = rule.type == rules::RuleType::kNewTerms ? &alert.new_terms : nullptr;
@@ -175,6 +188,21 @@ void Detector::EmitAlert(size_t r, const EventRef& event, std::string_view index
   }
   ++stats_[r].alerts;
   if (on_alert) on_alert(alert);
+}
+
+bool Detector::WithinMaxSignals(size_t r, TimeMs time, const EventRef& event) {
+  const rules::Rule& rule = *rules_[r];
+  auto verdict = max_signals_.Take(r, time, rule.interval_ms, rule.max_signals);
+  if (verdict == MaxSignalsBudget::Verdict::kAdmit) return true;
+  ++stats_[r].max_signals_suppressed;
+  if (verdict == MaxSignalsBudget::Verdict::kFirstRefusal && problem_sink_)
+    problem_sink_(
+        rule, event.Origin(),
+        fmt::format("max_signals ({}) reached in the {} interval from {}; further alerts of that "
+                    "interval are counted, not written",
+                    rule.max_signals, rule.interval,
+                    FormatIso8601(MaxSignalsBudget::BucketStart(time, rule.interval_ms))));
+  return false;
 }
 
 void Detector::MaybeExpire() {

@@ -11,6 +11,9 @@
 //    minus the rule's lookback (`from`) would have fallen outside every
 //    Kibana run; it updates the state but never alerts (counted as late).
 //  * learn_only (baseline, `picket learn`): state is updated, nothing alerts.
+//  * max_signals: at most the rule's max_signals alerts per interval bucket
+//    of event time (see max_signals.h); the rest are counted per rule
+//    (max_signals_suppressed), and new_terms state is updated for them.
 //
 // Events with no usable time are counted per rule and reported through the
 // problem callback with their origin (file:line); their time is never guessed.
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "engine/alert_builder.h"
+#include "engine/max_signals.h"
 #include "engine/rule_index.h"
 #include "event/document.h"
 #include "event/field_types.h"
@@ -47,6 +51,13 @@ struct DetectorOptions {
   size_t max_combinations_per_event = 10000;
   // Mappings, for keyword ignore_above and rule indexing; null = built-in.
   std::shared_ptr<const event::FieldTypes> types;
+  // At most max_signals alerts per rule per interval bucket of event time
+  // (MaxSignalsBudget); the rest are counted, not written. Off for hunting.
+  bool apply_max_signals = true;
+  // Execution uuid, Kibana version, URL and space. An empty execution uuid
+  // is derived from alert_time when that is fixed (reproducible output),
+  // else random (one per Detector, i.e. per picket run).
+  AlertSettings alert;
 };
 
 struct EventRef {
@@ -69,6 +80,10 @@ struct Alert {
   std::string json;                    // one line, no newline
   std::vector<std::string> new_terms;  // empty for query rules
   std::string reason;                  // kibana.alert.reason
+  // kibana.alert.severity / .risk_score, after the rule's mappings; empty /
+  // unset = the rule's.
+  std::string severity;
+  std::optional<double> risk_score;
   std::optional<TimeMs> event_time;
   std::string index;
   std::string origin;
@@ -82,7 +97,8 @@ struct RuleStats {
   uint64_t missing_terms = 0;  // new_terms: matched but a field had no value
   uint64_t late = 0;           // new_terms: older than watermark - lookback
   uint64_t truncated_combinations = 0;
-  uint64_t learned = 0;  // matched in learn_only mode
+  uint64_t learned = 0;                 // matched in learn_only mode
+  uint64_t max_signals_suppressed = 0;  // alerts over max_signals, not written
 };
 
 class Detector {
@@ -114,6 +130,7 @@ class Detector {
                  std::vector<std::string> new_terms, std::optional<TimeMs> event_time,
                  const AlertSink& on_alert);
   void MaybeExpire();
+  bool WithinMaxSignals(size_t r, TimeMs time, const EventRef& event);
 
   std::vector<std::shared_ptr<const rules::Rule>> rules_;
   std::vector<std::string> rule_uuids_;
@@ -124,6 +141,7 @@ class Detector {
   std::shared_ptr<const event::FieldTypes> types_;
   std::unique_ptr<RuleIndex> index_;
   AlertBuilder builder_;
+  MaxSignalsBudget max_signals_;
   ProblemSink problem_sink_;
   std::vector<std::string> warnings_;
   uint64_t events_ = 0;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/rule_mappings.h"
+
 namespace picket::engine {
 
 namespace {
@@ -22,10 +24,11 @@ std::string FormatAlertText(const Alert& alert, const TextFormatOptions& options
   const rules::Rule& rule = *alert.rule;
   std::string bold = options.color ? "\033[1m" : "", red = options.color ? "\033[31m" : "",
               reset = options.color ? "\033[0m" : "";
-  std::string out = fmt::format("{}{}ALERT{} [{}] {}{}\n", bold, red, reset, rule.severity,
-                                bold + rule.name, reset);
+  std::string_view severity = alert.severity.empty() ? rule.severity : alert.severity;
+  std::string out =
+      fmt::format("{}{}ALERT{} [{}] {}{}\n", bold, red, reset, severity, bold + rule.name, reset);
   out += fmt::format("  rule       {} ({}, risk {})\n", rule.rule_id, rule.type_name,
-                     rule.risk_score);
+                     RiskScoreJson(alert.risk_score.value_or(rule.risk_score)));
   if (!alert.new_terms.empty()) {
     std::string terms;
     for (size_t i = 0; i < alert.new_terms.size(); ++i) {

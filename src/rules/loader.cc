@@ -104,6 +104,57 @@ bool ReadFileText(const std::string& path, std::string* out) {
 
 constexpr size_t kMaxRuleFileBytes = 4u << 20;
 
+bool IsSeverity(std::string_view s) {
+  return s == "low" || s == "medium" || s == "high" || s == "critical";
+}
+
+// Reads [[rule.severity_mapping]] and [[rule.risk_score_mapping]] as Kibana's
+// rule schema has them: tables with a string `field`, operator "equals" (its
+// only operator) and a string `value`; severity entries also name a valid
+// severity. On a malformed entry sets *error and *pos and returns false.
+bool ReadMappings(const toml::table& r, Rule* rule, SourcePos* pos, std::string* error) {
+  for (std::string_view key : {"severity_mapping", "risk_score_mapping"}) {
+    const toml::node* node = r.get(key);
+    if (!node) continue;
+    *pos = PosOf(node);
+    const toml::array* entries = node->as_array();
+    if (!entries) {
+      *error = std::string(key) + " is not an array of tables ([[rule." + std::string(key) + "]])";
+      return false;
+    }
+    bool severity = key == "severity_mapping";
+    for (const toml::node& e : *entries) {
+      *pos = PosOf(&e);
+      const toml::table* t = e.as_table();
+      std::string where = std::string(key) + " entry";
+      if (!t) {
+        *error = where + " is not a table";
+        return false;
+      }
+      if (Str(*t, "field").empty() || !(*t)["value"].is_string()) {
+        *error = where + " needs a string `field` and a string `value`";
+        return false;
+      }
+      if (Str(*t, "operator") != "equals") {
+        *error = where + ": operator must be \"equals\" (Kibana's only mapping operator)";
+        return false;
+      }
+      if (severity && !IsSeverity(Str(*t, "severity"))) {
+        *error = where + ": severity must be low, medium, high or critical";
+        return false;
+      }
+      if (severity)
+        rule->severity_mapping.push_back(
+            {Str(*t, "field"), Str(*t, "operator"), Str(*t, "value"), Str(*t, "severity")});
+      else
+        rule->risk_score_mapping.push_back(
+            {Str(*t, "field"), Str(*t, "operator"), Str(*t, "value")});
+    }
+    (severity ? rule->severity_mapping_json : rule->risk_score_mapping_json) = TomlToJson(*node);
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string LoadIssue::ToString() const {
@@ -239,9 +290,17 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
     rule->interval_ms = *ms;
   }
 
+  SourcePos mapping_pos;
+  std::string mapping_error;
+  if (!ReadMappings(r, rule.get(), &mapping_pos, &mapping_error))
+    return error(mapping_pos, mapping_error);
+
   // new_terms: the TOML form ([rule.new_terms] field/value and
   // history_window_start table) or the API form.
   toml::table params = r;
+  // Kibana's rule parameters always carry both mappings ([] by default).
+  params.insert("severity_mapping", toml::array{});
+  params.insert("risk_score_mapping", toml::array{});
   if (rule->type == RuleType::kNewTerms) {
     SourcePos nt_pos = rule_pos;
     if (const auto* nt = r.get_as<toml::table>("new_terms")) {

@@ -40,6 +40,19 @@ struct Threat {
   std::vector<Technique> techniques;
 };
 
+// One [[rule.severity_mapping]] entry: when the source event's `field` has
+// the value `value` (operator "equals", the only one Kibana has), the alert's
+// severity becomes `severity`.
+struct SeverityMappingEntry {
+  std::string field, op, value, severity;
+};
+
+// One [[rule.risk_score_mapping]] entry: the alert's risk score is read from
+// the source event's `field` (Kibana uses the first entry only).
+struct RiskScoreMappingEntry {
+  std::string field, op, value;
+};
+
 struct SourcePos {
   uint32_t line = 0;  // 1-based; 0 = unknown
   uint32_t column = 0;
@@ -66,6 +79,8 @@ struct Rule {
   int max_signals = 100;
   int version = 1;
   std::vector<Threat> threat;
+  std::vector<SeverityMappingEntry> severity_mapping;
+  std::vector<RiskScoreMappingEntry> risk_score_mapping;
 
   // new_terms
   std::vector<std::string> new_terms_fields;
@@ -77,6 +92,10 @@ struct Rule {
   std::string params_json;
   // The threat array as JSON (Kibana's kibana.alert.rule.threat).
   std::string threat_json;
+  // The mappings as JSON arrays ("[]" when the rule has none), for
+  // kibana.alert.rule.severity_mapping / .risk_score_mapping.
+  std::string severity_mapping_json = "[]";
+  std::string risk_score_mapping_json = "[]";
 
   SourcePos query_pos;  // where the query text starts in the file
 

@@ -40,7 +40,8 @@ std::string EngineEvaluator::RulesJson() const {
            ",\"matched\":" + std::to_string(s.matched) + ",\"alerts\":" + std::to_string(s.alerts) +
            ",\"no_time\":" + std::to_string(s.no_time) +
            ",\"missing_terms\":" + std::to_string(s.missing_terms) +
-           ",\"late\":" + std::to_string(s.late) + "}";
+           ",\"late\":" + std::to_string(s.late) +
+           ",\"max_signals_suppressed\":" + std::to_string(s.max_signals_suppressed) + "}";
   }
   out += "}";
   return out;

@@ -245,7 +245,8 @@ def test_body_limit_413(tmp):
 
 
 def test_queue_full_429_loses_nothing(tmp):
-    s = Server(tmp, "--queue-events", "1", "--http-threads", "16")
+    # 3600 alerts in one interval: over max_signals, which this test is not about.
+    s = Server(tmp, "--queue-events", "1", "--http-threads", "16", "--no-max-signals")
     try:
         results = {}
         lock = threading.Lock()
@@ -279,6 +280,23 @@ def test_queue_full_429_loses_nothing(tmp):
         s.stop()
 
 
+def test_max_signals_caps_alerts_per_interval(tmp):
+    # 150 new terms in one 5-minute interval of event time: max_signals (100)
+    # alerts are written, the other 50 counted; the next interval alerts again.
+    s = Server(tmp)
+    try:
+        events = [file_open_event("m", "/Users/u/.ssh/k%d" % i, BASE_TIME + i, i) for i in range(150)]
+        assert s.bulk(bulk_body(events))[0] == 200
+        assert len(s.alerts()) == 100
+        later = [file_open_event("m", "/Users/u/.ssh/later", BASE_TIME + 300000, 999)]
+        assert s.bulk(bulk_body(later))[0] == 200
+        assert len(s.alerts()) == 101
+        rule = s.stats()["engine_rules"][CRED_RULE]
+        assert rule["max_signals_suppressed"] == 50 and rule["alerts"] == 101, rule
+    finally:
+        s.stop()
+
+
 def test_restart_keeps_first_seen(tmp):
     s = Server(tmp)
     first = [file_open_event("r", "/Users/u/.ssh/id_rsa", BASE_TIME, 1)]
@@ -306,7 +324,7 @@ def test_kill9_resend_no_loss_no_duplicate(tmp):
         batches.append([file_open_event("k%d" % (i % 7), "/k/%d/%d" % (b, i), BASE_TIME + b * 100 + i,
                                         b * 1000 + i) for i in range(50)])
     expected = {("hid-k%d" % (i % 7), "/k/%d/%d" % (b, i)) for b in range(60) for i in range(50)}
-    s = Server(tmp)
+    s = Server(tmp, "--no-max-signals")  # 3000 alerts in one interval
     acked = []
     stop = threading.Event()
 
@@ -422,7 +440,8 @@ def test_tls_and_basic_auth(tmp):
 
 TESTS = [test_handshake, test_python_client_bulk_alerts, test_malformed_bodies,
          test_gzip_and_chunked, test_body_limit_413, test_queue_full_429_loses_nothing,
-         test_restart_keeps_first_seen, test_kill9_resend_no_loss_no_duplicate,
+         test_max_signals_caps_alerts_per_interval, test_restart_keeps_first_seen,
+         test_kill9_resend_no_loss_no_duplicate,
          test_api_key_auth, test_tls_and_basic_auth, test_forward_alerts_to_elasticsearch]
 
 

@@ -43,6 +43,7 @@ query = '''
                                  s.from, TomlList(s.index), s.name, s.rule_id, s.type, s.query);
   if (!s.timestamp_override.empty())
     toml += fmt::format("timestamp_override = \"{}\"\n", s.timestamp_override);
+  toml += s.rule_keys;
   if (s.type == "new_terms")
     toml += fmt::format(R"(
 [rule.new_terms]
@@ -53,13 +54,13 @@ field = "history_window_start"
 value = "{}"
 )",
                         TomlList(s.fields), s.window);
-  return toml;
+  return toml + s.rule_tables;
 }
 
 std::shared_ptr<const rules::Rule> MakeRule(const RuleSpec& spec) {
   std::vector<rules::LoadIssue> errors, warnings;
-  auto rule = rules::LoadRuleText(RuleToml(spec), "test:" + spec.name, *event::FieldTypes::BuiltIn(),
-                                  {}, &errors, &warnings);
+  auto rule = rules::LoadRuleText(RuleToml(spec), "test:" + spec.name,
+                                  *event::FieldTypes::BuiltIn(), {}, &errors, &warnings);
   for (const auto& e : errors) ADD_FAILURE() << e.ToString();
   return rule;
 }
@@ -73,13 +74,14 @@ DetectorOptions Harness::DefaultOptions() {
 Harness::Harness(std::vector<std::shared_ptr<const rules::Rule>> rules, DetectorOptions options)
     : store_(std::make_unique<state::MemoryTermStore>()),
       detector_(std::make_unique<Detector>(std::move(rules), store_.get(), std::move(options))) {
-  detector_->set_problem_sink([this](const rules::Rule&, std::string_view origin,
-                                     std::string_view problem) {
-    problems_.push_back(fmt::format("{}: {}", origin, problem));
-  });
+  detector_->set_problem_sink(
+      [this](const rules::Rule&, std::string_view origin, std::string_view problem) {
+        problems_.push_back(fmt::format("{}: {}", origin, problem));
+      });
 }
 
-std::vector<Alert> Harness::Run(const std::string& json, bool learn_only, const std::string& index) {
+std::vector<Alert> Harness::Run(const std::string& json, bool learn_only,
+                                const std::string& index) {
   std::vector<Alert> produced;
   simdjson::dom::element doc;
   auto error = parser_.parse(json).get(doc);

@@ -21,6 +21,8 @@ struct RuleSpec {
   std::string window = "now-7d";
   std::string from = "now-9m";
   std::string timestamp_override = "event.ingested";
+  std::string rule_keys;    // more `key = value` lines of [rule]
+  std::string rule_tables;  // more tables after the rule ([[rule.severity_mapping]], ...)
 };
 
 std::string RuleToml(const RuleSpec& spec);
