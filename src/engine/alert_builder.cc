@@ -263,7 +263,13 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
                     f.severity.empty() ? std::string_view(f.rule->severity) : f.severity);
   AppendRawField(out, "kibana.alert.risk_score",
                  RiskScoreJson(f.risk_score ? *f.risk_score : f.rule->risk_score));
-  AppendRuleFields(out, f);
+  RuleFieldsCache& cached = rule_fields_[f.rule];
+  if (cached.json.empty() || cached.rule_uuid != f.rule_uuid) {
+    cached.rule_uuid.assign(f.rule_uuid);
+    cached.json.clear();
+    AppendRuleFields(&cached.json, f);
+  }
+  out->append(cached.json);
   if (f.new_terms) AppendArrayField(out, "kibana.alert.new_terms", *f.new_terms);
   AppendRunFields(out, f, iso_now);
   out->push_back('}');

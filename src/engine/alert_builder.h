@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "event/document.h"
@@ -82,6 +83,17 @@ class AlertBuilder {
   // rejected such lines, so this means a caller bug).
   bool Build(std::string_view raw_event, const AlertFacts& facts, std::string* out,
              std::string* error);
+
+ private:
+  // The kibana.alert.rule.* fields depend on the rule only; with its
+  // investigation guide and parameters they are most of an alert's bytes,
+  // so they are rendered once per rule. Rules outlive the builder's use of
+  // them (the Detector holds them); the uuid is checked as well.
+  struct RuleFieldsCache {
+    std::string rule_uuid;
+    std::string json;
+  };
+  std::unordered_map<const rules::Rule*, RuleFieldsCache> rule_fields_;
 };
 
 }  // namespace picket::engine

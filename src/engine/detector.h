@@ -32,6 +32,7 @@
 #include "engine/max_signals.h"
 #include "engine/rule_index.h"
 #include "event/document.h"
+#include "event/field_collector.h"
 #include "event/field_types.h"
 #include "rules/rule.h"
 #include "state/term_store.h"
@@ -151,8 +152,10 @@ class Detector {
     const char* path;
     uint32_t id;
   };
-  DataStreamField data_stream_[3];  // type, dataset, namespace  // field values shared by the rules
-                                    // of one event
+  DataStreamField data_stream_[3];    // type, dataset, namespace
+  event::FieldCollector collector_;   // every field the rules read
+  std::vector<uint32_t> slot_of_id_;  // kql::FieldId -> collector slot + 1  // field values shared
+                                      // by the rules of one event
   std::vector<std::vector<std::string>> term_values_;
   std::string key_;
   std::string index_buffer_;

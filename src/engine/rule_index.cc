@@ -68,7 +68,7 @@ RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::
   // Tuples pay off when many rules share coarse fields (hundreds of upstream
   // rules on event.category:process); for a handful of rules one field is
   // cheaper to look up.
-  const bool use_tuples = rules.size() > 32;
+  const bool use_tuples = rules.size() > 0;
   for (uint32_t i = 0; i < rules.size(); ++i) {
     const rules::Rule& rule = *rules[i];
     patterns_.emplace_back(rule.index);
@@ -179,12 +179,6 @@ void RuleIndex::BuildPlan(const std::vector<char>& covers, IndexPlan* out) const
     for (uint32_t r : presence_fields_[p].rules) any |= covers[r] != 0;
     if (any) plan.presence_fields.push_back(p);
   }
-  auto collect = [&](const std::string& path, uint32_t id) {
-    if (plan.collector.Add(path) == plan.collector_ids.size()) plan.collector_ids.push_back(id);
-  };
-  for (uint32_t f : plan.term_fields) collect(term_fields_[f].path, term_fields_[f].field_id);
-  for (uint32_t p : plan.presence_fields)
-    collect(presence_fields_[p].path, presence_fields_[p].field_id);
 }
 
 RuleIndex::IndexPlan& RuleIndex::PlanFor(std::string_view index) {
@@ -208,6 +202,13 @@ RuleIndex::IndexPlan& RuleIndex::PlanFor(std::string_view index) {
   return it->second;
 }
 
+std::vector<std::pair<std::string, uint32_t>> RuleIndex::fields() const {
+  std::vector<std::pair<std::string, uint32_t>> out;
+  for (const TermField& f : term_fields_) out.emplace_back(f.path, f.field_id);
+  for (const PresenceField& p : presence_fields_) out.emplace_back(p.path, p.field_id);
+  return out;
+}
+
 void RuleIndex::Add(uint32_t rule, std::vector<uint32_t>* out) {
   if (stamp_[rule] == generation_) return;
   stamp_[rule] = generation_;
@@ -228,8 +229,6 @@ void RuleIndex::Candidates(event::Json doc, std::string_view index, kql::EvalCon
 void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* context,
                        std::vector<uint32_t>* out) {
   out->clear();
-  plan.collector.Collect(doc);
-  context->Adopt(plan.collector, plan.collector_ids);
   if (++generation_ == 0) {  // wrapped: reset stamps
     std::fill(stamp_.begin(), stamp_.end(), 0);
     generation_ = 1;
@@ -240,11 +239,15 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
     if (!context->Values(field.field_id, field.path, doc).empty())
       for (uint32_t r : field.rules) Add(r, out);
   }
-  // The numbers of the event's values of every term field the plan needs.
-  for (uint32_t f : plan.term_fields) {
+  // The numbers of the event's values of a term field, found when a group
+  // first needs them (a group whose first field has none needs no other).
+  ++numbers_generation_;
+  auto numbers_of = [&](uint32_t f) -> const std::vector<uint32_t>& {
+    EventNumbers& numbers = event_numbers_[f];
+    if (numbers.generation == numbers_generation_) return numbers.values;
+    numbers.generation = numbers_generation_;
+    numbers.values.clear();
     const TermField& field = term_fields_[f];
-    std::vector<uint32_t>& numbers = event_numbers_[f];
-    numbers.clear();
     for (event::Json value : context->Values(field.field_id, field.path, doc)) {
       std::string_view text;
       if (value.is_string()) {
@@ -255,30 +258,44 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
         continue;
       }
       auto it = field.value_numbers.find(text);
-      if (it != field.value_numbers.end()) numbers.push_back(it->second);
+      if (it != field.value_numbers.end()) numbers.values.push_back(it->second);
     }
-  }
+    return numbers.values;
+  };
+  // Every tuple of the event's known values (usually one) in every group.
   for (uint32_t gi : plan.groups) {
     const Group& g = groups_[gi];
-    // Every tuple of the event's known values (usually one).
-    const std::vector<uint32_t>* lists[kMaxTupleFields] = {};
-    int width = 0;
-    bool empty = false;
-    for (; width < kMaxTupleFields && g.fields[width] != kNoField; ++width) {
-      lists[width] = &event_numbers_[g.fields[width]];
-      empty |= lists[width]->empty();
+    const std::vector<uint32_t>& first = numbers_of(g.fields[0]);
+    if (first.empty()) continue;
+    const std::vector<uint32_t>* second = nullptr;
+    if (g.fields[1] != kNoField) {
+      second = &numbers_of(g.fields[1]);
+      if (second->empty()) continue;
     }
-    if (empty) continue;
-    auto probe = [&](auto& self, int k, uint64_t key) -> void {
-      if (k == width) {
-        auto it = g.rules_by_key.find(key);
-        if (it != g.rules_by_key.end())
-          for (uint32_t r : it->second) Add(r, out);
-        return;
-      }
-      for (uint32_t n : *lists[k]) self(self, k + 1, key | uint64_t{n} << (kValueBits * k));
+    const std::vector<uint32_t>* third = nullptr;
+    if (g.fields[2] != kNoField) {
+      third = &numbers_of(g.fields[2]);
+      if (third->empty()) continue;
+    }
+    auto probe = [&](uint64_t key) {
+      auto it = g.rules_by_key.find(key);
+      if (it != g.rules_by_key.end())
+        for (uint32_t r : it->second) Add(r, out);
     };
-    probe(probe, 0, 0);
+    for (uint32_t a : first) {
+      if (!second) {
+        probe(a);
+        continue;
+      }
+      for (uint32_t b : *second) {
+        uint64_t ab = a | uint64_t{b} << kValueBits;
+        if (!third) {
+          probe(ab);
+          continue;
+        }
+        for (uint32_t c : *third) probe(ab | uint64_t{c} << (2 * kValueBits));
+      }
+    }
   }
   std::sort(out->begin(), out->end());
 }

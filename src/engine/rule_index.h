@@ -34,7 +34,6 @@
 
 #include "engine/index_name.h"
 #include "event/document.h"
-#include "event/field_collector.h"
 #include "event/field_types.h"
 #include "kql/matcher.h"
 #include "rules/rule.h"
@@ -54,6 +53,11 @@ class RuleIndex {
   void Candidates(event::Json doc, std::string_view index, kql::EvalContext* context,
                   std::vector<uint32_t>* out);
 
+  // The fields the index reads (path, kql::FieldId): the detector finds
+  // them in one walk of each event (event::FieldCollector) and hands them to
+  // the context before calling Candidates.
+  std::vector<std::pair<std::string, uint32_t>> fields() const;
+
   // Rules filed under terms, under a required field, and under nothing.
   size_t term_rules() const { return term_rules_; }
   size_t presence_rules() const { return presence_rules_; }
@@ -62,7 +66,8 @@ class RuleIndex {
  private:
   static constexpr uint32_t kNoField = UINT32_MAX;
   static constexpr int kMaxTupleFields = 3;
-  static constexpr int kValueBits = 21;  // value numbers per field; 3 fit in a key
+  static constexpr int kValueBits = 21;
+  // value numbers per field; 3 fit in a key
 
   // Debian's abseil has its own string_view: hash std::string_view here.
   struct StringHash {
@@ -89,17 +94,12 @@ class RuleIndex {
   // What one event index needs: the rules its patterns cover, and only the
   // groups, fields and unindexed rules that hold such a rule, so an
   // endpoint event never looks up the values of cloud rules' fields.
-  // The plan's term and presence fields are found in one walk of the event
-  // (its FieldCollector) and handed to the context, where the matchers find
-  // them too.
   struct IndexPlan {
     std::vector<char> covers;
     std::vector<uint32_t> unindexed;
     std::vector<uint32_t> groups;
     std::vector<uint32_t> term_fields;
     std::vector<uint32_t> presence_fields;
-    event::FieldCollector collector;
-    std::vector<uint32_t> collector_ids;  // kql::FieldId of each collector slot
   };
 
   IndexPlan& PlanFor(std::string_view index);
@@ -127,8 +127,14 @@ class RuleIndex {
   IndexPlan* last_plan_ = nullptr;
   IndexPlan all_;  // for events of no known index: every rule
 
-  // Per event: the value numbers of each term field (unknown values dropped).
-  std::vector<std::vector<uint32_t>> event_numbers_;
+  // Per event: the value numbers of each term field (unknown values
+  // dropped), computed on first use in the event.
+  struct EventNumbers {
+    uint64_t generation = 0;
+    std::vector<uint32_t> values;
+  };
+  std::vector<EventNumbers> event_numbers_;
+  uint64_t numbers_generation_ = 0;
   std::string scratch_;
   std::vector<uint32_t> stamp_;  // stamp_[rule] == generation_: already added
   uint32_t generation_ = 0;

@@ -5,15 +5,37 @@
 namespace picket::event {
 
 namespace {
-// The first (up to) 8 bytes of a segment as an integer, zero-padded.
+// The first (up to) 8 bytes of a segment as an integer, zero-padded, with
+// loads that stay inside the segment (overlapping for short ones).
+inline uint64_t Load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
 inline uint64_t Prefix(const char* p, size_t n) {
-  uint64_t v = 0;
+  uint64_t v;
   if (n >= 8) {
     std::memcpy(&v, p, 8);
-  } else {
-    for (size_t i = 0; i < n; ++i) v |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    return v;
   }
+  if (n >= 4) return Load32(p) | Load32(p + n - 4) << (8 * (n - 4));
+  if (n == 0) return 0;
+  auto byte = [&](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])} << (8 * i); };
+  return byte(0) | byte(n / 2) | byte(n - 1);
+}
+// The last 8 bytes of a segment longer than 8.
+inline uint64_t Suffix(const char* p, size_t n) {
+  uint64_t v;
+  std::memcpy(&v, p + n - 8, 8);
   return v;
+}
+
+// Whether a key has a dot; inline for the short keys of field names.
+inline bool HasDot(const char* p, size_t n) {
+  if (n > 16) return std::memchr(p, '.', n) != nullptr;
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] == '.') return true;
+  return false;
 }
 
 inline size_t Bucket(size_t length, size_t buckets) {
@@ -23,19 +45,24 @@ inline size_t Bucket(size_t length, size_t buckets) {
 
 FieldCollector::FieldCollector() { nodes_.emplace_back(); }
 
-uint32_t FieldCollector::Child(uint32_t parent, std::string_view segment) const {
+inline uint32_t FieldCollector::Child(uint32_t parent, std::string_view segment) const {
   const Node& n = nodes_[parent];
-  if (n.children.empty()) return kNone;
+  // Most keys that lead nowhere are told apart by their length alone.
+  if (!(n.length_mask >> std::min<size_t>(segment.size(), 63) & 1)) return kNone;
   size_t b = Bucket(segment.size(), kLengthBuckets);
   uint32_t from = n.begin[b], to = n.begin[b + 1];
   if (from == to) return kNone;
-  uint64_t prefix = Prefix(segment.data(), segment.size());
+  const size_t size = segment.size();
+  const uint64_t prefix = Prefix(segment.data(), size);
   for (uint32_t i = from; i < to; ++i) {
     const struct Child& c = n.children[i];
-    if (c.prefix != prefix || c.segment.size() != segment.size()) continue;
-    if (segment.size() <= 8 ||
-        std::memcmp(c.segment.data() + 8, segment.data() + 8, segment.size() - 8) == 0)
-      return c.node;
+    if (c.prefix != prefix || c.segment.size() != size) continue;
+    if (size <= 8) return c.node;
+    if (size <= 16) {
+      if (Suffix(c.segment.data(), size) == Suffix(segment.data(), size)) return c.node;
+      continue;
+    }
+    if (std::memcmp(c.segment.data() + 8, segment.data() + 8, size - 8) == 0) return c.node;
   }
   return kNone;
 }
@@ -52,7 +79,8 @@ uint32_t FieldCollector::AddChild(uint32_t parent, std::string_view segment) {
                      return a.segment.size() < b.segment.size();
                    });
   // Runs of children per length bucket.
-  n.begin.assign(kLengthBuckets + 1, 0);
+  n.begin.fill(0);
+  n.length_mask |= uint64_t{1} << std::min<size_t>(segment.size(), 63);
   for (const struct Child& c : n.children) ++n.begin[Bucket(c.segment.size(), kLengthBuckets) + 1];
   for (size_t b = 1; b <= kLengthBuckets; ++b) n.begin[b] += n.begin[b - 1];
   n.min_length = std::min<uint32_t>(n.min_length, static_cast<uint32_t>(segment.size()));
@@ -60,7 +88,7 @@ uint32_t FieldCollector::AddChild(uint32_t parent, std::string_view segment) {
 }
 
 uint32_t FieldCollector::Add(std::string_view path) {
-  uint32_t node = 0;
+  uint32_t node = 0, parent = 0;
   // Split at every dot, as a document key "a.b" is split (empty segments
   // included, so that odd paths still mean what ForEachValue makes of them).
   size_t start = 0;
@@ -68,15 +96,20 @@ uint32_t FieldCollector::Add(std::string_view path) {
     size_t dot = path.find('.', start);
     std::string_view segment =
         path.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    parent = node;
     node = AddChild(node, segment);
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
   if (nodes_[node].slot == kNone) {
     nodes_[node].slot = static_cast<uint32_t>(slot_count_++);
-    ranges_.emplace_back();
+    found_.emplace_back();
   }
-  return nodes_[node].slot;
+  // ForEachValue reads "a." at key "a" as "a" followed by the empty path,
+  // which is the value itself (and "" as the document itself).
+  uint32_t slot = nodes_[node].slot;
+  if (path.empty() || path.back() == '.') nodes_[parent].empty_tail_slot = slot;
+  return slot;
 }
 
 void FieldCollector::Record(Json value, uint32_t slot) {
@@ -88,8 +121,14 @@ void FieldCollector::Record(Json value, uint32_t slot) {
       for (Json item : items) Record(item, slot);
       return;
     }
-    default:
-      hits_.push_back(Hit{slot, value});
+    default: {
+      Found& f = found_[slot];
+      if (f.generation != generation_) {
+        f.generation = generation_;
+        f.values.clear();
+      }
+      f.values.push_back(value);
+    }
   }
 }
 
@@ -122,13 +161,13 @@ void FieldCollector::Descend(Json value, uint32_t node) {
         // longer than its first segment plus the dot.
         uint32_t at = Child(node, key);
         if (at == kNone) {
-          if (key.size() <= here.min_length || std::memchr(key.data(), '.', key.size()) == nullptr)
-            continue;
+          if (key.size() <= here.min_length || !HasDot(key.data(), key.size())) continue;
           at = FollowDotted(node, key);
           if (at == kNone) continue;
         }
         const Node& n = nodes_[at];
         if (n.slot != kNone) Record(field.value, n.slot);
+        if (n.empty_tail_slot != kNone) Record(field.value, n.empty_tail_slot);
         if (!n.children.empty()) Descend(field.value, at);
       }
       return;
@@ -140,31 +179,8 @@ void FieldCollector::Descend(Json value, uint32_t node) {
 
 void FieldCollector::Collect(Json doc) {
   ++generation_;
-  hits_.clear();
+  if (nodes_[0].empty_tail_slot != kNone) Record(doc, nodes_[0].empty_tail_slot);
   Descend(doc, 0);
-  // Group the hits by slot, keeping document order within a slot.
-  touched_.clear();
-  for (const Hit& h : hits_) {
-    Range& r = ranges_[h.slot];
-    if (r.generation != generation_) {
-      r.generation = generation_;
-      r.count = 0;
-      touched_.push_back(h.slot);
-    }
-    ++r.count;
-  }
-  uint32_t next = 0;
-  for (uint32_t slot : touched_) {
-    Range& r = ranges_[slot];
-    r.start = next;
-    next += r.count;
-    r.count = 0;
-  }
-  values_.resize(hits_.size());
-  for (const Hit& h : hits_) {
-    Range& r = ranges_[h.slot];
-    values_[r.start + r.count++] = h.value;
-  }
 }
 
 }  // namespace picket::event

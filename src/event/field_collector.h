@@ -12,6 +12,7 @@
 // value, objects are values. Values are views into the document; they are
 // valid until the document is freed or Collect is called again.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -36,9 +37,9 @@ class FieldCollector {
   void Collect(Json doc);
 
   std::span<const Json> Values(uint32_t slot) const {
-    const Range& r = ranges_[slot];
-    if (r.generation != generation_) return {};
-    return {values_.data() + r.start, r.count};
+    const Found& f = found_[slot];
+    if (f.generation != generation_) return {};
+    return f.values;
   }
 
  private:
@@ -56,12 +57,16 @@ class FieldCollector {
   // no hashing, and most keys of a document meet one or two candidates.
   struct Node {
     uint32_t slot = kNone;  // a wanted field ends here
+    // The slot of the path that continues with an empty last segment ("a."
+    // after "a"): ForEachValue gives it this node's value too.
+    uint32_t empty_tail_slot = kNone;
     uint32_t min_length = UINT32_MAX;
+    uint64_t length_mask = 0;  // bit min(length, 63) set: a child of that length
     std::vector<Child> children;
-    std::vector<uint16_t> begin;  // kLengthBuckets + 1 entries once it has children
+    std::array<uint16_t, kLengthBuckets + 1> begin{};  // start of each length's run
   };
 
-  uint32_t Child(uint32_t parent, std::string_view segment) const;
+  inline uint32_t Child(uint32_t parent, std::string_view segment) const;
   uint32_t AddChild(uint32_t parent, std::string_view segment);
   uint32_t FollowDotted(uint32_t node, std::string_view key) const;
   void Descend(Json value, uint32_t node);
@@ -70,19 +75,13 @@ class FieldCollector {
   std::vector<Node> nodes_;
   size_t slot_count_ = 0;
 
-  // Per Collect: (slot, value) pairs in document order, then grouped by slot.
-  struct Hit {
-    uint32_t slot;
-    Json value;
-  };
-  std::vector<Hit> hits_;
-  std::vector<Json> values_;
-  struct Range {
+  // Per slot, the values of the current document (stale when its
+  // generation is not the current one: cleared on first use).
+  struct Found {
     uint64_t generation = 0;
-    uint32_t start = 0, count = 0;
+    std::vector<Json> values;
   };
-  std::vector<Range> ranges_;
-  std::vector<uint32_t> touched_;
+  std::vector<Found> found_;
   uint64_t generation_ = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "kql/predicate.h"
 
@@ -17,18 +18,7 @@ uint32_t FieldId(std::string_view path) {
   return it->second;
 }
 
-void EvalContext::Adopt(const event::FieldCollector& collector, std::span<const uint32_t> ids) {
-  for (uint32_t s = 0; s < ids.size(); ++s) {
-    Slot& slot = SlotFor(ids[s]);
-    slot.generation = generation_;
-    slot.start = static_cast<uint32_t>(values_.size());
-    std::span<const event::Json> found = collector.Values(s);
-    values_.insert(values_.end(), found.begin(), found.end());
-    slot.count = static_cast<uint32_t>(found.size());
-  }
-}
-
-std::span<const event::Json> EvalContext::Values(uint32_t id, std::string_view path,
+std::span<const event::Json> EvalContext::Walked(uint32_t id, std::string_view path,
                                                  event::Json event) {
   Slot& slot = SlotFor(id);
   if (slot.generation != generation_) {
@@ -102,12 +92,35 @@ class FieldMatcher final : public Matcher {
  public:
   FieldMatcher(std::string path, std::vector<Predicate> preds)
       : path_(std::move(path)), id_(FieldId(path_)), preds_(std::move(preds)) {
+    Reindex();
+  }
+  // After predicates were added: long lists of exact keyword terms
+  // (`process.name:(a or b or ... )`, common in rules) are tested with one
+  // set lookup instead of one comparison per term.
+  void Reindex() {
+    objects_count_ = false;
     for (const auto& p : preds_) objects_count_ |= p.kind == Predicate::kExists;
+    exact_.clear();
+    others_.clear();
+    size_t exact = 0;
+    for (const auto& p : preds_) exact += IsSetTerm(p);
+    if (exact < kMinSetTerms) return;
+    for (const auto& p : preds_) {
+      if (IsSetTerm(p)) {
+        exact_.insert(p.text);
+        exact_ignore_above_ = p.ignore_above;
+      } else {
+        others_.push_back(p);
+      }
+    }
   }
   bool Eval(Json e, EvalContext* ctx) const override {
     auto test = [&](Json v) {
       if (v.type() == JsonType::OBJECT) return objects_count_;
-      return AnyPredicate(preds_, v);
+      if (exact_.empty()) return AnyPredicate(preds_, v);
+      std::string_view term;
+      if (KeywordTerm(v, exact_ignore_above_, &term) && exact_.contains(term)) return true;
+      return AnyPredicate(others_, v);
     };
     if (!ctx) return event::ForEachValue(e, path_, test);
     for (Json v : ctx->Values(id_, path_, e))
@@ -118,10 +131,25 @@ class FieldMatcher final : public Matcher {
   std::vector<Predicate>& predicates() { return preds_; }
 
  private:
+  static constexpr size_t kMinSetTerms = 4;
+  // Terms of one keyword field share its ignore_above; a term set holds
+  // only those (the first one's), the rest stay predicates.
+  bool IsSetTerm(const Predicate& p) const {
+    return p.kind == Predicate::kKeywordEq && p.type == MatchType::kKeyword &&
+           p.ignore_above == preds_.front().ignore_above;
+  }
+  struct TermHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+
   std::string path_;
   uint32_t id_;
   std::vector<Predicate> preds_;
   bool objects_count_ = false;
+  std::unordered_set<std::string, TermHash, std::equal_to<>> exact_;
+  uint32_t exact_ignore_above_ = 0;
+  std::vector<Predicate> others_;  // the predicates not in exact_
 };
 
 // Predicates for each mapping type, for matchers that learn a value's field
@@ -327,6 +355,7 @@ class Compiler {
             for (auto& d : dst) dst_exists |= d.kind == Predicate::kExists;
             if (src_exists != dst_exists) break;  // objects count differently
             dst.insert(dst.end(), src.begin(), src.end());
+            ofm->Reindex();
             merged = true;
             break;
           }

@@ -42,22 +42,34 @@ class EvalContext {
   void NextEvent() {
     ++generation_;
     values_.clear();
+    adopted_ = nullptr;
   }
 
-  // Takes the values a collector found in the current event; slot s of the
-  // collector is field ids[s].
-  void Adopt(const event::FieldCollector& collector, std::span<const uint32_t> ids);
+  // Uses the values a collector found in the current event: field id has
+  // slot slot_of_id[id] - 1 of the collector (0: not collected). Both must
+  // outlive the event.
+  void Adopt(const event::FieldCollector* collector, const std::vector<uint32_t>* slot_of_id) {
+    adopted_ = collector;
+    slot_of_id_ = slot_of_id;
+  }
 
   // The values of field `id` (a FieldId) in `event`, the current event.
   // Objects are included, as ForEachValue gives them. Valid until the next
   // call of Values or Adopt.
-  std::span<const event::Json> Values(uint32_t id, std::string_view path, event::Json event);
+  std::span<const event::Json> Values(uint32_t id, std::string_view path, event::Json event) {
+    if (adopted_ && id < slot_of_id_->size()) {
+      uint32_t collected = (*slot_of_id_)[id];
+      if (collected) return adopted_->Values(collected - 1);
+    }
+    return Walked(id, path, event);
+  }
 
  private:
   struct Slot {
     uint64_t generation = 0;
     uint32_t start = 0, count = 0;
   };
+  std::span<const event::Json> Walked(uint32_t id, std::string_view path, event::Json event);
   Slot& SlotFor(uint32_t id) {
     if (id >= slots_.size()) slots_.resize(id + 1);
     return slots_[id];
@@ -65,6 +77,8 @@ class EvalContext {
   uint64_t generation_ = 1;
   std::vector<Slot> slots_;
   std::vector<event::Json> values_;
+  const event::FieldCollector* adopted_ = nullptr;
+  const std::vector<uint32_t>* slot_of_id_ = nullptr;
 };
 
 // A process-wide small integer per distinct field path, for EvalContext.

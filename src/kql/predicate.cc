@@ -143,6 +143,10 @@ MatchType MatchTypeOf(const event::FieldInfo* info) {
   }
 }
 
+bool KeywordTerm(Json value, uint32_t ignore_above, std::string_view* out) {
+  return KeywordOf(value, ignore_above, out);
+}
+
 bool Predicate::Test(Json v) const {
   if (!DynamicKindFits(*this, v)) return false;
   switch (kind) {

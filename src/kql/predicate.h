@@ -62,6 +62,11 @@ struct Predicate {
   bool Test(event::Json value) const;
 };
 
+// The keyword term of a scalar (strings as they are, numbers and booleans
+// in their keyword form); false for other values and for terms longer than
+// ignore_above (not indexed). As kKeywordEq / kKeywordWildcard see it.
+bool KeywordTerm(event::Json value, uint32_t ignore_above, std::string_view* out);
+
 struct PredicateContext {
   TimeMs now = 0;
   std::vector<std::string>* warnings = nullptr;

@@ -5,12 +5,8 @@
 // Values(slot) must be what ForEachValue visits, element by element, with
 // the paths added in either order, and again after collecting another
 // document in between. Any disagreement aborts.
-//
-// Paths ending in a dot (after a non-empty part) and the empty path are
-// skipped unless FUZZ_FIELD_COLLECTOR_ALL_PATHS=1: ForEachValue gives the
-// value before the trailing dot for them and the collector does not (a
-// known disagreement, see tests/unit/event/field_collector_test.cc,
-// DISABLED_TrailingDotPathsAsForEachValue).
+// Paths ending in a dot and the empty path are included (ForEachValue gives
+// the value before the trailing dot, and the document for "").
 #include <simdjson.h>
 
 #include <cstddef>
@@ -34,18 +30,6 @@ using picket::event::JsonType;
 constexpr size_t kMaxInput = 64 << 10;
 constexpr size_t kMaxPaths = 64;
 constexpr size_t kMaxPathBytes = 256;
-
-bool AllPaths() {
-  static const bool all = [] {
-    const char* v = std::getenv("FUZZ_FIELD_COLLECTOR_ALL_PATHS");
-    return v && std::strcmp(v, "1") == 0;
-  }();
-  return all;
-}
-
-bool KnownDisagreement(std::string_view path) {
-  return path.empty() || (path.size() >= 2 && path.back() == '.');
-}
 
 // Identity of a value within its document: strings and object keys by the
 // address of their bytes in the document's string buffer, numbers and
@@ -166,8 +150,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string prefix;
   DerivePaths(doc, &prefix, 0, &paths);
   std::vector<std::string> checked;
-  for (const auto& p : paths)
-    if (AllPaths() || !KnownDisagreement(p)) checked.push_back(p);
+  for (const auto& p : paths) checked.push_back(p);
 
   FieldCollector forward, backward;
   std::vector<uint32_t> forward_slots, backward_slots(checked.size());

@@ -185,9 +185,8 @@ TEST_F(FieldCollectorTest, KeysWithEmptySegments) {
 
 // ForEachValue("a.", doc) visits the value of "a" itself (the rest of the
 // path after "a." is empty, and an empty path is the value), as well as the
-// value of a key "a.". Fails at the time of writing: the collector only
-// returns the "a." key's value. See the report in the commit message.
-TEST_F(FieldCollectorTest, DISABLED_TrailingDotPathsAsForEachValue) {
+// value of a key "a.".
+TEST_F(FieldCollectorTest, TrailingDotPathsAsForEachValue) {
   EXPECT_EQ(Collected(R"({"a":1,"a.":2})", "a."), (V{"1", "2"}));
   EXPECT_EQ(Collected(R"({"a":{"b":1}})", "a."), V{R"({"b":1})"});
   EXPECT_EQ(Collected(R"({"a":{"b":[1,[2]]}})", "a.b."), (V{"1", "2"}));
@@ -196,7 +195,7 @@ TEST_F(FieldCollectorTest, DISABLED_TrailingDotPathsAsForEachValue) {
 }
 
 // ForEachValue(doc, "") visits the document itself.
-TEST_F(FieldCollectorTest, DISABLED_EmptyPathAsForEachValue) {
+TEST_F(FieldCollectorTest, EmptyPathAsForEachValue) {
   EXPECT_EQ(Collected(R"({"a":1})", ""), V{R"({"a":1})"});
 }
 
@@ -375,8 +374,8 @@ class RandomDocument {
   uint64_t counter_ = 0;
 };
 
-// Paths the collector is held to. Paths ending in a dot (after a non-empty
-// part) and the empty path are left to the DISABLED_ test below.
+// Paths the collector is held to; paths ending in a dot and the empty path
+// are added by the test after the main one.
 const std::vector<std::string> kPaths = {
     "a",   "b",     "c",   "a.b",  "b.c",   "a.a",   "b.a",  "c.a",   "a.b.c", "a.a.b",
     "a.c", "b.b",   ".a",  ".",    "a..b",  ".a.b",  "b..c", "a...b", "a.b.a", "a.a.a",
@@ -446,8 +445,8 @@ TEST(FieldCollectorRandom, MatchesForEachValue) {
   EXPECT_GT(coverage.values, 8000u);
 }
 
-// Known disagreement (see DISABLED_TrailingDotPathsAsForEachValue).
-TEST(FieldCollectorRandom, DISABLED_MatchesForEachValueOnTrailingDotPaths) {
+// Paths ending in a dot, and the empty path (see TrailingDotPathsAsForEachValue).
+TEST(FieldCollectorRandom, MatchesForEachValueOnTrailingDotPaths) {
   Coverage coverage;
   std::vector<std::string> paths = kPaths;
   paths.insert(paths.end(), kTrailingDotPaths.begin(), kTrailingDotPaths.end());
