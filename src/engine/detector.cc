@@ -81,11 +81,11 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state:
     if (id >= slot_of_id_.size()) slot_of_id_.resize(id + 1, 0);
     slot_of_id_[id] = slot + 1;
   };
-  // The data stream fields alone make a cheap walk (the top-level keys and
-  // the data_stream object), cheaper than three walks.
-  for (const DataStreamField& f : data_stream_) collect(f.path, f.id);
-  if (rules_.size() > kCollectorMinRules)
+  use_collector_ = rules_.size() > kCollectorMinRules;
+  if (use_collector_) {
+    for (const DataStreamField& f : data_stream_) collect(f.path, f.id);
     for (const auto& [path, id] : index_->fields()) collect(path, id);
+  }
 }
 
 void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& on_alert) {
@@ -95,8 +95,10 @@ void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& 
   // candidates' matchers share the field values it finds.
   kql::EvalContext* context = &eval_context_;
   context->NextEvent();
-  collector_.Collect(event.doc);
-  context->Adopt(&collector_, &slot_of_id_);
+  if (use_collector_) {
+    collector_.Collect(event.doc);
+    context->Adopt(&collector_, &slot_of_id_);
+  }
   std::string_view index = event.index;
   if (index.empty()) {
     auto first_string = [&](const DataStreamField& f) {

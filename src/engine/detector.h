@@ -152,8 +152,9 @@ class Detector {
     const char* path;
     uint32_t id;
   };
-  DataStreamField data_stream_[3];    // type, dataset, namespace
-  event::FieldCollector collector_;   // every field the rules read
+  DataStreamField data_stream_[3];  // type, dataset, namespace
+  bool use_collector_ = false;
+  event::FieldCollector collector_;   // the data stream and rule index fields
   std::vector<uint32_t> slot_of_id_;  // kql::FieldId -> collector slot + 1  // field values shared
                                       // by the rules of one event
   std::vector<std::vector<std::string>> term_values_;

@@ -427,6 +427,17 @@ bool ExactValues(const ValueNode& v, std::vector<std::string>* out) {
     out->push_back(v.literal.text);
     return true;
   }
+  if (v.kind == ValueKind::kAnd) {
+    // `f:(a and *b*)`: every match has the term a; any exact part will do.
+    for (const auto& c : v.children) {
+      std::vector<std::string> part;
+      if (ExactValues(*c, &part)) {
+        out->insert(out->end(), part.begin(), part.end());
+        return true;
+      }
+    }
+    return false;
+  }
   if (v.kind != ValueKind::kOr) return false;
   for (const auto& c : v.children)
     if (!ExactValues(*c, out)) return false;
@@ -434,9 +445,51 @@ bool ExactValues(const ValueNode& v, std::vector<std::string>* out) {
 }
 
 void CollectConjuncts(const Node& n, const event::FieldTypes& types,
+                      std::vector<RequiredTerms>* out);
+
+// `(A or B or ...)`: a field required in every branch is required, with the
+// union of the branches' values (e.g. process.name in each of the branches
+// `process.name:dscl and ...`, `process.name:getent and ...`).
+void CollectAlternatives(const Node& n, const event::FieldTypes& types,
+                         std::vector<RequiredTerms>* out) {
+  std::vector<RequiredTerms> common;
+  for (size_t i = 0; i < n.children.size(); ++i) {
+    std::vector<RequiredTerms> branch;
+    CollectConjuncts(*n.children[i], types, &branch);
+    if (i == 0) {
+      // One constraint per field: the first (each is necessary on its own).
+      for (auto& r : branch) {
+        bool seen = false;
+        for (const auto& c : common) seen |= c.field == r.field;
+        if (!seen) common.push_back(std::move(r));
+      }
+      continue;
+    }
+    std::vector<RequiredTerms> kept;
+    for (auto& c : common) {
+      for (const auto& r : branch) {
+        if (r.field != c.field) continue;
+        for (const auto& v : r.values)
+          if (std::find(c.values.begin(), c.values.end(), v) == c.values.end())
+            c.values.push_back(v);
+        kept.push_back(std::move(c));
+        break;
+      }
+    }
+    common = std::move(kept);
+    if (common.empty()) return;
+  }
+  for (auto& c : common) out->push_back(std::move(c));
+}
+
+void CollectConjuncts(const Node& n, const event::FieldTypes& types,
                       std::vector<RequiredTerms>* out) {
   if (n.kind == NodeKind::kAnd) {
     for (const auto& c : n.children) CollectConjuncts(*c, types, out);
+    return;
+  }
+  if (n.kind == NodeKind::kOr) {
+    CollectAlternatives(n, types, out);
     return;
   }
   if (n.kind != NodeKind::kMatch || n.field.find('*') != std::string::npos) return;

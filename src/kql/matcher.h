@@ -112,7 +112,9 @@ struct RequiredTerms {
   std::vector<std::string> values;
 };
 // The exact-keyword constraints among the top-level conjuncts of the query
-// (ignoring wildcards, negations and non-keyword fields).
+// (ignoring wildcards, negations and non-keyword fields); a field
+// constrained in every branch of an `or` counts with the union of the
+// branches' values, and `f:(a and ...)` with a.
 std::vector<RequiredTerms> NecessaryTerms(const Node& root, const event::FieldTypes& types);
 
 // Concrete fields every matching event has a value of: the paths (as the

@@ -254,15 +254,26 @@ class RandomQuery {
 };
 
 // Every event a query matches has a value of each of its necessary fields.
+// 300 random documents, parsed (each with its own parser, kept alive).
+struct RandomDocuments {
+  explicit RandomDocuments(RandomQuery* random) {
+    for (int i = 0; i < 300; ++i) texts.push_back(random->Document());
+    padded.assign(texts.begin(), texts.end());
+    parsers.resize(texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) docs.push_back(parsers[i].parse(padded[i]).value());
+  }
+  std::vector<std::string> texts;
+  std::vector<simdjson::padded_string> padded;
+  std::vector<simdjson::dom::parser> parsers;
+  std::vector<event::Json> docs;
+};
+
 TEST(NecessaryFields, RandomQueriesMatchOnlyEventsWithTheirFields) {
   auto t = TestTypes();
   RandomQuery random(12345);
-  std::vector<std::string> documents;
-  for (int i = 0; i < 300; ++i) documents.push_back(random.Document());
-  std::vector<simdjson::padded_string> padded(documents.begin(), documents.end());
-  std::vector<simdjson::dom::parser> parsers(documents.size());
-  std::vector<event::Json> docs;
-  for (size_t i = 0; i < documents.size(); ++i) docs.push_back(parsers[i].parse(padded[i]).value());
+  RandomDocuments parsed_docs(&random);
+  const auto& documents = parsed_docs.texts;
+  const auto& docs = parsed_docs.docs;
 
   size_t checked = 0, with_fields = 0;
   for (int q = 0; q < 1500; ++q) {
@@ -287,6 +298,71 @@ TEST(NecessaryFields, RandomQueriesMatchOnlyEventsWithTheirFields) {
   // The property was exercised, not vacuous.
   EXPECT_GT(with_fields, 500u);
   EXPECT_GT(checked, 5000u);
+}
+
+// NecessaryTerms: conjuncts that every match satisfies with one of a set of
+// exact keyword terms; an `or` contributes the fields every branch
+// constrains (with the union of their terms), `f:(a and *x*)` the term a.
+std::vector<std::pair<std::string, V>> Terms(const std::string& query,
+                                             const event::FieldTypes& types) {
+  auto parsed = Parse(query);
+  EXPECT_TRUE(parsed.ok()) << query;
+  std::vector<std::pair<std::string, V>> out;
+  if (!parsed.ok()) return out;
+  for (auto& r : NecessaryTerms(*parsed.root, types)) out.emplace_back(r.field, r.values);
+  return out;
+}
+
+TEST(NecessaryTerms, ConjunctsAlternativesAndValueConjunctions) {
+  auto t = TestTypes();
+  using T = std::vector<std::pair<std::string, V>>;
+  EXPECT_EQ(Terms("a:x and b:(y or z)", t), (T{{"a", {"x"}}, {"b", {"y", "z"}}}));
+  EXPECT_EQ(Terms("a:x*", t), T{});
+  EXPECT_EQ(Terms("not a:x", t), T{});
+  // Every branch constrains a: the union; b only in one branch: dropped.
+  EXPECT_EQ(Terms("(a:x and b:y) or a:(z or x) or (c:q and a:w)", t), (T{{"a", {"x", "z", "w"}}}));
+  EXPECT_EQ(Terms("a:x or b:y", t), T{});
+  EXPECT_EQ(Terms("a:x or a:y*", t), T{});
+  EXPECT_EQ(Terms("c:k and (a:x or (a:y and b:z))", t), (T{{"c", {"k"}}, {"a", {"x", "y"}}}));
+  EXPECT_EQ(Terms("a:(x and *y*)", t), (T{{"a", {"x"}}}));
+  EXPECT_EQ(Terms("a:(*x* and *y*)", t), T{});
+}
+
+TEST(NecessaryTerms, RandomQueriesMatchOnlyEventsWithTheirTerms) {
+  auto t = TestTypes();
+  RandomQuery random(777);
+  RandomDocuments parsed_docs(&random);
+  const auto& documents = parsed_docs.texts;
+  const auto& docs = parsed_docs.docs;
+  size_t checked = 0, with_terms = 0;
+  for (int q = 0; q < 1500; ++q) {
+    std::string query = random.Query();
+    auto parsed = Parse(query);
+    ASSERT_TRUE(parsed.ok()) << query;
+    CompileOptions options;
+    options.now = 1772359200000;
+    auto compiled = Compile(*parsed.root, t, options);
+    ASSERT_TRUE(compiled.ok()) << query;
+    auto terms = NecessaryTerms(*parsed.root, t);
+    if (!terms.empty()) ++with_terms;
+    for (size_t d = 0; d < docs.size(); ++d) {
+      if (!compiled.matcher->Matches(docs[d])) continue;
+      for (const auto& r : terms) {
+        bool found = false;
+        std::string text;
+        event::ForEachValue(docs[d], r.field, [&](event::Json v) {
+          found |= event::ScalarToKeyword(v, &text) &&
+                   std::find(r.values.begin(), r.values.end(), text) != r.values.end();
+          return found;
+        });
+        ASSERT_TRUE(found) << query << " matches " << documents[d] << " without a term of "
+                           << r.field;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(with_terms, 300u);
+  EXPECT_GT(checked, 1000u);
 }
 
 }  // namespace
