@@ -58,17 +58,19 @@ uint32_t RuleIndex::TermFieldFor(const std::string& path) {
 }
 
 uint32_t RuleIndex::NumberValue(uint32_t field, const std::string& value) {
-  auto& numbers = term_fields_[field].value_numbers;
+  TermField& f = term_fields_[field];
+  f.length_mask |= uint64_t{1} << std::min<size_t>(value.size(), 63);
+  if (!value.empty()) {
+    unsigned char c = static_cast<unsigned char>(value[0]);
+    f.first_bytes[c >> 6] |= uint64_t{1} << (c & 63);
+  }
+  auto& numbers = f.value_numbers;
   return numbers.emplace(value, static_cast<uint32_t>(numbers.size())).first->second;
 }
 
 RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::FieldTypes& types,
                      bool use_terms)
     : rules_count_(rules.size()), stamp_(rules.size(), 0) {
-  // Tuples pay off when many rules share coarse fields (hundreds of upstream
-  // rules on event.category:process); for a handful of rules one field is
-  // cheaper to look up.
-  const bool use_tuples = rules.size() > 0;
   for (uint32_t i = 0; i < rules.size(); ++i) {
     const rules::Rule& rule = *rules[i];
     patterns_.emplace_back(rule.index);
@@ -77,19 +79,53 @@ RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::
       continue;
     }
     std::vector<kql::RequiredTerms> required = kql::NecessaryTerms(*rule.ast, types);
-    std::vector<const kql::RequiredTerms*> usable;
-    for (const auto& r : required)
-      if (!r.values.empty() && IndexableField(r.field, types)) usable.push_back(&r);
-    std::stable_sort(usable.begin(), usable.end(),
-                     [](auto* a, auto* b) { return FieldRank(a->field) < FieldRank(b->field); });
-    if (!use_tuples && usable.size() > 1) usable.resize(1);
+    auto usable = UsableTerms(required, types);
+    // `common and (A or B ...)` with terms in every branch: filed under
+    // common + A, common + B, ... (a match meets one of them), which is
+    // sharper than the common terms alone when these are coarse.
+    std::vector<kql::TermBranches> alternatives = kql::NecessaryAlternatives(*rule.ast, types);
+    const kql::TermBranches* branches = nullptr;
+    for (const kql::TermBranches& b : alternatives) {
+      if (b.size() > kMaxBranches) continue;
+      bool all = true;
+      for (const auto& branch : b) all &= !UsableTerms(branch, types).empty();
+      if (all) {
+        branches = &b;
+        break;
+      }
+    }
+    if (branches) {
+      for (const auto& branch : *branches) {
+        auto terms = usable;
+        for (const kql::RequiredTerms* t : UsableTerms(branch, types)) terms.push_back(t);
+        SortByRank(&terms);
+        FileUnderTerms(i, std::move(terms));
+      }
+      ++term_rules_;
+      continue;
+    }
     if (!usable.empty()) {
       FileUnderTerms(i, std::move(usable));
+      ++term_rules_;
       continue;
     }
     if (!FileUnderPresence(i, kql::NecessaryFields(*rule.ast, types))) unindexed_.push_back(i);
   }
   event_numbers_.resize(term_fields_.size());
+}
+
+std::vector<const kql::RequiredTerms*> RuleIndex::UsableTerms(
+    const std::vector<kql::RequiredTerms>& required, const event::FieldTypes& types) {
+  std::vector<const kql::RequiredTerms*> usable;
+  for (const auto& r : required)
+    if (!r.values.empty() && IndexableField(r.field, types)) usable.push_back(&r);
+  SortByRank(&usable);
+  return usable;
+}
+
+void RuleIndex::SortByRank(std::vector<const kql::RequiredTerms*>* terms) {
+  std::stable_sort(terms->begin(), terms->end(),
+                   [](auto* a, auto* b) { return FieldRank(a->field) < FieldRank(b->field); });
 }
 
 void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms) {
@@ -133,7 +169,6 @@ void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTer
       self(self, k + 1, key | uint64_t{NumberValue(fields[k], v)} << (kValueBits * k));
   };
   file(file, 0, 0);
-  ++term_rules_;
 }
 
 bool RuleIndex::FileUnderPresence(uint32_t rule, const std::vector<std::string>& fields) {
@@ -257,6 +292,7 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
       } else {
         continue;
       }
+      if (!field.MayHave(text)) continue;
       auto it = field.value_numbers.find(text);
       if (it != field.value_numbers.end()) numbers.values.push_back(it->second);
     }

@@ -15,6 +15,8 @@
 //    value is hashed once and tuples are probed as integers. Only plain
 //    keyword fields are used (not multi-fields such as *.caseless, whose
 //    normalisers change matching).
+//    A rule `common and (A or B ...)` whose branches all have terms is
+//    filed under common + A, common + B, ...: a match meets one of them.
 //  * required fields: a rule with no usable term but a conjunct that needs
 //    a field to have a value (a range, a wildcard, `f:*`) is a candidate
 //    only for events that have that field.
@@ -25,6 +27,7 @@
 #pragma once
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -81,6 +84,17 @@ class RuleIndex {
     std::string path;
     uint32_t field_id = 0;  // kql::FieldId
     StringMap<uint32_t> value_numbers;
+    // Lengths (bit min(length, 63)) and first bytes of the numbered values:
+    // most of an event's values (paths, arguments) fail these before any
+    // hashing.
+    uint64_t length_mask = 0;
+    std::array<uint64_t, 4> first_bytes{};
+    bool MayHave(std::string_view v) const {
+      if (!(length_mask >> std::min<size_t>(v.size(), 63) & 1)) return false;
+      if (v.empty()) return true;
+      unsigned char c = static_cast<unsigned char>(v[0]);
+      return first_bytes[c >> 6] >> (c & 63) & 1;
+    }
   };
   struct Group {  // rules filed under the same tuple of fields
     std::array<uint32_t, kMaxTupleFields> fields{kNoField, kNoField, kNoField};
@@ -105,6 +119,10 @@ class RuleIndex {
   IndexPlan& PlanFor(std::string_view index);
   void BuildPlan(const std::vector<char>& covers, IndexPlan* plan) const;
   void Add(uint32_t rule, std::vector<uint32_t>* out);
+  static constexpr size_t kMaxBranches = 16;  // `or` branches a rule is filed under
+  static std::vector<const kql::RequiredTerms*> UsableTerms(
+      const std::vector<kql::RequiredTerms>& required, const event::FieldTypes& types);
+  static void SortByRank(std::vector<const kql::RequiredTerms*>* terms);
   void FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms);
   bool FileUnderPresence(uint32_t rule, const std::vector<std::string>& fields);
   uint32_t TermFieldFor(const std::string& path);

@@ -559,6 +559,29 @@ void CollectFields(const Node& n, const event::FieldTypes& types, std::vector<st
 
 }  // namespace
 
+namespace {
+void CollectAlternativeSets(const Node& n, const event::FieldTypes& types,
+                            std::vector<TermBranches>* out) {
+  if (n.kind == NodeKind::kAnd) {
+    for (const auto& c : n.children) CollectAlternativeSets(*c, types, out);
+    return;
+  }
+  if (n.kind != NodeKind::kOr) return;
+  TermBranches branches;
+  for (const auto& c : n.children) {
+    branches.emplace_back();
+    CollectConjuncts(*c, types, &branches.back());
+  }
+  out->push_back(std::move(branches));
+}
+}  // namespace
+
+std::vector<TermBranches> NecessaryAlternatives(const Node& root, const event::FieldTypes& types) {
+  std::vector<TermBranches> out;
+  CollectAlternativeSets(root, types, &out);
+  return out;
+}
+
 std::vector<std::string> NecessaryFields(const Node& root, const event::FieldTypes& types) {
   std::vector<std::string> out;
   CollectFields(root, types, &out);

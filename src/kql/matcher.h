@@ -117,6 +117,12 @@ struct RequiredTerms {
 // branches' values, and `f:(a and ...)` with a.
 std::vector<RequiredTerms> NecessaryTerms(const Node& root, const event::FieldTypes& types);
 
+// For each top-level conjunct that is an `or`, the NecessaryTerms of each of
+// its branches: every match satisfies the top-level terms and the terms of
+// at least one branch (so a rule can be indexed under each branch).
+using TermBranches = std::vector<std::vector<RequiredTerms>>;
+std::vector<TermBranches> NecessaryAlternatives(const Node& root, const event::FieldTypes& types);
+
 // Concrete fields every matching event has a value of: the paths (as the
 // matcher reads them, multi-fields mapped to their source) of top-level
 // conjuncts that test a field positively (a value, a range, `f:*`, nested).

@@ -92,6 +92,28 @@ TEST(RuleIndex, TuplesNarrowCandidatesToEveryFiledField) {
   }
 }
 
+// `common and (A or B)`: filed under common + A and common + B.
+TEST(RuleIndex, OrBranchesWithTermsAreFiledEach) {
+  Indexed x = Build({"event.action:exec and (process.name:curl or process.parent.name:sshd)"});
+  EXPECT_EQ(x.index->term_rules(), 1u);
+  for (bool collect : {false, true}) {
+    SCOPED_TRACE(collect);
+    auto event = [](std::string action, std::string name, std::string parent) {
+      return fmt::format(
+          R"({{"event":{{"action":"{}"}},"process":{{"name":"{}","parent":{{"name":"{}"}}}}}})",
+          action, name, parent);
+    };
+    EXPECT_EQ(CandidatesOf(x, event("exec", "curl", "bash"), collect), std::vector<uint32_t>{0});
+    EXPECT_EQ(CandidatesOf(x, event("exec", "ls", "sshd"), collect), std::vector<uint32_t>{0});
+    EXPECT_TRUE(CandidatesOf(x, event("exec", "ls", "bash"), collect).empty());
+    EXPECT_TRUE(CandidatesOf(x, event("fork", "curl", "sshd"), collect).empty());
+  }
+  // A branch without terms: the common terms only.
+  Indexed y = Build({"event.action:exec and (process.name:curl or process.args:*x*)"});
+  EXPECT_EQ(CandidatesOf(y, R"({"event":{"action":"exec"},"process":{"name":"ls"}})", false),
+            std::vector<uint32_t>{0});
+}
+
 TEST(RuleIndex, RequiredFieldRulesMeetOnlyEventsWithTheField) {
   Indexed x = Build({"ml_is_dga.malicious_probability > 0.98"});
   for (bool collect : {false, true}) {
