@@ -90,9 +90,9 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state:
 
 void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& on_alert) {
   ++events_;
-  // The index first: it prunes the term lookups to the rules that can see it.
-  // One context per event: the index name, the rule index and the
-  // candidates' matchers share the field values it finds.
+  // One context per event: the index name, the rule index (which picks the
+  // candidate rules for that index) and the candidates' matchers share the
+  // field values it finds.
   kql::EvalContext* context = &eval_context_;
   context->NextEvent();
   if (use_collector_) {
