@@ -84,20 +84,24 @@ RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::
     // common + A, common + B, ... (a match meets one of them), which is
     // sharper than the common terms alone when these are coarse.
     std::vector<kql::TermBranches> alternatives = kql::NecessaryAlternatives(*rule.ast, types);
-    const kql::TermBranches* branches = nullptr;
+    std::vector<std::vector<const kql::RequiredTerms*>> branch_terms;
     for (const kql::TermBranches& b : alternatives) {
       if (b.size() > kMaxBranches) continue;
-      bool all = true;
-      for (const auto& branch : b) all &= !UsableTerms(branch, types).empty();
-      if (all) {
-        branches = &b;
+      std::vector<std::vector<const kql::RequiredTerms*>> found;
+      for (const auto& branch : b) {
+        auto terms = UsableTerms(branch, types);
+        if (terms.empty()) break;
+        found.push_back(std::move(terms));
+      }
+      if (found.size() == b.size()) {
+        branch_terms = std::move(found);
         break;
       }
     }
-    if (branches) {
-      for (const auto& branch : *branches) {
+    if (!branch_terms.empty()) {
+      for (const auto& branch : branch_terms) {
         auto terms = usable;
-        for (const kql::RequiredTerms* t : UsableTerms(branch, types)) terms.push_back(t);
+        terms.insert(terms.end(), branch.begin(), branch.end());
         SortByRank(&terms);
         FileUnderTerms(i, std::move(terms));
       }
@@ -195,20 +199,14 @@ void RuleIndex::BuildPlan(const std::vector<char>& covers, IndexPlan* out) const
   plan.covers = covers;
   for (uint32_t r : unindexed_)
     if (covers[r]) plan.unindexed.push_back(r);
-  std::vector<char> field_used(term_fields_.size());
   for (uint32_t g = 0; g < groups_.size(); ++g) {
     bool any = false;
     for (const auto& [key, rules] : groups_[g].rules_by_key) {
       for (uint32_t r : rules) any |= covers[r] != 0;
       if (any) break;
     }
-    if (!any) continue;
-    plan.groups.push_back(g);
-    for (uint32_t f : groups_[g].fields)
-      if (f != kNoField) field_used[f] = 1;
+    if (any) plan.groups.push_back(g);
   }
-  for (uint32_t f = 0; f < term_fields_.size(); ++f)
-    if (field_used[f]) plan.term_fields.push_back(f);
   for (uint32_t p = 0; p < presence_fields_.size(); ++p) {
     bool any = false;
     for (uint32_t r : presence_fields_[p].rules) any |= covers[r] != 0;

@@ -112,7 +112,6 @@ class RuleIndex {
     std::vector<char> covers;
     std::vector<uint32_t> unindexed;
     std::vector<uint32_t> groups;
-    std::vector<uint32_t> term_fields;
     std::vector<uint32_t> presence_fields;
   };
 

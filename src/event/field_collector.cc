@@ -1,6 +1,7 @@
 #include "event/field_collector.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace picket::event {
 

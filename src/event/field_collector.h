@@ -14,7 +14,6 @@
 #pragma once
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
