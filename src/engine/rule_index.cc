@@ -64,8 +64,7 @@ uint32_t RuleIndex::NumberValue(uint32_t field, const std::string& value) {
     unsigned char c = static_cast<unsigned char>(value[0]);
     f.first_bytes[c >> 6] |= uint64_t{1} << (c & 63);
   }
-  auto& numbers = f.value_numbers;
-  return numbers.emplace(value, static_cast<uint32_t>(numbers.size())).first->second;
+  return f.value_numbers.Insert(value);
 }
 
 RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::FieldTypes& types,
@@ -116,6 +115,21 @@ RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::
     if (!FileUnderPresence(i, kql::NecessaryFields(*rule.ast, types))) unindexed_.push_back(i);
   }
   event_numbers_.resize(term_fields_.size());
+  IndexFirstValues();
+}
+
+void RuleIndex::IndexFirstValues() {
+  groups_by_first_value_.resize(term_fields_.size());
+  for (uint32_t f = 0; f < term_fields_.size(); ++f)
+    groups_by_first_value_[f].resize(term_fields_[f].value_numbers.size());
+  constexpr uint64_t kValueMask = (uint64_t{1} << kValueBits) - 1;
+  for (uint32_t g = 0; g < groups_.size(); ++g) {
+    auto& by_value = groups_by_first_value_[groups_[g].fields[0]];
+    for (const auto& [key, rules] : groups_[g].rules_by_key) {
+      std::vector<uint32_t>& list = by_value[key & kValueMask];
+      if (list.empty() || list.back() != g) list.push_back(g);
+    }
+  }
 }
 
 std::vector<const kql::RequiredTerms*> RuleIndex::UsableTerms(
@@ -199,13 +213,19 @@ void RuleIndex::BuildPlan(const std::vector<char>& covers, IndexPlan* out) const
   plan.covers = covers;
   for (uint32_t r : unindexed_)
     if (covers[r]) plan.unindexed.push_back(r);
+  plan.has_group.assign(groups_.size(), 0);
   for (uint32_t g = 0; g < groups_.size(); ++g) {
     bool any = false;
     for (const auto& [key, rules] : groups_[g].rules_by_key) {
       for (uint32_t r : rules) any |= covers[r] != 0;
       if (any) break;
     }
-    if (any) plan.groups.push_back(g);
+    if (!any) continue;
+    plan.has_group[g] = 1;
+    uint32_t first = groups_[g].fields[0];
+    if (std::find(plan.first_fields.begin(), plan.first_fields.end(), first) ==
+        plan.first_fields.end())
+      plan.first_fields.push_back(first);
   }
   for (uint32_t p = 0; p < presence_fields_.size(); ++p) {
     bool any = false;
@@ -291,43 +311,38 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
         continue;
       }
       if (!field.MayHave(text)) continue;
-      auto it = field.value_numbers.find(text);
-      if (it != field.value_numbers.end()) numbers.values.push_back(it->second);
+      uint32_t number = field.value_numbers.Find(text);
+      if (number != StringNumbers::kNotFound) numbers.values.push_back(number);
     }
     return numbers.values;
   };
-  // Every tuple of the event's known values (usually one) in every group.
-  for (uint32_t gi : plan.groups) {
-    const Group& g = groups_[gi];
-    const std::vector<uint32_t>& first = numbers_of(g.fields[0]);
-    if (first.empty()) continue;
-    const std::vector<uint32_t>* second = nullptr;
-    if (g.fields[1] != kNoField) {
-      second = &numbers_of(g.fields[1]);
-      if (second->empty()) continue;
-    }
-    const std::vector<uint32_t>* third = nullptr;
-    if (g.fields[2] != kNoField) {
-      third = &numbers_of(g.fields[2]);
-      if (third->empty()) continue;
-    }
-    auto probe = [&](uint64_t key) {
-      auto it = g.rules_by_key.find(key);
-      if (it != g.rules_by_key.end())
-        for (uint32_t r : it->second) Add(r, out);
-    };
-    for (uint32_t a : first) {
-      if (!second) {
-        probe(a);
-        continue;
-      }
-      for (uint32_t b : *second) {
-        uint64_t ab = a | uint64_t{b} << kValueBits;
-        if (!third) {
-          probe(ab);
+  // The groups each of the event's first-field values leads to, and in
+  // each the tuples of the event's values of the other fields.
+  for (uint32_t f : plan.first_fields) {
+    for (uint32_t a : numbers_of(f)) {
+      for (uint32_t gi : groups_by_first_value_[f][a]) {
+        if (!plan.has_group[gi]) continue;
+        const Group& g = groups_[gi];
+        auto probe = [&](uint64_t key) {
+          auto it = g.rules_by_key.find(key);
+          if (it != g.rules_by_key.end())
+            for (uint32_t r : it->second) Add(r, out);
+        };
+        if (g.fields[1] == kNoField) {
+          probe(a);
           continue;
         }
-        for (uint32_t c : *third) probe(ab | uint64_t{c} << (2 * kValueBits));
+        const std::vector<uint32_t>& second = numbers_of(g.fields[1]);
+        const std::vector<uint32_t>* third =
+            g.fields[2] == kNoField ? nullptr : &numbers_of(g.fields[2]);
+        for (uint32_t b : second) {
+          uint64_t ab = a | uint64_t{b} << kValueBits;
+          if (!third) {
+            probe(ab);
+            continue;
+          }
+          for (uint32_t c : *third) probe(ab | uint64_t{c} << (2 * kValueBits));
+        }
       }
     }
   }

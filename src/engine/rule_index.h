@@ -40,6 +40,7 @@
 #include "event/field_types.h"
 #include "kql/matcher.h"
 #include "rules/rule.h"
+#include "util/string_numbers.h"
 
 namespace picket::engine {
 
@@ -77,13 +78,11 @@ class RuleIndex {
     using is_transparent = void;
     size_t operator()(std::string_view s) const;
   };
-  template <typename V>
-  using StringMap = absl::flat_hash_map<std::string, V, StringHash, std::equal_to<>>;
 
   struct TermField {  // a field rules are filed under, with its numbered values
     std::string path;
     uint32_t field_id = 0;  // kql::FieldId
-    StringMap<uint32_t> value_numbers;
+    StringNumbers value_numbers;
     // Lengths (bit min(length, 63)) and first bytes of the numbered values:
     // most of an event's values (paths, arguments) fail these before any
     // hashing.
@@ -111,7 +110,8 @@ class RuleIndex {
   struct IndexPlan {
     std::vector<char> covers;
     std::vector<uint32_t> unindexed;
-    std::vector<uint32_t> groups;
+    std::vector<char> has_group;         // per group: holds a rule of the index
+    std::vector<uint32_t> first_fields;  // the first fields of those groups
     std::vector<uint32_t> presence_fields;
   };
 
@@ -123,6 +123,7 @@ class RuleIndex {
       const std::vector<kql::RequiredTerms>& required, const event::FieldTypes& types);
   static void SortByRank(std::vector<const kql::RequiredTerms*>* terms);
   void FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms);
+  void IndexFirstValues();
   bool FileUnderPresence(uint32_t rule, const std::vector<std::string>& fields);
   uint32_t TermFieldFor(const std::string& path);
   uint32_t NumberValue(uint32_t field, const std::string& value);
@@ -134,6 +135,10 @@ class RuleIndex {
   size_t presence_rules_ = 0;
   std::vector<TermField> term_fields_;
   std::vector<Group> groups_;
+  // [term field][value number]: the groups with a tuple that starts with
+  // that value of that field. An event probes only the groups its own
+  // first-field values lead to, not every group of its index.
+  std::vector<std::vector<std::vector<uint32_t>>> groups_by_first_value_;
   std::vector<PresenceField> presence_fields_;
   std::vector<uint32_t> unindexed_;
   std::vector<IndexPatterns> patterns_;

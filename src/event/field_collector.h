@@ -38,18 +38,21 @@ class FieldCollector {
   std::span<const Json> Values(uint32_t slot) const {
     const Found& f = found_[slot];
     if (f.generation != generation_) return {};
-    return f.values;
+    return {values_.data() + f.start, f.count};
   }
 
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
   static constexpr size_t kLengthBuckets = 32;  // the last holds every longer segment
-  // A child edge: its key segment, with the segment's first 8 bytes as an
-  // integer so that most mismatches cost one comparison.
+  // A child edge: its key segment's first and last 8 bytes as integers
+  // (segments of up to 16 bytes are compared with two integer compares),
+  // and the segment itself for longer ones.
   struct Child {
-    std::string segment;
     uint64_t prefix = 0;
+    uint64_t suffix = 0;
+    uint32_t size = 0;
     uint32_t node = kNone;
+    std::string segment;
   };
   // Children are kept sorted by segment length, with the start of each
   // length's run, so a key is compared only with children of its length:
@@ -69,18 +72,22 @@ class FieldCollector {
   uint32_t AddChild(uint32_t parent, std::string_view segment);
   uint32_t FollowDotted(uint32_t node, std::string_view key) const;
   void Descend(Json value, uint32_t node);
-  void Record(Json value, uint32_t slot);
+  inline void Record(Json value, uint32_t slot);
+  void RecordArray(Json array, uint32_t slot);
 
   std::vector<Node> nodes_;
   size_t slot_count_ = 0;
 
-  // Per slot, the values of the current document (stale when its
-  // generation is not the current one: cleared on first use).
+  // Per slot, where its values of the current document are in values_
+  // (none when its generation is not the current one). A slot's values are
+  // kept contiguous: one met again after other slots' values (objects in an
+  // array) are moved to the end first.
   struct Found {
     uint64_t generation = 0;
-    std::vector<Json> values;
+    uint32_t start = 0, count = 0;
   };
   std::vector<Found> found_;
+  std::vector<Json> values_;  // of every slot, for the current document
   uint64_t generation_ = 0;
 };
 

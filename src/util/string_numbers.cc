@@ -1,0 +1,56 @@
+#include "util/string_numbers.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace picket {
+
+StringNumbers::StringNumbers() { clear(); }
+
+void StringNumbers::clear() {
+  strings_.clear();
+  slots_.assign(8, Slot());
+  mask_ = slots_.size() - 1;
+}
+
+uint64_t StringNumbers::Hash(std::string_view s) { return XXH3_64bits(s.data(), s.size()); }
+
+uint32_t StringNumbers::Find(std::string_view s) const {
+  const uint64_t hash = Hash(s);
+  const uint32_t size = static_cast<uint32_t>(s.size());
+  for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
+    const Slot& slot = slots_[i];
+    if (slot.number == kNotFound) return kNotFound;
+    if (slot.hash == hash && slot.size == size && std::string_view(strings_[slot.number]) == s)
+      return slot.number;
+  }
+}
+
+uint32_t StringNumbers::Insert(std::string_view s) {
+  uint32_t found = Find(s);
+  if (found != kNotFound) return found;
+  // Keep at most half the slots used: misses then end at an empty slot
+  // after one or two probes.
+  if ((strings_.size() + 1) * 2 > slots_.size()) Grow();
+  const uint64_t hash = Hash(s);
+  uint64_t i = hash & mask_;
+  while (slots_[i].number != kNotFound) i = (i + 1) & mask_;
+  uint32_t number = static_cast<uint32_t>(strings_.size());
+  slots_[i] = {hash, static_cast<uint32_t>(s.size()), number};
+  strings_.emplace_back(s);
+  return number;
+}
+
+void StringNumbers::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.size() * 2, Slot());
+  mask_ = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.number == kNotFound) continue;
+    uint64_t i = slot.hash & mask_;
+    while (slots_[i].number != kNotFound) i = (i + 1) & mask_;
+    slots_[i] = slot;
+  }
+}
+
+}  // namespace picket
