@@ -58,13 +58,7 @@ uint32_t RuleIndex::TermFieldFor(const std::string& path) {
 }
 
 uint32_t RuleIndex::NumberValue(uint32_t field, const std::string& value) {
-  TermField& f = term_fields_[field];
-  f.length_mask |= uint64_t{1} << std::min<size_t>(value.size(), 63);
-  if (!value.empty()) {
-    unsigned char c = static_cast<unsigned char>(value[0]);
-    f.first_bytes[c >> 6] |= uint64_t{1} << (c & 63);
-  }
-  return f.value_numbers.Insert(value);
+  return term_fields_[field].value_numbers.Insert(value);
 }
 
 RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::FieldTypes& types,
@@ -295,7 +289,7 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
   // The numbers of the event's values of a term field, found when a group
   // first needs them (a group whose first field has none needs no other).
   ++numbers_generation_;
-  auto numbers_of = [&](uint32_t f) -> const std::vector<uint32_t>& {
+  auto numbers_of = [&](uint32_t f) -> std::span<const uint32_t> {
     EventNumbers& numbers = event_numbers_[f];
     if (numbers.generation == numbers_generation_) return numbers.values;
     numbers.generation = numbers_generation_;
@@ -303,14 +297,7 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
     const TermField& field = term_fields_[f];
     for (event::Json value : context->Values(field.field_id, field.path, doc)) {
       std::string_view text;
-      if (value.is_string()) {
-        text = value.get_string().value_unsafe();
-      } else if (event::ScalarToKeyword(value, &scratch_)) {
-        text = scratch_;
-      } else {
-        continue;
-      }
-      if (!field.MayHave(text)) continue;
+      if (!event::KeywordText(value, &scratch_, &text)) continue;
       uint32_t number = field.value_numbers.Find(text);
       if (number != StringNumbers::kNotFound) numbers.values.push_back(number);
     }
@@ -332,16 +319,16 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
           probe(a);
           continue;
         }
-        const std::vector<uint32_t>& second = numbers_of(g.fields[1]);
-        const std::vector<uint32_t>* third =
-            g.fields[2] == kNoField ? nullptr : &numbers_of(g.fields[2]);
+        std::span<const uint32_t> second = numbers_of(g.fields[1]);
+        std::span<const uint32_t> third;
+        if (g.fields[2] != kNoField) third = numbers_of(g.fields[2]);
         for (uint32_t b : second) {
           uint64_t ab = a | uint64_t{b} << kValueBits;
-          if (!third) {
+          if (g.fields[2] == kNoField) {
             probe(ab);
             continue;
           }
-          for (uint32_t c : *third) probe(ab | uint64_t{c} << (2 * kValueBits));
+          for (uint32_t c : third) probe(ab | uint64_t{c} << (2 * kValueBits));
         }
       }
     }

@@ -83,17 +83,6 @@ class RuleIndex {
     std::string path;
     uint32_t field_id = 0;  // kql::FieldId
     StringNumbers value_numbers;
-    // Lengths (bit min(length, 63)) and first bytes of the numbered values:
-    // most of an event's values (paths, arguments) fail these before any
-    // hashing.
-    uint64_t length_mask = 0;
-    std::array<uint64_t, 4> first_bytes{};
-    bool MayHave(std::string_view v) const {
-      if (!(length_mask >> std::min<size_t>(v.size(), 63) & 1)) return false;
-      if (v.empty()) return true;
-      unsigned char c = static_cast<unsigned char>(v[0]);
-      return first_bytes[c >> 6] >> (c & 63) & 1;
-    }
   };
   struct Group {  // rules filed under the same tuple of fields
     std::array<uint32_t, kMaxTupleFields> fields{kNoField, kNoField, kNoField};

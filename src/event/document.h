@@ -113,6 +113,18 @@ bool ForEachLeaf(Json node, std::string* path_buffer, Visit&& visit) {
 // round-trip form. Returns false for objects, arrays and null.
 bool ScalarToKeyword(Json value, std::string* out);
 
+// The same text without a copy for strings: a view of the string itself, or
+// of `scratch` holding ScalarToKeyword's text. False for objects, arrays, null.
+inline bool KeywordText(Json value, std::string* scratch, std::string_view* out) {
+  if (value.type() == JsonType::STRING) {
+    *out = value.get_string().value_unsafe();
+    return true;
+  }
+  if (!ScalarToKeyword(value, scratch)) return false;
+  *out = *scratch;
+  return true;
+}
+
 // The first string value of a field, if any (convenience for engine fields
 // such as host.id or @timestamp).
 bool FirstString(Json node, std::string_view path, std::string_view* out);

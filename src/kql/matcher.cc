@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kql/keyword_set.h"
 #include "kql/predicate.h"
 
 namespace picket::kql {
@@ -94,21 +95,21 @@ class FieldMatcher final : public Matcher {
       : path_(std::move(path)), id_(FieldId(path_)), preds_(std::move(preds)) {
     Reindex();
   }
-  // After predicates were added: long lists of exact keyword terms
-  // (`process.name:(a or b or ... )`, common in rules) are tested with one
-  // set lookup instead of one comparison per term.
+  // After predicates were added: long lists of exact keyword terms, prefixes
+  // and suffixes (`process.name:(a or b or ... )`, `destination.domain:(*.xyz
+  // or ...)`, common in rules) are tested as one KeywordSet instead of one
+  // predicate at a time.
   void Reindex() {
     objects_count_ = false;
     for (const auto& p : preds_) objects_count_ |= p.kind == Predicate::kExists;
-    exact_.clear();
+    set_ = KeywordSet();
     others_.clear();
-    size_t exact = 0;
-    for (const auto& p : preds_) exact += IsSetTerm(p);
-    if (exact < kMinSetTerms) return;
+    size_t settable = 0;
+    for (const auto& p : preds_) settable += InSet(p);
+    if (settable < kMinSetTerms) return;
     for (const auto& p : preds_) {
-      if (IsSetTerm(p)) {
-        exact_.insert(p.text);
-        exact_ignore_above_ = p.ignore_above;
+      if (InSet(p) && set_.Add(p)) {
+        set_ignore_above_ = p.ignore_above;
       } else {
         others_.push_back(p);
       }
@@ -117,9 +118,9 @@ class FieldMatcher final : public Matcher {
   bool Eval(Json e, EvalContext* ctx) const override {
     auto test = [&](Json v) {
       if (v.type() == JsonType::OBJECT) return objects_count_;
-      if (exact_.empty()) return AnyPredicate(preds_, v);
+      if (set_.size() == 0) return AnyPredicate(preds_, v);
       std::string_view term;
-      if (KeywordTerm(v, exact_ignore_above_, &term) && exact_.contains(term)) return true;
+      if (KeywordTerm(v, set_ignore_above_, &term) && set_.Matches(term)) return true;
       return AnyPredicate(others_, v);
     };
     if (!ctx) return event::ForEachValue(e, path_, test);
@@ -131,25 +132,22 @@ class FieldMatcher final : public Matcher {
   std::vector<Predicate>& predicates() { return preds_; }
 
  private:
-  static constexpr size_t kMinSetTerms = 4;
-  // Terms of one keyword field share its ignore_above; a term set holds
-  // only those (the first one's), the rest stay predicates.
-  bool IsSetTerm(const Predicate& p) const {
-    return p.kind == Predicate::kKeywordEq && p.type == MatchType::kKeyword &&
-           p.ignore_above == preds_.front().ignore_above;
+  static constexpr size_t kMinSetTerms = 1;
+  // Keyword terms and one-star patterns of one field share its
+  // ignore_above; a set holds only those (the first one's), the rest stay
+  // predicates.
+  bool InSet(const Predicate& p) const {
+    if (p.kind != Predicate::kKeywordEq && p.kind != Predicate::kKeywordWildcard) return false;
+    return p.type == MatchType::kKeyword && p.ignore_above == preds_.front().ignore_above;
   }
-  struct TermHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
 
   std::string path_;
   uint32_t id_;
   std::vector<Predicate> preds_;
   bool objects_count_ = false;
-  std::unordered_set<std::string, TermHash, std::equal_to<>> exact_;
-  uint32_t exact_ignore_above_ = 0;
-  std::vector<Predicate> others_;  // the predicates not in exact_
+  KeywordSet set_;
+  uint32_t set_ignore_above_ = 0;
+  std::vector<Predicate> others_;  // the predicates not in set_
 };
 
 // Predicates for each mapping type, for matchers that learn a value's field

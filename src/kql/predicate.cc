@@ -74,13 +74,7 @@ bool DateOf(Json v, TimeMs* out) {
 // The keyword term of a value, honouring ignore_above (longer values are not
 // indexed). Points into the document or into tl_scratch.
 bool KeywordOf(Json v, uint32_t ignore_above, std::string_view* out) {
-  if (v.type() == JsonType::STRING) {
-    *out = v.get_string().value_unsafe();
-  } else if (event::ScalarToKeyword(v, &tl_scratch)) {
-    *out = tl_scratch;
-  } else {
-    return false;
-  }
+  if (!event::KeywordText(v, &tl_scratch, out)) return false;
   return ignore_above == 0 || out->size() <= ignore_above;
 }
 

@@ -9,13 +9,15 @@ StringNumbers::StringNumbers() { clear(); }
 
 void StringNumbers::clear() {
   strings_.clear();
+  length_mask_ = 0;
+  for (uint64_t& bits : first_bytes_) bits = 0;
   slots_.assign(8, Slot());
   mask_ = slots_.size() - 1;
 }
 
 uint64_t StringNumbers::Hash(std::string_view s) { return XXH3_64bits(s.data(), s.size()); }
 
-uint32_t StringNumbers::Find(std::string_view s) const {
+uint32_t StringNumbers::FindHashed(std::string_view s) const {
   const uint64_t hash = Hash(s);
   const uint32_t size = static_cast<uint32_t>(s.size());
   for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
@@ -35,6 +37,11 @@ uint32_t StringNumbers::Insert(std::string_view s) {
   const uint64_t hash = Hash(s);
   uint64_t i = hash & mask_;
   while (slots_[i].number != kNotFound) i = (i + 1) & mask_;
+  length_mask_ |= uint64_t{1} << (s.size() < 63 ? s.size() : 63);
+  if (!s.empty()) {
+    unsigned char c = static_cast<unsigned char>(s[0]);
+    first_bytes_[c >> 6] |= uint64_t{1} << (c & 63);
+  }
   uint32_t number = static_cast<uint32_t>(strings_.size());
   slots_[i] = {hash, static_cast<uint32_t>(s.size()), number};
   strings_.emplace_back(s);

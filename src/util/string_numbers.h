@@ -3,10 +3,11 @@
 //
 // It is the rule index's table of known field values and a field matcher's
 // set of exact terms: small (tens to thousands of strings), read far more
-// often than written, and mostly asked about strings it does not hold. One
-// 64-bit hash (XXH3, inlined) and an open-addressed table of (hash, length,
-// number) slots answer most misses without touching a string; a hit costs
-// one comparison of the bytes.
+// often than written, and mostly asked about strings it does not hold. Most
+// misses are told by length and first byte alone (paths, arguments); then one
+// 64-bit hash (XXH3) and an open-addressed table of (hash, length, number)
+// slots answer without touching a string; a hit costs one comparison of the
+// bytes.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -24,7 +25,10 @@ class StringNumbers {
   // The number of `s`: its existing one, else the next free one.
   uint32_t Insert(std::string_view s);
   // The number of `s`, or kNotFound.
-  uint32_t Find(std::string_view s) const;
+  uint32_t Find(std::string_view s) const {
+    if (!MayHold(s)) return kNotFound;
+    return FindHashed(s);
+  }
   bool Contains(std::string_view s) const { return Find(s) != kNotFound; }
 
   size_t size() const { return strings_.size(); }
@@ -39,8 +43,19 @@ class StringNumbers {
     uint32_t size = 0;
     uint32_t number = kNotFound;  // kNotFound: empty
   };
+  // Whether a string of the length and first byte of `s` was inserted.
+  bool MayHold(std::string_view s) const {
+    if (!(length_mask_ >> (s.size() < 63 ? s.size() : 63) & 1)) return false;
+    if (s.empty()) return true;
+    unsigned char c = static_cast<unsigned char>(s[0]);
+    return first_bytes_[c >> 6] >> (c & 63) & 1;
+  }
+  uint32_t FindHashed(std::string_view s) const;
   static uint64_t Hash(std::string_view s);
   void Grow();
+
+  uint64_t length_mask_ = 0;      // bit min(length, 63) per inserted string
+  uint64_t first_bytes_[4] = {};  // bit per first byte of inserted strings
 
   std::vector<Slot> slots_;  // a power of two, at most half full
   uint64_t mask_ = 0;
