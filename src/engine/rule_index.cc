@@ -113,17 +113,28 @@ RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::
 }
 
 void RuleIndex::IndexFirstValues() {
-  groups_by_first_value_.resize(term_fields_.size());
-  for (uint32_t f = 0; f < term_fields_.size(); ++f)
-    groups_by_first_value_[f].resize(term_fields_[f].value_numbers.size());
   constexpr uint64_t kValueMask = (uint64_t{1} << kValueBits) - 1;
+  std::vector<std::vector<std::vector<uint32_t>>> by_first(term_fields_.size());
+  for (uint32_t f = 0; f < term_fields_.size(); ++f)
+    by_first[f].resize(term_fields_[f].value_numbers.size());
   for (uint32_t g = 0; g < groups_.size(); ++g) {
-    auto& by_value = groups_by_first_value_[groups_[g].fields[0]];
+    auto& by_value = by_first[groups_[g].fields[0]];
     for (const auto& [key, rules] : groups_[g].rules_by_key) {
       std::vector<uint32_t>& list = by_value[key & kValueMask];
       if (list.empty() || list.back() != g) list.push_back(g);
     }
   }
+  first_base_.clear();
+  first_begin_.clear();
+  first_groups_.clear();
+  for (uint32_t f = 0; f < term_fields_.size(); ++f) {
+    first_base_.push_back(static_cast<uint32_t>(first_begin_.size()));
+    for (const std::vector<uint32_t>& groups : by_first[f]) {
+      first_begin_.push_back(static_cast<uint32_t>(first_groups_.size()));
+      first_groups_.insert(first_groups_.end(), groups.begin(), groups.end());
+    }
+  }
+  first_begin_.push_back(static_cast<uint32_t>(first_groups_.size()));
 }
 
 std::vector<const kql::RequiredTerms*> RuleIndex::UsableTerms(
@@ -289,25 +300,35 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
   // The numbers of the event's values of a term field, found when a group
   // first needs them (a group whose first field has none needs no other).
   ++numbers_generation_;
-  auto numbers_of = [&](uint32_t f) -> std::span<const uint32_t> {
+  event_values_.clear();
+  // Runs of event_values_ are named by position: the array may grow while
+  // a run is being read.
+  auto numbers_of = [&](uint32_t f) -> const EventNumbers& {
     EventNumbers& numbers = event_numbers_[f];
-    if (numbers.generation == numbers_generation_) return numbers.values;
-    numbers.generation = numbers_generation_;
-    numbers.values.clear();
-    const TermField& field = term_fields_[f];
-    for (event::Json value : context->Values(field.field_id, field.path, doc)) {
-      std::string_view text;
-      if (!event::KeywordText(value, &scratch_, &text)) continue;
-      uint32_t number = field.value_numbers.Find(text);
-      if (number != StringNumbers::kNotFound) numbers.values.push_back(number);
+    if (numbers.generation != numbers_generation_) {
+      numbers.generation = numbers_generation_;
+      numbers.start = static_cast<uint32_t>(event_values_.size());
+      const TermField& field = term_fields_[f];
+      for (event::Json value : context->Values(field.field_id, field.path, doc)) {
+        std::string_view text;
+        if (!event::KeywordText(value, &scratch_, &text)) continue;
+        // A rare false number only adds a candidate (matched in full later).
+        uint32_t number = field.value_numbers.FindApproximate(text);
+        if (number != StringNumbers::kNotFound) event_values_.push_back(number);
+      }
+      numbers.count = static_cast<uint32_t>(event_values_.size()) - numbers.start;
     }
-    return numbers.values;
+    return numbers;
   };
   // The groups each of the event's first-field values leads to, and in
   // each the tuples of the event's values of the other fields.
   for (uint32_t f : plan.first_fields) {
-    for (uint32_t a : numbers_of(f)) {
-      for (uint32_t gi : groups_by_first_value_[f][a]) {
+    const EventNumbers& firsts = numbers_of(f);
+    for (uint32_t i = 0; i < firsts.count; ++i) {
+      const uint32_t a = event_values_[firsts.start + i];
+      const uint32_t* begin = &first_begin_[first_base_[f] + a];
+      for (uint32_t k = begin[0]; k < begin[1]; ++k) {
+        const uint32_t gi = first_groups_[k];
         if (!plan.has_group[gi]) continue;
         const Group& g = groups_[gi];
         auto probe = [&](uint64_t key) {
@@ -319,16 +340,16 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
           probe(a);
           continue;
         }
-        std::span<const uint32_t> second = numbers_of(g.fields[1]);
-        std::span<const uint32_t> third;
-        if (g.fields[2] != kNoField) third = numbers_of(g.fields[2]);
-        for (uint32_t b : second) {
-          uint64_t ab = a | uint64_t{b} << kValueBits;
-          if (g.fields[2] == kNoField) {
+        const EventNumbers& second = numbers_of(g.fields[1]);
+        const EventNumbers* third = g.fields[2] == kNoField ? nullptr : &numbers_of(g.fields[2]);
+        for (uint32_t j = 0; j < second.count; ++j) {
+          uint64_t ab = a | uint64_t{event_values_[second.start + j]} << kValueBits;
+          if (!third) {
             probe(ab);
             continue;
           }
-          for (uint32_t c : third) probe(ab | uint64_t{c} << (2 * kValueBits));
+          for (uint32_t m = 0; m < third->count; ++m)
+            probe(ab | uint64_t{event_values_[third->start + m]} << (2 * kValueBits));
         }
       }
     }

@@ -124,10 +124,14 @@ class RuleIndex {
   size_t presence_rules_ = 0;
   std::vector<TermField> term_fields_;
   std::vector<Group> groups_;
-  // [term field][value number]: the groups with a tuple that starts with
-  // that value of that field. An event probes only the groups its own
-  // first-field values lead to, not every group of its index.
-  std::vector<std::vector<std::vector<uint32_t>>> groups_by_first_value_;
+  // The groups with a tuple that starts with value a of term field f are
+  // first_groups_[first_begin_[first_base_[f] + a] .. first_begin_[... + 1]):
+  // an event probes only the groups its own first-field values lead to, not
+  // every group of its index. (Flat arrays: two loads, not a chain of
+  // vectors, per value.)
+  std::vector<uint32_t> first_base_;
+  std::vector<uint32_t> first_begin_;
+  std::vector<uint32_t> first_groups_;
   std::vector<PresenceField> presence_fields_;
   std::vector<uint32_t> unindexed_;
   std::vector<IndexPatterns> patterns_;
@@ -139,12 +143,13 @@ class RuleIndex {
   IndexPlan all_;  // for events of no known index: every rule
 
   // Per event: the value numbers of each term field (unknown values
-  // dropped), computed on first use in the event.
+  // dropped), computed on first use in the event, kept in one array.
   struct EventNumbers {
     uint64_t generation = 0;
-    std::vector<uint32_t> values;
+    uint32_t start = 0, count = 0;
   };
   std::vector<EventNumbers> event_numbers_;
+  std::vector<uint32_t> event_values_;
   uint64_t numbers_generation_ = 0;
   std::string scratch_;
   std::vector<uint32_t> stamp_;  // stamp_[rule] == generation_: already added

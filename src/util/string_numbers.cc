@@ -17,16 +17,19 @@ void StringNumbers::clear() {
 
 uint64_t StringNumbers::Hash(std::string_view s) { return XXH3_64bits(s.data(), s.size()); }
 
+template <bool kCompareBytes>
 uint32_t StringNumbers::FindHashed(std::string_view s) const {
   const uint64_t hash = Hash(s);
-  const uint32_t size = static_cast<uint32_t>(s.size());
+  const uint32_t tag = static_cast<uint32_t>(hash >> 32);
   for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
     const Slot& slot = slots_[i];
     if (slot.number == kNotFound) return kNotFound;
-    if (slot.hash == hash && slot.size == size && std::string_view(strings_[slot.number]) == s)
+    if (slot.tag == tag && (!kCompareBytes || std::string_view(strings_[slot.number]) == s))
       return slot.number;
   }
 }
+template uint32_t StringNumbers::FindHashed<true>(std::string_view s) const;
+template uint32_t StringNumbers::FindHashed<false>(std::string_view s) const;
 
 uint32_t StringNumbers::Insert(std::string_view s) {
   uint32_t found = Find(s);
@@ -43,7 +46,7 @@ uint32_t StringNumbers::Insert(std::string_view s) {
     first_bytes_[c >> 6] |= uint64_t{1} << (c & 63);
   }
   uint32_t number = static_cast<uint32_t>(strings_.size());
-  slots_[i] = {hash, static_cast<uint32_t>(s.size()), number};
+  slots_[i] = {static_cast<uint32_t>(hash >> 32), number};
   strings_.emplace_back(s);
   return number;
 }
@@ -54,7 +57,7 @@ void StringNumbers::Grow() {
   mask_ = slots_.size() - 1;
   for (const Slot& slot : old) {
     if (slot.number == kNotFound) continue;
-    uint64_t i = slot.hash & mask_;
+    uint64_t i = Hash(strings_[slot.number]) & mask_;
     while (slots_[i].number != kNotFound) i = (i + 1) & mask_;
     slots_[i] = slot;
   }

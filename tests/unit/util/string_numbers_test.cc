@@ -46,12 +46,16 @@ TEST(StringNumbers, AgreesWithAMap) {
     EXPECT_EQ(numbers.Insert(s), it->second);
     std::string probe = random_string();
     auto found = reference.find(probe);
-    EXPECT_EQ(numbers.Find(probe),
-              found == reference.end() ? StringNumbers::kNotFound : found->second)
-        << probe;
+    uint32_t expected = found == reference.end() ? StringNumbers::kNotFound : found->second;
+    EXPECT_EQ(numbers.Find(probe), expected) << probe;
+    // No collision among these (fixed seed): the approximate lookup agrees.
+    EXPECT_EQ(numbers.FindApproximate(probe), expected) << probe;
   }
   EXPECT_EQ(numbers.size(), reference.size());
-  for (const auto& [s, n] : reference) EXPECT_EQ(numbers.at(n), s);
+  for (const auto& [s, n] : reference) {
+    EXPECT_EQ(numbers.at(n), s);
+    EXPECT_EQ(numbers.FindApproximate(s), n);  // never misses a held string
+  }
 }
 
 }  // namespace
