@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <set>
-
 #include "engine/json_text.h"
 #include "engine/raw_object.h"
 #include "engine/rule_mappings.h"
@@ -179,12 +177,20 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
                          std::string* error) {
   std::string original_time;                                             // raw JSON
   std::vector<std::pair<std::string, std::string_view>> original_event;  // key, raw JSON
-  std::set<std::string, std::less<>> original_keys;
+  // An event has a handful of event.* fields: a linear search for the
+  // first of each key costs less than a set.
   auto remember_event_field = [&](std::string_view key, std::string_view raw) {
-    if (original_keys.insert(std::string(key)).second) original_event.emplace_back(key, raw);
+    for (const auto& [seen, unused] : original_event)
+      if (seen == key) return;
+    original_event.emplace_back(key, raw);
   };
 
   size_t start = out->size();
+  // The alert holds the event, the rule's fields and about 2 KB more: one
+  // allocation instead of a dozen as it grows.
+  auto cached_rule = rule_fields_.find(f.rule);
+  out->reserve(start + 2 * raw_event.size() +
+               (cached_rule == rule_fields_.end() ? 0 : cached_rule->second.json.size()) + 2048);
   out->append("{");
   AppendJsonKey(out, "@timestamp");
   AppendJsonString(out, FormatIso8601(f.alert_time));
