@@ -3,6 +3,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <cstring>
+
 namespace picket {
 
 StringNumbers::StringNumbers() { clear(); }
@@ -15,7 +17,47 @@ void StringNumbers::clear() {
   mask_ = slots_.size() - 1;
 }
 
-uint64_t StringNumbers::Hash(std::string_view s) { return XXH3_64bits(s.data(), s.size()); }
+namespace {
+inline uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline uint64_t Load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+// A 64x64->128-bit multiply folded to 64 bits: the mixing step of the
+// wyhash family, enough to spread short keys over the table.
+inline uint64_t Mix(uint64_t a, uint64_t b) {
+  unsigned __int128 m = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+}
+}  // namespace
+
+// Field values are mostly short (actions, names, OS types): up to 16 bytes
+// are read as two overlapping words and mixed inline, longer ones go to XXH3.
+uint64_t StringNumbers::Hash(std::string_view s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  if (n > 16) return XXH3_64bits(p, n);
+  uint64_t lo, hi;
+  if (n >= 8) {
+    lo = Load64(p);
+    hi = Load64(p + n - 8);
+  } else if (n >= 4) {
+    lo = Load32(p);
+    hi = Load32(p + n - 4);
+  } else {
+    lo = n ? uint64_t{static_cast<unsigned char>(p[0])} << 16 |
+                 uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 |
+                 static_cast<unsigned char>(p[n - 1])
+           : 0;
+    hi = 0;
+  }
+  return Mix(lo ^ 0xa0761d6478bd642fULL, hi ^ 0xe7037ed1a0b428dbULL ^ n);
+}
 
 template <bool kCompareBytes>
 uint32_t StringNumbers::FindHashed(std::string_view s) const {
