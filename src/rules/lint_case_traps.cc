@@ -54,7 +54,8 @@ std::string Lower(std::string s) {
 }
 
 bool HasUpper(const std::string& s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
 }
 
 WildcardPattern PatternOf(const kql::Literal& literal, bool lower) {
@@ -89,7 +90,11 @@ void CheckCaseTraps(LintContext& ctx) {
     if (node.kind == kql::NodeKind::kMatch && node.value && !RoleOf(field).empty())
       ForEachLiteral(*node.value, [&](const kql::Literal& l) { literals.push_back({field, &l}); });
   });
-  for (const auto& [field, literal] : literals) {
+  for (const FieldLiteral& item : literals) {
+    // Named copies, not structured bindings: the lambda below uses them,
+    // which clang 14 (the fuzz build) does not allow for bindings.
+    const std::string& field = item.field;
+    const kql::Literal* literal = item.literal;
     if (literal->IsExistsPattern()) continue;
     std::string all_text;
     for (const auto& p : literal->pieces) all_text += p;
