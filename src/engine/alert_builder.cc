@@ -9,13 +9,6 @@
 namespace picket::engine {
 
 namespace {
-std::string_view TrimRaw(std::string_view s) {
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
 bool IsKibanaKey(std::string_view key) { return key == "kibana" || key.starts_with("kibana."); }
 
 std::string RuleTypeName(const rules::Rule& rule) {
