@@ -60,6 +60,7 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state:
                         rule->path, rule->name, rule->new_terms_fields.size()));
     }
     rules_.push_back(rule);
+    matchers_.push_back(rule->matcher.get());
     rule_uuids_.push_back(RuleUuid(rule->rule_id));
   }
   stats_.resize(rules_.size());
@@ -112,10 +113,10 @@ void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& 
   }
   index_->Candidates(event.doc, index, context, &candidates_);
   for (uint32_t r : candidates_) {
-    const rules::Rule& rule = *rules_[r];
     RuleStats& stats = stats_[r];
     ++stats.candidates;
-    if (!rule.matcher->Matches(event.doc, context)) continue;
+    if (!matchers_[r]->Matches(event.doc, context)) continue;
+    const rules::Rule& rule = *rules_[r];
     ++stats.matched;
     if (rule.type == rules::RuleType::kNewTerms) {
       RunNewTerms(r, event, index, learn_only, on_alert);

@@ -134,6 +134,9 @@ class Detector {
   bool WithinMaxSignals(size_t r, TimeMs time, const EventRef& event);
 
   std::vector<std::shared_ptr<const rules::Rule>> rules_;
+  // Each rule's matcher, side by side: an event's candidate rules are tested
+  // without reading the (large) rule objects of those that do not match.
+  std::vector<const kql::Matcher*> matchers_;
   std::vector<std::string> rule_uuids_;
   std::vector<RuleStats> stats_;
   std::vector<std::optional<TimeMs>> watermark_;  // newest matching event time per rule
