@@ -178,12 +178,16 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
     original_event.emplace_back(key, raw);
   };
 
+  RuleFieldsCache& cached = rule_fields_[f.rule];
+  if (cached.json.empty() || cached.rule_uuid != f.rule_uuid) {
+    cached.rule_uuid.assign(f.rule_uuid);
+    cached.json.clear();
+    AppendRuleFields(&cached.json, f);
+  }
   size_t start = out->size();
   // The alert holds the event, the rule's fields and about 2 KB more: one
   // allocation instead of a dozen as it grows.
-  auto cached_rule = rule_fields_.find(f.rule);
-  out->reserve(start + 2 * raw_event.size() +
-               (cached_rule == rule_fields_.end() ? 0 : cached_rule->second.json.size()) + 2048);
+  out->reserve(start + 2 * raw_event.size() + cached.json.size() + 2048);
   out->append("{");
   AppendJsonKey(out, "@timestamp");
   AppendJsonString(out, FormatIso8601(f.alert_time));
@@ -262,12 +266,6 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
                     f.severity.empty() ? std::string_view(f.rule->severity) : f.severity);
   AppendRawField(out, "kibana.alert.risk_score",
                  RiskScoreJson(f.risk_score ? *f.risk_score : f.rule->risk_score));
-  RuleFieldsCache& cached = rule_fields_[f.rule];
-  if (cached.json.empty() || cached.rule_uuid != f.rule_uuid) {
-    cached.rule_uuid.assign(f.rule_uuid);
-    cached.json.clear();
-    AppendRuleFields(&cached.json, f);
-  }
   out->append(cached.json);
   if (f.new_terms) AppendArrayField(out, "kibana.alert.new_terms", *f.new_terms);
   AppendRunFields(out, f, iso_now);

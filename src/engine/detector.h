@@ -150,7 +150,7 @@ class Detector {
   std::vector<std::string> warnings_;
   uint64_t events_ = 0;
   std::vector<uint32_t> candidates_;
-  kql::EvalContext eval_context_;
+  kql::EvalContext eval_context_;  // field values shared by the rules of one event
   struct DataStreamField {
     const char* path;
     uint32_t id;
@@ -158,8 +158,7 @@ class Detector {
   DataStreamField data_stream_[3];  // type, dataset, namespace
   bool use_collector_ = false;
   event::FieldCollector collector_;   // the data stream and rule index fields
-  std::vector<uint32_t> slot_of_id_;  // kql::FieldId -> collector slot + 1  // field values shared
-                                      // by the rules of one event
+  std::vector<uint32_t> slot_of_id_;  // kql::FieldId -> collector slot + 1
   std::vector<std::vector<std::string>> term_values_;
   std::string key_;
   std::string index_buffer_;

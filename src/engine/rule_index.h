@@ -27,7 +27,6 @@
 #pragma once
 #include <absl/container/flat_hash_map.h>
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -70,8 +69,7 @@ class RuleIndex {
  private:
   static constexpr uint32_t kNoField = UINT32_MAX;
   static constexpr int kMaxTupleFields = 3;
-  static constexpr int kValueBits = 21;
-  // value numbers per field; 3 fit in a key
+  static constexpr int kValueBits = 21;  // value numbers per field; 3 fit in a key
 
   // Debian's abseil has its own string_view: hash std::string_view here.
   struct StringHash {

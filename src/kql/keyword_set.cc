@@ -14,9 +14,6 @@ void KeywordSet::ByLength::Add(std::string_view s) {
 bool KeywordSet::Add(const Predicate& p) {
   if (p.kind == Predicate::kKeywordEq) {
     exact_.Insert(p.text);
-    few_exact_.clear();
-    if (exact_.size() <= kFewTerms)
-      for (uint32_t i = 0; i < exact_.size(); ++i) few_exact_.push_back(exact_.at(i));
   } else if (p.kind == Predicate::kKeywordWildcard) {
     const std::vector<std::string>& pieces = p.pattern.pieces();
     // Two pieces around one star: {"", "x"} is *x, {"x", ""} is x*.
@@ -34,8 +31,8 @@ bool KeywordSet::Add(const Predicate& p) {
 
 bool KeywordSet::Matches(std::string_view term) const {
   if (exact_.size() <= kFewTerms) {
-    for (const std::string& t : few_exact_)
-      if (t.size() == term.size() && std::string_view(t) == term) return true;
+    for (uint32_t i = 0; i < exact_.size(); ++i)
+      if (std::string_view(exact_.at(i)) == term) return true;
   } else if (exact_.Contains(term)) {
     return true;
   }

@@ -39,9 +39,8 @@ class KeywordSet {
     void Add(std::string_view s);
   };
   // A few exact terms are compared directly (cheaper than hashing); more
-  // go to the table.
+  // are looked up in the table.
   static constexpr size_t kFewTerms = 4;
-  std::vector<std::string> few_exact_;
   StringNumbers exact_;
   ByLength prefixes_, suffixes_;
   size_t size_ = 0;

@@ -4,7 +4,6 @@
 #include <array>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "kql/keyword_set.h"
 #include "kql/predicate.h"
@@ -104,16 +103,12 @@ class FieldMatcher final : public Matcher {
     for (const auto& p : preds_) objects_count_ |= p.kind == Predicate::kExists;
     set_ = KeywordSet();
     others_.clear();
-    size_t settable = 0;
-    for (const auto& p : preds_) settable += InSet(p);
-    if (settable < kMinSetTerms) return;
-    for (const auto& p : preds_) {
-      if (InSet(p) && set_.Add(p)) {
-        set_ignore_above_ = p.ignore_above;
-      } else {
-        others_.push_back(p);
-      }
-    }
+    // Without a set-able predicate, Eval tests preds_ and others_ stays empty.
+    if (std::none_of(preds_.begin(), preds_.end(), [&](const Predicate& p) { return InSet(p); }))
+      return;
+    set_ignore_above_ = preds_.front().ignore_above;  // InSet requires it
+    for (const auto& p : preds_)
+      if (!InSet(p) || !set_.Add(p)) others_.push_back(p);
   }
   bool Eval(Json e, EvalContext* ctx) const override {
     auto test = [&](Json v) {
@@ -132,7 +127,6 @@ class FieldMatcher final : public Matcher {
   std::vector<Predicate>& predicates() { return preds_; }
 
  private:
-  static constexpr size_t kMinSetTerms = 1;
   // Keyword terms and one-star patterns of one field share its
   // ignore_above; a set holds only those (the first one's), the rest stay
   // predicates.

@@ -32,10 +32,10 @@ class StringNumbers {
   // Find without comparing the bytes: the number of a held string whose
   // hash has the same low bits (slot) and high 32 bits (tag) as that of `s`.
   // It never misses a held string, and answers for one it does not hold
-  // only on a hash collision. For callers
-  // that tolerate a rare false match (the rule index: a wrong number only
-  // adds a candidate rule, which is then matched in full); it saves a cache
-  // miss per hit on the held string's bytes.
+  // only on a hash collision. For callers that tolerate a rare false match
+  // (the rule index: a wrong number only adds a candidate rule, which is
+  // then matched in full); it saves a cache miss per hit on the held
+  // string's bytes.
   uint32_t FindApproximate(std::string_view s) const {
     if (!MayHold(s)) return kNotFound;
     return FindHashed<false>(s);

@@ -268,33 +268,45 @@ struct RandomDocuments {
   std::vector<event::Json> docs;
 };
 
-TEST(NecessaryFields, RandomQueriesMatchOnlyEventsWithTheirFields) {
-  auto t = TestTypes();
-  RandomQuery random(12345);
-  RandomDocuments parsed_docs(&random);
-  const auto& documents = parsed_docs.texts;
-  const auto& docs = parsed_docs.docs;
-
-  size_t checked = 0, with_fields = 0;
+// 1500 random queries (each must parse and compile) over the documents of
+// a RandomDocuments: `check(query, root, matching)` gets the positions of
+// the documents each query matches.
+template <typename Check>
+void ForEachRandomQuery(RandomQuery* random, const RandomDocuments& corpus,
+                        const event::FieldTypes& types, Check check) {
   for (int q = 0; q < 1500; ++q) {
-    std::string query = random.Query();
+    std::string query = random->Query();
     auto parsed = Parse(query);
     ASSERT_TRUE(parsed.ok()) << query << ": " << parsed.error.message;
     CompileOptions options;
     options.now = 1772359200000;
-    auto compiled = Compile(*parsed.root, t, options);
+    auto compiled = Compile(*parsed.root, types, options);
     ASSERT_TRUE(compiled.ok()) << query;
-    V fields = NecessaryFields(*parsed.root, t);
-    if (!fields.empty()) ++with_fields;
-    for (size_t d = 0; d < docs.size(); ++d) {
-      if (!compiled.matcher->Matches(docs[d])) continue;
-      for (const auto& f : fields) {
-        ASSERT_TRUE(event::HasValue(docs[d], f))
-            << query << " matches " << documents[d] << " without a value of " << f;
-        ++checked;
-      }
-    }
+    std::vector<size_t> matching;
+    for (size_t d = 0; d < corpus.docs.size(); ++d)
+      if (compiled.matcher->Matches(corpus.docs[d])) matching.push_back(d);
+    check(query, *parsed.root, matching);
   }
+}
+
+TEST(NecessaryFields, RandomQueriesMatchOnlyEventsWithTheirFields) {
+  auto t = TestTypes();
+  RandomQuery random(12345);
+  RandomDocuments corpus(&random);
+  size_t checked = 0, with_fields = 0;
+  ForEachRandomQuery(
+      &random, corpus, t,
+      [&](const std::string& query, const Node& root, const std::vector<size_t>& matching) {
+        V fields = NecessaryFields(root, t);
+        if (!fields.empty()) ++with_fields;
+        for (size_t d : matching) {
+          for (const auto& f : fields) {
+            ASSERT_TRUE(event::HasValue(corpus.docs[d], f))
+                << query << " matches " << corpus.texts[d] << " without a value of " << f;
+            ++checked;
+          }
+        }
+      });
   // The property was exercised, not vacuous.
   EXPECT_GT(with_fields, 500u);
   EXPECT_GT(checked, 5000u);
@@ -331,36 +343,28 @@ TEST(NecessaryTerms, ConjunctsAlternativesAndValueConjunctions) {
 TEST(NecessaryTerms, RandomQueriesMatchOnlyEventsWithTheirTerms) {
   auto t = TestTypes();
   RandomQuery random(777);
-  RandomDocuments parsed_docs(&random);
-  const auto& documents = parsed_docs.texts;
-  const auto& docs = parsed_docs.docs;
+  RandomDocuments corpus(&random);
   size_t checked = 0, with_terms = 0;
-  for (int q = 0; q < 1500; ++q) {
-    std::string query = random.Query();
-    auto parsed = Parse(query);
-    ASSERT_TRUE(parsed.ok()) << query;
-    CompileOptions options;
-    options.now = 1772359200000;
-    auto compiled = Compile(*parsed.root, t, options);
-    ASSERT_TRUE(compiled.ok()) << query;
-    auto terms = NecessaryTerms(*parsed.root, t);
-    if (!terms.empty()) ++with_terms;
-    for (size_t d = 0; d < docs.size(); ++d) {
-      if (!compiled.matcher->Matches(docs[d])) continue;
-      for (const auto& r : terms) {
-        bool found = false;
-        std::string text;
-        event::ForEachValue(docs[d], r.field, [&](event::Json v) {
-          found |= event::ScalarToKeyword(v, &text) &&
-                   std::find(r.values.begin(), r.values.end(), text) != r.values.end();
-          return found;
-        });
-        ASSERT_TRUE(found) << query << " matches " << documents[d] << " without a term of "
-                           << r.field;
-        ++checked;
-      }
-    }
-  }
+  ForEachRandomQuery(
+      &random, corpus, t,
+      [&](const std::string& query, const Node& root, const std::vector<size_t>& matching) {
+        auto terms = NecessaryTerms(root, t);
+        if (!terms.empty()) ++with_terms;
+        for (size_t d : matching) {
+          for (const auto& r : terms) {
+            bool found = false;
+            std::string text;
+            event::ForEachValue(corpus.docs[d], r.field, [&](event::Json v) {
+              found |= event::ScalarToKeyword(v, &text) &&
+                       std::find(r.values.begin(), r.values.end(), text) != r.values.end();
+              return found;
+            });
+            ASSERT_TRUE(found) << query << " matches " << corpus.texts[d] << " without a term of "
+                               << r.field;
+            ++checked;
+          }
+        }
+      });
   EXPECT_GT(with_terms, 300u);
   EXPECT_GT(checked, 1000u);
 }
