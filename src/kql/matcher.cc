@@ -4,6 +4,7 @@
 #include <array>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "kql/keyword_set.h"
 #include "kql/predicate.h"
@@ -97,19 +98,23 @@ class FieldMatcher final : public Matcher {
   // After predicates were added: long lists of exact keyword terms, prefixes
   // and suffixes (`process.name:(a or b or ... )`, `destination.domain:(*.xyz
   // or ...)`, common in rules) are tested as one KeywordSet instead of one
-  // predicate at a time.
-  void Reindex() {
+  // predicate at a time. Returns the number of predicates it went through
+  // (linear in the list: the compiler calls it once per matcher).
+  size_t Reindex() {
     objects_count_ = false;
     for (const auto& p : preds_) objects_count_ |= p.kind == Predicate::kExists;
     set_ = KeywordSet();
     others_.clear();
     // Without a set-able predicate, Eval tests preds_ and others_ stays empty.
     if (std::none_of(preds_.begin(), preds_.end(), [&](const Predicate& p) { return InSet(p); }))
-      return;
+      return preds_.size();
     set_ignore_above_ = preds_.front().ignore_above;  // InSet requires it
     for (const auto& p : preds_)
       if (!InSet(p) || !set_.Add(p)) others_.push_back(p);
+    return preds_.size();
   }
+  // True when an object value counts (an exists predicate is among them).
+  bool objects_count() const { return objects_count_; }
   bool Eval(Json e, EvalContext* ctx) const override {
     auto test = [&](Json v) {
       if (v.type() == JsonType::OBJECT) return objects_count_;
@@ -305,6 +310,7 @@ class Compiler {
       preds.push_back(ExistsPredicate(ignore_above));
     else
       preds = BuildMatchPredicates(MatchTypeOf(info), ignore_above, lit, false, Ctx(full));
+    work_ += preds.size();
     return std::make_unique<FieldMatcher>(path, std::move(preds));
   }
 
@@ -329,33 +335,38 @@ class Compiler {
   }
 
   // `f:a or f:b` on the same field: one walk of the field testing both
-  // predicates (∃v: a(v) ∨ b(v) equals (∃v: a(v)) ∨ (∃v: b(v))).
-  static void MergeFieldAlternatives(std::vector<std::unique_ptr<Matcher>>* parts) {
+  // predicates (∃v: a(v) ∨ b(v) equals (∃v: a(v)) ∨ (∃v: b(v))). The
+  // alternatives of one field (and the same view of objects: exists counts
+  // them, other predicates do not) go to the first matcher of that field,
+  // which is re-indexed once at the end: linear in the number of
+  // alternatives, whatever their fields.
+  void MergeFieldAlternatives(std::vector<std::unique_ptr<Matcher>>* parts) {
+    struct First {
+      size_t index;        // in out
+      bool grown = false;  // took alternatives: re-index at the end
+    };
     std::vector<std::unique_ptr<Matcher>> out;
+    std::unordered_map<std::string, First> first_of;  // path + objects flag
+    std::string key;
     for (auto& p : *parts) {
-      auto* fm = dynamic_cast<FieldMatcher*>(p.get());
-      if (fm) {
-        bool merged = false;
-        for (auto& o : out) {
-          auto* ofm = dynamic_cast<FieldMatcher*>(o.get());
-          if (ofm && ofm->path() == fm->path()) {
-            auto& dst = ofm->predicates();
-            auto& src = fm->predicates();
-            bool src_exists = false;
-            for (auto& s : src) src_exists |= s.kind == Predicate::kExists;
-            bool dst_exists = false;
-            for (auto& d : dst) dst_exists |= d.kind == Predicate::kExists;
-            if (src_exists != dst_exists) break;  // objects count differently
-            dst.insert(dst.end(), src.begin(), src.end());
-            ofm->Reindex();
-            merged = true;
-            break;
-          }
+      if (auto* fm = dynamic_cast<FieldMatcher*>(p.get())) {
+        key = fm->path();
+        key.push_back(fm->objects_count() ? '\1' : '\0');
+        auto [it, added] = first_of.emplace(key, First{out.size()});
+        if (!added) {
+          auto& dst = static_cast<FieldMatcher*>(out[it->second.index].get())->predicates();
+          auto& src = fm->predicates();
+          dst.insert(dst.end(), std::make_move_iterator(src.begin()),
+                     std::make_move_iterator(src.end()));
+          work_ += src.size();
+          it->second.grown = true;
+          continue;
         }
-        if (merged) continue;
       }
       out.push_back(std::move(p));
     }
+    for (const auto& [path, first] : first_of)
+      if (first.grown) work_ += static_cast<FieldMatcher*>(out[first.index].get())->Reindex();
     *parts = std::move(out);
   }
 
@@ -377,6 +388,7 @@ class Compiler {
     if (info && !info->source_path.empty() && info->source_path != full) path = info->source_path;
     auto preds = BuildRangePredicates(MatchTypeOf(info), info ? info->ignore_above : 0, n.op,
                                       n.literal, Ctx(full));
+    work_ += preds.size();
     return std::make_unique<FieldMatcher>(path, std::move(preds));
   }
 
@@ -394,9 +406,11 @@ class Compiler {
   const event::FieldTypes& types_;
   std::vector<std::string>* warnings_;
   TimeMs now_;
+  size_t work_ = 0;
 
  public:
   std::unique_ptr<Matcher> Root(const Node& n) { return Node_(n, ""); }
+  size_t work() const { return work_; }
 };
 
 }  // namespace
@@ -406,6 +420,7 @@ CompileResult Compile(const Node& root, const event::FieldTypes& types,
   CompileResult result;
   Compiler compiler(types, options, &result.warnings);
   result.matcher = compiler.Root(root);
+  result.predicates_placed = compiler.work();
   return result;
 }
 
@@ -445,30 +460,41 @@ void CollectConjuncts(const Node& n, const event::FieldTypes& types,
 void CollectAlternatives(const Node& n, const event::FieldTypes& types,
                          std::vector<RequiredTerms>* out) {
   std::vector<RequiredTerms> common;
+  // The values already in each common constraint (a set: a long chain of
+  // `f:a or f:b or ...` stays linear).
+  std::vector<std::unordered_set<std::string>> seen;
   for (size_t i = 0; i < n.children.size(); ++i) {
     std::vector<RequiredTerms> branch;
     CollectConjuncts(*n.children[i], types, &branch);
     if (i == 0) {
       // One constraint per field: the first (each is necessary on its own).
       for (auto& r : branch) {
-        bool seen = false;
-        for (const auto& c : common) seen |= c.field == r.field;
-        if (!seen) common.push_back(std::move(r));
+        bool known = false;
+        for (const auto& c : common) known |= c.field == r.field;
+        if (known) continue;
+        std::vector<std::string> unique;
+        seen.emplace_back();
+        for (auto& v : r.values)
+          if (seen.back().insert(v).second) unique.push_back(std::move(v));
+        r.values = std::move(unique);
+        common.push_back(std::move(r));
       }
       continue;
     }
     std::vector<RequiredTerms> kept;
-    for (auto& c : common) {
+    std::vector<std::unordered_set<std::string>> kept_seen;
+    for (size_t c = 0; c < common.size(); ++c) {
       for (const auto& r : branch) {
-        if (r.field != c.field) continue;
+        if (r.field != common[c].field) continue;
         for (const auto& v : r.values)
-          if (std::find(c.values.begin(), c.values.end(), v) == c.values.end())
-            c.values.push_back(v);
-        kept.push_back(std::move(c));
+          if (seen[c].insert(v).second) common[c].values.push_back(v);
+        kept.push_back(std::move(common[c]));
+        kept_seen.push_back(std::move(seen[c]));
         break;
       }
     }
     common = std::move(kept);
+    seen = std::move(kept_seen);
     if (common.empty()) return;
   }
   for (auto& c : common) out->push_back(std::move(c));

@@ -98,6 +98,10 @@ struct CompileResult {
   std::unique_ptr<Matcher> matcher;  // null on error
   CompileError error;
   std::vector<std::string> warnings;
+  // Predicates built, moved or indexed by field matchers while compiling:
+  // about one per value of the query when compiling is linear (a test
+  // checks it on long value lists, where quadratic work would show).
+  size_t predicates_placed = 0;
   bool ok() const { return matcher != nullptr; }
 };
 
