@@ -1,8 +1,8 @@
 #include "io/event_stream.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -10,10 +10,25 @@
 #include <filesystem>
 #include <memory>
 
+#include "io/byte_source.h"
+#include "io/file_window.h"
+#include "io/json_value_end.h"
+
 namespace picket::io {
 namespace {
 
-constexpr size_t kReadChunk = 4u << 20;
+// Bytes asked of the source at a time.
+constexpr size_t kReadChunk = 1u << 20;
+// Lines are parsed as one simdjson document stream per batch of about this
+// many bytes (measured: 1 MiB parses faster than 256 KiB or 4 MiB batches,
+// and than one parse per line). A line longer than a batch is parsed alone.
+constexpr size_t kBatchBytes = 1u << 20;
+// After a bad line, the rest of its batch is parsed in batches of this size.
+constexpr size_t kRetryBatchBytes = 64u << 10;
+// Plain files at least this large are parsed from mapped windows of this
+// many bytes (mapped file pages count in the resident size while mapped).
+constexpr size_t kMapMinBytes = 1u << 20;
+constexpr size_t kWindowBytes = 8u << 20;
 
 bool HasEventExtension(const std::string& name) {
   std::string n = name;
@@ -24,6 +39,18 @@ bool HasEventExtension(const std::string& name) {
   }
   return false;
 }
+
+bool IsWholeJsonFile(const std::string& path) {
+  auto ends = [&](const char* suffix) {
+    size_t n = strlen(suffix);
+    return path.size() > n && path.compare(path.size() - n, n, suffix) == 0;
+  };
+  return ends(".json") || ends(".json.gz");
+}
+
+// Bytes a line may have around its JSON text: a blank line has only these.
+inline bool IsLineSpace(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+inline bool IsJsonSpace(char c) { return IsLineSpace(c) || c == '\n'; }
 
 std::string DescribeJsonError(simdjson::error_code code, size_t max_depth) {
   switch (code) {
@@ -52,96 +79,9 @@ std::string DescribeJsonError(simdjson::error_code code, size_t max_depth) {
   }
 }
 
-// A byte source: a plain file descriptor, or gzip-decompressed bytes from it
-// (detected by the gzip magic, concatenated members allowed).
-class ByteSource {
- public:
-  explicit ByteSource(int fd) : fd_(fd) {}
-  ~ByteSource() {
-    if (inflating_) inflateEnd(&zs_);
-  }
-
-  // Appends up to `want` bytes to `out`; returns bytes added, 0 at end, -1 on
-  // error (with *error).
-  ssize_t Read(char* out, size_t want, std::string* error) {
-    if (!sniffed_) {
-      sniffed_ = true;
-      ssize_t n = RawFill(error);
-      if (n < 0) return -1;
-      if (raw_len_ >= 2 && static_cast<unsigned char>(raw_[0]) == 0x1f &&
-          static_cast<unsigned char>(raw_[1]) == 0x8b) {
-        memset(&zs_, 0, sizeof(zs_));
-        if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) {
-          *error = "cannot initialise gzip decoder";
-          return -1;
-        }
-        inflating_ = true;
-      }
-    }
-    if (!inflating_) {
-      if (raw_pos_ < raw_len_) {
-        size_t n = std::min(want, raw_len_ - raw_pos_);
-        memcpy(out, raw_.get() + raw_pos_, n);
-        raw_pos_ += n;
-        return static_cast<ssize_t>(n);
-      }
-      ssize_t n = ::read(fd_, out, want);
-      while (n < 0 && errno == EINTR) n = ::read(fd_, out, want);
-      if (n < 0) *error = std::string("read error: ") + strerror(errno);
-      return n;
-    }
-    zs_.next_out = reinterpret_cast<Bytef*>(out);
-    zs_.avail_out = static_cast<uInt>(std::min<size_t>(want, 1u << 30));
-    while (zs_.avail_out > 0) {
-      if (raw_pos_ == raw_len_) {
-        ssize_t n = RawFill(error);
-        if (n < 0) return -1;
-        if (n == 0) {
-          if (!member_done_) {
-            *error = "truncated gzip stream";
-            return -1;
-          }
-          break;
-        }
-      }
-      zs_.next_in = reinterpret_cast<Bytef*>(raw_.get() + raw_pos_);
-      zs_.avail_in = static_cast<uInt>(raw_len_ - raw_pos_);
-      member_done_ = false;
-      int rc = inflate(&zs_, Z_NO_FLUSH);
-      raw_pos_ = raw_len_ - zs_.avail_in;
-      if (rc == Z_STREAM_END) {
-        member_done_ = true;
-        inflateReset(&zs_);  // another gzip member may follow
-      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        *error = std::string("gzip data error: ") + (zs_.msg ? zs_.msg : "corrupt stream");
-        return -1;
-      }
-      if (rc == Z_BUF_ERROR && zs_.avail_in > 0) break;
-    }
-    return static_cast<ssize_t>(reinterpret_cast<char*>(zs_.next_out) - out);
-  }
-
- private:
-  ssize_t RawFill(std::string* error) {
-    if (!raw_) raw_.reset(new char[kRawSize]);
-    ssize_t n = ::read(fd_, raw_.get(), kRawSize);
-    while (n < 0 && errno == EINTR) n = ::read(fd_, raw_.get(), kRawSize);
-    if (n < 0) {
-      *error = std::string("read error: ") + strerror(errno);
-      return -1;
-    }
-    raw_pos_ = 0;
-    raw_len_ = static_cast<size_t>(n);
-    return n;
-  }
-
-  static constexpr size_t kRawSize = 1u << 20;
-  int fd_;
-  std::unique_ptr<char[]> raw_;
-  size_t raw_pos_ = 0, raw_len_ = 0;
-  bool sniffed_ = false, inflating_ = false, member_done_ = true;
-  z_stream zs_;
-};
+std::string TooLong(size_t limit) {
+  return "line longer than " + std::to_string(limit) + " bytes, skipped";
+}
 
 }  // namespace
 
@@ -153,9 +93,11 @@ std::string InputError::ToString() const {
 struct EventStream::Impl {
   simdjson::dom::parser parser;
   StreamOptions options;
-  // Line buffer with simdjson padding after the used part.
+  // Bytes read and not yet consumed, with simdjson padding after the used
+  // part: [0, cap - SIMDJSON_PADDING) usable.
   std::unique_ptr<char[]> buf;
   size_t cap = 0;
+  std::string raw;  // an array element re-serialised
 
   void Reserve(size_t need) {
     if (need + simdjson::SIMDJSON_PADDING <= cap) return;
@@ -172,6 +114,11 @@ EventStream::EventStream(StreamOptions options) : impl_(new Impl) {
   // Capacity grows on demand; only the depth limit is fixed here.
   if (impl_->parser.allocate(1u << 16, options.max_depth) != simdjson::SUCCESS)
     impl_->parser = simdjson::dom::parser();
+#ifdef SIMDJSON_THREADS_ENABLED
+  // One core: document streams parse their next batch in this thread, not
+  // in a helper thread.
+  impl_->parser.threaded = false;
+#endif
 }
 
 EventStream::~EventStream() { delete impl_; }
@@ -227,8 +174,7 @@ bool EventStream::HandleLine(std::string_view line, SourceLine where, const OnEv
   ++stats_.lines;
   if (line.size() > im.options.max_line_bytes) {
     ++stats_.malformed;
-    on_error({where,
-              "line longer than " + std::to_string(im.options.max_line_bytes) + " bytes, skipped"});
+    on_error({where, TooLong(im.options.max_line_bytes)});
     return true;
   }
   simdjson::dom::element doc;
@@ -247,97 +193,504 @@ bool EventStream::HandleLine(std::string_view line, SourceLine where, const OnEv
   return on_event(Event{doc, original, where});
 }
 
-bool EventStream::ReadBuffer(std::string_view data, const std::string& source,
-                             const OnEvent& on_event, const OnError& on_error) {
-  Impl& im = *impl_;
-  uint64_t line_no = 0;
+// Parses the complete lines data[0, len) (the last one may lack its '\n'
+// only at the end of the input), followed by SIMDJSON_PADDING readable
+// bytes, in batches of about `batch` bytes. A line longer than a batch is
+// parsed alone.
+bool EventStream::ParseLines(const char* data, size_t len, size_t batch, const std::string* source,
+                             uint64_t* line_no, const OnEvent& on_event, const OnError& on_error) {
   size_t pos = 0;
-  while (pos < data.size()) {
-    size_t end = data.find('\n', pos);
-    if (end == std::string_view::npos) end = data.size();
-    ++line_no;
-    std::string_view line = data.substr(pos, end - pos);
-    pos = end + 1;
-    im.Reserve(line.size());
-    memcpy(im.buf.get(), line.data(), line.size());
-    if (!HandleLine(std::string_view(im.buf.get(), line.size()), SourceLine{&source, line_no},
-                    on_event, on_error))
+  while (pos < len) {
+    size_t end = len;
+    if (len - pos > batch) {
+      const void* nl = memrchr(data + pos, '\n', batch);
+      if (nl) {
+        end = static_cast<const char*>(nl) - data + 1;
+      } else {  // one line longer than a batch: alone
+        nl = memchr(data + pos + batch, '\n', len - pos - batch);
+        end = nl ? static_cast<const char*>(nl) - data + 1 : len;
+        uint64_t line = (*line_no)++;
+        size_t line_end = nl ? end - 1 : end;
+        if (!HandleLine(std::string_view(data + pos, line_end - pos), SourceLine{source, line},
+                        on_event, on_error))
+          return false;
+        pos = end;
+        continue;
+      }
+    }
+    if (!ParseBatch(data + pos, end - pos, batch > kRetryBatchBytes, source, line_no, on_event,
+                    on_error))
       return false;
+    pos = end;
   }
   return true;
 }
 
-namespace {
-bool IsWholeJsonFile(const std::string& path) {
-  auto ends = [&](const char* suffix) {
-    size_t n = strlen(suffix);
-    return path.size() > n && path.compare(path.size() - n, n, suffix) == 0;
-  };
-  return ends(".json") || ends(".json.gz");
-}
-constexpr size_t kMaxWholeJsonBytes = 1u << 30;
-}  // namespace
-
-// A .json file may be one JSON document (an object, or an array of objects,
-// as exports often are) or NDJSON with a .json name. Try the whole document
-// first; if it is not valid JSON, read it as lines.
-bool EventStream::ReadWholeJson(const std::string& path, void* source_ptr, const OnEvent& on_event,
-                                const OnError& on_error, std::string* error) {
-  auto* source = static_cast<ByteSource*>(source_ptr);
-  std::string content;
-  char chunk[1 << 16];
-  while (true) {
-    ssize_t n = source->Read(chunk, sizeof(chunk), error);
-    if (n < 0) {
-      *error = path + ": " + *error;
-      return false;
-    }
-    if (n == 0) break;
-    content.append(chunk, static_cast<size_t>(n));
-    if (content.size() > kMaxWholeJsonBytes) {
-      *error = path + ": .json file larger than 1 GiB; use NDJSON";
-      return false;
-    }
+// One batch of lines as a simdjson document stream (one stage-1 pass over
+// the batch instead of one per line). A document is taken from the stream
+// only when it is exactly the JSON text of the next non-blank line (spaces,
+// tabs and CRs around it) and an object, i.e. when parsing that line alone
+// gives the same document. The first line where that fails (bad JSON stops
+// a stream, anywhere in its batch for a stage-1 error such as bad UTF-8; a
+// document may span lines) is parsed alone, which reports its problem with
+// its line; the rest of the batch goes on in small batches (`retry`), so
+// that a bad line costs line-by-line parsing of at most a small batch, and
+// the bytes before it at most a second stage-1 pass. So the result is the
+// same as HandleLine on every line, in order.
+bool EventStream::ParseBatch(const char* data, size_t len, bool retry, const std::string* source,
+                             uint64_t* line_no, const OnEvent& on_event, const OnError& on_error) {
+  Impl& im = *impl_;
+  simdjson::dom::document_stream docs;
+  bool streaming = !im.options.line_by_line &&
+                   im.parser
+                           .parse_many(reinterpret_cast<const uint8_t*>(data), len,
+                                       std::max(len, simdjson::dom::MINIMAL_BATCH_SIZE))
+                           .get(docs) == simdjson::SUCCESS;
+  simdjson::dom::document_stream::iterator it, docs_end;
+  if (streaming) {
+    it = docs.begin();
+    docs_end = docs.end();
   }
-  simdjson::dom::parser whole;
-  simdjson::padded_string padded(content);
+  const size_t max_line = im.options.max_line_bytes;
+  size_t pos = 0;
+  while (pos < len) {
+    const void* nl = memchr(data + pos, '\n', len - pos);
+    size_t end = nl ? static_cast<const char*>(nl) - data : len;
+    SourceLine where{source, (*line_no)++};
+    if (streaming) {
+      size_t first = pos;
+      while (first < end && IsLineSpace(data[first])) ++first;
+      if (first == end) {  // blank
+        stats_.bytes += end - pos + 1;
+        pos = end + 1;
+        continue;
+      }
+      simdjson::dom::element doc;
+      if (it != docs_end && end - pos <= max_line && (*it).get(doc) == simdjson::SUCCESS &&
+          it.current_index() == first && doc.type() == simdjson::dom::element_type::OBJECT) {
+        size_t doc_end = first + it.source().size();
+        size_t rest = doc_end;
+        while (rest < end && IsLineSpace(data[rest])) ++rest;
+        if (doc_end <= end && rest == end) {
+          stats_.bytes += end - pos + 1;
+          ++stats_.lines;
+          ++stats_.events;
+          ++stats_.streamed;
+          if (!on_event(Event{doc, std::string_view(data + pos, end - pos), where})) return false;
+          ++it;
+          pos = end + 1;
+          continue;
+        }
+      }
+      streaming = false;  // this line alone, then the rest
+      if (!HandleLine(std::string_view(data + pos, end - pos), where, on_event, on_error))
+        return false;
+      pos = end + 1;
+      if (retry && pos < len)
+        return ParseLines(data + pos, len - pos, kRetryBatchBytes, source, line_no, on_event,
+                          on_error);
+      continue;
+    }
+    if (!HandleLine(std::string_view(data + pos, end - pos), where, on_event, on_error))
+      return false;
+    pos = end + 1;
+  }
+  return true;
+}
+
+bool EventStream::ReadBuffer(std::string_view data, const std::string& source,
+                             const OnEvent& on_event, const OnError& on_error) {
+  Impl& im = *impl_;
+  uint64_t line_no = 1;
+  size_t pos = 0;
+  while (pos < data.size()) {
+    // Complete lines of about a batch, copied after the padding they need.
+    size_t end = data.size();
+    if (end - pos > kBatchBytes) {
+      const void* nl = memrchr(data.data() + pos, '\n', kBatchBytes);
+      if (!nl) nl = memchr(data.data() + pos + kBatchBytes, '\n', end - pos - kBatchBytes);
+      if (nl) end = static_cast<const char*>(nl) - data.data() + 1;
+    }
+    im.Reserve(end - pos);
+    memcpy(im.buf.get(), data.data() + pos, end - pos);
+    if (!ParseLines(im.buf.get(), end - pos, kBatchBytes, &source, &line_no, on_event, on_error))
+      return false;
+    pos = end;
+  }
+  return true;
+}
+
+// Lines from `source`, after the `len` bytes already in the buffer (read
+// from it by the caller, which also counted `line_no`).
+bool EventStream::ReadLines(ByteSource* source, const std::string& path, size_t len,
+                            uint64_t line_no, const OnEvent& on_event, const OnError& on_error,
+                            std::string* error) {
+  Impl& im = *impl_;
+  const size_t max_line = im.options.max_line_bytes;
+  size_t start = 0;       // start of the first unconsumed line in the buffer
+  size_t scanned = 0;     // bytes from start already known to hold no '\n'
+  bool skipping = false;  // inside an over-long line, dropping its bytes
+  bool eof = false;
+  while (true) {
+    if (skipping) {
+      const void* nl = memchr(im.buf.get() + start, '\n', len - start);
+      stats_.bytes += (nl ? static_cast<const char*>(nl) + 1 - im.buf.get() : len) - start;
+      if (!nl) {
+        start = len;
+        if (eof) ++stats_.bytes;  // counted as if it ended with '\n', as any last line
+      } else {
+        skipping = false;
+        start = static_cast<const char*>(nl) + 1 - im.buf.get();
+        ++line_no;
+      }
+      scanned = 0;
+    }
+    if (!skipping) {
+      // Every complete line (and at the end, a last one without '\n').
+      size_t end = len;
+      if (!eof) {
+        const void* nl = memrchr(im.buf.get() + start + scanned, '\n', len - start - scanned);
+        end = nl ? static_cast<const char*>(nl) + 1 - im.buf.get() : start;
+      }
+      if (end > start) {
+        if (!ParseLines(im.buf.get() + start, end - start, kBatchBytes, &path, &line_no, on_event,
+                        on_error))
+          return true;
+        start = end;
+      }
+      scanned = len - start;
+      if (eof) break;
+      // The partial line [start, len) is too long: report it once and drop
+      // its bytes up to its newline.
+      if (len - start > max_line) {
+        ++stats_.lines;
+        ++stats_.malformed;
+        on_error({SourceLine{&path, line_no}, TooLong(max_line)});
+        stats_.bytes += len - start;
+        start = len;
+        scanned = 0;
+        skipping = true;
+      }
+    } else if (eof) {
+      break;
+    }
+    // Compact, then read more.
+    if (start > 0) {
+      memmove(im.buf.get(), im.buf.get() + start, len - start);
+      len -= start;
+      start = 0;
+    }
+    if (!ReadMore(source, path, &len, &eof, error)) return false;
+  }
+  return true;
+}
+
+// Appends a chunk of the source to the buffer's `*len` bytes; *eof at its
+// end; false on a read error.
+bool EventStream::ReadMore(ByteSource* source, const std::string& path, size_t* len, bool* eof,
+                           std::string* error) {
+  Impl& im = *impl_;
+  im.Reserve(*len + kReadChunk);
+  ssize_t n = source->Read(im.buf.get() + *len, kReadChunk, error);
+  if (n < 0) {
+    *error = path + ": " + *error;
+    return false;
+  }
+  if (n == 0) *eof = true;
+  *len += static_cast<size_t>(n);
+  return true;
+}
+
+// Reads into the buffer (after `*len` bytes) until `enough` says so or the
+// input ends; false on a read error.
+bool EventStream::FillUntil(ByteSource* source, const std::string& path, size_t* len, bool* eof,
+                            const std::function<bool()>& enough, std::string* error) {
+  while (!*eof && !enough())
+    if (!ReadMore(source, path, len, eof, error)) return false;
+  return true;
+}
+
+// A .json file: a top-level array of events (read element by element), one
+// JSON object (possibly on many lines), or NDJSON lines under a .json name.
+bool EventStream::ReadJsonFile(ByteSource* source, const std::string& path, const OnEvent& on_event,
+                               const OnError& on_error, std::string* error) {
+  Impl& im = *impl_;
+  size_t len = 0;
+  bool eof = false;
+  size_t first = 0;  // first non-space byte
+  auto found_text = [&] {
+    while (first < len && IsJsonSpace(im.buf[first])) ++first;
+    return first < len;
+  };
+  if (!FillUntil(source, path, &len, &eof, found_text, error)) return false;
+  if (first < len && im.buf[first] == '[')
+    return ReadJsonArray(source, path, len, first, on_event, on_error, error);
+  if (first == len || im.buf[first] != '{')
+    return ReadLines(source, path, len, 1, on_event, on_error, error);
+  // An object: NDJSON if its first line is a JSON text alone; else one
+  // document over several lines (pretty-printed), up to the line limit.
+  const size_t max_line = im.options.max_line_bytes;
+  size_t line_end = first;
+  auto line_complete = [&] {
+    const void* nl = memchr(im.buf.get() + line_end, '\n', len - line_end);
+    line_end = nl ? static_cast<const char*>(nl) - im.buf.get() : len;
+    return nl != nullptr || len - first > max_line;
+  };
+  if (!FillUntil(source, path, &len, &eof, line_complete, error)) return false;
   simdjson::dom::element doc;
-  if (whole.parse(padded).get(doc) != simdjson::SUCCESS ||
-      (doc.type() != simdjson::dom::element_type::OBJECT &&
-       doc.type() != simdjson::dom::element_type::ARRAY))
-    return ReadBuffer(content, path, on_event, on_error);
-  stats_.bytes += content.size();
-  if (doc.type() == simdjson::dom::element_type::OBJECT) {
+  if (im.parser.parse(im.buf.get() + first, line_end - first, false).get(doc) == simdjson::SUCCESS)
+    return ReadLines(source, path, len, 1, on_event, on_error, error);
+  if (!FillUntil(
+          source, path, &len, &eof, [&] { return len - first > max_line; }, error))
+    return false;
+  size_t last = len;
+  while (last > first && IsJsonSpace(im.buf[last - 1])) --last;
+  if (eof &&
+      im.parser.parse(im.buf.get() + first, last - first, false).get(doc) == simdjson::SUCCESS &&
+      doc.type() == simdjson::dom::element_type::OBJECT) {
+    stats_.bytes += len;
     ++stats_.lines;
     ++stats_.events;
-    on_event(Event{doc,
-                   std::string_view(content).substr(0, content.find_last_not_of(" \t\r\n") + 1),
-                   SourceLine{&path, 1}});
+    uint64_t line = 1 + std::count(im.buf.get(), im.buf.get() + first, '\n');
+    on_event(Event{doc, std::string_view(im.buf.get(), last), SourceLine{&path, line}});
     return true;
   }
-  // An array: each element is an event; its bytes are re-serialised compactly.
-  uint64_t index = 0;
-  std::string raw;
-  simdjson::dom::array items = doc.get_array().value_unsafe();
-  for (simdjson::dom::element item : items) {
+  // Not one document: its lines are reported one by one.
+  return ReadLines(source, path, len, 1, on_event, on_error, error);
+}
+
+// The elements of a top-level JSON array, each cut out (JsonValueEnd) and
+// parsed on its own, so that memory stays bounded by the largest element
+// (and the line limit). An element's line is the line it starts on; its
+// bytes are re-serialised compactly (an element may span lines).
+bool EventStream::ReadJsonArray(ByteSource* source, const std::string& path, size_t len, size_t pos,
+                                const OnEvent& on_event, const OnError& on_error,
+                                std::string* error) {
+  Impl& im = *impl_;
+  const size_t max_size = im.options.max_line_bytes;
+  uint64_t line = 1 + std::count(im.buf.get(), im.buf.get() + pos, '\n');
+  stats_.bytes += pos + 1;
+  ++pos;  // '['
+  bool eof = false;
+  uint64_t index = 0;  // elements seen
+  enum class State { kFirst, kValue, kAfter, kDone } state = State::kFirst;
+  auto report = [&](uint64_t at, std::string reason) {
+    ++stats_.malformed;
+    on_error({SourceLine{&path, at}, std::move(reason)});
+  };
+  // Makes room: drops consumed bytes and reads more; false on a read error.
+  auto refill = [&](size_t keep_from) {
+    memmove(im.buf.get(), im.buf.get() + keep_from, len - keep_from);
+    len -= keep_from;
+    pos -= keep_from;
+    return ReadMore(source, path, &len, &eof, error);
+  };
+  JsonValueEnd value_end;
+  while (state != State::kDone) {
+    // Whitespace between tokens.
+    while (pos < len && IsJsonSpace(im.buf[pos])) {
+      line += im.buf[pos] == '\n';
+      ++pos;
+      ++stats_.bytes;
+    }
+    if (pos == len) {
+      if (eof) {
+        report(line,
+               "unterminated JSON array: the input ends after element " + std::to_string(index));
+        return true;
+      }
+      if (!refill(pos)) return false;
+      continue;
+    }
+    char c = im.buf[pos];
+    if (state == State::kAfter) {
+      ++pos;
+      ++stats_.bytes;
+      if (c == ',') {
+        state = State::kValue;
+      } else if (c == ']') {
+        state = State::kDone;
+      } else {
+        report(line, "expected ',' or ']' after array element " + std::to_string(index));
+        --pos;  // read it as the next element
+        --stats_.bytes;
+        state = State::kValue;
+      }
+      continue;
+    }
+    if (c == ']' && state != State::kAfter) {
+      if (state == State::kValue)
+        report(line, "',' before ']' after array element " + std::to_string(index));
+      ++pos;
+      ++stats_.bytes;
+      break;
+    }
+    // An element: find its end, reading more as needed.
     ++index;
     ++stats_.lines;
-    SourceLine where{&path, index};
-    if (item.type() != simdjson::dom::element_type::OBJECT) {
-      ++stats_.malformed;
-      on_error({where, "array element " + std::to_string(index) + " is not a JSON object"});
+    const uint64_t element_line = line;
+    size_t start = pos;
+    bool too_long = false;
+    value_end.Reset();
+    while (true) {
+      size_t used = value_end.Scan(im.buf.get() + pos, len - pos);
+      line += std::count(im.buf.get() + pos, im.buf.get() + pos + used, '\n');
+      pos += used;
+      if (value_end.done() || eof) break;
+      if (pos - start > max_size) {  // keep no more of it
+        too_long = true;
+        stats_.bytes += pos - start;
+        start = pos;
+      }
+      if (!refill(start)) return false;
+      start = 0;
+    }
+    stats_.bytes += pos - start;
+    state = State::kAfter;
+    if (too_long || pos - start > max_size) {
+      report(element_line, "array element " + std::to_string(index) + " longer than " +
+                               std::to_string(max_size) + " bytes, skipped");
+      continue;
+    }
+    simdjson::dom::element doc;
+    auto err = im.parser.parse(im.buf.get() + start, pos - start, false).get(doc);
+    if (err) {
+      report(element_line, "array element " + std::to_string(index) + ": " +
+                               DescribeJsonError(err, im.options.max_depth));
+      continue;
+    }
+    if (doc.type() != simdjson::dom::element_type::OBJECT) {
+      report(element_line, "array element " + std::to_string(index) + " is not a JSON object");
       continue;
     }
     ++stats_.events;
-    raw = simdjson::minify(item);
-    if (!on_event(Event{item, raw, where})) break;
+    im.raw = simdjson::minify(doc);
+    if (!on_event(Event{doc, im.raw, SourceLine{&path, element_line}})) return true;
+  }
+  // After the array: only whitespace.
+  while (true) {
+    while (pos < len && IsJsonSpace(im.buf[pos])) {
+      line += im.buf[pos] == '\n';
+      ++pos;
+      ++stats_.bytes;
+    }
+    if (pos < len) {
+      report(line, "text after the top-level JSON array, ignored");
+      return true;
+    }
+    if (eof) return true;
+    if (!refill(pos)) return false;
+  }
+}
+
+// Reads file bytes [from, from + n) to dst; false when fewer exist (the file
+// shrank) or on a read error (errno set).
+static bool ReadAt(int fd, char* dst, uint64_t from, size_t n) {
+  while (n > 0) {
+    ssize_t got = pread(fd, dst, n, static_cast<off_t>(from));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    dst += got;
+    from += static_cast<uint64_t>(got);
+    n -= static_cast<size_t>(got);
+  }
+  return true;
+}
+
+// NDJSON lines of a plain file from `begin` to `size`, parsed in place in
+// mapped windows: each window's complete lines (ending at least
+// SIMDJSON_PADDING bytes before the window's readable end) are parsed where
+// they are; the next window starts at the first line not parsed. A line
+// that does not fit in a window, and the file's last bytes when its last
+// page leaves no padding, are copied to the buffer. *mapped is false (and
+// nothing was read) when the file cannot be mapped.
+bool EventStream::ReadMapped(int fd, uint64_t begin, uint64_t size, const std::string& path,
+                             const OnEvent& on_event, const OnError& on_error, std::string* error,
+                             bool* mapped) {
+  Impl& im = *impl_;
+  const size_t pad = simdjson::SIMDJSON_PADDING;
+  const size_t max_line = im.options.max_line_bytes;
+  FileWindow window(fd);
+  uint64_t off = begin;
+  uint64_t line_no = 1;
+  *mapped = true;
+  auto fail = [&](const char* what) {
+    *error = path + ": " + what;
+    return false;
+  };
+  const char* kShrank = "the file shrank while it was read (truncated by another process?)";
+  while (off < size) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(size - off, kWindowBytes));
+    const char* p = window.Map(off, want);
+    if (!p) {
+      if (off == begin) {
+        *mapped = false;
+        return false;
+      }
+      return fail(strerror(errno));
+    }
+    if (window.truncated()) return fail(kShrank);
+    const bool last = off + want == size;
+    size_t end = 0;  // bytes of the window parsed in place
+    if (last && window.slack() >= pad) {
+      end = want;
+    } else if (want > pad) {
+      const void* nl = memrchr(p, '\n', want - pad);
+      end = nl ? static_cast<const char*>(nl) - p + 1 : 0;
+    }
+    if (end > 0) {
+      if (!ParseLines(p, end, kBatchBytes, &path, &line_no, on_event, on_error)) return true;
+      if (window.truncated()) return fail(kShrank);
+      off += end;
+      if (!last || end == want) continue;
+      // The file's last bytes, without room for padding after them.
+      im.Reserve(want - end);
+      if (!ReadAt(fd, im.buf.get(), off, want - end)) return fail(kShrank);
+      if (!ParseLines(im.buf.get(), want - end, kBatchBytes, &path, &line_no, on_event, on_error))
+        return true;
+      off += want - end;
+      continue;
+    }
+    // A line longer than a window (or the last bytes of a small last
+    // window): find its end, then parse it from the buffer or skip it.
+    window.Unmap();
+    im.Reserve(kReadChunk);
+    uint64_t nl_off = size;  // its '\n', or the file's end
+    auto find_newline = [&](uint64_t from, uint64_t stop) {
+      for (nl_off = size; from < stop;) {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(stop - from, kReadChunk));
+        if (!ReadAt(fd, im.buf.get(), from, n)) return false;
+        if (const void* nl = memchr(im.buf.get(), '\n', n)) {
+          nl_off = from + static_cast<uint64_t>(static_cast<const char*>(nl) - im.buf.get());
+          return true;
+        }
+        from += n;
+      }
+      return true;
+    };
+    const uint64_t stop = std::min<uint64_t>(size, off + max_line + 1);
+    if (!find_newline(off, stop)) return fail(kShrank);
+    if (nl_off - off > max_line) {
+      ++stats_.lines;
+      ++stats_.malformed;
+      on_error({SourceLine{&path, line_no}, TooLong(max_line)});
+      if (!find_newline(stop, size)) return fail(kShrank);
+      stats_.bytes += nl_off - off + 1;
+      off = std::min(nl_off + 1, size);
+      ++line_no;
+      continue;
+    }
+    const size_t n = static_cast<size_t>(std::min(nl_off + 1, size) - off);
+    im.Reserve(n);
+    if (!ReadAt(fd, im.buf.get(), off, n)) return fail(kShrank);
+    if (!ParseLines(im.buf.get(), n, kBatchBytes, &path, &line_no, on_event, on_error)) return true;
+    off += n;
   }
   return true;
 }
 
 bool EventStream::ReadFile(const std::string& path, const OnEvent& on_event,
                            const OnError& on_error, std::string* error) {
-  Impl& im = *impl_;
   int fd = 0;
   if (path != "-") {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -353,84 +706,21 @@ bool EventStream::ReadFile(const std::string& path, const OnEvent& on_event,
     }
   } closer{fd};
   ++stats_.files;
-  ByteSource source(fd);
-  if (IsWholeJsonFile(path)) return ReadWholeJson(path, &source, on_event, on_error, error);
-  const size_t max_line = im.options.max_line_bytes;
-  size_t len = 0;      // bytes in buffer
-  size_t start = 0;    // start of the current line in buffer
-  size_t scanned = 0;  // bytes of the current line already searched for '\n'
-  uint64_t line_no = 1;
-  bool skipping = false;  // inside an over-long line
-  bool eof = false;
-
-  auto handle_line = [&](size_t b, size_t e) -> bool {
-    return HandleLine(std::string_view(im.buf.get() + b, e - b), SourceLine{&path, line_no},
-                      on_event, on_error);
-  };
-
-  im.Reserve(kReadChunk);
-  while (true) {
-    // Find complete lines in [start + scanned, len).
-    while (true) {
-      char* base = im.buf.get();
-      char* nl = static_cast<char*>(memchr(base + start + scanned, '\n', len - start - scanned));
-      if (!nl) {
-        scanned = len - start;
-        break;
-      }
-      size_t end = nl - base;
-      if (skipping) {
-        skipping = false;
-      } else if (!handle_line(start, end)) {
-        return true;
-      }
-      start = end + 1;
-      scanned = 0;
-      ++line_no;
-    }
-    if (eof) break;
-    // The current partial line [start, len) is too long: report it once and
-    // drop its bytes until its newline.
-    if (!skipping && len - start > max_line) {
-      ++stats_.lines;
-      ++stats_.malformed;
-      on_error({SourceLine{&path, line_no},
-                "line longer than " + std::to_string(max_line) + " bytes, skipped"});
-      skipping = true;
-    }
-    if (skipping) {
-      stats_.bytes += len - start;
-      start = len;
-      scanned = 0;
-    }
-    // Compact, then read more.
-    if (start > 0) {
-      memmove(im.buf.get(), im.buf.get() + start, len - start);
-      len -= start;
-      start = 0;
-    }
-    im.Reserve(len + kReadChunk);
-    ssize_t n = source.Read(im.buf.get() + len, kReadChunk, error);
-    if (n < 0) {
-      *error = path + ": " + *error;
-      return false;
-    }
-    if (n == 0) {
-      eof = true;
-      if (len > start && !skipping) {
-        // A last line without a newline.
-        if (!handle_line(start, len)) return true;
-        ++line_no;
-      } else if (skipping) {
-        stats_.bytes += len - start;
-      }
-      start = len;
-      scanned = 0;
-      continue;
-    }
-    len += static_cast<size_t>(n);
+  const bool json = IsWholeJsonFile(path);
+  struct stat st;
+  off_t begin = lseek(fd, 0, SEEK_CUR);
+  unsigned char magic[2] = {0, 0};
+  if (!json && begin >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      st.st_size - begin >= static_cast<off_t>(kMapMinBytes) && pread(fd, magic, 2, begin) == 2 &&
+      !(magic[0] == 0x1f && magic[1] == 0x8b)) {
+    bool mapped = false;
+    bool ok = ReadMapped(fd, static_cast<uint64_t>(begin), static_cast<uint64_t>(st.st_size), path,
+                         on_event, on_error, error, &mapped);
+    if (mapped) return ok;
   }
-  return true;
+  ByteSource source(fd);
+  if (json) return ReadJsonFile(&source, path, on_event, on_error, error);
+  return ReadLines(&source, path, 0, 1, on_event, on_error, error);
 }
 
 }  // namespace picket::io
