@@ -10,6 +10,7 @@
 #pragma once
 #include <simdjson.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -55,13 +56,16 @@ bool ForEachValue(Json node, std::string_view path, Visit&& visit) {
       simdjson::dom::object fields = node.get_object().value_unsafe();
       for (auto field : fields) {
         std::string_view key = field.key;
-        // Most keys differ in their first byte; test it before memcmp.
-        if (key.empty() || key.size() > path.size() || key[0] != path[0]) continue;
-        if (path.compare(0, key.size(), key) != 0) continue;
-        if (key.size() == path.size()) {
+        // Most keys differ in their first byte or end where the path has no
+        // dot: both are tested before comparing the bytes.
+        const size_t k = key.size();
+        if (k == 0 || k > path.size() || key[0] != path[0]) continue;
+        if (k < path.size() && path[k] != '.') continue;
+        if (memcmp(key.data(), path.data(), k) != 0) continue;
+        if (k == path.size()) {
           if (internal::VisitFlattened(field.value, visit)) return true;
-        } else if (path[key.size()] == '.') {
-          if (ForEachValue(field.value, path.substr(key.size() + 1), visit)) return true;
+        } else if (ForEachValue(field.value, path.substr(k + 1), visit)) {
+          return true;
         }
       }
       return false;
