@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "util/ip.h"
+
 namespace picket::engine {
 
 namespace {
@@ -35,11 +37,13 @@ int PresenceRank(std::string_view field) {
   return 0;
 }
 
-bool IndexableField(std::string_view field, const event::FieldTypes& types) {
-  const event::FieldInfo* info = types.Find(field);
-  if (!info) return true;  // unmapped fields are keyword
-  if (info->type != event::FieldType::kKeyword) return false;
-  return info->source_path.empty() || info->source_path == field;
+// A field whose terms the index can compare as the facts say: keyword
+// fields by their text, ip fields by address.
+bool IndexableField(const kql::RequiredTerms& r, const event::FieldTypes& types) {
+  const event::FieldInfo* info = types.Find(r.field);
+  if (!info) return !r.ip;  // unmapped fields are keyword
+  if (info->type != (r.ip ? event::FieldType::kIp : event::FieldType::kKeyword)) return false;
+  return info->source_path.empty() || info->source_path == r.field;
 }
 }  // namespace
 
@@ -47,18 +51,26 @@ size_t RuleIndex::StringHash::operator()(std::string_view s) const {
   return absl::Hash<absl::string_view>()(absl::string_view(s.data(), s.size()));
 }
 
-uint32_t RuleIndex::TermFieldFor(const std::string& path) {
+uint32_t RuleIndex::TermFieldFor(const std::string& path, bool ip) {
   for (uint32_t i = 0; i < term_fields_.size(); ++i)
-    if (term_fields_[i].path == path) return i;
+    if (term_fields_[i].path == path && term_fields_[i].ip == ip) return i;
   TermField f;
   f.path = path;
   f.field_id = kql::FieldId(path);
+  f.ip = ip;
   term_fields_.push_back(std::move(f));
   return static_cast<uint32_t>(term_fields_.size() - 1);
 }
 
-uint32_t RuleIndex::NumberValue(uint32_t field, const std::string& value) {
-  return term_fields_[field].value_numbers.Insert(value);
+uint32_t RuleIndex::KeyOf(uint32_t field, Kind kind, const std::string& text) {
+  TermField& f = term_fields_[field];
+  if (kind == kExact) return f.value_numbers.Insert(text) * 3 + kExact;
+  Affixes& affixes = kind == kPrefix ? f.prefixes : f.suffixes;
+  auto& lengths = affixes.lengths;
+  auto at = std::lower_bound(lengths.begin(), lengths.end(), static_cast<uint32_t>(text.size()));
+  if (at == lengths.end() || *at != text.size())
+    lengths.insert(at, static_cast<uint32_t>(text.size()));
+  return affixes.numbers.Insert(text) * 3 + kind;
 }
 
 RuleIndex::RuleIndex(const std::vector<IndexEntry>& entries, const event::FieldTypes& types,
@@ -116,7 +128,7 @@ void RuleIndex::IndexFirstValues() {
   constexpr uint64_t kValueMask = (uint64_t{1} << kValueBits) - 1;
   std::vector<std::vector<std::vector<uint32_t>>> by_first(term_fields_.size());
   for (uint32_t f = 0; f < term_fields_.size(); ++f)
-    by_first[f].resize(term_fields_[f].value_numbers.size());
+    by_first[f].resize(term_fields_[f].key_space());
   for (uint32_t g = 0; g < groups_.size(); ++g) {
     auto& by_value = by_first[groups_[g].fields[0]];
     for (const auto& [key, rules] : groups_[g].rules_by_key) {
@@ -141,7 +153,7 @@ std::vector<const kql::RequiredTerms*> RuleIndex::UsableTerms(
     const std::vector<kql::RequiredTerms>& required, const event::FieldTypes& types) {
   std::vector<const kql::RequiredTerms*> usable;
   for (const auto& r : required)
-    if (!r.values.empty() && IndexableField(r.field, types)) usable.push_back(&r);
+    if (r.alternatives() > 0 && IndexableField(r, types)) usable.push_back(&r);
   SortByRank(&usable);
   return usable;
 }
@@ -162,9 +174,9 @@ void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTer
     bool same_field = false;
     for (auto* c : chosen) same_field |= c->field == t->field;
     if (same_field) continue;
-    if (!chosen.empty() && keys * t->values.size() > kMaxKeys) continue;
-    if (t->values.size() >= (1u << kValueBits)) continue;
-    keys *= t->values.size();
+    if (!chosen.empty() && keys * t->alternatives() > kMaxKeys) continue;
+    if (3 * t->alternatives() >= (1u << kValueBits)) continue;
+    keys *= t->alternatives();
     chosen.push_back(t);
   }
   if (chosen.empty()) {  // every term has too many values to number
@@ -172,7 +184,8 @@ void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTer
     return;
   }
   std::array<uint32_t, kMaxTupleFields> fields{kNoField, kNoField, kNoField};
-  for (size_t k = 0; k < chosen.size(); ++k) fields[k] = TermFieldFor(chosen[k]->field);
+  for (size_t k = 0; k < chosen.size(); ++k)
+    fields[k] = TermFieldFor(chosen[k]->field, chosen[k]->ip);
   Group* group = nullptr;
   for (Group& g : groups_)
     if (g.fields == fields) group = &g;
@@ -188,8 +201,13 @@ void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTer
       if (list.empty() || list.back() != rule) list.push_back(rule);
       return;
     }
-    for (const std::string& v : chosen[k]->values)
-      self(self, k + 1, key | uint64_t{NumberValue(fields[k], v)} << (kValueBits * k));
+    auto next = [&](Kind kind, const std::vector<std::string>& texts) {
+      for (const std::string& t : texts)
+        self(self, k + 1, key | uint64_t{KeyOf(fields[k], kind, t)} << (kValueBits * k));
+    };
+    next(kExact, chosen[k]->values);
+    next(kPrefix, chosen[k]->prefixes);
+    next(kSuffix, chosen[k]->suffixes);
   };
   file(file, 0, 0);
 }
@@ -284,6 +302,37 @@ void RuleIndex::Candidates(event::Json doc, std::string_view index, kql::EvalCon
         out->end());
 }
 
+// The keys of one event value of a term field, appended to event_values_:
+// its exact term (or address) and its prefixes and suffixes of the lengths
+// the field's rules use, when numbered. A key is found by hash tag alone: a
+// rare false key only adds a candidate (matched in full later).
+void RuleIndex::EventKeys(const TermField& field, event::Json value) {
+  std::string_view text;
+  if (field.ip) {
+    // As the ip predicates: only strings that parse as addresses.
+    if (value.type() != event::JsonType::STRING) return;
+    auto ip = ParseIp(value.get_string().value_unsafe());
+    if (!ip) return;
+    text = std::string_view(reinterpret_cast<const char*>(ip->bytes.data()), ip->bytes.size());
+    uint32_t number = field.value_numbers.FindApproximate(text);
+    if (number != StringNumbers::kNotFound) event_values_.push_back(number * 3 + kExact);
+    return;
+  }
+  if (!event::KeywordText(value, &scratch_, &text)) return;
+  uint32_t number = field.value_numbers.FindApproximate(text);
+  if (number != StringNumbers::kNotFound) event_values_.push_back(number * 3 + kExact);
+  for (uint32_t n : field.prefixes.lengths) {
+    if (n > text.size()) break;
+    number = field.prefixes.numbers.FindApproximate(text.substr(0, n));
+    if (number != StringNumbers::kNotFound) event_values_.push_back(number * 3 + kPrefix);
+  }
+  for (uint32_t n : field.suffixes.lengths) {
+    if (n > text.size()) break;
+    number = field.suffixes.numbers.FindApproximate(text.substr(text.size() - n));
+    if (number != StringNumbers::kNotFound) event_values_.push_back(number * 3 + kSuffix);
+  }
+}
+
 void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* context,
                        std::vector<uint32_t>* out) {
   out->clear();
@@ -309,13 +358,8 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
       numbers.generation = numbers_generation_;
       numbers.start = static_cast<uint32_t>(event_values_.size());
       const TermField& field = term_fields_[f];
-      for (event::Json value : context->Values(field.field_id, field.path, doc)) {
-        std::string_view text;
-        if (!event::KeywordText(value, &scratch_, &text)) continue;
-        // A rare false number only adds a candidate (matched in full later).
-        uint32_t number = field.value_numbers.FindApproximate(text);
-        if (number != StringNumbers::kNotFound) event_values_.push_back(number);
-      }
+      for (event::Json value : context->Values(field.field_id, field.path, doc))
+        EventKeys(field, value);
       numbers.count = static_cast<uint32_t>(event_values_.size()) - numbers.start;
     }
     return numbers;

@@ -9,13 +9,16 @@
 //    event's index (IndexPatterns; unknown index = every rule). The verdict
 //    per distinct index name is cached in a plan.
 //  * required terms: kql::IndexFacts::terms lists conjuncts every match
-//    satisfies ("event.action is one of ..."). Each rule is filed under up
+//    satisfies ("event.action is one of ...", "destination.domain ends with
+//    one of ...", "destination.ip is ..."): exact keyword terms, prefixes
+//    and suffixes of keyword terms, ip addresses. Each rule is filed under up
 //    to three of them on different fields, the most selective first
 //    (event.action before process.name before other fields before
 //    host.os.type before event.type before event.category), as tuples of
-//    values; an event looks up the tuples of its own values of those fields.
-//    Values are numbered per field when the index is built, so an event's
-//    value is hashed once and tuples are probed as integers. Only plain
+//    alternatives; an event looks up the tuples of its own values of those
+//    fields. Alternatives are numbered per field when the index is built, so
+//    an event's value is hashed once (plus once per distinct prefix and
+//    suffix length of the field) and tuples are probed as integers. Only plain
 //    keyword fields are used (not multi-fields such as *.caseless, whose
 //    normalisers change matching).
 //    A rule `common and (A or B ...)` whose branches all have terms is
@@ -30,6 +33,7 @@
 #pragma once
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -87,10 +91,25 @@ class RuleIndex {
     size_t operator()(std::string_view s) const;
   };
 
-  struct TermField {  // a field rules are filed under, with its numbered values
+  // A field rules are filed under, with its numbered alternatives: exact
+  // terms (or addresses, on an ip field), prefixes and suffixes, each kind
+  // numbered in its own table. An alternative's key is number * 3 + kind.
+  enum Kind : uint32_t { kExact = 0, kPrefix = 1, kSuffix = 2 };
+  struct Affixes {
+    StringNumbers numbers;
+    std::vector<uint32_t> lengths;  // distinct, ascending
+  };
+  struct TermField {
     std::string path;
     uint32_t field_id = 0;  // kql::FieldId
+    bool ip = false;        // values parsed as addresses
     StringNumbers value_numbers;
+    Affixes prefixes, suffixes;
+    // Keys are below this.
+    uint32_t key_space() const {
+      return 3 * static_cast<uint32_t>(std::max(
+                     {value_numbers.size(), prefixes.numbers.size(), suffixes.numbers.size()}));
+    }
   };
   struct Group {  // rules filed under the same tuple of fields
     std::array<uint32_t, kMaxTupleFields> fields{kNoField, kNoField, kNoField};
@@ -122,8 +141,9 @@ class RuleIndex {
   void FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms);
   void IndexFirstValues();
   bool FileUnderPresence(uint32_t rule, const std::vector<std::string>& fields);
-  uint32_t TermFieldFor(const std::string& path);
-  uint32_t NumberValue(uint32_t field, const std::string& value);
+  uint32_t TermFieldFor(const std::string& path, bool ip);
+  uint32_t KeyOf(uint32_t field, Kind kind, const std::string& text);
+  void EventKeys(const TermField& field, event::Json value);
   void LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* context,
               std::vector<uint32_t>* out);
 

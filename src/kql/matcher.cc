@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -426,20 +427,38 @@ CompileResult Compile(const Node& root, const event::FieldTypes& types,
 
 namespace {
 
-// Exact keyword values a Match node requires, if it is `f:v` or
-// `f:(v1 or v2 ...)` with plain literals on a keyword field.
-bool ExactValues(const ValueNode& v, std::vector<std::string>* out) {
+// The alternatives a Match node's value requires, if it is `f:v` or
+// `f:(v1 or v2 ...)` with literals every one of which gives an exact term,
+// or on a keyword field a wildcard with a literal start (a prefix) or end (a
+// suffix); on an ip field, addresses (a CIDR block of one address counts).
+bool TermAlternatives(const ValueNode& v, bool ip, RequiredTerms* out) {
   if (v.kind == ValueKind::kLiteral) {
-    if (v.literal.wildcard) return false;
-    out->push_back(v.literal.text);
+    const Literal& lit = v.literal;
+    if (ip) {
+      auto block = lit.wildcard ? std::nullopt : ParseCidr(lit.text);
+      if (!block || block->first != block->last) return false;
+      out->values.emplace_back(reinterpret_cast<const char*>(block->first.bytes.data()), 16);
+      return true;
+    }
+    if (!lit.wildcard) {
+      out->values.push_back(lit.text);
+    } else if (!lit.pieces.front().empty()) {
+      out->prefixes.push_back(lit.pieces.front());
+    } else if (lit.pieces.size() > 1 && !lit.pieces.back().empty()) {
+      out->suffixes.push_back(lit.pieces.back());
+    } else {
+      return false;  // *x* or *: no anchored literal
+    }
     return true;
   }
   if (v.kind == ValueKind::kAnd) {
-    // `f:(a and *b*)`: every match has the term a; any exact part will do.
+    // `f:(a and *b*)`: every match has the term a; any usable part will do.
     for (const auto& c : v.children) {
-      std::vector<std::string> part;
-      if (ExactValues(*c, &part)) {
-        out->insert(out->end(), part.begin(), part.end());
+      RequiredTerms part;
+      if (TermAlternatives(*c, ip, &part)) {
+        out->values.insert(out->values.end(), part.values.begin(), part.values.end());
+        out->prefixes.insert(out->prefixes.end(), part.prefixes.begin(), part.prefixes.end());
+        out->suffixes.insert(out->suffixes.end(), part.suffixes.begin(), part.suffixes.end());
         return true;
       }
     }
@@ -447,21 +466,34 @@ bool ExactValues(const ValueNode& v, std::vector<std::string>* out) {
   }
   if (v.kind != ValueKind::kOr) return false;
   for (const auto& c : v.children)
-    if (!ExactValues(*c, out)) return false;
+    if (!TermAlternatives(*c, ip, out)) return false;
   return true;
 }
 
 void CollectConjuncts(const Node& n, const event::FieldTypes& types,
                       std::vector<RequiredTerms>* out);
 
+// Adds the alternatives of `from` not yet in `to` (`seen`: what `to` holds,
+// by kind).
+void MergeAlternatives(const RequiredTerms& from, RequiredTerms* to,
+                       std::unordered_set<std::string>* seen) {
+  auto add = [&](char kind, const std::vector<std::string>& list, std::vector<std::string>* dst) {
+    for (const auto& v : list)
+      if (seen->insert(kind + v).second) dst->push_back(v);
+  };
+  add('v', from.values, &to->values);
+  add('p', from.prefixes, &to->prefixes);
+  add('s', from.suffixes, &to->suffixes);
+}
+
 // `(A or B or ...)`: a field required in every branch is required, with the
-// union of the branches' values (e.g. process.name in each of the branches
-// `process.name:dscl and ...`, `process.name:getent and ...`).
+// union of the branches' alternatives (e.g. process.name in each of the
+// branches `process.name:dscl and ...`, `process.name:getent and ...`).
 void CollectAlternatives(const Node& n, const event::FieldTypes& types,
                          std::vector<RequiredTerms>* out) {
   std::vector<RequiredTerms> common;
-  // The values already in each common constraint (a set: a long chain of
-  // `f:a or f:b or ...` stays linear).
+  // The alternatives already in each common constraint (a set: a long chain
+  // of `f:a or f:b or ...` stays linear).
   std::vector<std::unordered_set<std::string>> seen;
   for (size_t i = 0; i < n.children.size(); ++i) {
     std::vector<RequiredTerms> branch;
@@ -472,12 +504,12 @@ void CollectAlternatives(const Node& n, const event::FieldTypes& types,
         bool known = false;
         for (const auto& c : common) known |= c.field == r.field;
         if (known) continue;
-        std::vector<std::string> unique;
+        RequiredTerms first;
+        first.field = r.field;
+        first.ip = r.ip;
         seen.emplace_back();
-        for (auto& v : r.values)
-          if (seen.back().insert(v).second) unique.push_back(std::move(v));
-        r.values = std::move(unique);
-        common.push_back(std::move(r));
+        MergeAlternatives(r, &first, &seen.back());
+        common.push_back(std::move(first));
       }
       continue;
     }
@@ -485,9 +517,8 @@ void CollectAlternatives(const Node& n, const event::FieldTypes& types,
     std::vector<std::unordered_set<std::string>> kept_seen;
     for (size_t c = 0; c < common.size(); ++c) {
       for (const auto& r : branch) {
-        if (r.field != common[c].field) continue;
-        for (const auto& v : r.values)
-          if (seen[c].insert(v).second) common[c].values.push_back(v);
+        if (r.field != common[c].field || r.ip != common[c].ip) continue;
+        MergeAlternatives(r, &common[c], &seen[c]);
         kept.push_back(std::move(common[c]));
         kept_seen.push_back(std::move(seen[c]));
         break;
@@ -512,15 +543,20 @@ void CollectConjuncts(const Node& n, const event::FieldTypes& types,
   }
   if (n.kind != NodeKind::kMatch || n.field.find('*') != std::string::npos) return;
   const event::FieldInfo* info = types.Find(n.field);
-  // Only fields whose terms are compared as exact strings; a dynamic field
-  // could hold a number that matches "1".
-  if (!info || MatchTypeOf(info) != MatchType::kKeyword) return;
-  if (info->source_path != n.field) return;
+  // Only fields whose terms are compared as exact strings (or addresses); a
+  // dynamic field could hold a number that matches "1".
+  if (!info || info->source_path != n.field) return;
+  const MatchType type = MatchTypeOf(info);
+  if (type != MatchType::kKeyword && type != MatchType::kIp) return;
   RequiredTerms req;
   req.field = n.field;
-  if (!ExactValues(*n.value, &req.values)) return;
-  for (const auto& v : req.values)
-    if (info->ignore_above && v.size() > info->ignore_above) return;
+  req.ip = type == MatchType::kIp;
+  if (!TermAlternatives(*n.value, req.ip, &req)) return;
+  // A term over ignore_above is not indexed: such an alternative never
+  // matches (kept simple: the constraint is not used).
+  for (const auto* list : {&req.values, &req.prefixes, &req.suffixes})
+    for (const auto& v : *list)
+      if (!req.ip && info->ignore_above && v.size() > info->ignore_above) return;
   out->push_back(std::move(req));
 }
 

@@ -111,14 +111,27 @@ CompileResult Compile(const Node& root, const event::FieldTypes& types,
 // A conjunct that every matching event satisfies: the field has one of
 // `values` as an exact keyword term. Used to index rules so that an event
 // meets only the rules it can match.
+// Every match has a value of `field` that is one of `values`, or starts
+// with one of `prefixes`, or ends with one of `suffixes`. On a keyword field
+// (`ip` false) values are compared as exact, case-sensitive terms (as the
+// field's keyword text: strings as they are, numbers and booleans as text).
+// On an ip field (`ip` true) `values` are addresses as 16 bytes (IPv4
+// mapped, util/ip.h) that an event's string value equals once parsed as an
+// address; there are no prefixes or suffixes.
 struct RequiredTerms {
   std::string field;
   std::vector<std::string> values;
+  std::vector<std::string> prefixes;
+  std::vector<std::string> suffixes;
+  bool ip = false;
+  size_t alternatives() const { return values.size() + prefixes.size() + suffixes.size(); }
 };
-// The exact-keyword constraints among the top-level conjuncts of the query
-// (ignoring wildcards, negations and non-keyword fields); a field
-// constrained in every branch of an `or` counts with the union of the
-// branches' values, and `f:(a and ...)` with a.
+// The term constraints among the top-level conjuncts of the query: keyword
+// fields with exact terms or wildcards anchored at their start or end
+// (`x*`, `*.xyz`; not `*x*`), ip fields with single addresses; negations
+// and other field types are ignored. A field constrained in every branch of
+// an `or` counts with the union of the branches' alternatives, and
+// `f:(a and ...)` with a.
 std::vector<RequiredTerms> NecessaryTerms(const Node& root, const event::FieldTypes& types);
 
 // For each top-level conjunct that is an `or`, the NecessaryTerms of each of
@@ -137,8 +150,8 @@ std::vector<std::string> NecessaryFields(const Node& root, const event::FieldTyp
 // and EQL sequence stages all describe themselves this way, and the rule
 // index (engine/rule_index.h) files each condition by it.
 struct IndexFacts {
-  // Conjuncts every match satisfies: the field has one of the values as an
-  // exact, case-sensitive keyword term (as NecessaryTerms).
+  // Conjuncts every match satisfies: the field has a value among the
+  // alternatives (as NecessaryTerms).
   std::vector<RequiredTerms> terms;
   // For top-level `or`s: each branch's terms; every match satisfies one
   // branch (as NecessaryAlternatives).

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "kql/kql_test_helpers.h"
+#include "util/ip.h"
 
 namespace picket::kql {
 namespace {
@@ -37,7 +38,8 @@ event::FieldTypes TestTypes() {
                  "process.name.text\tmatch_only_text\t0\tprocess.name\n"
                  "o\tnested\n"
                  "o.a\tkeyword\n"
-                 "o.n\tlong\n",
+                 "o.n\tlong\n"
+                 "ip\tip\n",
                  "test", &error))
       << error;
   return t;
@@ -225,7 +227,7 @@ class RandomQuery {
   std::string Atom() {
     static const char* const kFields[] = {"a",           "b", "c", "a.b", "process.name.text",
                                           "process.name"};
-    static const char* const kValues[] = {"x", "y", "z", "1", "python", "Python", "*", "x*"};
+    static const char* const kValues[] = {"x", "y", "z", "1", "python", "Python", "*", "x*", "*y"};
     std::string f = kFields[Pick(std::size(kFields))];
     auto value = [&] { return std::string(kValues[Pick(std::size(kValues))]); };
     switch (Pick(12)) {
@@ -321,7 +323,25 @@ std::vector<std::pair<std::string, V>> Terms(const std::string& query,
   EXPECT_TRUE(parsed.ok()) << query;
   std::vector<std::pair<std::string, V>> out;
   if (!parsed.ok()) return out;
-  for (auto& r : NecessaryTerms(*parsed.root, types)) out.emplace_back(r.field, r.values);
+  // Exact terms as they are, prefixes as `p*`, suffixes as `*s`, addresses
+  // in their text form.
+  for (auto& r : NecessaryTerms(*parsed.root, types)) {
+    V alternatives;
+    for (const auto& v : r.values) {
+      if (!r.ip) {
+        alternatives.push_back(v);
+        continue;
+      }
+      IpAddress ip;
+      std::copy(v.begin(), v.end(), ip.bytes.begin());
+      alternatives.push_back("ip " + std::to_string(ip.bytes[12]) + "." +
+                             std::to_string(ip.bytes[13]) + "." + std::to_string(ip.bytes[14]) +
+                             "." + std::to_string(ip.bytes[15]));
+    }
+    for (const auto& p : r.prefixes) alternatives.push_back(p + "*");
+    for (const auto& x : r.suffixes) alternatives.push_back("*" + x);
+    out.emplace_back(r.field, alternatives);
+  }
   return out;
 }
 
@@ -329,12 +349,22 @@ TEST(NecessaryTerms, ConjunctsAlternativesAndValueConjunctions) {
   auto t = TestTypes();
   using T = std::vector<std::pair<std::string, V>>;
   EXPECT_EQ(Terms("a:x and b:(y or z)", t), (T{{"a", {"x"}}, {"b", {"y", "z"}}}));
-  EXPECT_EQ(Terms("a:x*", t), T{});
+  EXPECT_EQ(Terms("a:x*", t), (T{{"a", {"x*"}}}));
+  EXPECT_EQ(Terms("a:(*.xyz or pastebin.* or paste.ee or *x*)", t), T{});
+  EXPECT_EQ(Terms("a:(*.xyz or pastebin.* or paste.ee or x*y)", t),
+            (T{{"a", {"paste.ee", "pastebin.*", "x*", "*.xyz"}}}));
+  EXPECT_EQ(Terms("a:(*x* and *y)", t), (T{{"a", {"*y"}}}));
   EXPECT_EQ(Terms("not a:x", t), T{});
   // Every branch constrains a: the union; b only in one branch: dropped.
   EXPECT_EQ(Terms("(a:x and b:y) or a:(z or x) or (c:q and a:w)", t), (T{{"a", {"x", "z", "w"}}}));
   EXPECT_EQ(Terms("a:x or b:y", t), T{});
-  EXPECT_EQ(Terms("a:x or a:y*", t), T{});
+  EXPECT_EQ(Terms("a:x or a:y*", t), (T{{"a", {"x", "y*"}}}));
+  EXPECT_EQ(Terms("a:x or a:*y*", t), T{});
+  // ip fields: single addresses (a /32 too), not blocks or wildcards.
+  EXPECT_EQ(Terms("ip:169.254.169.254 and ip:(10.0.0.1 or \"10.0.0.2/32\")", t),
+            (T{{"ip", {"ip 169.254.169.254"}}, {"ip", {"ip 10.0.0.1", "ip 10.0.0.2"}}}));
+  EXPECT_EQ(Terms("ip:10.0.0.0/8", t), T{});
+  EXPECT_EQ(Terms("(ip:10.1.1.1 and a:x) or a:y", t), (T{{"a", {"x", "y"}}}));
   EXPECT_EQ(Terms("c:k and (a:x or (a:y and b:z))", t), (T{{"c", {"k"}}, {"a", {"x", "y"}}}));
   EXPECT_EQ(Terms("a:(x and *y*)", t), (T{{"a", {"x"}}}));
   EXPECT_EQ(Terms("a:(*x* and *y*)", t), T{});
@@ -355,8 +385,11 @@ TEST(NecessaryTerms, RandomQueriesMatchOnlyEventsWithTheirTerms) {
             bool found = false;
             std::string text;
             event::ForEachValue(corpus.docs[d], r.field, [&](event::Json v) {
-              found |= event::ScalarToKeyword(v, &text) &&
-                       std::find(r.values.begin(), r.values.end(), text) != r.values.end();
+              if (!event::ScalarToKeyword(v, &text)) return false;
+              std::string_view term = text;
+              found |= std::find(r.values.begin(), r.values.end(), text) != r.values.end();
+              for (const auto& p : r.prefixes) found |= term.starts_with(p);
+              for (const auto& x : r.suffixes) found |= term.ends_with(x);
               return found;
             });
             ASSERT_TRUE(found) << query << " matches " << corpus.texts[d] << " without a term of "
