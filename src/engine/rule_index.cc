@@ -28,6 +28,17 @@ int FieldRank(std::string_view field) {
   return 50;
 }
 
+// Prefixes and suffixes cost a lookup per distinct length for every value
+// of the field: a constraint with them ranks after the fields of exact
+// terms (so it is mostly a second or third field, looked up only for the
+// events its first field lets through), but before the coarse fields, which
+// it sharpens (`host.os.type:macos and destination.domain:(*.xyz ...)`).
+int TermRank(const kql::RequiredTerms& t) {
+  int rank = FieldRank(t.field);
+  if (t.prefixes.empty() && t.suffixes.empty()) return rank;
+  return std::max(rank, 60);
+}
+
 // For required-field filing: fields most events carry are poor filters.
 int PresenceRank(std::string_view field) {
   static const char* const kCommon[] = {"@timestamp",   "event.",   "host.", "agent.", "ecs.",
@@ -51,13 +62,20 @@ size_t RuleIndex::StringHash::operator()(std::string_view s) const {
   return absl::Hash<absl::string_view>()(absl::string_view(s.data(), s.size()));
 }
 
-uint32_t RuleIndex::TermFieldFor(const std::string& path, bool ip) {
-  for (uint32_t i = 0; i < term_fields_.size(); ++i)
-    if (term_fields_[i].path == path && term_fields_[i].ip == ip) return i;
+uint32_t RuleIndex::TermFieldFor(const kql::RequiredTerms& terms) {
+  // Constraints with prefixes or suffixes go to a field of their own, so
+  // that the rules filed under exact terms of the same path need one
+  // lookup per value, not one per affix length too.
+  const bool affixes = !terms.prefixes.empty() || !terms.suffixes.empty();
+  for (uint32_t i = 0; i < term_fields_.size(); ++i) {
+    const TermField& f = term_fields_[i];
+    if (f.path == terms.field && f.ip == terms.ip && f.affixes == affixes) return i;
+  }
   TermField f;
-  f.path = path;
-  f.field_id = kql::FieldId(path);
-  f.ip = ip;
+  f.path = terms.field;
+  f.field_id = kql::FieldId(terms.field);
+  f.ip = terms.ip;
+  f.affixes = affixes;
   term_fields_.push_back(std::move(f));
   return static_cast<uint32_t>(term_fields_.size() - 1);
 }
@@ -160,7 +178,7 @@ std::vector<const kql::RequiredTerms*> RuleIndex::UsableTerms(
 
 void RuleIndex::SortByRank(std::vector<const kql::RequiredTerms*>* terms) {
   std::stable_sort(terms->begin(), terms->end(),
-                   [](auto* a, auto* b) { return FieldRank(a->field) < FieldRank(b->field); });
+                   [](auto* a, auto* b) { return TermRank(*a) < TermRank(*b); });
 }
 
 void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms) {
@@ -184,8 +202,7 @@ void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTer
     return;
   }
   std::array<uint32_t, kMaxTupleFields> fields{kNoField, kNoField, kNoField};
-  for (size_t k = 0; k < chosen.size(); ++k)
-    fields[k] = TermFieldFor(chosen[k]->field, chosen[k]->ip);
+  for (size_t k = 0; k < chosen.size(); ++k) fields[k] = TermFieldFor(*chosen[k]);
   Group* group = nullptr;
   for (Group& g : groups_)
     if (g.fields == fields) group = &g;

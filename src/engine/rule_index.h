@@ -103,6 +103,7 @@ class RuleIndex {
     std::string path;
     uint32_t field_id = 0;  // kql::FieldId
     bool ip = false;        // values parsed as addresses
+    bool affixes = false;   // for constraints with prefixes or suffixes
     StringNumbers value_numbers;
     Affixes prefixes, suffixes;
     // Keys are below this.
@@ -141,7 +142,7 @@ class RuleIndex {
   void FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms);
   void IndexFirstValues();
   bool FileUnderPresence(uint32_t rule, const std::vector<std::string>& fields);
-  uint32_t TermFieldFor(const std::string& path, bool ip);
+  uint32_t TermFieldFor(const kql::RequiredTerms& terms);
   uint32_t KeyOf(uint32_t field, Kind kind, const std::string& text);
   void EventKeys(const TermField& field, event::Json value);
   void LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* context,

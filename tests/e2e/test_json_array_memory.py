@@ -17,21 +17,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_checks import check, finish  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PICKET = os.environ.get("PICKET", str(ROOT / "build/picket"))
 ARRAY_MB = 120
 LIMIT_MB = 60
-
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL %s %s" % (name, detail))
 
 
 def run(args):
@@ -78,8 +70,7 @@ def main():
         check("run exit 0", code == 0, str(code))
         check("run alerts on every element", out.count(b"\n") == n, str(out.count(b"\n")))
         check("run peak RSS bounded", rss < LIMIT_MB + 20, "%.0f MB" % rss)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":
