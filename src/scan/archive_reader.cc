@@ -10,8 +10,9 @@ namespace picket::scan {
 
 bool ForEachArchiveMember(std::string_view bytes, ArchiveKind kind, uint64_t member_limit,
                           uint32_t max_members,
-                          const std::function<void(const ArchiveMember&)>& visit,
+                          const std::function<void(const ArchiveMember&)>& visit, uint32_t* entries,
                           std::string* error) {
+  *entries = 0;
   std::unique_ptr<archive, int (*)(archive*)> a(archive_read_new(), archive_read_free);
   if (!a) {
     *error = "libarchive: out of memory";
@@ -43,7 +44,21 @@ bool ForEachArchiveMember(std::string_view bytes, ArchiveKind kind, uint64_t mem
       *error = "archive has more members than the limit";
       return false;
     }
-    if (archive_entry_filetype(entry) != AE_IFREG) continue;
+    ++*entries;
+    // Only entries that certainly carry no data are passed over; an unknown
+    // type (0) is extracted as a file by 7-Zip, py7zr and bsdtar alike.
+    switch (archive_entry_filetype(entry)) {
+      case AE_IFDIR:
+      case AE_IFLNK:
+      case AE_IFCHR:
+      case AE_IFBLK:
+      case AE_IFIFO:
+      case AE_IFSOCK:
+        continue;
+      default:
+        break;
+    }
+    if (archive_entry_hardlink(entry) != nullptr && archive_entry_size(entry) == 0) continue;
     ArchiveMember m;
     const char* name = archive_entry_pathname(entry);
     m.name = name ? name : "";

@@ -251,6 +251,11 @@ void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& l
     return false;
   }());
   ctx.AddFormat(torch ? "pytorch-zip" : all_npy ? "npz" : "zip");
+  if (dir.entries.empty()) {
+    ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0,
+            "the ZIP archive holds no members");
+    return;
+  }
   if (torch) ctx.report->recognised = true;
   for (const std::string& a : dir.anomalies) {
     ctx.Add(Severity::kInfo, "ZIP900", "zip-anomaly", location, 0, a);
@@ -262,7 +267,17 @@ void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& l
     for (const std::string& a : e.anomalies) {
       ctx.Add(Severity::kInfo, "ZIP900", "zip-anomaly", member, e.header_offset, a);
     }
-    if (e.name.ends_with("/")) continue;
+    if (e.name.ends_with("/") && e.compressed_size == 0) continue;  // directory
+    if (e.data_missing) {
+      ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", member, e.header_offset,
+              "the member's data cannot be located (no local header where the directory says)");
+      continue;
+    }
+    if (e.data_truncated) {
+      ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", member, e.header_offset,
+              "the member's data runs past the end of the archive; only the readable part was "
+              "analysed");
+    }
     bool storage = torch && e.name.starts_with(storage_prefix);
     bool designated = EndsWithAny(e.name, {".pkl", ".pickle", ".joblib"});
     // Peek first: tensor storage and numeric .npy members need no full read.
@@ -312,6 +327,7 @@ void Scanner::ScanArchive(Context& ctx, std::string_view bytes, const std::strin
   ctx.AddFormat(seven_zip ? "7z" : "tar");
   std::string error;
   std::vector<std::string> names;
+  uint32_t entries = 0;
   bool ok = ForEachArchiveMember(
       bytes, seven_zip ? ArchiveKind::kSevenZip : ArchiveKind::kTar, ctx.Room(limits_),
       limits_.max_members,
@@ -332,7 +348,7 @@ void Scanner::ScanArchive(Context& ctx, std::string_view bytes, const std::strin
         ScanBlob(ctx, m.data, member, depth + 1,
                  legacy_member || EndsWithAny(m.name, {".pkl", ".pickle", ".joblib"}));
       },
-      &error);
+      &entries, &error);
   bool has = [&](std::string_view n) {
     return std::find(names.begin(), names.end(), n) != names.end();
   }("pickle");
@@ -342,6 +358,10 @@ void Scanner::ScanArchive(Context& ctx, std::string_view bytes, const std::strin
   }
   if (!ok) {
     ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0, error);
+  } else if (names.empty()) {
+    // Nothing could be read: an empty archive is no evidence of a clean model.
+    ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0,
+            entries ? "the archive holds no member with data" : "the archive holds no members");
   }
 }
 

@@ -128,6 +128,7 @@ bool ReadZipDirectory(std::string_view bytes, uint32_t max_members, ZipDirectory
     uint64_t h = e.header_offset;
     if (h + 30 > bytes.size() || bytes.compare(h, 4, kLocalSig) != 0) {
       e.anomalies.push_back("local header missing or damaged");
+      e.data_missing = true;
       out->entries.push_back(std::move(e));
       continue;
     }
@@ -135,6 +136,7 @@ bool ReadZipDirectory(std::string_view bytes, uint32_t max_members, ZipDirectory
     uint64_t lname = Le(bytes, h + 26, 2), lextra = Le(bytes, h + 28, 2);
     if (h + 30 + lname + lextra > bytes.size()) {
       e.anomalies.push_back("local header is truncated");
+      e.data_missing = true;
       out->entries.push_back(std::move(e));
       continue;
     }
@@ -153,6 +155,7 @@ bool ReadZipDirectory(std::string_view bytes, uint32_t max_members, ZipDirectory
     }
     if (e.compressed_size > bytes.size() - std::min<uint64_t>(bytes.size(), e.data_offset)) {
       e.anomalies.push_back("member data runs past the end of the archive");
+      e.data_truncated = true;
       e.data = bytes.substr(std::min<uint64_t>(e.data_offset, bytes.size()));
     } else {
       e.data = bytes.substr(e.data_offset, e.compressed_size);

@@ -26,7 +26,9 @@ struct ZipEntry {
   uint64_t uncompressed_size = 0;
   uint64_t header_offset = 0;
   uint64_t data_offset = 0;
-  std::string_view data;  // compressed bytes
+  std::string_view data;        // compressed bytes
+  bool data_missing = false;    // no local header where the directory says
+  bool data_truncated = false;  // the member's bytes run past the end of the archive
   std::vector<std::string> anomalies;
 };
 

@@ -137,6 +137,56 @@ class LoaderCase(unittest.TestCase):
         self.assertEqual((code, verdict(report)), (0, "clean"), f"{path.name}: {json.dumps(report)[:2000]}")
 
 
+def torch_zip_with(data_pkl):
+    """A real torch.save zip whose data.pkl is replaced (every other record kept)."""
+    buf = io.BytesIO()
+    torch.save({"w": torch.zeros(2)}, buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for info in src.infolist():
+            z.writestr(info.filename, data_pkl if info.filename.endswith("/data.pkl") else src.read(info))
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------ issue 15 item 2
+
+
+@unittest.skipUnless(HAVE_TORCH and HAVE_PY7ZR, "torch or py7zr not importable")
+class SevenZipWithoutTypeBits(LoaderCase):
+    def py7zr_archive(self, name, members):
+        import py7zr
+        path = self.dir / name
+        with py7zr.SevenZipFile(path, "w") as z:
+            for member_name, data in members.items():
+                src = self.dir / ("src_" + member_name)
+                src.write_bytes(data)
+                z.write(src, member_name)
+        return path
+
+    def test_py7zr_torch_zip_is_flagged(self):
+        path = self.py7zr_archive("model.7z", {"model.pt": torch_zip_with(marker_pickle(self.marker))})
+        self.assert_runs_and_flagged("7z-torch", path)
+
+    def test_py7zr_pickle_is_flagged(self):
+        path = self.py7zr_archive("pickle.7z", {"data.pkl": marker_pickle(self.marker)})
+        self.assert_runs_and_flagged("7z-torch", path)
+
+    def test_truncated_and_empty_archives_are_inconclusive(self):
+        whole = self.py7zr_archive("whole.7z", {"model.pt": torch_zip_with(marker_pickle(self.marker))}).read_bytes()
+        for name, data in (("truncated.7z", whole[: len(whole) // 2]), ("header_only.7z", whole[:32])):
+            code, report = scan(self.write(name, data))
+            self.assertEqual((code, verdict(report)), (2, "inconclusive"), f"{name}: {report}")
+        empty = self.py7zr_archive("empty.7z", {})
+        code, report = scan(empty)
+        self.assertEqual((code, verdict(report)), (2, "inconclusive"), f"empty: {report}")
+
+    def test_benign_py7zr_torch_zip_is_clean(self):
+        buf = io.BytesIO()
+        torch.save({"w": torch.arange(4.0)}, buf)
+        self.assert_clean(self.py7zr_archive("benign.7z", {"model.pt": buf.getvalue()}))
+
+
 # ------------------------------------------------------------------ issue 16 item 4
 
 

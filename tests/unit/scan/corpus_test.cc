@@ -78,6 +78,7 @@ bool Meets(Verdict v, const std::string& expectation) {
   if (expectation == "malicious") return v == Verdict::kMalicious;
   if (expectation == "flagged") return v == Verdict::kMalicious || v == Verdict::kSuspicious;
   if (expectation == "not_clean") return v != Verdict::kClean && v != Verdict::kNotAModel;
+  if (expectation == "inconclusive") return v == Verdict::kInconclusive;
   if (expectation == "clean") return v == Verdict::kClean;
   if (expectation == "not_a_model") return v == Verdict::kNotAModel;
   return false;
@@ -111,7 +112,7 @@ int CheckSamples(const std::string& prefix, std::initializer_list<std::string> e
 }
 
 TEST(ScanCorpus, EveryMaliciousSampleIsFlagged) {
-  int n = CheckSamples("malicious/", {"malicious", "flagged", "not_clean"});
+  int n = CheckSamples("malicious/", {"malicious", "flagged", "not_clean", "inconclusive"});
   EXPECT_GE(n, 150);
 }
 
