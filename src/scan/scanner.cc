@@ -8,6 +8,7 @@
 #include "scan/archive_reader.h"
 #include "scan/decompress.h"
 #include "scan/mapped_file.h"
+#include "scan/model_files.h"
 #include "scan/npy.h"
 #include "scan/pickle_vm.h"
 #include "scan/sniff.h"
@@ -81,10 +82,19 @@ FileReport Scanner::ScanFile(const std::string& path) const {
     FileReport report;
     report.path = path;
     report.error = error;
+    report.error_rule = "SCN309";
     report.ComputeVerdict();
     return report;
   }
-  return ScanBytes(file.bytes(), path);
+  FileReport report = ScanBytes(file.bytes(), path);
+  if (report.verdict == Verdict::kSkipped && HasModelExtension(path)) {
+    // The name promises a model the loader would open; the content is none.
+    report.error = "not a model file although the name says so: " + DescribeContent(file.bytes()) +
+                   " (a failed or tampered download?)";
+    report.error_rule = "SCN310";
+    report.ComputeVerdict();
+  }
+  return report;
 }
 
 FileReport Scanner::ScanBytes(std::string_view bytes, const std::string& name) const {

@@ -7,8 +7,9 @@
 // recurse up to limits.max_nesting; all decompression counts against
 // limits.max_decompressed_bytes; exceeding a limit or the time budget adds an
 // inconclusive finding. A file with no recognised model format gets verdict
-// not_a_model, never clean. ScanPath() expands directories recursively
-// (regular files only; symlinks are not followed).
+// skipped, never clean -- or error when its name claims a model format
+// (HasModelExtension). ExpandPaths() expands directories recursively (regular
+// files only; symlinks are not followed).
 #pragma once
 #include <chrono>
 #include <functional>

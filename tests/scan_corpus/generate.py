@@ -472,15 +472,28 @@ def gen_benign_plain():
         benign(f"plain_p{proto}.pkl", pickle.dumps(value, protocol=proto), f"plain data protocol {proto}")
     benign("plain_stacked.pkl", pickle.dumps([1, 2], protocol=2) + pickle.dumps({"a": 1}, protocol=4), "stacked benign pickles")
     benign("plain_p0_string.pkl", pickle.dumps("just a string", protocol=0), "protocol 0 scalar")
-    write("not_model/readme.txt", b"This is a README.\ncopyright notice\n", "not_a_model", "text file")
-    write("not_model/image.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "not_a_model", "PNG header")
-    write("not_model/config.json", b'{"model_type": "bert"}\n', "not_a_model", "JSON")
-    write("not_model/empty.bin", b"", "not_a_model", "empty file")
-    write("not_model/random.bin", bytes((i * 131 + 7) % 251 for i in range(4096)), "not_a_model", "random bytes")
+    # Files whose names claim no model format are skipped ...
+    write("not_model/readme.txt", b"This is a README.\ncopyright notice\n", "skipped", "text file")
+    write("not_model/image.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "skipped", "PNG header")
+    write("not_model/config.json", b'{"model_type": "bert"}\n', "skipped", "JSON")
+    write("not_model/empty.dat", b"", "skipped", "empty file")
+    write("not_model/random.dat", bytes((i * 131 + 7) % 251 for i in range(4096)), "skipped", "random bytes")
     b = io.BytesIO()
     with zipfile.ZipFile(b, "w") as z:
         z.writestr("docs/readme.md", "# hello\n")
-    write("not_model/docs.zip", b.getvalue(), "not_a_model", "zip without models")
+    write("not_model/docs.zip", b.getvalue(), "skipped", "zip without models")
+    # ... but a model file name over other content is a failed or tampered
+    # download: an error (issue 15 item 3).
+    html = b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>Not Found</body></html>\n"
+    write("broken/model.ckpt", html, "error", "HTML error page saved as a checkpoint")
+    write("broken/image.pt", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "error", "PNG renamed .pt")
+    write("broken/empty.pkl", b"", "error", "empty .pkl")
+    write("broken/random.bin", bytes((i * 131 + 7) % 251 for i in range(4096)), "error", "random bytes as .bin")
+    write("broken/lfs_pointer.pth", b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 1234\n",
+          "error", "Git LFS pointer instead of the weights")
+    write("broken/docs.pt", b.getvalue(), "error", "zip without models named .pt")
+    write("broken/text.npy", b"not numpy\n", "error", "text named .npy")
+    write("broken/model.joblib.gz", gzip.compress(b"plain text\n"), "error", "gzip of text named .joblib.gz")
 
 
 def gen_benign_numpy(np):
