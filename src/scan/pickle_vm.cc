@@ -13,6 +13,7 @@
 
 #include "scan/compat_names.h"
 #include "scan/opcodes.h"
+#include "scan/text_codec.h"
 
 namespace picket::scan {
 
@@ -114,31 +115,6 @@ std::string_view TrimSpace(std::string_view s) {
   return s;
 }
 
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | ((cp >> 18) & 0x07));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Python's bytes escape decoding (used by the STRING opcode). False on a
 // malformed escape, which CPython also rejects.
 bool DecodeBytesEscape(std::string_view in, std::string& out) {
@@ -150,38 +126,12 @@ bool DecodeBytesEscape(std::string_view in, std::string& out) {
     }
     if (++i >= in.size()) return false;  // trailing backslash
     char e = in[i];
+    if (int simple = SimpleEscape(e); simple >= 0) {
+      out += static_cast<char>(simple);
+      continue;
+    }
     switch (e) {
       case '\n':
-        break;
-      case '\\':
-        out += '\\';
-        break;
-      case '\'':
-        out += '\'';
-        break;
-      case '"':
-        out += '"';
-        break;
-      case 'a':
-        out += '\a';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'v':
-        out += '\v';
         break;
       case 'x': {
         if (i + 2 >= in.size()) return false;

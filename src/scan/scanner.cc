@@ -224,15 +224,24 @@ void Scanner::ScanNpy(Context& ctx, std::string_view bytes, const std::string& l
     return;
   }
   ctx.report->recognised = true;
-  if (header.has_object || !header.descr_understood) {
-    // np.load(allow_pickle=True) unpickles the body of object arrays.
-    std::string body_location = Child(location, "npy-object-data");
-    if (!header.descr_understood) {
-      ctx.Add(Severity::kInfo, "PKL904", "npy-unknown-descr", location, 0,
-              "dtype '" + header.descr + "' not understood; scanning the body as a pickle");
-    }
-    ScanPickles(ctx, bytes.substr(header.data_offset), body_location, depth + 1, header.has_object,
-                true);
+  std::string body_location = Child(location, "npy-object-data");
+  switch (header.body) {
+    case NpyHeader::Body::kPlain:
+      return;
+    case NpyHeader::Body::kObject:
+      // np.load(allow_pickle=True) unpickles the body of object arrays.
+      ScanPickles(ctx, bytes.substr(header.data_offset), body_location, depth + 1, true, true);
+      return;
+    case NpyHeader::Body::kRefused:
+      ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0,
+              "numpy refuses this .npy header: " + header.why);
+      return;
+    case NpyHeader::Body::kUndecided:
+      ctx.Add(Severity::kInconclusive, "SCN307", "undecidable-header", location, 0,
+              "picket cannot tell whether numpy would unpickle this array: " + header.why);
+      // Whatever is found in the body still counts (malicious beats inconclusive).
+      ScanPickles(ctx, bytes.substr(header.data_offset), body_location, depth + 1, false, false);
+      return;
   }
 }
 
@@ -305,8 +314,7 @@ void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& l
     if (format == Format::kNpy) {
       NpyHeader header;
       std::string npy_error;
-      if (ParseNpyHeader(peek, &header, &npy_error) && !header.has_object &&
-          header.descr_understood) {
+      if (ParseNpyHeader(peek, &header, &npy_error) && header.body == NpyHeader::Body::kPlain) {
         ctx.AddFormat("npy");
         ctx.report->recognised = true;
         continue;

@@ -187,6 +187,89 @@ class SevenZipWithoutTypeBits(LoaderCase):
         self.assert_clean(self.py7zr_archive("benign.7z", {"model.pt": buf.getvalue()}))
 
 
+# ------------------------------------------------------------------ issue 16 item 1
+
+
+def npy_bytes(header_text, body, version=1):
+    raw = header_text.encode("latin1" if version < 3 else "utf8")
+    pre = 10 if version == 1 else 12
+    raw += b" " * ((64 - (pre + len(raw) + 1) % 64) % 64) + b"\n"
+    return b"\x93NUMPY" + bytes([version, 0]) + len(raw).to_bytes(2 if version == 1 else 4, "little") + raw + body
+
+
+def npz_bytes(members, compression=zipfile.ZIP_STORED):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+# Headers numpy reads as object arrays (so np.load(allow_pickle=True) unpickles the body)
+# that a substring parser misses; each as written in a hostile file.
+NPY_OBJECT_HEADERS = {
+    "duplicate_descr": "{'descr': '<f8', 'descr': '|O', 'fortran_order': False, 'shape': (1,), }",
+    "hex_escape": "{'descr': '\\x7cO', 'fortran_order': False, 'shape': (1,), }",
+    "unicode_escape": "{'descr': '\\u004f', 'fortran_order': False, 'shape': (1,), }",
+    "named_escape": "{'descr': '\\N{LATIN CAPITAL LETTER O}', 'fortran_order': False, 'shape': (1,), }",
+    "octal_escape": "{'descr': '\\174\\117', 'fortran_order': False, 'shape': (1,), }",
+    "concatenation": "{'descr': '|' 'O', 'fortran_order': False, 'shape': (1,), }",
+    "object_": "{'descr': 'object_', 'fortran_order': False, 'shape': (1,), }",
+    "object0": "{'descr': 'object0', 'fortran_order': False, 'shape': (1,), }",
+    "O_plus_8": "{'descr': 'O+8', 'fortran_order': False, 'shape': (1,), }",
+    "type_number_17": "{'descr': '\\x11', 'fortran_order': False, 'shape': (1,), }",
+    "commastring": "{'descr': 'f8,O', 'fortran_order': False, 'shape': (1,), }",
+    "subarray_string": "{'descr': '(2,)O', 'fortran_order': False, 'shape': (1,), }",
+    "structured": "{'descr': [('a', '<f8'), ('b', 'O')], 'fortran_order': False, 'shape': (1,), }",
+    "nested_subarray": "{'descr': [('a', [('b', 'O', (2,))])], 'fortran_order': False, 'shape': (1,), }",
+    "tuple_subarray": "{'descr': ('O', (2,)), 'fortran_order': False, 'shape': (1,), }",
+    "two_char_field": "{'descr': ['aO'], 'fortran_order': False, 'shape': (1,), }",
+    "dict_keys_as_fields": "{'descr': {'aO': 1}, 'fortran_order': False, 'shape': (1,), }",
+    "zero_size_base": "{'descr': ('0<i4', 'O'), 'fortran_order': False, 'shape': (1,), }",
+    "python2_long": "{'descr': '|O', 'fortran_order': False, 'shape': (1L,), }",
+    "comment_and_newlines": "{'descr': # the dtype\n '|O',\n 'fortran_order': False, 'shape': (1,)}",
+}
+
+
+@unittest.skipUnless(HAVE_NUMPY, "numpy not importable")
+class NpyHeaders(LoaderCase):
+    def test_object_headers_are_flagged(self):
+        for name, header in NPY_OBJECT_HEADERS.items():
+            for version in (1, 3) if name != "python2_long" else (1,):
+                with self.subTest(header=name, version=version):
+                    path = self.write(f"{name}_v{version}.npy", npy_bytes(header, marker_pickle(self.marker), version))
+                    self.assert_runs_and_flagged("numpy", path)
+
+    def test_same_members_inside_npz(self):
+        members = {f"{name}.npy": npy_bytes(h, marker_pickle(self.marker)) for name, h in NPY_OBJECT_HEADERS.items()}
+        for compression in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            for name, data in members.items():
+                with self.subTest(member=name, compression=compression):
+                    path = self.write("bundle.npz", npz_bytes({"x.npy": npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", bytes(8)),
+                                                               name: data}, compression))
+                    self.assert_runs_and_flagged("numpy", path)
+
+    def test_headers_picket_cannot_decide_are_inconclusive(self):
+        # A set's iteration order decides whether 'O' is the format; numpy may or may not unpickle.
+        header = "{'descr': [{'a', 'O'}], 'fortran_order': False, 'shape': (1,), }"
+        code, report = scan(self.write("set.npy", npy_bytes(header, b"\x80\x02N.")))
+        self.assertEqual((code, verdict(report)), (2, "inconclusive"), report)
+
+    def test_numpy_written_files_stay_clean(self):
+        arrays = {"f8": np.arange(6.0).reshape(2, 3), "struct": np.zeros(2, dtype=[("a", "<i4"), ("b", "<f8", (2,))]),
+                  "str": np.array(["ab", "c"]), "dt": np.array(["2024-01-01"], dtype="M8[D]"),
+                  "objects": np.array([1, "two", None], dtype=object)}
+        for name, arr in arrays.items():
+            for version in ((1, 0), (2, 0), (3, 0)):
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, arr, version=version)
+                with self.subTest(array=name, version=version):
+                    self.assert_clean(self.write(f"{name}.npy", buf.getvalue()), loader="numpy")
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        self.assert_clean(self.write("all.npz", buf.getvalue()), loader="numpy")
+
+
 # ------------------------------------------------------------------ issue 16 item 4
 
 

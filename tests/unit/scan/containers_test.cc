@@ -103,18 +103,20 @@ TEST(Npy, ParsesVersionsAndObjectDtypes) {
     std::string error;
     std::string file = npy(major, "'<f8'");
     ASSERT_TRUE(ParseNpyHeader(file, &h, &error)) << error;
-    EXPECT_EQ(h.descr, "<f8");
-    EXPECT_FALSE(h.has_object);
+    EXPECT_EQ(h.descr, "'<f8'");
+    EXPECT_EQ(h.body, NpyHeader::Body::kPlain);
     EXPECT_EQ(file.substr(h.data_offset), "BODY");
   }
   NpyHeader obj, structured;
   std::string error;
   ASSERT_TRUE(ParseNpyHeader(npy(1, "'|O'"), &obj, &error));
-  EXPECT_TRUE(obj.has_object);
+  EXPECT_EQ(obj.body, NpyHeader::Body::kObject);
   ASSERT_TRUE(ParseNpyHeader(npy(1, "[('a', '<f8'), ('b', '|O')]"), &structured, &error));
-  EXPECT_TRUE(structured.has_object);
+  EXPECT_EQ(structured.body, NpyHeader::Body::kObject);
   NpyHeader bad;
-  EXPECT_FALSE(ParseNpyHeader(Raw("\x93NUMPY\x09\x00"), &bad, &error));
+  ASSERT_TRUE(ParseNpyHeader(Raw("\x93NUMPY\x09\x00"), &bad, &error));
+  EXPECT_EQ(bad.body, NpyHeader::Body::kRefused);
+  EXPECT_FALSE(ParseNpyHeader(Raw("\x93NUMPY\x01\x00\xff"), &bad, &error));
 }
 
 TEST(Sniff, IdentifiesByContent) {
