@@ -81,7 +81,8 @@ struct PickleResult {
   bool result_is_big_int = false;
   std::string result_int_text;  // ...with this decimal or hex text (for magic numbers)
   bool used_joblib_arrays = false;
-  bool expansion_bomb = false;  // shared references expand past a billion nodes
+  bool frame_after_stop = false;  // STOP inside a FRAME that has more bytes
+  bool expansion_bomb = false;    // shared references expand past a billion nodes
   std::vector<GlobalRecord> globals;
   std::vector<DynamicCall> dynamic_calls;
   std::vector<NestedPayload> nested;

@@ -270,6 +270,91 @@ class NpyHeaders(LoaderCase):
         self.assert_clean(self.write("all.npz", buf.getvalue()), loader="numpy")
 
 
+# ------------------------------------------------------------------ issue 16 item 2
+
+
+def sg(mod, name):
+    return sbu(mod) + sbu(name) + b"\x93"
+
+
+def dtype_ops(spec_ops, state_ops):
+    """numpy.dtype(<spec>, False, True) followed by BUILD(<state>), as numpy pickles dtypes."""
+    return glob("numpy", "dtype") + b"(" + spec_ops + b"\x89\x88tR" + state_ops + b"b"
+
+
+def state_ops(version, endian, names_ops, fields_ops, elsize, alignment, flags):
+    def i(v):
+        return b"J" + struct.pack("<i", v)
+    return b"(" + i(version) + sbu(endian) + b"N" + names_ops + fields_ops + i(elsize) + i(alignment) + i(flags) + b"t"
+
+
+F8 = dtype_ops(sbu("f8"), state_ops(3, "<", b"N", b"N", -1, -1, 0))
+O8 = dtype_ops(sbu("O8"), state_ops(3, "|", b"N", b"N", -1, -1, 63))
+
+
+def wrapper(dtype, shape=(1,), alignment=b"N"):
+    """NumpyArrayWrapper.__new__ + BUILD of its attribute dict, as joblib writes it."""
+    shape_ops = b"(" + b"".join(b"J" + struct.pack("<i", d) for d in shape) + b"t"
+    attrs = (sbu("subclass") + glob("numpy", "ndarray") + sbu("shape") + shape_ops + sbu("order") + sbu("C") +
+             sbu("dtype") + dtype + sbu("allow_mmap") + b"\x89" + sbu("numpy_array_alignment_bytes") + alignment)
+    return glob("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81}(" + attrs + b"ub"
+
+
+@unittest.skipUnless(HAVE_NUMPY and HAVE_JOBLIB, "numpy or joblib not importable")
+class JoblibArrays(LoaderCase):
+    def test_object_dtype_spelled_object_with_elsize_8(self):
+        # (a) numpy.dtype('object', False, True) + state elsize 8: hasobject, so joblib unpickles the body.
+        dt = dtype_ops(sbu("object"), state_ops(3, "|", b"N", b"N", 8, 8, 63))
+        data = b"\x80\x02" + wrapper(dt) + marker_pickle(self.marker) + b"."
+        self.assert_runs_and_flagged("joblib", self.write("object_spelling.joblib", data))
+
+    def test_void_dtype_with_object_field(self):
+        # (b) 'V8' whose state gives it an object field: hasobject again.
+        fields = b"}" + sbu("a") + b"(" + O8 + b"K\x00t" + b"s"
+        dt = dtype_ops(sbu("V8"), state_ops(3, "|", b"(" + sbu("a") + b"t", fields, 8, 1, 27))
+        data = b"\x80\x02" + wrapper(dt) + marker_pickle(self.marker) + b"."
+        self.assert_runs_and_flagged("joblib", self.write("void_object_field.joblib", data))
+
+    def test_flags_alone_make_an_object_array(self):
+        # A float dtype whose (version 3) state sets NPY_ITEM_HASOBJECT.
+        dt = dtype_ops(sbu("f8"), state_ops(3, "<", b"N", b"N", -1, -1, 1))
+        data = b"\x80\x02" + wrapper(dt) + marker_pickle(self.marker) + b"."
+        self.assert_runs_and_flagged("joblib", self.write("flags.joblib", data))
+
+    def test_alignment_given_as_float_bool_or_str(self):
+        # (c) joblib reads the padding whenever the attribute is not None. The padding hides a STOP
+        # where a reader that skips no padding would stop; the payload follows the array bytes.
+        for tag, alignment in (("float", b"G" + struct.pack(">d", 16.0)), ("true", b"\x88"), ("str", sbu("16"))):
+            with self.subTest(alignment=tag):
+                padding = bytes(7) + b"." + bytes(8)
+                data = (b"\x80\x02" + wrapper(F8, alignment=alignment) + bytes([len(padding)]) + padding +
+                        struct.pack("<d", 1.5) + marker_call(self.marker) + b"0.")
+                self.assert_runs_and_flagged("joblib", self.write(f"alignment_{tag}.joblib", data))
+
+    def test_frame_continuing_past_the_wrappers_build(self):
+        # (d) joblib reads the array bytes from the file after the frame, then runs the rest of the
+        # frame: 8 bytes that a reader skipping the array in place would never see.
+        prelude = sbu("builtins") + b"q\x000" + sbu("exec") + b"q\x010" + sbu(f"open({str(self.marker)!r}, 'w').close()") + b"\x85q\x020"
+        hidden = b"h\x00h\x01\x93h\x02R"
+        assert len(hidden) == 8
+        framed = prelude + wrapper(F8) + hidden + b"0."
+        data = b"\x80\x04\x95" + struct.pack("<Q", len(framed)) + framed + struct.pack("<d", 2.5)
+        self.assert_runs_and_flagged("joblib", self.write("frame.joblib", data))
+
+    def test_joblib_written_files_stay_clean(self):
+        arrays = [np.arange(5.0), np.zeros((2, 3), dtype=np.float16), np.array([1 + 2j]), np.array(["abc", "de"]),
+                  np.array([b"xy"]), np.zeros(2, dtype=[("a", "<i4"), ("b", "<f8", (2,))]),
+                  np.array(["2024-01-01"], dtype="M8[ns]"), np.array([1, "x", None], dtype=object),
+                  np.zeros(2, dtype=[("a", "<i4"), ("o", "O")]), np.asfortranarray(np.ones((3, 2))),
+                  np.array(True), np.zeros(0)]
+        for proto in (2, 4, 5):
+            for compress in (0, 3):
+                with self.subTest(protocol=proto, compress=compress):
+                    path = self.dir / f"arrays_p{proto}_c{compress}.joblib"
+                    joblib.dump({"arrays": arrays, "tail": "after"}, path, protocol=proto, compress=compress)
+                    self.assert_clean(path, loader="joblib")
+
+
 # ------------------------------------------------------------------ issue 16 item 4
 
 
