@@ -553,91 +553,6 @@ bool Machine::MemoGet(uint64_t key) {
 
 // ---- joblib arrays (joblib/numpy_pickle.py NumpyArrayWrapper.read_array)
 
-bool Machine::IsJoblibWrapper(const Value* v) const {
-  const GlobalRecord* cls = GlobalOf(v);
-  return cls && cls->name == "NumpyArrayWrapper" &&
-         (cls->module == "joblib.numpy_pickle" ||
-          cls->module == "sklearn.externals.joblib.numpy_pickle");
-}
-
-// NumpyArrayWrapper(subclass, shape, order, dtype, allow_mmap=False,
-// numpy_array_alignment_bytes=16) called by REDUCE/INST/OBJ: __init__ sets
-// the attributes from the positional arguments.
-void Machine::SetWrapperAttributesFromCall(Value* wrapper, const Value* args) {
-  static constexpr std::string_view kNames[] = {
-      "subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes"};
-  auto& attrs = wrapper_attrs_[wrapper];
-  attrs.clear();
-  for (size_t i = 0; i < std::size(kNames); ++i) {
-    Value* v = args && i < args->items.size() ? args->items[i] : nullptr;
-    if (!v && i == 5) {
-      v = New(Value::kInt);
-      v->int_value = 16;
-    }
-    if (v) attrs.emplace_back(std::string(kNames[i]), v);
-  }
-}
-
-// pickle.py's load_build on an object without __setstate__: a (state,
-// slotstate) pair is split; a truthy state must be a dict merged into
-// __dict__, a truthy slotstate is applied with setattr.
-bool Machine::MergeWrapperState(Value* wrapper, Value* state) {
-  auto& attrs = wrapper_attrs_[wrapper];
-  auto truthy = [](const Value* v) {
-    switch (v->kind) {
-      case Value::kNone:
-        return false;
-      case Value::kBool:
-      case Value::kInt:
-        return v->big_int || v->int_value != 0;
-      case Value::kStr:
-      case Value::kBytes:
-        return !v->text.empty();
-      case Value::kTuple:
-      case Value::kList:
-      case Value::kDict:
-      case Value::kSet:
-      case Value::kFrozenSet:
-        return !v->items.empty();
-      default:
-        return true;
-    }
-  };
-  auto merge = [&](const Value* dict, bool setattr) {
-    if (!truthy(dict)) return true;
-    if (dict->kind != Value::kDict) {
-      return Fail("NumpyArrayWrapper state is not a dict (pickle.py's BUILD raises)");
-    }
-    for (size_t i = 0; i + 1 < dict->items.size(); i += 2) {
-      const Value* k = dict->items[i];
-      if (k->kind != Value::kStr) {
-        if (setattr) return Fail("setattr with a non-str name");
-        continue;  // lands in __dict__ but is no attribute
-      }
-      bool replaced = false;
-      for (auto& [name, value] : attrs) {
-        if (name == k->text) {
-          value = dict->items[i + 1];
-          replaced = true;
-        }
-      }
-      if (!replaced) attrs.emplace_back(std::string(k->text), dict->items[i + 1]);
-    }
-    return true;
-  };
-  if (state->kind == Value::kTuple && state->items.size() == 2) {
-    return merge(state->items[0], false) && merge(state->items[1], true);
-  }
-  return merge(state, false);
-}
-
-Value* Machine::WrapperAttribute(Value* wrapper, std::string_view name) {
-  for (auto& [n, v] : wrapper_attrs_[wrapper]) {
-    if (n == name) return v;
-  }
-  return nullptr;
-}
-
 namespace {
 
 ArrayDtype FromInfo(const DtypeInfo& d) {
@@ -674,6 +589,12 @@ int Truthy(const Value* v) {
     case Value::kStr:
     case Value::kBytes:
       return !v->text.empty();
+    case Value::kTuple:
+    case Value::kList:
+    case Value::kDict:
+    case Value::kSet:
+    case Value::kFrozenSet:
+      return !v->items.empty();
     default:
       return -1;
   }
@@ -684,6 +605,72 @@ bool IntLike(const Value* v) {
 }
 
 }  // namespace
+
+bool Machine::IsJoblibWrapper(const Value* v) const {
+  const GlobalRecord* cls = GlobalOf(v);
+  return cls && cls->name == "NumpyArrayWrapper" &&
+         (cls->module == "joblib.numpy_pickle" ||
+          cls->module == "sklearn.externals.joblib.numpy_pickle");
+}
+
+// NumpyArrayWrapper(subclass, shape, order, dtype, allow_mmap=False,
+// numpy_array_alignment_bytes=16) called by REDUCE/INST/OBJ: __init__ sets
+// the attributes from the positional arguments.
+void Machine::SetWrapperAttributesFromCall(Value* wrapper, const Value* args) {
+  static constexpr std::string_view kNames[] = {
+      "subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes"};
+  auto& attrs = wrapper_attrs_[wrapper];
+  attrs.clear();
+  for (size_t i = 0; i < std::size(kNames); ++i) {
+    Value* v = args && i < args->items.size() ? args->items[i] : nullptr;
+    if (!v && i == 5) {
+      v = New(Value::kInt);
+      v->int_value = 16;
+    }
+    if (v) attrs.emplace_back(std::string(kNames[i]), v);
+  }
+}
+
+// pickle.py's load_build on an object without __setstate__: a (state,
+// slotstate) pair is split; a truthy state must be a dict merged into
+// __dict__, a truthy slotstate is applied with setattr.
+bool Machine::MergeWrapperState(Value* wrapper, Value* state) {
+  auto& attrs = wrapper_attrs_[wrapper];
+
+  auto merge = [&](const Value* dict, bool setattr) {
+    if (Truthy(dict) == 0) return true;  // unknown truthiness counts as true
+    if (dict->kind != Value::kDict) {
+      return Fail("NumpyArrayWrapper state is not a dict (pickle.py's BUILD raises)");
+    }
+    for (size_t i = 0; i + 1 < dict->items.size(); i += 2) {
+      const Value* k = dict->items[i];
+      if (k->kind != Value::kStr) {
+        if (setattr) return Fail("setattr with a non-str name");
+        continue;  // lands in __dict__ but is no attribute
+      }
+      bool replaced = false;
+      for (auto& [name, value] : attrs) {
+        if (name == k->text) {
+          value = dict->items[i + 1];
+          replaced = true;
+        }
+      }
+      if (!replaced) attrs.emplace_back(std::string(k->text), dict->items[i + 1]);
+    }
+    return true;
+  };
+  if (state->kind == Value::kTuple && state->items.size() == 2) {
+    return merge(state->items[0], false) && merge(state->items[1], true);
+  }
+  return merge(state, false);
+}
+
+Value* Machine::WrapperAttribute(Value* wrapper, std::string_view name) {
+  for (auto& [n, v] : wrapper_attrs_[wrapper]) {
+    if (n == name) return v;
+  }
+  return nullptr;
+}
 
 // What numpy makes of numpy.dtype(*args) followed by __setstate__(state)
 // (descriptor.c arraydescr_setstate): whether the array holds objects (then
