@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <system_error>
 
 #include "scan/archive_reader.h"
@@ -247,13 +249,64 @@ void Scanner::ScanNpy(Context& ctx, std::string_view bytes, const std::string& l
 
 void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& location,
                       uint32_t depth) const {
-  ZipDirectory dir;
+  std::vector<ZipDirectory> readings;
   std::string error;
-  if (!ReadZipDirectory(bytes, limits_.max_members, &dir, &error)) {
+  if (!ReadZipDirectories(bytes, limits_.max_members, &readings, &error)) {
     ctx.AddFormat("zip");
     ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0,
             "unreadable ZIP: " + error);
     return;
+  }
+  // Loaders that find different central directories load different members:
+  // every reading is scanned, and the disagreement itself is suspicious.
+  auto members = [](const ZipDirectory& d) {
+    std::set<std::pair<std::string, uint64_t>> m;
+    for (const ZipEntry& e : d.entries) m.emplace(e.name, e.data_offset);
+    return m;
+  };
+  for (size_t i = 1; i < readings.size(); ++i) {
+    if (members(readings[i]) == members(readings[0])) continue;
+    ctx.Add(Severity::kSuspicious, "ZIP200", "zip-directories-disagree", location,
+            readings[i].directory_offset,
+            "two central directories: " + readings[0].reader + " reads " +
+                std::to_string(readings[0].entries.size()) + " member(s) from offset " +
+                std::to_string(readings[0].directory_offset) + ", " + readings[i].reader +
+                " reads " + std::to_string(readings[i].entries.size()) + " from offset " +
+                std::to_string(readings[i].directory_offset) + "; both were scanned");
+  }
+  std::set<std::pair<std::string, uint64_t>> scanned;
+  for (const ZipDirectory& dir : readings)
+    ScanZipReading(ctx, bytes, dir, location, depth, scanned);
+}
+
+void Scanner::ScanZipReading(Context& ctx, std::string_view bytes, const ZipDirectory& dir,
+                             const std::string& location, uint32_t depth,
+                             std::set<std::pair<std::string, uint64_t>>& scanned) const {
+  // Duplicate names: which one a loader picks depends on its lookup (miniz
+  // binary-searches a sorted index); overlapping data is never written by a
+  // ZIP writer. Both are scanned, and suspicious.
+  std::map<std::string, int> names;
+  for (const ZipEntry& e : dir.entries) names[e.name]++;
+  for (const auto& [name, n] : names) {
+    if (n > 1) {
+      ctx.Add(Severity::kSuspicious, "ZIP201", "zip-duplicate-member", Child(location, name), 0,
+              std::to_string(n) +
+                  " members have this name; loaders pick one of them, picket "
+                  "scanned all");
+    }
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> spans;
+  for (const ZipEntry& e : dir.entries) {
+    if (!e.data_missing) spans.emplace_back(e.header_offset, e.data_offset + e.data.size());
+  }
+  std::sort(spans.begin(), spans.end());
+  for (size_t i = 1; i < spans.size(); ++i) {
+    if (spans[i].first < spans[i - 1].second) {
+      ctx.Add(Severity::kSuspicious, "ZIP202", "zip-overlapping-members", location, spans[i].first,
+              "members share bytes (a local header at " + std::to_string(spans[i].first) +
+                  " lies inside another member); every member was scanned");
+      break;
+    }
   }
   std::string torch_root;
   bool all_npy = !dir.entries.empty();
@@ -282,6 +335,7 @@ void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& l
   std::string storage_prefix = torch_root + "data/";
   for (const ZipEntry& e : dir.entries) {
     if (!CheckBudget(ctx, location)) return;
+    if (!scanned.emplace(e.name, e.data_offset).second) continue;  // same member, other reading
     std::string member = Child(location, e.name);
     for (const std::string& a : e.anomalies) {
       ctx.Add(Severity::kInfo, "ZIP900", "zip-anomaly", member, e.header_offset, a);

@@ -13,6 +13,7 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "scan/limits.h"
 #include "scan/policy.h"
 #include "scan/report.h"
+#include "scan/zip_reader.h"
 
 namespace picket::scan {
 
@@ -42,6 +44,9 @@ class Scanner {
                    uint32_t depth, bool designated, bool strong) const;
   void ScanZip(Context& ctx, std::string_view bytes, const std::string& location,
                uint32_t depth) const;
+  void ScanZipReading(Context& ctx, std::string_view bytes, const ZipDirectory& dir,
+                      const std::string& location, uint32_t depth,
+                      std::set<std::pair<std::string, uint64_t>>& scanned) const;
   void ScanNpy(Context& ctx, std::string_view bytes, const std::string& location, uint32_t depth,
                bool designated) const;
   void ScanArchive(Context& ctx, std::string_view bytes, const std::string& location,

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import unittest
 import zipfile
+import zlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PICKET = os.environ.get("PICKET") or str(ROOT / "build" / "picket")
@@ -353,6 +354,87 @@ class JoblibArrays(LoaderCase):
                     path = self.dir / f"arrays_p{proto}_c{compress}.joblib"
                     joblib.dump({"arrays": arrays, "tail": "after"}, path, protocol=proto, compress=compress)
                     self.assert_clean(path, loader="joblib")
+
+
+# ------------------------------------------------------------------ issue 16 item 3
+
+
+def local_record(name, data):
+    name = name.encode()
+    crc = zlib.crc32(data)
+    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, len(data), len(data), len(name), 0) + name + data
+
+
+def central_record(name, data, offset):
+    name = name.encode()
+    crc = zlib.crc32(data)
+    return (struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, len(data), len(data), len(name),
+                        0, 0, 0, 0, 0, offset) + name)
+
+
+def two_directory_torch_zip(evil_pkl, benign_pkl, other_records):
+    """Directory A (where the end record points) lists the evil data.pkl; directory B, ending where the
+    end record starts, lists the benign one. miniz 2 (PyTorch < 2.1) follows A; Python's zipfile and
+    miniz 3 follow B, whose offsets they shift by the bytes "in front" (B's start - A's start)."""
+    body = b""
+    a_members, b_members = [], []
+    def add(name, data, into):
+        nonlocal body
+        into.append((name, data, len(body)))
+        body += local_record(name, data)
+    add("archive/data.pkl", evil_pkl, a_members)
+    for name, data in other_records:
+        add(name, data, a_members)
+    body += b"\0" * 4096  # B's offsets are shifted by the directory size: keep its members after that
+    add("archive/data.pkl", benign_pkl, b_members)
+    for name, data in other_records:
+        add(name, data, b_members)
+    a_dir = b"".join(central_record(n, d, o) for n, d, o in a_members)
+    b_len = len(b"".join(central_record(n, d, 0) for n, d, _ in b_members))
+    size = max(len(a_dir), b_len)
+    a_dir += b"\0" * (size - len(a_dir))
+    a_at = len(body)
+    shift = size  # B starts right after A, so zipfile shifts every offset by A's size
+    b_dir = b"".join(central_record(n, d, o - shift) for n, d, o in b_members)
+    b_dir += b"\0" * (size - len(b_dir))
+    assert len(b_dir) == size
+    count = len(a_members)
+    assert count == len(b_members)
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, size, a_at, 0)
+    return body + a_dir + b_dir + eocd
+
+
+@unittest.skipUnless(HAVE_TORCH, "torch not importable")
+class TwoCentralDirectories(LoaderCase):
+    def test_torch_follows_the_directory_the_end_record_points_at(self):
+        benign = io.BytesIO()
+        torch.save({"w": torch.zeros(2)}, benign)
+        src = zipfile.ZipFile(io.BytesIO(benign.getvalue()))
+        others = [(i.filename, src.read(i)) for i in src.infolist() if not i.filename.endswith("data.pkl")]
+        benign_pkl = src.read([n for n in src.namelist() if n.endswith("data.pkl")][0])
+        data = two_directory_torch_zip(marker_pickle(self.marker), benign_pkl, others)
+        path = self.write("two_dirs.pt", data)
+        # Python's zipfile (and so a scanner built on it) sees only the benign directory.
+        self.assertEqual(zipfile.ZipFile(path).read("archive/data.pkl"), benign_pkl)
+        self.assert_runs_and_flagged("torch", path)
+        code, report = scan(path)
+        rules = {f["rule_id"] for f in report["files"][0]["findings"]}
+        self.assertIn("ZIP200", rules, report)
+
+    def test_duplicate_member_names_are_suspicious(self):
+        benign = io.BytesIO()
+        torch.save({"w": torch.zeros(2)}, benign)
+        src = zipfile.ZipFile(io.BytesIO(benign.getvalue()))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            for info in src.infolist():
+                z.writestr(info.filename, src.read(info))
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                z.writestr([n for n in src.namelist() if n.endswith("data.pkl")][0], src.read([n for n in src.namelist() if n.endswith("data.pkl")][0]))
+        code, report = scan(self.write("dup.pt", out.getvalue()))
+        self.assertEqual((code, verdict(report)), (1, "suspicious"), report)
 
 
 # ------------------------------------------------------------------ issue 16 item 4
