@@ -119,6 +119,11 @@ void RegisterScan(CLI::App& app, int* exit_code) {
   cmd->add_option("--timeout", options->limits.max_seconds_per_file,
                   "Time budget per file in seconds")
       ->capture_default_str();
+  cmd->add_option("--max-memory", options->limits.max_memory_bytes,
+                  "Memory the scanner may hold per file (bytes; suffixes K, M, G); beyond it the "
+                  "file is inconclusive")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
   cmd->callback([options, exit_code] { *exit_code = RunScan(*options); });
 }
 

@@ -6,12 +6,16 @@
 // `truncated` is set when the member is larger). Directories, links and device
 // or FIFO entries carry no data and are only counted in *entries. It returns
 // false with *error set when the archive cannot be read; members visited
-// before the error stay visited.
+// before the error stay visited. With a `budget`, a member's buffer is
+// charged to it (a member that does not fit is `truncated`) and the deadline
+// is honoured while reading (then false with *error saying so).
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+
+#include "scan/budget.h"
 
 namespace picket::scan {
 
@@ -27,6 +31,6 @@ struct ArchiveMember {
 bool ForEachArchiveMember(std::string_view bytes, ArchiveKind kind, uint64_t member_limit,
                           uint32_t max_members,
                           const std::function<void(const ArchiveMember&)>& visit, uint32_t* entries,
-                          std::string* error);
+                          std::string* error, ResourceBudget* budget = nullptr);
 
 }  // namespace picket::scan

@@ -246,20 +246,43 @@ class Machine {
   }
   void Note(std::string message) { out_.anomalies.push_back({op_offset_, std::move(message)}); }
 
+  // Memory is charged to the file's budget as it is taken (values, decoded
+  // strings, container slots, stack and memo growth); Run() stops at the next
+  // opcode once the budget is gone.
+  void Charge(uint64_t bytes) {
+    charged_ += bytes;
+    if (options_.budget && !options_.budget->Charge(bytes)) over_budget_ = true;
+  }
   Value* New(Value::Kind kind) {
+    Charge(sizeof(Value) + 16);
     arena_.emplace_back();
     arena_.back().kind = kind;
     return &arena_.back();
   }
   Value* NewText(Value::Kind kind, std::string text) {
+    Charge(text.size() + 32);
     strings_.push_back(std::move(text));
     Value* v = New(kind);
     v->text = strings_.back();
     return v;
   }
+  // None, True, False and () are immutable: one shared value each, so that a
+  // flood of them costs no memory (as in CPython).
+  Value* Constant(Value::Kind kind, int64_t value = 0) {
+    Value*& slot = kind == Value::kNone    ? none_
+                   : kind == Value::kTuple ? empty_tuple_
+                   : value                 ? true_
+                                           : false_;
+    if (!slot) {
+      slot = New(kind);
+      slot->int_value = value;
+    }
+    return slot;
+  }
 
   bool Push(Value* v) {
     if (stack_.size() >= limits_.max_stack_depth) return FailLimit("stack depth limit reached");
+    if (stack_.size() == stack_.capacity()) Charge(8 * std::max<size_t>(stack_.capacity(), 16));
     stack_.push_back(v);
     return true;
   }
@@ -349,6 +372,7 @@ class Machine {
   // style expansion (the loader's object graph is small, but anything that
   // walks it as a tree, like repr or copy, explodes).
   void Grow(Value* container, const Value* const* items, size_t n) {
+    Charge(16 * n);  // the container's slots, with vector slack
     for (size_t i = 0; i < n; ++i)
       container->tree_size = SaturatingAdd(container->tree_size, items[i]->tree_size);
     if (container->tree_size > kExpansionLimit && !out_.expansion_bomb) {
@@ -392,7 +416,24 @@ class Machine {
   std::deque<std::string> strings_;
   std::vector<Value*> stack_;
   std::vector<size_t> marks_;
-  std::unordered_map<uint64_t, Value*> memo_;
+  // The memo as CPython keeps it (a table indexed by key); keys far beyond
+  // the filled part go to a side map instead of a huge table.
+  std::vector<Value*> memo_;
+  std::unordered_map<uint64_t, Value*> sparse_memo_;
+  uint64_t memo_count_ = 0;
+  Value* none_ = nullptr;
+  Value* true_ = nullptr;
+  Value* false_ = nullptr;
+  Value* empty_tuple_ = nullptr;
+  uint64_t charged_ = 0;
+  bool over_budget_ = false;
+
+ public:
+  ~Machine() {
+    if (options_.budget) options_.budget->Release(charged_);
+  }
+
+ private:
   // joblib: attributes of NumpyArrayWrapper instances, BUILDs per dtype.
   std::unordered_map<const Value*, std::vector<std::pair<std::string, Value*>>> wrapper_attrs_;
   std::unordered_map<const Value*, uint32_t> dtype_builds_;
@@ -538,17 +579,41 @@ bool Machine::MemoPut(uint64_t key, Value* v) {
   if (key > limits_.max_memo_entries * 4 + 1024) {
     return FailLimit("memo index " + std::to_string(key) + " is implausibly large");
   }
-  if (memo_.size() >= limits_.max_memo_entries && !memo_.count(key)) {
-    return FailLimit("memo size limit reached");
+  Value** slot;
+  if (key < memo_.size() || key < 2 * memo_.size() + 1024) {
+    if (key >= memo_.size()) {
+      size_t grown = std::max<size_t>(key + 1, 2 * memo_.size());
+      Charge(8 * (grown - memo_.size()));
+      memo_.resize(grown, nullptr);
+    }
+    slot = &memo_[key];
+    if (!*slot && !sparse_memo_.empty()) {
+      if (auto it = sparse_memo_.find(key); it != sparse_memo_.end()) {
+        *slot = it->second;  // the key was stored sparse before the table grew
+        sparse_memo_.erase(it);
+      }
+    }
+  } else {
+    auto [it, inserted] = sparse_memo_.emplace(key, nullptr);
+    if (inserted) Charge(64);
+    slot = &it->second;
   }
-  memo_[key] = v;
+  if (!*slot) {
+    if (memo_count_ >= limits_.max_memo_entries) return FailLimit("memo size limit reached");
+    ++memo_count_;
+  }
+  *slot = v;
   return true;
 }
 
 bool Machine::MemoGet(uint64_t key) {
-  auto it = memo_.find(key);
-  if (it == memo_.end()) return Fail("memo key " + std::to_string(key) + " not found");
-  return Push(it->second);
+  Value* v = nullptr;
+  if (key < memo_.size()) v = memo_[key];
+  if (!v) {
+    if (auto it = sparse_memo_.find(key); it != sparse_memo_.end()) v = it->second;
+  }
+  if (!v) return Fail("memo key " + std::to_string(key) + " not found");
+  return Push(v);
 }
 
 // ---- joblib arrays (joblib/numpy_pickle.py NumpyArrayWrapper.read_array)
@@ -918,10 +983,19 @@ void Machine::Run() {
       FailLimit("opcode limit reached");
       break;
     }
+    if (options_.budget && (out_.opcode_count & 4095) == 0 && options_.budget->Expired()) {
+      FailLimit("time budget for this file exhausted");
+      break;
+    }
     std::string_view opcode;
     op_offset_ = pos_;
     if (!Read(1, opcode)) break;
-    if (!Step(static_cast<uint8_t>(opcode[0])) || out_.stopped) break;
+    bool ok = Step(static_cast<uint8_t>(opcode[0]));
+    if (over_budget_) {
+      FailLimit("memory budget exhausted (--max-memory)");
+      break;
+    }
+    if (!ok || out_.stopped) break;
   }
   // A frame that the C unpickler read whole but that goes on after STOP
   // leaves the file position to the loader's buffering.
@@ -989,9 +1063,7 @@ bool Machine::Step(uint8_t code) {
       std::string_view line;
       if (!ReadLine(line)) return false;
       if (code == INT && (line == "00" || line == "01")) {
-        Value* v = New(Value::kBool);
-        v->int_value = line == "01";
-        return Push(v);
+        return Push(Constant(Value::kBool, line == "01"));
       }
       std::string_view digits = TrimSpace(line);
       if (code == LONG && !digits.empty() && (digits.back() == 'L' || digits.back() == 'l')) {
@@ -1042,13 +1114,10 @@ bool Machine::Step(uint8_t code) {
       return Push(v);
     }
     case NONE:
-      return Push(New(Value::kNone));
+      return Push(Constant(Value::kNone));
     case NEWTRUE:
-    case NEWFALSE: {
-      Value* v = New(Value::kBool);
-      v->int_value = code == NEWTRUE;
-      return Push(v);
-    }
+    case NEWFALSE:
+      return Push(Constant(Value::kBool, code == NEWTRUE));
     case STRING: {
       std::string_view line;
       if (!ReadLine(line)) return false;
@@ -1093,7 +1162,7 @@ bool Machine::Step(uint8_t code) {
       return Push(NewText(Value::kStr, std::move(decoded)));
     }
     case EMPTY_TUPLE:
-      return Push(New(Value::kTuple));
+      return Push(Constant(Value::kTuple));
     case EMPTY_LIST:
       return Push(New(Value::kList));
     case EMPTY_DICT:
@@ -1207,7 +1276,7 @@ bool Machine::Step(uint8_t code) {
     }
     case MEMOIZE: {
       Value* v;
-      return Top(v) && MemoPut(memo_.size(), v);
+      return Top(v) && MemoPut(memo_count_, v);
     }
     case GLOBAL:
     case INST: {
@@ -1278,7 +1347,7 @@ bool Machine::Step(uint8_t code) {
       } else if (inst->kind == Value::kObject) {
         MarkUse(inst, kUseBuilt);
         inst->state = state;
-        ++dtype_builds_[inst];
+        if (dtype_builds_[inst]++ == 0) Charge(48);
         if (options_.joblib_arrays && IsJoblibWrapper(inst)) {
           if (!MergeWrapperState(inst, state) || !ReadJoblibArray(inst)) return false;
         }

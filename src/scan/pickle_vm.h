@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scan/budget.h"
 #include "scan/limits.h"
 
 namespace picket::scan {
@@ -98,6 +99,9 @@ struct VmOptions {
   // NumpyArrayWrapper are skipped (or, for object arrays, scanned as a pickle).
   bool joblib_arrays = true;
   uint32_t nesting = 0;  // how deep inside other pickles this one is
+  // Memory and time of the whole file: values, stack and memo are charged to
+  // it; exhausting either stops the simulation as a limit (inconclusive).
+  ResourceBudget* budget = nullptr;
 };
 
 PickleResult SimulatePickle(std::string_view data, uint64_t start, const ScanLimits& limits,

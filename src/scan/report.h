@@ -42,7 +42,8 @@ struct FileReport {
   uint64_t pickles = 0;  // pickle streams simulated
   uint64_t opcodes = 0;
   double seconds = 0;
-  bool recognised = false;  // some model format was recognised
+  uint64_t peak_memory = 0;  // most memory the scanner charged to its budget for this file
+  bool recognised = false;   // some model format was recognised
 
   void ComputeVerdict();
 };

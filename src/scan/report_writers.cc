@@ -181,7 +181,7 @@ void WriteJson(const std::vector<FileReport>& reports, const WriterOptions& opti
     out << "],\"size\":" << r.size << ",\"pickles\":" << r.pickles << ",\"opcodes\":" << r.opcodes;
     char secs[32];
     snprintf(secs, sizeof secs, "%.6f", r.seconds);
-    out << ",\"seconds\":" << secs;
+    out << ",\"seconds\":" << secs << ",\"peak_memory\":" << r.peak_memory;
     if (!r.error.empty()) {
       out << ",\"error\":" << JsonString(r.error) << ",\"error_rule\":" << JsonString(r.error_rule);
     }

@@ -39,8 +39,8 @@ bool EndsWithAny(std::string_view s, std::initializer_list<std::string_view> suf
 
 struct Scanner::Context {
   FileReport* report;
+  ResourceBudget* budget;
   uint64_t decompressed = 0;
-  std::chrono::steady_clock::time_point deadline;
   bool out_of_time = false;
 
   void AddFormat(std::string_view name) {
@@ -58,17 +58,25 @@ struct Scanner::Context {
     f.reason = std::move(reason);
     report->findings.push_back(std::move(f));
   }
-  // Charges decompressed bytes against the per-file budget.
+  // How much the next decompressed member may take: the per-file and
+  // per-member decompression limits, and the memory budget.
   uint64_t Room(const ScanLimits& limits) const {
     uint64_t left =
         limits.max_decompressed_bytes - std::min(limits.max_decompressed_bytes, decompressed);
-    return std::min(left, limits.max_member_bytes);
+    return std::min({left, limits.max_member_bytes, budget->Available()});
+  }
+  // Why a decompression stopped short: the memory budget or a size limit.
+  std::string LimitReason(const std::string& what) const {
+    return budget->memory_exhausted() || budget->Available() == 0
+               ? what + " does not fit in the memory budget (" + std::to_string(budget->limit()) +
+                     " bytes, --max-memory); only its beginning was analysed"
+               : what + " exceeds the decompression budget; only its beginning was analysed";
   }
 };
 
 bool Scanner::CheckBudget(Context& ctx, const std::string& location) const {
   if (ctx.out_of_time) return false;
-  if (std::chrono::steady_clock::now() > ctx.deadline) {
+  if (ctx.budget->Expired()) {
     ctx.out_of_time = true;
     ctx.Add(Severity::kInconclusive, "SCN300", "resource-limit", location, 0,
             "time budget for this file exhausted; the rest was not analysed");
@@ -77,10 +85,17 @@ bool Scanner::CheckBudget(Context& ctx, const std::string& location) const {
   return true;
 }
 
+ResourceBudget::Clock::time_point Scanner::Deadline(ResourceBudget::Clock::time_point start) const {
+  double seconds = std::clamp(limits_.max_seconds_per_file, 0.0, 1e9);
+  return start + std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
+}
+
 FileReport Scanner::ScanFile(const std::string& path) const {
+  auto start = ResourceBudget::Clock::now();
+  ResourceBudget budget(limits_.max_memory_bytes, Deadline(start));
   MappedFile file;
   std::string error;
-  if (!file.Open(path, &error)) {
+  if (!file.Open(path, &budget, &error)) {
     FileReport report;
     report.path = path;
     report.error = error;
@@ -88,7 +103,7 @@ FileReport Scanner::ScanFile(const std::string& path) const {
     report.ComputeVerdict();
     return report;
   }
-  FileReport report = ScanBytes(file.bytes(), path);
+  FileReport report = Scan(file.bytes(), path, budget, start, file.incomplete());
   if (report.verdict == Verdict::kSkipped && HasModelExtension(path)) {
     // The name promises a model the loader would open; the content is none.
     report.error = "not a model file although the name says so: " + DescribeContent(file.bytes()) +
@@ -100,16 +115,28 @@ FileReport Scanner::ScanFile(const std::string& path) const {
 }
 
 FileReport Scanner::ScanBytes(std::string_view bytes, const std::string& name) const {
-  auto start = std::chrono::steady_clock::now();
+  auto start = ResourceBudget::Clock::now();
+  ResourceBudget budget(limits_.max_memory_bytes, Deadline(start));
+  return Scan(bytes, name, budget, start, "");
+}
+
+FileReport Scanner::Scan(std::string_view bytes, const std::string& name, ResourceBudget& budget,
+                         ResourceBudget::Clock::time_point start,
+                         const std::string& incomplete) const {
   FileReport report;
   report.path = name;
   report.size = bytes.size();
   Context ctx;
   ctx.report = &report;
-  ctx.deadline =
-      start + std::chrono::microseconds(static_cast<int64_t>(limits_.max_seconds_per_file * 1e6));
+  ctx.budget = &budget;
+  if (!incomplete.empty()) {
+    ctx.Add(
+        Severity::kInconclusive, "SCN300", "resource-limit", "", bytes.size(),
+        incomplete + "; only the first " + std::to_string(bytes.size()) + " bytes were analysed");
+  }
   ScanBlob(ctx, bytes, "", 0, false);
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = std::chrono::duration<double>(ResourceBudget::Clock::now() - start).count();
+  report.peak_memory = budget.peak();
   report.ComputeVerdict();
   return report;
 }
@@ -160,6 +187,7 @@ void Scanner::ScanPickles(Context& ctx, std::string_view bytes, const std::strin
     }
     VmOptions options;
     options.nesting = depth;
+    options.budget = ctx.budget;
     PickleResult r = SimulatePickle(bytes, pos, limits_, options);
     report.pickles++;
     report.opcodes += r.opcode_count;
@@ -377,11 +405,15 @@ void Scanner::ScanZipReading(Context& ctx, std::string_view bytes, const ZipDire
     std::string storage_bytes, read_error;
     std::string_view data;
     uint64_t room = ctx.Room(limits_);
-    DecompressStatus status = ReadZipEntry(e, room, &data, &storage_bytes, &read_error);
+    ChargedBytes charge(ctx.budget);
+    DecompressStatus status = ReadZipEntry(e, room, &data, &storage_bytes, &read_error, &charge);
     if (e.method != 0) ctx.decompressed += data.size();
     if (status == DecompressStatus::kLimit) {
       ctx.Add(Severity::kInconclusive, "SCN300", "resource-limit", member, e.header_offset,
-              "member exceeds the decompression budget; only its beginning was analysed");
+              ctx.LimitReason("the member"));
+    } else if (status == DecompressStatus::kTimeout) {
+      CheckBudget(ctx, member);
+      return;
     } else if (status == DecompressStatus::kError) {
       ctx.Add(Severity::kInconclusive, "SCN304", "unreadable-member", member, e.header_offset,
               read_error + "; only the readable part was analysed");
@@ -414,13 +446,13 @@ void Scanner::ScanArchive(Context& ctx, std::string_view bytes, const std::strin
         }
         if (m.truncated) {
           ctx.Add(Severity::kInconclusive, "SCN300", "resource-limit", member, 0,
-                  "member exceeds the decompression budget; only its beginning was analysed");
+                  ctx.LimitReason("the member"));
         }
         bool legacy_member = m.name == "pickle" || m.name == "storages" || m.name == "tensors";
         ScanBlob(ctx, m.data, member, depth + 1,
                  legacy_member || EndsWithAny(m.name, {".pkl", ".pickle", ".joblib"}));
       },
-      &entries, &error);
+      &entries, &error, ctx.budget);
   bool has = [&](std::string_view n) {
     return std::find(names.begin(), names.end(), n) != names.end();
   }("pickle");
@@ -428,7 +460,9 @@ void Scanner::ScanArchive(Context& ctx, std::string_view bytes, const std::strin
     ctx.AddFormat("pytorch-legacy-tar");
     ctx.report->recognised = true;
   }
-  if (!ok) {
+  if (!ok && ctx.budget->Expired()) {
+    CheckBudget(ctx, location);
+  } else if (!ok) {
     ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0, error);
   } else if (names.empty()) {
     // Nothing could be read: an empty archive is no evidence of a clean model.
@@ -480,8 +514,13 @@ void Scanner::ScanCompressed(Context& ctx, std::string_view bytes, const std::st
       return;
   }
   std::string out, error;
-  DecompressStatus status = Decompress(codec, input, ctx.Room(limits_), &out, &error);
+  ChargedBytes charge(ctx.budget);
+  DecompressStatus status = Decompress(codec, input, ctx.Room(limits_), &out, &error, &charge);
   ctx.decompressed += out.size();
+  if (status == DecompressStatus::kTimeout) {
+    CheckBudget(ctx, location);
+    return;
+  }
   ctx.AddFormat(FormatName(format));
   if (status == DecompressStatus::kError && out.empty()) {
     // Magic bytes alone prove nothing: a failing stream is not a model.
@@ -492,7 +531,7 @@ void Scanner::ScanCompressed(Context& ctx, std::string_view bytes, const std::st
   }
   if (status == DecompressStatus::kLimit) {
     ctx.Add(Severity::kInconclusive, "SCN300", "resource-limit", location, 0,
-            "decompressed size exceeds the budget; only the beginning was analysed");
+            ctx.LimitReason("the decompressed " + std::string(CodecName(codec)) + " stream"));
   } else if (status == DecompressStatus::kError) {
     ctx.Add(Severity::kInconclusive, "SCN304", "unreadable-member", location, 0,
             std::string(CodecName(codec)) + " stream is damaged (" + error +

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scan/budget.h"
 #include "scan/limits.h"
 #include "scan/policy.h"
 #include "scan/report.h"
@@ -54,6 +55,9 @@ class Scanner {
   void ScanCompressed(Context& ctx, std::string_view bytes, const std::string& location,
                       uint32_t depth, int format) const;
   bool CheckBudget(Context& ctx, const std::string& location) const;
+  ResourceBudget::Clock::time_point Deadline(ResourceBudget::Clock::time_point start) const;
+  FileReport Scan(std::string_view bytes, const std::string& name, ResourceBudget& budget,
+                  ResourceBudget::Clock::time_point start, const std::string& incomplete) const;
 
   Policy policy_;
   ScanLimits limits_;

@@ -229,23 +229,24 @@ bool ReadZipDirectories(std::string_view bytes, uint32_t max_members,
 }
 
 DecompressStatus ReadZipEntry(const ZipEntry& entry, uint64_t limit, std::string_view* out_view,
-                              std::string* storage, std::string* error) {
+                              std::string* storage, std::string* error, ChargedBytes* charge) {
   switch (entry.method) {
     case 0:
       *out_view = entry.data.substr(0, std::min<uint64_t>(entry.data.size(), limit));
       return entry.data.size() > limit ? DecompressStatus::kLimit : DecompressStatus::kOk;
     case 8: {
-      DecompressStatus s = Decompress(Codec::kRawDeflate, entry.data, limit, storage, error);
+      DecompressStatus s =
+          Decompress(Codec::kRawDeflate, entry.data, limit, storage, error, charge);
       *out_view = *storage;
       return s;
     }
     case 12: {
-      DecompressStatus s = Decompress(Codec::kBzip2, entry.data, limit, storage, error);
+      DecompressStatus s = Decompress(Codec::kBzip2, entry.data, limit, storage, error, charge);
       *out_view = *storage;
       return s;
     }
     case 93: {
-      DecompressStatus s = Decompress(Codec::kZstd, entry.data, limit, storage, error);
+      DecompressStatus s = Decompress(Codec::kZstd, entry.data, limit, storage, error, charge);
       *out_view = *storage;
       return s;
     }

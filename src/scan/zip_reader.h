@@ -62,7 +62,8 @@ bool ReadZipDirectories(std::string_view bytes, uint32_t max_members,
 // input and *storage is untouched; otherwise the data is inflated into
 // *storage (at most `limit` bytes). Unsupported methods return kError.
 DecompressStatus ReadZipEntry(const ZipEntry& entry, uint64_t limit, std::string_view* out_view,
-                              std::string* storage, std::string* error);
+                              std::string* storage, std::string* error,
+                              ChargedBytes* charge = nullptr);
 
 uint32_t Crc32(std::string_view bytes);
 
