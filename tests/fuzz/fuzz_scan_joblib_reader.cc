@@ -60,7 +60,7 @@ Dtype ChooseDtype(FuzzedDataProvider& in) {
       return {DtypeOps("object", State3("|", "N", "N", 8, 8, 63)), true, 8};
     case 5: {  // a void dtype whose state gives it an object field
       std::string o8 = DtypeOps("O8", State3("|", "N", "N", -1, -1, 63));
-      std::string fields = "}" + Sbu("a") + "(" + o8 + "K\x00t" + "s";
+      std::string fields = "}" + Sbu("a") + "(" + o8 + std::string("K\x00t", 3) + "s";
       return {DtypeOps("V8", State3("|", "(" + Sbu("a") + "t", fields, 8, 1, 27)), true, 8};
     }
     case 6:  // the flags alone say "has objects"
@@ -125,6 +125,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   picket::scan::ScanLimits limits;
   picket::scan::PickleResult r = picket::scan::SimulatePickle(stream, 0, limits);
+  auto dump = [&] {
+    fprintf(stderr, "stream (%zu bytes):", stream.size());
+    for (unsigned char c : stream) fprintf(stderr, c >= 0x20 && c < 0x7f && c != '\\' ? "%c" : "\\x%02x", c);
+    fprintf(stderr, "\n");
+  };
   auto reached = [&](const char* name) {
     for (const auto& g : r.globals) {
       if (g.module == "fuzz" && g.name == name) return true;
@@ -133,15 +138,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
   if (!r.error.empty() || !r.stopped) {
     fprintf(stderr, "joblib stream not read to its STOP: %s\n", r.error.c_str());
+    dump();
     abort();
   }
   if (!reached("post") || (tail_marker && !reached("tail")) || (dtype.object && !reached("inner"))) {
     fprintf(stderr, "the reader missed opcodes joblib runs (post %d tail %d/%d inner %d/%d)\n",
             reached("post"), tail_marker, reached("tail"), dtype.object, reached("inner"));
+    dump();
     abort();
   }
   if (r.end != stream.size()) {
     fprintf(stderr, "STOP at %llu, stream is %zu bytes\n", (unsigned long long)r.end, stream.size());
+    dump();
     abort();
   }
   return 0;
