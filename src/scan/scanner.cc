@@ -265,14 +265,15 @@ void Scanner::ScanNpy(Context& ctx, std::string_view bytes, const std::string& l
     case NpyHeader::Body::kRefused:
       ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0,
               "numpy refuses this .npy header: " + header.why);
-      return;
+      break;
     case NpyHeader::Body::kUndecided:
       ctx.Add(Severity::kInconclusive, "SCN307", "undecidable-header", location, 0,
               "picket cannot tell whether numpy would unpickle this array: " + header.why);
-      // Whatever is found in the body still counts (malicious beats inconclusive).
-      ScanPickles(ctx, bytes.substr(header.data_offset), body_location, depth + 1, false, false);
-      return;
+      break;
   }
+  // Whatever a pickle in the body holds still counts (malicious beats
+  // inconclusive), though no loader is known to read it.
+  ScanPickles(ctx, bytes.substr(header.data_offset), body_location, depth + 1, false, false);
 }
 
 void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& location,
