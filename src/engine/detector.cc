@@ -185,7 +185,7 @@ void Detector::EmitAlert(size_t r, const EventRef& event, std::string_view index
   alert.event_time = event_time;
   alert.index = std::string(index);
   alert.origin = std::string(event.Origin());
-  alert.uuid = AlertUuid(rule_uuids_[r], EventIdentity(index, event.doc_id, event_id, event.raw),
+  alert.uuid = AlertUuid(rule_uuids_[r], EventIdentity(index, event.doc_id, event.IdentityBytes()),
                          alert.new_terms);
   std::string source_id = SourceDocumentId(event.doc_id, event_id, event.raw);
   alert.severity = MappedSeverity(event.doc, rule);
