@@ -132,6 +132,11 @@ int RunServe(const ServeOptions& o) {
                  "picket serve: cut %llu bytes of uncommitted alerts from %s (a crash "
                  "interrupted their commit; the shipper re-sends those events)\n",
                  static_cast<unsigned long long>(log->truncated_at_open()), alerts_path.c_str());
+  if (log->moved_at_open())
+    std::fprintf(stderr,
+                 "picket serve: the committed alert file %s was missing or empty; starting it "
+                 "afresh as sequence %llu\n",
+                 alerts_path.c_str(), static_cast<unsigned long long>(log->position().seq));
 
   std::vector<std::shared_ptr<const rules::Rule>> rules(set.rules.begin(), set.rules.end());
   engine::DetectorOptions detector_options;

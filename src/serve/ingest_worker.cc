@@ -40,7 +40,9 @@ IngestWorker::~IngestWorker() {
   }
 }
 
-void IngestWorker::Start() { thread_ = std::thread([this] { Run(); }); }
+void IngestWorker::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void IngestWorker::Join() {
   if (thread_.joinable()) thread_.join();
@@ -95,10 +97,10 @@ void IngestWorker::EvaluateBatch(BulkBatch& batch) {
     if (parse_error != simdjson::SUCCESS || !doc.is_object()) {
       item.status = 400;
       item.error_type = "document_parsing_exception";
-      item.error_reason = parse_error != simdjson::SUCCESS
-                              ? std::string("failed to parse the document: ") +
-                                    simdjson::error_message(parse_error)
-                              : "failed to parse the document: not a JSON object";
+      item.error_reason =
+          parse_error != simdjson::SUCCESS
+              ? std::string("failed to parse the document: ") + simdjson::error_message(parse_error)
+              : "failed to parse the document: not a JSON object";
       ++metrics_->items_failed;
       continue;
     }
@@ -160,8 +162,22 @@ void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) 
     committed_ = position;
   }
   // Rotation happens between commits, so a committed position always names
-  // a complete file prefix (see alert_log.h).
-  if (!log_->RotateIfNeeded(&error)) std::fprintf(stderr, "picket serve: %s\n", error.c_str());
+  // a complete file prefix; the new file's identity is committed before any
+  // alert goes into it (see alert_log.h).
+  bool rotated = false;
+  if (!log_->RotateIfNeeded(&error, &rotated)) {
+    std::fprintf(stderr, "picket serve: %s\n", error.c_str());
+  } else if (rotated) {
+    position = log_->position();
+    store_->PutMeta(kAlertLogMetaKey, position.Encode());
+    if (!store_->Sync(&error)) {
+      Fail(error);
+      finish(500, "picket_storage_exception", error);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    committed_ = position;
+  }
   finish(200, "", "");
 }
 

@@ -75,9 +75,10 @@ TEST_F(IngestTest, AnswersOnlyAfterAlertsAndStateAreCommitted) {
   IngestWorker worker(&evaluator, store.get(), log.get(), &metrics, &queue);
   worker.Start();
   size_t events = 0;
-  auto batch = MakeBatch("{\"index\":{}}\n{\"k\":\"a\"}\n{\"index\":{}}\n{\"k\":\"a\"}\n"
-                         "{\"index\":{}}\nnot json\n{\"index\":{}}\n{\"k\":\"b\"}\n",
-                         &events);
+  auto batch = MakeBatch(
+      "{\"index\":{}}\n{\"k\":\"a\"}\n{\"index\":{}}\n{\"k\":\"a\"}\n"
+      "{\"index\":{}}\nnot json\n{\"index\":{}}\n{\"k\":\"b\"}\n",
+      &events);
   EXPECT_EQ(events, 4u);
   auto done = batch->done.get_future();
   ASSERT_TRUE(queue.TryPush(batch, events));
@@ -97,42 +98,162 @@ TEST_F(IngestTest, AnswersOnlyAfterAlertsAndStateAreCommitted) {
   EXPECT_EQ(metrics.alerts_written.load(), 2u);
 }
 
+std::string AlertLine(const std::string& id) { return "{\"kibana.alert.uuid\":\"" + id + "\"}"; }
+
+// Writes a fresh alert file at `path`: the alerts `committed`, whose end
+// position is returned (what the worker commits), then `uncommitted`.
+AlertLogPosition WriteAlerts(const std::string& path, const std::vector<std::string>& committed,
+                             const std::vector<std::string>& uncommitted = {}) {
+  std::filesystem::remove(path);
+  std::string error;
+  auto log = AlertLog::Open(path, 0, std::nullopt, &error);
+  EXPECT_TRUE(log) << error;
+  for (const auto& id : committed) log->Append(AlertLine(id));
+  EXPECT_TRUE(log->Flush(&error)) << error;
+  AlertLogPosition position = log->position();
+  for (const auto& id : uncommitted) log->Append(AlertLine(id));
+  EXPECT_TRUE(log->Flush(&error)) << error;
+  return position;
+}
+
 TEST_F(IngestTest, ReopenCutsUncommittedAlerts) {
   std::string path = dir_ + "/alerts.ndjson";
   std::string error;
   {
-    auto log = AlertLog::Open(path, 0, std::nullopt, &error);
-    log->Append("{\"committed\":1}");
-    ASSERT_TRUE(log->Flush(&error));
-    AlertLogPosition committed = log->position();
-    log->Append("{\"lost\":1}");
-    ASSERT_TRUE(log->Flush(&error));
-    log.reset();
-    auto reopened = AlertLog::Open(path, 0, committed, &error);
+    AlertLogPosition committed = WriteAlerts(path, {"committed"}, {"lost"});
+    // Encoded and decoded, as the worker stores it.
+    auto reopened = AlertLog::Open(path, 0, AlertLogPosition::Decode(committed.Encode()), &error);
     ASSERT_TRUE(reopened) << error;
-    EXPECT_EQ(reopened->truncated_at_open(), 11u);
+    EXPECT_EQ(reopened->truncated_at_open(), AlertLine("lost").size() + 1);
+    // The checksum continues over the kept prefix: the next position is
+    // the same as if nothing had been cut.
+    EXPECT_EQ(reopened->position().Encode(), committed.Encode());
   }
-  EXPECT_EQ(ReadAll(path), "{\"committed\":1}\n");
+  EXPECT_EQ(ReadAll(path), AlertLine("committed") + "\n");
+}
+
+TEST_F(IngestTest, ReopenCutsAnIncompleteLastAlert) {
+  std::string path = dir_ + "/alerts.ndjson";
+  std::string error;
+  auto log = AlertLog::Open(path, 0, std::nullopt, &error);
+  log->Append(AlertLine("a"));
+  ASSERT_TRUE(log->Flush(&error));
+  AlertLogPosition committed = log->position();
+  log.reset();
+  std::ofstream(path, std::ios::app)
+      << AlertLine("b") << "\n{\"kibana.alert.uu";  // crash mid-write
+  auto reopened = AlertLog::Open(path, 0, committed, &error);
+  ASSERT_TRUE(reopened) << error;
+  EXPECT_EQ(ReadAll(path), AlertLine("a") + "\n");
+}
+
+// Issue 16 item 9: `serve --alerts FILE` cut a 1.29 MB file picket had not
+// written down to the committed offset of its own state.
+TEST_F(IngestTest, NeverCutsAFileItCannotProveItWrote) {
+  std::string path = dir_ + "/alerts.ndjson";
+  std::string error;
+  AlertLogPosition committed = WriteAlerts(path, {"a"});
+
+  // Another file at the path (another inode), longer than the offset.
+  std::string foreign(5000, 'x');
+  std::filesystem::remove(path);
+  std::ofstream(path) << foreign;
+  EXPECT_FALSE(AlertLog::Open(path, 0, committed, &error));
+  EXPECT_NE(error.find("refusing"), std::string::npos) << error;
+  EXPECT_NE(error.find("inode"), std::string::npos) << error;
+  EXPECT_EQ(ReadAll(path), foreign);
+
+  // Same inode, but the committed prefix was edited.
+  committed = WriteAlerts(path, {"a"}, {"b"});
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(2);
+    f.put('K');
+  }
+  std::string edited = ReadAll(path);
+  error.clear();
+  EXPECT_FALSE(AlertLog::Open(path, 0, committed, &error));
+  EXPECT_NE(error.find("differ"), std::string::npos) << error;
+  EXPECT_EQ(ReadAll(path), edited);
+
+  // Same inode, prefix intact, but lines after it that are not alerts.
+  committed = WriteAlerts(path, {"a"});
+  std::ofstream(path, std::ios::app) << AlertLine("b") << "\nsomeone else's log line\n";
+  std::string mixed = ReadAll(path);
+  error.clear();
+  EXPECT_FALSE(AlertLog::Open(path, 0, committed, &error));
+  EXPECT_NE(error.find("line 2"), std::string::npos) << error;
+  EXPECT_EQ(ReadAll(path), mixed);
+
+  // Shorter than committed: cut by someone else.
+  std::filesystem::resize_file(path, 3);
+  error.clear();
+  EXPECT_FALSE(AlertLog::Open(path, 0, committed, &error));
+  EXPECT_NE(error.find("shorter"), std::string::npos) << error;
+}
+
+TEST_F(IngestTest, PositionWithoutIdentityIsNeverUsedToCut) {
+  std::string path = dir_ + "/alerts.ndjson";
+  std::string error;
+  AlertLogPosition committed = WriteAlerts(path, {"a"}, {"b"});
+  // What an older picket stored: 16 bytes, seq and offset.
+  auto legacy = AlertLogPosition::Decode(committed.Encode().substr(0, 16));
+  ASSERT_TRUE(legacy && !legacy->has_identity);
+  std::string before = ReadAll(path);
+  EXPECT_FALSE(AlertLog::Open(path, 0, legacy, &error));
+  EXPECT_EQ(ReadAll(path), before);
+  // Nothing to cut: accepted.
+  std::filesystem::resize_file(path, committed.offset);
+  EXPECT_TRUE(AlertLog::Open(path, 0, legacy, &error)) << error;
+}
+
+TEST_F(IngestTest, MissingCommittedFileStartsTheNextSequence) {
+  std::string path = dir_ + "/alerts.ndjson";
+  std::string error;
+  AlertLogPosition committed = WriteAlerts(path, {"a"});
+  std::filesystem::rename(path, dir_ + "/elsewhere.ndjson");
+  auto reopened = AlertLog::Open(path, 0, committed, &error);
+  ASSERT_TRUE(reopened) << error;
+  EXPECT_TRUE(reopened->moved_at_open());
+  EXPECT_EQ(reopened->position().seq, committed.seq + 1);
+  EXPECT_EQ(reopened->position().offset, 0u);
 }
 
 TEST_F(IngestTest, RotationKeepsCommittedPositionsMeaningful) {
   std::string path = dir_ + "/alerts.ndjson";
   std::string error;
   auto log = AlertLog::Open(path, 10, std::nullopt, &error);
-  log->Append("{\"first\":1}");
+  log->Append(AlertLine("first"));
   ASSERT_TRUE(log->Flush(&error));
-  AlertLogPosition committed = log->position();
-  ASSERT_TRUE(log->RotateIfNeeded(&error));
-  EXPECT_EQ(ReadAll(path + ".0"), "{\"first\":1}\n");
-  log->Append("{\"uncommitted\":1}");
+  AlertLogPosition before_rotation = log->position();
+  bool rotated = false;
+  ASSERT_TRUE(log->RotateIfNeeded(&error, &rotated));
+  EXPECT_TRUE(rotated);
+  EXPECT_EQ(ReadAll(path + ".0"), AlertLine("first") + "\n");
+  // The worker commits this at once: the new file's identity.
+  AlertLogPosition after_rotation = log->position();
+  EXPECT_EQ(after_rotation.seq, 1u);
+  EXPECT_NE(after_rotation.inode, before_rotation.inode);
+  log->Append(AlertLine("uncommitted"));
   ASSERT_TRUE(log->Flush(&error));
   log.reset();
-  // Crash before the next commit: reopening at the pre-rotation position
-  // continues in the new file and drops its uncommitted content.
-  auto reopened = AlertLog::Open(path, 10, committed, &error);
+  // Crash before the next commit: the new file is cut back.
+  auto reopened = AlertLog::Open(path, 10, after_rotation, &error);
   ASSERT_TRUE(reopened) << error;
   EXPECT_EQ(reopened->position().seq, 1u);
   EXPECT_EQ(ReadAll(path), "");
+  reopened.reset();
+  // Crash between the rename and the commit of the new position: the new
+  // file is empty, and picket goes on with it.
+  reopened = AlertLog::Open(path, 10, before_rotation, &error);
+  ASSERT_TRUE(reopened) << error;
+  EXPECT_EQ(reopened->position().seq, 1u);
+  reopened.reset();
+  // But a non-empty file there was not written under any committed
+  // position: refused.
+  std::ofstream(path) << AlertLine("who wrote this") << "\n";
+  EXPECT_FALSE(AlertLog::Open(path, 10, before_rotation, &error));
+  EXPECT_EQ(ReadAll(path), AlertLine("who wrote this") + "\n");
 }
 
 TEST(IngestQueueTest, RefusesWhenFullButTakesOversizeWhenEmpty) {
