@@ -45,9 +45,11 @@ struct ServeOptions {
   size_t queue_events = 100000;
   size_t group_events = 20000;
   size_t max_body_bytes = 100u << 20;
-  int http_threads = 8;
+  int http_threads = 2;
   int read_timeout = 30;
   int write_timeout = 30;
+  size_t max_connections = 4096;
+  size_t max_client_connections = 256;
   std::string api_key, basic_auth;
   std::string tls_cert, tls_key;
   std::string forward_url, forward_index = ".alerts-security.alerts-default";
@@ -99,6 +101,8 @@ int RunServe(const ServeOptions& o) {
   http.max_body_bytes = o.max_body_bytes;
   http.threads = o.http_threads;
   http.read_timeout_seconds = o.read_timeout;
+  http.max_connections = o.max_connections;
+  http.max_client_connections = o.max_client_connections;
   http.write_timeout_seconds = o.write_timeout;
   http.tls_cert = o.tls_cert;
   http.tls_key = o.tls_key;
@@ -230,15 +234,28 @@ void RegisterServe(CLI::App& app, int* exit_code) {
                   "Largest accepted request body (decompressed); larger gets 413")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--http-threads", o->http_threads, "HTTP worker threads")
+  cmd->add_option("--http-threads", o->http_threads,
+                  "Network threads (connections are asynchronous: this is not a connection limit)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
-  cmd->add_option("--read-timeout", o->read_timeout, "Seconds to wait on a silent client")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--read-timeout", o->read_timeout,
+                  "Seconds a client has to send a whole request, from its first byte (TLS "
+                  "handshake included)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  cmd->add_option("--write-timeout", o->write_timeout, "Seconds to wait on a client not reading")
+  cmd->add_option("--write-timeout", o->write_timeout,
+                  "Seconds a client has to read a whole response")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  cmd->add_option("--max-connections", o->max_connections,
+                  "Open connections at most; over it, the longest-idle one is closed, or the new "
+                  "one refused (429) when all are busy")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-client-connections", o->max_client_connections,
+                  "Open connections per client address at most (same policy)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option(
       "--api-key", o->api_key,
       "Require this API key (ID:KEY; clients send Authorization: ApiKey base64(ID:KEY))");

@@ -6,10 +6,14 @@ namespace picket::serve {
 
 std::string_view BulkOpName(BulkOp op) {
   switch (op) {
-    case BulkOp::kIndex: return "index";
-    case BulkOp::kCreate: return "create";
-    case BulkOp::kDelete: return "delete";
-    case BulkOp::kUpdate: return "update";
+    case BulkOp::kIndex:
+      return "index";
+    case BulkOp::kCreate:
+      return "create";
+    case BulkOp::kDelete:
+      return "delete";
+    case BulkOp::kUpdate:
+      return "update";
   }
   return "index";
 }
@@ -17,11 +21,16 @@ std::string_view BulkOpName(BulkOp op) {
 namespace {
 
 bool OpFromName(std::string_view name, BulkOp* op) {
-  if (name == "index") *op = BulkOp::kIndex;
-  else if (name == "create") *op = BulkOp::kCreate;
-  else if (name == "delete") *op = BulkOp::kDelete;
-  else if (name == "update") *op = BulkOp::kUpdate;
-  else return false;
+  if (name == "index")
+    *op = BulkOp::kIndex;
+  else if (name == "create")
+    *op = BulkOp::kCreate;
+  else if (name == "delete")
+    *op = BulkOp::kDelete;
+  else if (name == "update")
+    *op = BulkOp::kUpdate;
+  else
+    return false;
   return true;
 }
 

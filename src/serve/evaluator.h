@@ -18,10 +18,10 @@ struct IngestEvent {
 };
 
 struct EmittedAlert {
-  std::string_view id;         // deterministic alert id
+  std::string_view id;  // deterministic alert id
   std::string_view rule_id;
   std::string_view rule_name;
-  std::string_view json;       // the alert document, one line, no newline
+  std::string_view json;  // the alert document, one line, no newline
 };
 
 class Evaluator {

@@ -129,7 +129,7 @@ void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) 
         metrics_->request_latency.Record(
             std::chrono::duration<double>(now - batch->received).count());
       }
-      batch->done.set_value();
+      if (batch->on_done) batch->on_done();
     }
   };
   if (failed()) {

@@ -15,7 +15,7 @@
 // because memory and disk no longer agree.
 #pragma once
 #include <chrono>
-#include <future>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,14 +35,17 @@ namespace picket::serve {
 inline constexpr std::string_view kAlertLogMetaKey = "alert_log";
 
 struct BulkBatch {
-  std::string body;              // the decoded request body; items point into it
+  std::string body;  // the decoded request body; items point into it
   std::vector<BulkItem> items;
   std::vector<std::string> ids;  // filled by the worker: each item's _id
   std::chrono::steady_clock::time_point received;
+  int64_t arrival_ms = 0;  // wall-clock time the request was complete (event.ingested)
   // Set when the whole request failed (5xx); else the items carry statuses.
   int http_status = 200;
   std::string error_type, error_reason;
-  std::promise<void> done;
+  // Called once, on the worker thread, when the outcome is final (durable,
+  // or failed); the HTTP layer answers from it.
+  std::function<void()> on_done;
 };
 
 struct IngestWorkerOptions {

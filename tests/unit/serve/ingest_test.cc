@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "serve/alert_log.h"
@@ -80,7 +81,9 @@ TEST_F(IngestTest, AnswersOnlyAfterAlertsAndStateAreCommitted) {
       "{\"index\":{}}\nnot json\n{\"index\":{}}\n{\"k\":\"b\"}\n",
       &events);
   EXPECT_EQ(events, 4u);
-  auto done = batch->done.get_future();
+  std::promise<void> answered;
+  batch->on_done = [&] { answered.set_value(); };
+  auto done = answered.get_future();
   ASSERT_TRUE(queue.TryPush(batch, events));
   done.wait();
   EXPECT_EQ(batch->http_status, 200);
