@@ -52,8 +52,7 @@ std::string FramingProblem(const error_code& ec) {
     return "invalid chunk size or chunk extension (RFC 9112 7.1)";
   if (ec == http::error::bad_field) return "invalid header field name (RFC 9112 5.1)";
   if (ec == http::error::bad_value) return "invalid header field value (RFC 9112 5.5)";
-  if (ec == http::error::bad_method || ec == http::error::bad_target ||
-      ec == http::error::bad_version)
+  if (ec == http::error::bad_method || ec == http::error::bad_target)
     return "invalid request line (RFC 9112 3)";
   if (ec == http::error::bad_line_ending) return "invalid line ending (RFC 9112 2.2)";
   return ec.message();
@@ -372,7 +371,20 @@ class Session : public Connection {
       return Malformed(431, "request header larger than " +
                                 std::to_string(server_->options.max_header_bytes) + " bytes");
     if (IsDisconnect(ec)) return Close();
+    if (ec == http::error::bad_version && NamesAnotherHttpVersion())
+      return Malformed(505, "the HTTP version is not supported (HTTP/1.0 and HTTP/1.1 are)");
     Malformed(400, FramingProblem(ec));
+  }
+
+  // Whether the unparsed request line ends in a well-formed HTTP-version
+  // (RFC 9112 2.3) that is not 1.x: 505 rather than 400.
+  bool NamesAnotherHttpVersion() const {
+    std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    std::string_view line = data.substr(0, data.find("\r\n"));
+    std::string_view version = line.substr(line.rfind(' ') + 1);
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    return version.size() == 8 && version.substr(0, 5) == "HTTP/" && digit(version[5]) &&
+           version[6] == '.' && digit(version[7]) && version[5] != '1';
   }
 
   // A request whose framing cannot be trusted: answered, then closed.
