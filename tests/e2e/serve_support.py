@@ -152,6 +152,15 @@ def statuses(raw):
     return [int(m) for m in re.findall(rb"HTTP/1\.[01] (\d{3}) ", raw)]
 
 
+def self_signed_cert(tmp):
+    """A throwaway certificate and key for 127.0.0.1; returns their paths."""
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
 def peak_rss_kb(pid):
     for line in open("/proc/%d/status" % pid):
         if line.startswith("VmHWM:"):

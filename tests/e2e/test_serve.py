@@ -23,7 +23,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_support import (BASE_TIME, CRED_RULE, FILE_INDEX, Server, alert_id,  # noqa: E402
+from serve_support import (self_signed_cert, BASE_TIME, CRED_RULE, FILE_INDEX, Server, alert_id,  # noqa: E402
                            alert_terms, bulk_body, file_open_event, run_tests)
 
 # ---------------------------------------------------------------- tests
@@ -311,10 +311,7 @@ def test_forward_alerts_to_elasticsearch(tmp):
 
 def test_tls_and_basic_auth(tmp):
     import ssl
-    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"],
-                   check=True, capture_output=True)
+    cert, key = self_signed_cert(tmp)
     s = Server(tmp, "--tls-cert", cert, "--tls-key", key, "--basic-auth", "elastic:pw")
     try:
         ctx = ssl.create_default_context(cafile=cert)

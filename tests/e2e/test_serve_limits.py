@@ -23,7 +23,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_support import (BASE_TIME, CRED_RULE, FILE_INDEX, PICKET, Server,  # noqa: E402
+from serve_support import (self_signed_cert, BASE_TIME, CRED_RULE, FILE_INDEX, PICKET, Server,  # noqa: E402
                            alert_id, bulk_body, file_open_event, peak_rss_kb, raw_request,
                            run_tests, statuses)
 
@@ -345,10 +345,7 @@ def test_slow_clients_do_not_block_ingest_and_hit_the_request_deadline(tmp):
 
 
 def test_slow_tls_handshakes_do_not_block_ingest(tmp):
-    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"],
-                   check=True, capture_output=True)
+    cert, key = self_signed_cert(tmp)
     s = Server(tmp, "--tls-cert", cert, "--tls-key", key, "--read-timeout", "3")
     stop = threading.Event()
     results = []
