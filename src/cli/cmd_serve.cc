@@ -56,6 +56,7 @@ struct ServeOptions {
   std::string forward_api_key, forward_basic_auth;
   std::string port_file;
   bool no_max_signals = false;
+  bool no_event_ingested = false;
   FieldTypeOptions types;
 };
 
@@ -158,6 +159,7 @@ int RunServe(const ServeOptions& o) {
   metrics.queue_capacity_events = o.queue_events;
   serve::IngestWorkerOptions worker_options;
   worker_options.max_group_events = o.group_events;
+  worker_options.stamp_arrival = !o.no_event_ingested;
   serve::IngestWorker worker(&evaluator, store.get(), log.get(), &metrics, &queue, worker_options);
 
   std::unique_ptr<serve::AlertForwarder> forwarder;
@@ -275,6 +277,9 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_flag("--no-max-signals", o->no_max_signals,
                 "Write every alert: no cap of max_signals alerts per rule per interval of event "
                 "time");
+  cmd->add_flag("--no-event-ingested", o->no_event_ingested,
+                "Do not set event.ingested to the arrival time on events that lack it (for "
+                "replays of old events: rules then judge them by their own time)");
   AddFieldTypeOptions(cmd, &o->types);
   cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
 }

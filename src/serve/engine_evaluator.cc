@@ -10,6 +10,7 @@ void EngineEvaluator::Evaluate(const IngestEvent& event, const Emit& emit) {
   ref.raw = event.raw;
   ref.index = event.index;
   ref.doc_id = event.doc_id;
+  ref.received_raw = event.received_raw;
   ref.origin = event.index;
   detector_->Process(ref, /*learn_only=*/false, [&](const engine::Alert& alert) {
     EmittedAlert out;

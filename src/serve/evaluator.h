@@ -12,9 +12,12 @@ namespace picket::serve {
 
 struct IngestEvent {
   event::Json doc;
-  std::string_view raw;     // the source line exactly as received
+  std::string_view raw;     // the source line (with event.ingested added, if it was)
   std::string_view index;   // the bulk action's index (scopes rules)
   std::string_view doc_id;  // the action's _id, "" when none was given
+  // The source as received when `raw` is picket's rewrite of it (with
+  // event.ingested added); "" = raw. Alert ids derive from it.
+  std::string_view received_raw;
 };
 
 struct EmittedAlert {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "serve/arrival_time.h"
 #include "util/time.h"
 
 namespace picket::serve {
@@ -84,6 +85,7 @@ void IngestWorker::Run() {
 
 void IngestWorker::EvaluateBatch(BulkBatch& batch) {
   thread_local simdjson::dom::parser parser;
+  std::string stamp = options_.stamp_arrival ? IngestedStamp(batch.arrival_ms) : "";
   batch.ids.resize(batch.items.size());
   for (size_t i = 0; i < batch.items.size(); ++i) {
     BulkItem& item = batch.items[i];
@@ -92,8 +94,23 @@ void IngestWorker::EvaluateBatch(BulkBatch& batch) {
       if (item.status >= 400 && item.status != 404) ++metrics_->items_failed;
       continue;
     }
+    // Most events lack event.ingested and do not mention "ingested" at
+    // all: they are stamped before the one parse. The others are parsed
+    // first, and stamped (parsed again) only if they really lack it.
+    std::string_view source = item.source;
+    bool stamped = options_.stamp_arrival && MayLackIngested(item.source) &&
+                   AddIngested(item.source, stamp, &rewritten_);
+    if (stamped) source = rewritten_;
     simdjson::dom::element doc;
-    auto parse_error = parser.parse(item.source.data(), item.source.size()).get(doc);
+    auto parse_error = parser.parse(source.data(), source.size()).get(doc);
+    bool restamp = !parse_error && doc.is_object() &&
+                   (stamped ? EventFieldCannotHoldIngested(doc)
+                            : options_.stamp_arrival && NeedsIngested(doc));
+    if (restamp) {
+      stamped = !stamped && AddIngested(item.source, stamp, &rewritten_);
+      source = stamped ? std::string_view(rewritten_) : item.source;
+      parse_error = parser.parse(source.data(), source.size()).get(doc);
+    }
     if (parse_error != simdjson::SUCCESS || !doc.is_object()) {
       item.status = 400;
       item.error_type = "document_parsing_exception";
@@ -104,7 +121,7 @@ void IngestWorker::EvaluateBatch(BulkBatch& batch) {
       ++metrics_->items_failed;
       continue;
     }
-    IngestEvent event{doc, item.source, item.index, item.id};
+    IngestEvent event{doc, source, item.index, item.id, stamped ? item.source : ""};
     evaluator_->Evaluate(event, [&](const EmittedAlert& alert) {
       log_->Append(alert.json);
       ++metrics_->alerts_written;

@@ -50,6 +50,9 @@ struct BulkBatch {
 
 struct IngestWorkerOptions {
   size_t max_group_events = 20000;  // events per group commit, at most
+  // Set event.ingested to the request's arrival time on events that lack
+  // it (arrival_time.h); off for replays of old events.
+  bool stamp_arrival = true;
 };
 
 class IngestWorker {
@@ -89,6 +92,7 @@ class IngestWorker {
   uint64_t id_counter_ = 0;
   std::string id_prefix_;
   std::string scratch_rule_id_, scratch_rule_name_;
+  std::string rewritten_;  // the current event with event.ingested added
 };
 
 }  // namespace picket::serve

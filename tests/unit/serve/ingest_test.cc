@@ -10,6 +10,7 @@
 #include <future>
 #include <sstream>
 
+#include "event/document.h"
 #include "serve/alert_log.h"
 #include "serve/ingest_queue.h"
 #include "serve/ingest_worker.h"
@@ -117,6 +118,62 @@ AlertLogPosition WriteAlerts(const std::string& path, const std::vector<std::str
   for (const auto& id : uncommitted) log->Append(AlertLine(id));
   EXPECT_TRUE(log->Flush(&error)) << error;
   return position;
+}
+
+// Records what the evaluator was given.
+class RecordingEvaluator : public Evaluator {
+ public:
+  void Evaluate(const IngestEvent& event, const Emit&) override {
+    raws.emplace_back(event.raw);
+    received.emplace_back(event.received_raw);
+    std::string_view ingested;
+    event::FirstString(event.doc, "event.ingested", &ingested);
+    seen_ingested.emplace_back(ingested);
+  }
+  std::vector<std::string> raws, received, seen_ingested;
+};
+
+TEST_F(IngestTest, StampsArrivalTimeWhereMissingAndKeepsTheReceivedBytes) {
+  std::string error;
+  auto store = state::RocksDbTermStore::Open(dir_ + "/terms", {}, &error);
+  auto log = AlertLog::Open(dir_ + "/alerts.ndjson", 0, std::nullopt, &error);
+  for (bool stamp : {true, false}) {
+    RecordingEvaluator evaluator;
+    ServeMetrics metrics;
+    IngestQueue queue(100);
+    IngestWorkerOptions options;
+    options.stamp_arrival = stamp;
+    IngestWorker worker(&evaluator, store.get(), log.get(), &metrics, &queue, options);
+    worker.Start();
+    size_t events = 0;
+    auto batch = MakeBatch(
+        "{\"index\":{}}\n{\"event\":{\"id\":\"1\"}}\n"
+        "{\"index\":{}}\n{\"event\":{\"ingested\":\"2026-01-01T00:00:00Z\"}}\n"
+        "{\"index\":{}}\n{\"note\":\"ingested\"}\n",
+        &events);
+    batch->arrival_ms = 1772460313482;  // 2026-03-02T14:05:13.482Z
+    std::promise<void> answered;
+    batch->on_done = [&] { answered.set_value(); };
+    ASSERT_TRUE(queue.TryPush(batch, events));
+    answered.get_future().wait();
+    queue.Close();
+    worker.Join();
+    ASSERT_EQ(evaluator.raws.size(), 3u);
+    if (stamp) {
+      EXPECT_EQ(evaluator.raws[0],
+                "{\"event\":{\"id\":\"1\"},\"event.ingested\":\"2026-03-02T14:05:13Z\"}");
+      EXPECT_EQ(evaluator.received[0], "{\"event\":{\"id\":\"1\"}}");
+      EXPECT_EQ(evaluator.seen_ingested[0], "2026-03-02T14:05:13Z");
+      EXPECT_EQ(evaluator.seen_ingested[1], "2026-01-01T00:00:00Z");  // its own is kept
+      EXPECT_EQ(evaluator.received[1], "");
+      EXPECT_EQ(evaluator.seen_ingested[2], "2026-03-02T14:05:13Z");  // parsed, then stamped
+      EXPECT_EQ(evaluator.received[2], "{\"note\":\"ingested\"}");
+    } else {
+      EXPECT_EQ(evaluator.raws[0], "{\"event\":{\"id\":\"1\"}}");
+      EXPECT_EQ(evaluator.received[0], "");
+      EXPECT_EQ(evaluator.seen_ingested[0], "");
+    }
+  }
 }
 
 TEST_F(IngestTest, ReopenCutsUncommittedAlerts) {
