@@ -136,15 +136,19 @@ def alert_keys(alerts):
     return sorted((a["kibana.alert.rule.rule_id"], alert_id(a)) for a in alerts)
 
 
+def run_alerts_of_file(path):
+    r = subprocess.run([PICKET, "run", "--no-max-signals", path], capture_output=True,
+                       timeout=300)
+    assert r.returncode in (0, 1), r.stderr
+    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
+
 def run_alerts(tmp, name, events):
     path = os.path.join(tmp, name + ".ndjson")
     with open(path, "w") as f:
         for e in events:
             f.write(json.dumps(e) + "\n")
-    r = subprocess.run([PICKET, "run", "--no-max-signals", path], capture_output=True,
-                       timeout=300)
-    assert r.returncode in (0, 1), r.stderr
-    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    return run_alerts_of_file(path)
 
 
 def test_concurrent_clients_and_skewed_clocks_give_the_same_alerts(tmp):
@@ -176,8 +180,86 @@ def test_concurrent_clients_and_skewed_clocks_give_the_same_alerts(tmp):
         assert alert_keys(run_alerts(tmp, "run-%s" % with_ingested, events)) == results[1]
 
 
+# ------------------------------------------------------- a real shipper
+
+RSYSLOG_CONF = """
+global(workDirectory="{work}" maxMessageSize="64k")
+module(load="imfile" mode="inotify")
+module(load="mmjsonparse")
+module(load="omelasticsearch")
+# The index of each event: its data stream, as Elastic Agent writes it.
+template(name="picket-index" type="list") {{
+  property(name="$!data_stream!type") constant(value="-")
+  property(name="$!data_stream!dataset") constant(value="-")
+  property(name="$!data_stream!namespace")
+}}
+# The document: the line exactly as read.
+template(name="picket-doc" type="list") {{ property(name="rawmsg") }}
+input(type="imfile" file="{events}" tag="events" ruleset="ship" freshStartTail="off")
+ruleset(name="ship") {{
+  action(type="mmjsonparse" cookie="")
+  action(type="omelasticsearch" server="127.0.0.1" serverport="{port}"
+         template="picket-doc" searchIndex="picket-index" dynSearchIndex="on"
+         bulkmode="on" maxbytes="1m"
+         action.resumeRetryCount="-1" action.resumeInterval="1"
+         queue.type="linkedlist" queue.size="200000" queue.dequeueBatchSize="500")
+}}
+"""
+
+
+def rsyslogd():
+    for path in ("/usr/sbin/rsyslogd", shutil.which("rsyslogd") or ""):
+        if path and os.path.exists(path):
+            return path
+    return None
+
+
+def test_rsyslog_elasticsearch_output_gives_the_alerts_of_run(tmp):
+    binary = rsyslogd()
+    assert binary, "rsyslogd not installed (scripts/install-deps.sh installs rsyslog)"
+    assert os.path.exists("/usr/lib/x86_64-linux-gnu/rsyslog/omelasticsearch.so") or \
+        subprocess.run(["dpkg", "-s", "rsyslog-elasticsearch"], capture_output=True).returncode == 0
+    events = os.path.join(tmp, "events.ndjson")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subprocess.run(["/usr/bin/python3", os.path.join(root, "bench", "gen_telemetry.py"),
+                    "--events", "20000", "--hosts", "400", "--days", "2", "--seed", "3",
+                    "--malicious-rate", "0.02", "--out", events], check=True, capture_output=True)
+    expected = run_alerts_of_file(events)
+    assert len(expected) > 300, len(expected)
+    state = os.path.join(tmp, "state")
+    os.makedirs(state)
+    s = Server(state, "--no-max-signals")
+    work = os.path.join(tmp, "rsyslog")
+    os.makedirs(work)
+    conf = os.path.join(work, "rsyslog.conf")
+    with open(conf, "w") as f:
+        f.write(RSYSLOG_CONF.format(work=work, events=events, port=s.port))
+    log = open(os.path.join(work, "rsyslogd.log"), "wb")
+    proc = subprocess.Popen([binary, "-n", "-f", conf, "-i", os.path.join(work, "rsyslogd.pid")],
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 180
+        while time.time() < deadline and s.stats()["events"]["evaluated"] < 20000:
+            assert proc.poll() is None, open(os.path.join(work, "rsyslogd.log")).read()
+            time.sleep(0.2)
+        st = s.stats()
+        assert st["events"]["evaluated"] == 20000, (st["events"], open(
+            os.path.join(work, "rsyslogd.log"), errors="replace").read()[-2000:])
+        assert st["http"]["bulk_requests"] > 5  # bulk mode: many events per request
+        got = s.alerts()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+        s.stop()
+    assert alert_keys(got) == alert_keys(expected)
+    assert sorted(tuple(a.get("kibana.alert.new_terms") or []) for a in got) == \
+        sorted(tuple(a.get("kibana.alert.new_terms") or []) for a in expected)
+
+
 TESTS = [test_event_ingested_set_on_arrival, test_offline_laptop_a_day_late_still_alerts,
-         test_concurrent_clients_and_skewed_clocks_give_the_same_alerts]
+         test_concurrent_clients_and_skewed_clocks_give_the_same_alerts,
+         test_rsyslog_elasticsearch_output_gives_the_alerts_of_run]
 
 if __name__ == "__main__":
     sys.exit(run_tests(TESTS))
