@@ -12,7 +12,15 @@ std::string IngestedStamp(TimeMs ms) {
 }
 
 bool MayLackIngested(std::string_view raw) {
-  return memmem(raw.data(), raw.size(), "ingested", 8) == nullptr;
+  // memchr for the rare 'g' of "ingested", then a compare: several times
+  // faster than memmem over a kilobyte of JSON that mostly lacks the word.
+  const char* p = raw.data();
+  const char* end = raw.data() + raw.size();
+  while (p + 6 <= end && (p = static_cast<const char*>(std::memchr(p, 'g', end - p - 5)))) {
+    if (p >= raw.data() + 2 && std::memcmp(p - 2, "ingested", 8) == 0) return false;
+    ++p;
+  }
+  return true;
 }
 
 bool EventFieldCannotHoldIngested(event::Json doc) {

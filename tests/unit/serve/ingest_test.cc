@@ -19,11 +19,18 @@
 namespace picket::serve {
 namespace {
 
-// Alerts once per distinct "k" value, using the store like a new_terms rule.
+// Matches every event; alerts once per distinct "k" value, using the store
+// like a new_terms rule.
+class EveryEventMatcher : public Evaluator::Matcher {
+ public:
+  bool Match(const IngestEvent&, engine::MatchResult*) override { return true; }
+};
+
 class FakeEvaluator : public Evaluator {
  public:
   explicit FakeEvaluator(state::TermStore* store) : store_(store) {}
-  void Evaluate(const IngestEvent& event, const Emit& emit) override {
+  std::unique_ptr<Matcher> NewMatcher() override { return std::make_unique<EveryEventMatcher>(); }
+  void Evaluate(const IngestEvent& event, const engine::MatchResult&, const Emit& emit) override {
     std::string_view k;
     if (event.doc["k"].get_string().get(k) != simdjson::SUCCESS) return;
     if (!store_->Observe(k, 1000, 1000000, false).is_new) return;
@@ -123,7 +130,8 @@ AlertLogPosition WriteAlerts(const std::string& path, const std::vector<std::str
 // Records what the evaluator was given.
 class RecordingEvaluator : public Evaluator {
  public:
-  void Evaluate(const IngestEvent& event, const Emit&) override {
+  std::unique_ptr<Matcher> NewMatcher() override { return std::make_unique<EveryEventMatcher>(); }
+  void Evaluate(const IngestEvent& event, const engine::MatchResult&, const Emit&) override {
     raws.emplace_back(event.raw);
     received.emplace_back(event.received_raw);
     std::string_view ingested;
@@ -318,21 +326,66 @@ TEST_F(IngestTest, RotationKeepsCommittedPositionsMeaningful) {
 
 TEST(IngestQueueTest, RefusesWhenFullButTakesOversizeWhenEmpty) {
   IngestQueue queue(10);
-  EXPECT_TRUE(queue.TryPush(std::make_shared<BulkBatch>(), 25));  // empty: oversize taken
+  auto big = std::make_shared<BulkBatch>();
+  EXPECT_TRUE(queue.TryPush(big, 25));  // nothing held: oversize taken
   EXPECT_FALSE(queue.TryPush(std::make_shared<BulkBatch>(), 1));
-  std::vector<std::shared_ptr<BulkBatch>> group;
-  ASSERT_TRUE(queue.PopGroup(&group, 100));
-  EXPECT_EQ(group.size(), 1u);
-  EXPECT_TRUE(queue.TryPush(std::make_shared<BulkBatch>(), 6));
-  EXPECT_TRUE(queue.TryPush(std::make_shared<BulkBatch>(), 4));
+  std::shared_ptr<BulkBatch> popped;
+  ASSERT_TRUE(queue.PopForMatching(&popped));
+  EXPECT_EQ(popped, big);
+  // Popped but not answered: still held.
+  EXPECT_FALSE(queue.TryPush(std::make_shared<BulkBatch>(), 1));
+  queue.Release(25);
+  auto a = std::make_shared<BulkBatch>(), b = std::make_shared<BulkBatch>();
+  EXPECT_TRUE(queue.TryPush(a, 6));
+  EXPECT_TRUE(queue.TryPush(b, 4));
   EXPECT_FALSE(queue.TryPush(std::make_shared<BulkBatch>(), 1));
   EXPECT_EQ(queue.depth_events(), 10u);
+  EXPECT_EQ(a->seq + 1, b->seq);  // numbered in arrival order
   queue.Close();
-  group.clear();
-  ASSERT_TRUE(queue.PopGroup(&group, 100));  // drained after Close
-  EXPECT_EQ(group.size(), 2u);
-  group.clear();
-  EXPECT_FALSE(queue.PopGroup(&group, 100));
+  EXPECT_FALSE(queue.TryPush(std::make_shared<BulkBatch>(), 1));
+  ASSERT_TRUE(queue.PopForMatching(&popped));  // drained after Close
+  EXPECT_EQ(popped, a);
+  ASSERT_TRUE(queue.PopForMatching(&popped));
+  EXPECT_EQ(popped, b);
+  EXPECT_FALSE(queue.PopForMatching(&popped));
+}
+
+// Many matching threads, one order of decisions: whatever thread matches a
+// batch first, every event is decided in the order the batches were taken.
+TEST_F(IngestTest, DecisionsFollowArrivalOrderWithManyMatchers) {
+  std::string error;
+  auto store = state::RocksDbTermStore::Open(dir_ + "/terms", {}, &error);
+  auto log = AlertLog::Open(dir_ + "/alerts.ndjson", 0, std::nullopt, &error);
+  RecordingEvaluator evaluator;
+  ServeMetrics metrics;
+  IngestQueue queue(1000000);
+  IngestWorkerOptions options;
+  options.workers = 4;
+  options.max_group_events = 7;
+  options.stamp_arrival = false;
+  IngestWorker worker(&evaluator, store.get(), log.get(), &metrics, &queue, options);
+  worker.Start();
+  std::vector<std::future<void>> answers;
+  std::vector<std::promise<void>> promises(200);
+  for (int b = 0; b < 200; ++b) {
+    std::string body;
+    for (int e = 0; e < 1 + b % 5; ++e)
+      body += "{\"index\":{}}\n{\"n\":" + std::to_string(b * 10 + e) + "}\n";
+    size_t events = 0;
+    auto batch = MakeBatch(body, &events);
+    answers.push_back(promises[b].get_future());
+    batch->on_done = [&promises, b] { promises[b].set_value(); };
+    ASSERT_TRUE(queue.TryPush(batch, events));
+  }
+  for (auto& a : answers) a.wait();
+  queue.Close();
+  worker.Join();
+  std::vector<std::string> expected;
+  for (int b = 0; b < 200; ++b)
+    for (int e = 0; e < 1 + b % 5; ++e)
+      expected.push_back("{\"n\":" + std::to_string(b * 10 + e) + "}");
+  EXPECT_EQ(evaluator.raws, expected);
+  EXPECT_EQ(queue.depth_events(), 0u);
 }
 
 }  // namespace
