@@ -62,6 +62,7 @@ class AlertLog {
 
   void Append(std::string_view alert_json);  // one line; the newline is added
   bool Flush(std::string* error);
+  bool has_pending() const { return !buffer_.empty(); }  // appended, not yet flushed
   AlertLogPosition position() const;
   // Rotates when the current file has reached max_bytes; *rotated says
   // whether it did (the caller then commits position()).
