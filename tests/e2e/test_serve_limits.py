@@ -396,6 +396,10 @@ def test_connection_caps_evict_idle_and_refuse_busy(tmp):
             sock.sendall(request_bytes(["GET / HTTP/1.1", "Host: x"]))
             assert statuses(sock.recv(65536)) == [200]
             socks.append(sock)
+            # The server marks a connection idle when its write completes,
+            # which can follow the client's read; space the four out so
+            # "longest idle" is unambiguous.
+            time.sleep(0.2)
         secs, status, answer = timed_bulk(s)
         assert status == 200, answer
         assert s.stats()["http"]["connections_evicted"] >= 1
