@@ -8,12 +8,12 @@ namespace picket::cli {
 
 void AddFieldTypeOptions(CLI::App* cmd, FieldTypeOptions* opts) {
   cmd->add_option("--field-type", opts->overrides,
-                  "Override a field's mapping type for custom data, e.g. "
-                  "--field-type my.addr=ip (repeatable; types: keyword, wildcard, text, "
-                  "match_only_text, ip, long, double, date, boolean)");
+                  "Set a field's mapping type for custom data, e.g. --field-type my.addr=ip "
+                  "(repeat for several; types: keyword, wildcard, text, match_only_text, ip, "
+                  "long, double, date, boolean, ...)");
   cmd->add_option("--field-types", opts->files,
                   "File of 'field type' lines (or field=type) adding to or overriding the "
-                  "built-in ECS + Elastic Defend mapping table");
+                  "built-in ECS + Elastic Defend mapping table (repeatable)");
   cmd->add_flag("--no-ecs", opts->no_builtin,
                 "Do not use the built-in mapping table (every field is typed by its JSON value)");
 }
