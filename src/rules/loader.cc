@@ -3,12 +3,14 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "kql/parser.h"
+#include "rules/rule_schema.h"
 #include "rules/toml_json.h"
 #include "util/embedded.h"
 #include "util/time.h"
@@ -200,6 +202,11 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
     return error({static_cast<uint32_t>(b.line), static_cast<uint32_t>(b.column)},
                  "TOML syntax error: " + std::string(e.description()));
   }
+  // A key of the wrong type would read as absent (an empty query matches
+  // every event): every one is an error at its value.
+  std::vector<KeyTypeProblem> type_problems = CheckKeyTypes(doc);
+  for (const KeyTypeProblem& p : type_problems) error(PosOf(p.node), p.message);
+  if (!type_problems.empty()) return nullptr;
   const toml::table* rt = doc.get_as<toml::table>("rule");
   if (!rt) return error({1, 1}, "no [rule] table");
   auto rule = std::make_shared<Rule>();
@@ -230,9 +237,23 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   rule->tags = StrList(r, "tags");
   rule->references = StrList(r, "references");
   rule->false_positives = StrList(r, "false_positives");
-  if (auto v = r["risk_score"].value<int64_t>()) rule->risk_score = static_cast<int>(*v);
-  if (auto v = r["max_signals"].value<int64_t>()) rule->max_signals = static_cast<int>(*v);
-  if (auto v = r["version"].value<int64_t>()) rule->version = static_cast<int>(*v);
+  // Kibana's ranges: risk_score 0..100, max_signals and version at least 1.
+  struct IntKey {
+    std::string_view key;
+    int64_t min, max;
+    int* out;
+  };
+  for (const IntKey& k : {IntKey{"risk_score", 0, 100, &rule->risk_score},
+                          IntKey{"max_signals", 1, INT32_MAX, &rule->max_signals},
+                          IntKey{"version", 1, INT32_MAX, &rule->version}}) {
+    const toml::node* n = r.get(k.key);
+    if (!n) continue;
+    int64_t v = *n->value<int64_t>();  // an integer: CheckKeyTypes said so
+    if (v < k.min || v > k.max)
+      return error(PosOf(n), std::string(k.key) + " = " + std::to_string(v) + " is outside " +
+                                 std::to_string(k.min) + ".." + std::to_string(k.max));
+    *k.out = static_cast<int>(v);
+  }
   rule->threat = ThreatsOf(r);
   if (const auto* threat = r.get("threat"))
     rule->threat_json = TomlToJson(*threat);
