@@ -11,6 +11,7 @@
 
 #include "kql/parser.h"
 #include "rules/rule_schema.h"
+#include "rules/toml_depth.h"
 #include "rules/toml_json.h"
 #include "util/embedded.h"
 #include "util/time.h"
@@ -194,6 +195,8 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   if (text.size() > kMaxRuleFileBytes)
     return error({}, "rule file larger than " + std::to_string(kMaxRuleFileBytes) + " bytes");
 
+  // toml++ and TomlToJson recurse once per nesting level: bound it first.
+  if (auto deep = FindExcessiveTomlDepth(text)) return error({deep->line, deep->column}, deep->message);
   toml::table doc;
   try {
     doc = toml::parse(text, std::string_view(path));

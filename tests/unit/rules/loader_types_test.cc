@@ -3,31 +3,15 @@
 // an empty query that matched every event).
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "rules/lint.h"
 #include "rules/loader.h"
+#include "unit/rules/rules_helpers.h"
 
 namespace picket::rules {
 namespace {
 
-std::string Baseline() {
-  std::ifstream in(std::string(PICKET_SOURCE_DIR) +
-                   "/tests/lint_cases/execution_clean_baseline.toml");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The baseline with the first occurrence of `from` replaced by `to`.
-std::string With(const std::string& from, const std::string& to) {
-  std::string text = Baseline();
-  size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
+using testing::BaselineRuleText;
+using testing::BaselineRuleWith;
 
 uint32_t LineOf(const std::string& text, const std::string& needle) {
   size_t at = text.find(needle);
@@ -44,7 +28,7 @@ class WrongType : public ::testing::TestWithParam<Case> {};
 
 TEST_P(WrongType, IsALocatedLoadErrorAndALintError) {
   const Case& c = GetParam();
-  std::string text = With(c.from, c.to);
+  std::string text = BaselineRuleWith(c.from, c.to);
   std::vector<LoadIssue> errors, warnings;
   auto rule =
       LoadRuleText(text, "case.toml", *event::FieldTypes::BuiltIn(), {}, &errors, &warnings);
@@ -100,8 +84,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(WrongType, TheBaselineLoads) {
   std::vector<LoadIssue> errors, warnings;
-  auto rule =
-      LoadRuleText(Baseline(), "case.toml", *event::FieldTypes::BuiltIn(), {}, &errors, &warnings);
+  auto rule = LoadRuleText(BaselineRuleText(), "case.toml", *event::FieldTypes::BuiltIn(), {},
+                           &errors, &warnings);
   ASSERT_NE(rule, nullptr) << (errors.empty() ? "" : errors[0].ToString());
 }
 
