@@ -80,6 +80,11 @@ int RunHunt(const HuntOptions& o) {
   }
   auto compiled = kql::Compile(*parsed.root, *types, copts);
   for (const auto& w : compiled.warnings) fprintf(stderr, "picket hunt: warning: %s\n", w.c_str());
+  if (!compiled.ok()) {
+    kql::ParseError e = kql::ErrorAt(o.query, compiled.error.offset, compiled.error.message);
+    fprintf(stderr, "%s\n", e.Render(o.query, "query").c_str());
+    return 2;
+  }
 
   std::vector<std::string> fields;
   for (const auto& f : o.fields)

@@ -196,7 +196,8 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
     return error({}, "rule file larger than " + std::to_string(kMaxRuleFileBytes) + " bytes");
 
   // toml++ and TomlToJson recurse once per nesting level: bound it first.
-  if (auto deep = FindExcessiveTomlDepth(text)) return error({deep->line, deep->column}, deep->message);
+  if (auto deep = FindExcessiveTomlDepth(text))
+    return error({deep->line, deep->column}, deep->message);
   toml::table doc;
   try {
     doc = toml::parse(text, std::string_view(path));
@@ -266,22 +267,25 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   if (rule->rule_id.empty()) return error(rule_pos, "[rule] has no rule_id");
   if (rule->type_name.empty()) return error(rule_pos, "[rule] has no type");
 
-  // Parses and compiles the query, reporting a syntax error at its position
-  // in the file. Only a rule that will run keeps its matcher and warnings.
+  // A query error at its position in the file, with the query line and a caret.
+  auto query_error = [&](const kql::ParseError& e) {
+    uint32_t line = rule->query_pos.line + e.line - 1;
+    uint32_t col = e.line == 1 ? rule->query_pos.column + e.column - 1 : e.column;
+    errors->push_back({path, line, col,
+                       e.Render(rule->query, path, rule->query_pos.line, rule->query_pos.column)});
+    return false;
+  };
+  // Parses and compiles the query, reporting a syntax error, or a value
+  // Elasticsearch would reject when the rule runs, at its position in the
+  // file. Only a rule that will run keeps its matcher and warnings.
   auto compile_query = [&](const toml::node* qnode, bool will_run) {
     rule->query_pos = QueryStart(text, PosOf(qnode));
     auto parsed = kql::Parse(rule->query);
-    if (!parsed.ok()) {
-      const auto& e = parsed.error;
-      uint32_t line = rule->query_pos.line + e.line - 1;
-      uint32_t col = e.line == 1 ? rule->query_pos.column + e.column - 1 : e.column;
-      errors->push_back(
-          {path, line, col,
-           e.Render(rule->query, path, rule->query_pos.line, rule->query_pos.column)});
-      return false;
-    }
+    if (!parsed.ok()) return query_error(parsed.error);
     rule->ast = std::move(parsed.root);
     auto compiled = kql::Compile(*rule->ast, types, options.compile);
+    if (!compiled.ok())
+      return query_error(kql::ErrorAt(rule->query, compiled.error.offset, compiled.error.message));
     if (will_run) {
       for (const auto& w : compiled.warnings) warn(rule->query_pos, "query: " + w);
       rule->matcher = std::move(compiled.matcher);

@@ -31,6 +31,11 @@ check "ip from ECS" 1 "$("$PICKET" hunt --count 'source.ip:10.0.0.0/8' "$tmp/e.n
 check "exit 2 on bad query" 2 $rc
 check "caret" 1 "$(grep -c '\^' "$tmp/err")"
 "$PICKET" hunt 'a:b' "$tmp/missing.ndjson" >/dev/null 2>&1; check "exit 2 on missing file" 2 $?
+# Date math Elasticsearch cannot represent fails the query there: here too.
+"$PICKET" hunt '@timestamp < now+300000000y' "$tmp/e.ndjson" >/dev/null 2>"$tmp/err"; rc=$?
+check "exit 2 on date math overflow" 2 $rc
+check "overflow located" 1 "$(grep -c '^query:1:14: @timestamp: range bound .now+300000000y. is too far' "$tmp/err")"
+check "overflow caret" '               ^' "$(grep '\^' "$tmp/err")"
 
 mkdir -p "$tmp/rules"
 cat > "$tmp/rules/ok.toml" <<'TOML'

@@ -75,6 +75,8 @@ TEST(LintQueryTypes, ValuesAgainstFieldTypes) {
       {"@timestamp >= now-1d", false},
       {"@timestamp >= \"2026-03-01T00:00:00Z\"", false},
       {"@timestamp >= yesterday", true},
+      {"@timestamp < now+300000000y", true},  // beyond int64 ms: ES rejects the query
+      {"@timestamp < now+292000000y", false},
       {"process.code_signature.trusted:true", false},
       {"process.code_signature.trusted:yes", true},
       {"process.pid:*", false},  // exists fits every type
@@ -84,6 +86,14 @@ TEST(LintQueryTypes, ValuesAgainstFieldTypes) {
     EXPECT_EQ(HasCheck(f, "type-mismatch"), c.mismatch)
         << c.tail << ": " << ::testing::PrintToString(ChecksOf(f));
   }
+}
+
+TEST(LintQueryTypes, DateMathOverflowSaysWhy) {
+  for (const auto& f : LintQuery("@timestamp > now-300000000y"))
+    if (f.check == "type-mismatch")
+      EXPECT_NE(f.message.find("too far in the future or the past"), std::string::npos)
+          << f.message;
+  EXPECT_TRUE(HasCheck(LintQuery("@timestamp > now-300000000y"), "type-mismatch"));
 }
 
 TEST(LintQueryFields, UnknownFieldOnlyForEndpointIndices) {

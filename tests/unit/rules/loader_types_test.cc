@@ -82,6 +82,22 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"integration = [\"endpoint\"]", "integration = 3",
              "metadata.integration must be a string or an array of strings"}));
 
+// A query Elasticsearch would reject when the rule runs (date math beyond
+// int64 milliseconds) does not load; the error points at the value.
+TEST(QueryCompile, DateMathOverflowIsALocatedLoadError) {
+  std::string text = BaselineRuleWith("event.category:process and",
+                                      "@timestamp < now+300000000y and event.category:process and");
+  std::vector<LoadIssue> errors, warnings;
+  auto rule =
+      LoadRuleText(text, "case.toml", *event::FieldTypes::BuiltIn(), {}, &errors, &warnings);
+  EXPECT_EQ(rule, nullptr);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, LineOf(text, "@timestamp < now+300000000y"));
+  EXPECT_EQ(errors[0].column, 14u);
+  EXPECT_NE(errors[0].message.find("too far in the future or the past"), std::string::npos)
+      << errors[0].message;
+}
+
 TEST(WrongType, TheBaselineLoads) {
   std::vector<LoadIssue> errors, warnings;
   auto rule = LoadRuleText(BaselineRuleText(), "case.toml", *event::FieldTypes::BuiltIn(), {},
