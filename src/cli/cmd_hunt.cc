@@ -171,7 +171,9 @@ void RegisterHunt(CLI::App& app, int* exit_code) {
       "  zcat events.ndjson.gz | picket hunt -q 'process.name:curl and process.parent.name:ruby'\n"
       "  picket hunt 'host.os.type:linux and event.action:exec' telemetry/ -m 3 --fields "
       "process.command_line\n"
-      "  picket hunt 'process.name:powershell.exe' telemetry/ --count   # exit 1: no match\n");
+      "  picket hunt 'process.name:powershell.exe' telemetry/ --count   # exit 1: no match\n"
+      "  picket hunt --mapping mapping.json 'process.pid > 1000 and process.parent.name:zsh' "
+      "telemetry/ --count\n");
   cmd->callback([opts, exit_code] { *exit_code = RunHunt(*opts); });
 }
 

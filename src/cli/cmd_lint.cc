@@ -84,7 +84,8 @@ void RegisterLint(CLI::App& app, int* exit_code) {
       "  picket lint rules/macos\n"
       "  picket lint --format sarif rules/ > lint.sarif\n"
       "  picket lint --ignore case-trap,new-terms-field-not-in-event --format json rules/macos\n"
-      "  picket lint --list-checks\n");
+      "  picket lint --list-checks\n"
+      "  picket lint --mapping mapping.json rules/macos\n");
   cmd->callback([opts, exit_code] { *exit_code = RunLint(*opts); });
 }
 

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <set>
 
+#include "util/text_lines.h"
+
 namespace picket::kql {
 namespace {
 
@@ -684,14 +686,9 @@ ParseError ErrorAt(std::string_view query, uint32_t offset, std::string message)
   ParseError e;
   e.offset = offset;
   e.message = std::move(message);
-  for (size_t i = 0; i < offset && i < query.size(); ++i) {
-    if (query[i] == '\n') {
-      ++e.line;
-      e.column = 1;
-    } else {
-      ++e.column;
-    }
-  }
+  TextPosition at = PositionAt(query, offset);
+  e.line = at.line;
+  e.column = at.column;
   return e;
 }
 

@@ -115,6 +115,18 @@ void CheckValue(LintContext& ctx, const std::string& field, const event::FieldIn
 
 void CheckQueryFields(LintContext& ctx) {
   kql::ForEachFieldNode(*ctx.query_ast, [&](const std::string& field, const kql::Node& node) {
+    if (field.find('*') == std::string::npos &&
+        !ctx.types.Indexed(field)) {  // a --mapping says Elasticsearch does not index it
+      event::DynamicMapping d = ctx.types.DynamicAt(field);
+      ctx.Report("unknown-field", ctx.QueryPos(node.field_offset),
+                 field + " is not indexed: the mapping does not list it and its object has " +
+                     (d == event::DynamicMapping::kDisabled
+                          ? std::string("enabled: false")
+                          : "dynamic: " + std::string(event::DynamicMappingName(d))) +
+                     ", so the comparison never matches in Elasticsearch",
+                 "query a mapped field, or map this one");
+      return;
+    }
     if (ctx.endpoint_only && !IsKnownField(ctx, field)) {
       std::string suggestion = SuggestField(ctx, field);
       ctx.Report(

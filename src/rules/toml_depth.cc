@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "util/text_lines.h"
+
 namespace picket::rules {
 namespace {
 
@@ -48,11 +50,10 @@ class DepthScanner {
   // `depth` is the depth of the node at `at` (1 = a key of the root table).
   void Check(size_t depth, size_t at, const char* what) {
     if (depth <= max_ || error_) return;
-    size_t newline = at == 0 ? std::string_view::npos : s_.rfind('\n', at - 1);
-    size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
+    TextPosition where = PositionAt(s_, at);
     TomlDepthError e;
-    e.line = static_cast<uint32_t>(1 + std::count(s_.begin(), s_.begin() + at, '\n'));
-    e.column = static_cast<uint32_t>(at - line_start + 1);
+    e.line = where.line;
+    e.column = where.column;
     e.message = std::string(what) + " reaches " + std::to_string(depth) +
                 " levels here; a rule file may nest at most " + std::to_string(max_) +
                 " (table headers, dotted keys, inline tables and arrays together)";

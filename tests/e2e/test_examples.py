@@ -16,6 +16,7 @@ that holds what the examples name:
   events.ndjson(.gz)    the same events, plain and gzip
   rules/macos/, emulations/   the bundled rule pack and its emulations
   models/               model files generated here (a pickle, a NumPy array)
+  mapping.json          an Elasticsearch mapping (tests/data/mappings/)
   detection-rules/      Elastic's detection-rules snapshot (../shared/upstream)
 `picket serve` examples run in a private network namespace (unshare -rn), so
 their port is theirs; the test sends the demo events to their _bulk API,
@@ -147,6 +148,9 @@ def make_scratch(base):
                    numpy.arange(12, dtype=numpy.float32).reshape(3, 4))
     except ImportError:
         pass
+    # An Elasticsearch mapping (GET <index>/_mapping output) for --mapping.
+    shutil.copy(os.path.join(ROOT, "tests", "data", "mappings", "get_mapping_two_indices.json"),
+                os.path.join(base, "mapping.json"))
     upstream = os.path.join(SHARED, "upstream", "detection-rules")
     if os.path.isdir(upstream):
         os.symlink(os.path.abspath(upstream), os.path.join(base, "detection-rules"))
