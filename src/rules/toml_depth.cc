@@ -1,6 +1,7 @@
 #include "rules/toml_depth.h"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "util/text_lines.h"
@@ -9,6 +10,22 @@ namespace picket::rules {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+using StopSet = std::array<bool, 256>;
+constexpr StopSet MakeStops(std::string_view bytes) {
+  StopSet set{};
+  for (char c : bytes) set[static_cast<unsigned char>(c)] = true;
+  return set;
+}
+// The bytes that matter inside each kind of TOML string.
+const StopSet& StopsFor(char quote, bool multi) {
+  static constexpr StopSet kBasic = MakeStops("\"\\\n\r");
+  static constexpr StopSet kMultiBasic = MakeStops("\"\\");
+  static constexpr StopSet kLiteral = MakeStops("'\n\r");
+  static constexpr StopSet kMultiLiteral = MakeStops("'");
+  if (quote == '"') return multi ? kMultiBasic : kBasic;
+  return multi ? kMultiLiteral : kLiteral;
+}
 bool IsNewline(char c) { return c == '\n' || c == '\r'; }
 
 class DepthScanner {
@@ -67,19 +84,23 @@ class DepthScanner {
     while (i_ < s_.size() && (IsBlank(s_[i_]) || IsNewline(s_[i_]))) ++i_;
   }
   void SkipComment() {
-    while (i_ < s_.size() && s_[i_] != '\n') ++i_;
+    size_t newline = s_.find('\n', i_);
+    i_ = newline == std::string_view::npos ? s_.size() : newline;
   }
   // Past the rest of a line that may hold a closing bracket, a comment or
   // junk; never inside a string.
   void SkipToEndOfLine() {
-    while (i_ < s_.size() && s_[i_] != '\n') {
-      if (s_[i_] == '"' || s_[i_] == '\'')
-        SkipString();
-      else if (s_[i_] == '#')
+    static constexpr StopSet kLineStops = MakeStops("\n\"'#");
+    while (SkipUntil(kLineStops), i_ < s_.size() && s_[i_] != '\n') {
+      if (s_[i_] == '#')
         SkipComment();
       else
-        ++i_;
+        SkipString();
     }
+  }
+  // Forward to the next byte in `stops` (or the end).
+  void SkipUntil(const StopSet& stops) {
+    while (i_ < s_.size() && !stops[static_cast<unsigned char>(s_[i_])]) ++i_;
   }
 
   // At a quote: past the string, whichever of TOML's four kinds it is.
@@ -87,7 +108,12 @@ class DepthScanner {
     char q = s_[i_];
     bool multi = i_ + 2 < s_.size() && s_[i_ + 1] == q && s_[i_ + 2] == q;
     i_ += multi ? 3 : 1;
+    // Only these bytes can end the string or escape; the rest is skipped
+    // in a tight loop (rule files are mostly long multi-line strings).
+    const StopSet& stops = StopsFor(q, multi);
     while (i_ < s_.size()) {
+      SkipUntil(stops);
+      if (i_ == s_.size()) return;
       char c = s_[i_];
       if (c == '\\' && q == '"') {  // an escape: the next byte is content
         i_ = std::min(i_ + 2, s_.size());
@@ -119,9 +145,8 @@ class DepthScanner {
       if (c == '"' || c == '\'') {
         SkipString();
       } else {
-        while (i_ < s_.size() && !IsBlank(s_[i_]) && !IsNewline(s_[i_]) &&
-               std::string_view(".=[]{},#\"'").find(s_[i_]) == std::string_view::npos)
-          ++i_;
+        static constexpr StopSet kKeyEnd = MakeStops(" \t\r\n.=[]{},#\"'");
+        SkipUntil(kKeyEnd);
       }
       if (i_ == before) break;  // not a key character
       ++components;
@@ -175,9 +200,8 @@ class DepthScanner {
           state = kAfter;
         } else {
           size_t before = i_;
-          while (i_ < s_.size() &&
-                 std::string_view(",]}#\r\n").find(s_[i_]) == std::string_view::npos)
-            ++i_;
+          static constexpr StopSet kScalarEnd = MakeStops(",]}#\r\n");
+          SkipUntil(kScalarEnd);
           if (i_ == before) return;  // a stray ',' or '}': toml++ reports it
           state = kAfter;
         }
