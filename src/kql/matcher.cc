@@ -271,6 +271,7 @@ class Compiler {
     PredicateContext ctx;
     ctx.now = now_;
     ctx.warnings = warnings_;
+    ctx.error = &error_;
     ctx.field = field;
     return ctx;
   }
@@ -410,6 +411,8 @@ class Compiler {
   size_t work_ = 0;
 
  public:
+  PredicateError error_;  // a value that fails the whole query
+
   std::unique_ptr<Matcher> Root(const Node& n) { return Node_(n, ""); }
   size_t work() const { return work_; }
 };
@@ -422,6 +425,10 @@ CompileResult Compile(const Node& root, const event::FieldTypes& types,
   Compiler compiler(types, options, &result.warnings);
   result.matcher = compiler.Root(root);
   result.predicates_placed = compiler.work();
+  if (compiler.error_.set) {  // Elasticsearch fails such a query: so does picket
+    result.matcher.reset();
+    result.error = {compiler.error_.offset, compiler.error_.message};
+  }
   return result;
 }
 
