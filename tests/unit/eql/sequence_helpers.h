@@ -1,0 +1,58 @@
+// A small notation for sequence conformance cases.
+//
+//   SeqCase c("A B !C", /*maxspan_ms=*/0);   // stages A, B, missing C; "A*3" = runs=3
+//   c.E("A1", 1000, "A").E("B1", 2000, "B", "host-2").E("U1", 1500, "U");
+//   c.Batch()  -> {"x: A1 B1", ...}
+//
+// Each event has a name, a timestamp in ms, the stages it matches (letters;
+// "U" = the until condition) and a join key (one string value, "x" by
+// default; "-" = no event for that key). Results are printed as
+// "<key>: <event names per position>", "_" at missing positions.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eql/sequence_batch.h"
+#include "eql/sequence_spec.h"
+
+namespace picket::eql::testing {
+
+struct CaseEvent {
+  std::string name;
+  TimeMs time = 0;
+  std::string stages;  // letters of the stages matched; 'U' = until
+  std::vector<std::string> keys{"x"};
+  std::string index;
+  std::optional<TimeMs> window_time;  // default: time
+  Tiebreaker tiebreaker;
+};
+
+class SeqCase {
+ public:
+  explicit SeqCase(const std::string& stages, int64_t maxspan_ms = 0);
+
+  SeqCase& E(std::string name, TimeMs time, std::string stages, std::string key = "x");
+  // An event with several join-key values (a multi-valued `by` field).
+  SeqCase& Multi(std::string name, TimeMs time, std::string stages, std::vector<std::string> keys);
+  SeqCase& Add(CaseEvent e);
+
+  std::vector<std::string> Batch(size_t size = 0, ResultPosition position = ResultPosition::kHead,
+                                 int64_t lookback_ms = 0) const;
+
+  const SequenceSpec& spec() const { return spec_; }
+  const std::vector<CaseEvent>& events() const { return events_; }
+  // Stage mask of a letters string, and whether it has 'U'.
+  uint64_t Mask(const std::string& letters) const;
+
+  // "<key>: A1 B1" for a hit whose ids index events().
+  std::string Format(const std::string& key, const std::vector<uint64_t>& ids,
+                     const std::vector<std::string>& names) const;
+
+ private:
+  SequenceSpec spec_;
+  std::string letters_;  // stage letter per written stage
+  std::vector<CaseEvent> events_;
+};
+
+}  // namespace picket::eql::testing
