@@ -47,7 +47,7 @@ uint64_t SequenceBatch::Add(const Ordinal& ordinal, TimeMs window_time,
   return id;
 }
 
-std::vector<SequenceHit> SequenceBatch::Run(size_t size, ResultPosition position) {
+std::vector<SequenceHit> SequenceBatch::Run(size_t size, ResultPosition position, bool finish) {
   struct Found {
     uint64_t last;
     SequenceHit hit;
@@ -79,7 +79,7 @@ std::vector<SequenceHit> SequenceBatch::Run(size_t size, ResultPosition position
         machine.Step(all.first(i + 1), &done);
         collect(key, &done);
       }
-      machine.Finish(&done);
+      if (finish) machine.Finish(&done);
       collect(key, &done);
     }
   } else {
@@ -112,7 +112,7 @@ std::vector<SequenceHit> SequenceBatch::Run(size_t size, ResultPosition position
       collect(keys_[s.key], &done);
     }
     for (size_t k = 0; k < keys_.size(); ++k) {
-      machines[k].Finish(&done);
+      if (finish) machines[k].Finish(&done);
       collect(keys_[k], &done);
     }
   }

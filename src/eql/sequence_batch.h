@@ -50,7 +50,10 @@ class SequenceBatch {
   std::string_view Intern(std::string_view index);
 
   // The matching sequences, at most `size` (0 = all) from the head or tail.
-  std::vector<SequenceHit> Run(size_t size, ResultPosition position);
+  // Once: it consumes the events. With `finish` false, sequences still
+  // waiting for a trailing missing-event check are left out (as a stream
+  // that has not seen the rest of the data would).
+  std::vector<SequenceHit> Run(size_t size, ResultPosition position, bool finish = true);
 
   size_t events() const { return ordinals_.size(); }
   size_t keys() const { return keys_.size(); }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "eql/sequence_key.h"
+#include "state/memory_sequence_store.h"
 
 namespace picket::eql::testing {
 
@@ -88,8 +89,8 @@ std::string SeqCase::Format(const std::string& key, const std::vector<uint64_t>&
   return out;
 }
 
-std::vector<std::string> SeqCase::Batch(size_t size, ResultPosition position,
-                                        int64_t lookback_ms) const {
+std::vector<std::string> SeqCase::Batch(size_t size, ResultPosition position, int64_t lookback_ms,
+                                        bool finish) const {
   if (std::string error = spec_.Validate(); !error.empty())
     throw std::invalid_argument("spec: " + error);
   SequencePlan plan(spec_);
@@ -112,8 +113,51 @@ std::vector<std::string> SeqCase::Batch(size_t size, ResultPosition position,
     names.push_back(e.name);
   }
   std::vector<std::string> out;
-  for (const SequenceHit& hit : batch.Run(size, position))
+  for (const SequenceHit& hit : batch.Run(size, position, finish))
     out.push_back(Format(hit.key, hit.ids, names));
+  return out;
+}
+
+std::vector<std::string> SeqCase::Stream(StreamOptions options, std::vector<size_t> order,
+                                         bool flush, state::SequenceStore* store,
+                                         StreamStats* stats) const {
+  if (std::string error = spec_.Validate(); !error.empty())
+    throw std::invalid_argument("spec: " + error);
+  SequencePlan plan(spec_);
+  state::MemorySequenceStore own;
+  if (!store) store = &own;
+  SequenceStream stream(&plan, store, "rule", options);
+  std::vector<std::string> names;
+  for (const CaseEvent& e : events_) names.push_back(e.name);
+  if (order.empty())
+    for (size_t i = 0; i < events_.size(); ++i) order.push_back(i);
+  std::vector<std::string> out;
+  auto emit = [&](StreamSequence&& s) {
+    out.push_back(Format(s.key, s.ids, names));
+    for (size_t i = 0; i < s.ids.size(); ++i) {
+      std::string want = s.ids[i] == kMissingEvent ? "" : "payload of " + names.at(s.ids[i]);
+      if (s.payloads[i] != want) throw std::logic_error("payload " + s.payloads[i] + " != " + want);
+    }
+  };
+  for (size_t i : order) {
+    const CaseEvent& e = events_.at(i);
+    StreamEvent se;
+    se.id = i;
+    se.ordinal.time = e.time;
+    se.ordinal.tiebreaker = e.tiebreaker;
+    se.ordinal.index = e.index;
+    se.window_time = e.window_time.value_or(e.time);
+    std::string payload = "payload of " + e.name;
+    se.payload = payload;
+    std::vector<KeyedMatch> matches;
+    for (const std::string& k : e.keys) {
+      if (k == "-") continue;
+      matches.push_back({KeyOf(k), Mask(e.stages), e.stages.find('U') != std::string::npos});
+    }
+    stream.Add(se, matches, emit);
+  }
+  if (flush) stream.Flush(emit);
+  if (stats) *stats = stream.stats();
   return out;
 }
 

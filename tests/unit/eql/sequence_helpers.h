@@ -15,6 +15,8 @@
 
 #include "eql/sequence_batch.h"
 #include "eql/sequence_spec.h"
+#include "eql/sequence_stream.h"
+#include "state/sequence_store.h"
 
 namespace picket::eql::testing {
 
@@ -36,9 +38,24 @@ class SeqCase {
   // An event with several join-key values (a multi-valued `by` field).
   SeqCase& Multi(std::string name, TimeMs time, std::string stages, std::vector<std::string> keys);
   SeqCase& Add(CaseEvent e);
+  // The same spec with other events.
+  SeqCase WithEvents(std::vector<CaseEvent> events) const {
+    SeqCase c = *this;
+    c.events_ = std::move(events);
+    return c;
+  }
 
   std::vector<std::string> Batch(size_t size = 0, ResultPosition position = ResultPosition::kHead,
-                                 int64_t lookback_ms = 0) const;
+                                 int64_t lookback_ms = 0, bool finish = true) const;
+
+  // The same events through a SequenceStream, in `order` (indices into
+  // events(); default: as added), then Flush unless `flush` is false.
+  // Sequences in the order they were reported. `store` null = a fresh
+  // memory store; `stats` receives the stream's counters.
+  std::vector<std::string> Stream(StreamOptions options = {.max_disorder_ms = -1},
+                                  std::vector<size_t> order = {}, bool flush = true,
+                                  state::SequenceStore* store = nullptr,
+                                  StreamStats* stats = nullptr) const;
 
   const SequenceSpec& spec() const { return spec_; }
   const std::vector<CaseEvent>& events() const { return events_; }
