@@ -87,6 +87,7 @@ void SequenceRecord::Clear() {
   events.clear();
   machine.Reset();
   reported.clear();
+  consumed.clear();
   wake = kNoWake;
   names_.clear();
 }
@@ -134,10 +135,12 @@ void SequenceRecord::Encode(std::string* out) const {
     PutSignedVarint(out, a.sequence.end);
     PutSignedVarint(out, a.deadline);
   }
-  PutVarint(out, reported.size());
-  for (const Reported& r : reported) {
-    PutFixed64(out, r.fingerprint);
-    PutSignedVarint(out, r.window_min);
+  for (const auto* list : {&reported, &consumed}) {
+    PutVarint(out, list->size());
+    for (const Reported& r : *list) {
+      PutFixed64(out, r.fingerprint);
+      PutSignedVarint(out, r.window_min);
+    }
   }
   PutSignedVarint(out, wake);
 }
@@ -186,11 +189,13 @@ bool SequenceRecord::Decode(std::string_view in) {
     a.deadline = r.SignedVarint();
     machine.awaiting().push_back(std::move(a));
   }
-  for (uint64_t n = r.Count(9); n-- > 0 && r.ok();) {
-    Reported rep;
-    rep.fingerprint = r.Fixed64();
-    rep.window_min = r.SignedVarint();
-    reported.push_back(rep);
+  for (auto* list : {&reported, &consumed}) {
+    for (uint64_t n = r.Count(9); n-- > 0 && r.ok();) {
+      Reported rep;
+      rep.fingerprint = r.Fixed64();
+      rep.window_min = r.SignedVarint();
+      list->push_back(rep);
+    }
   }
   wake = r.SignedVarint();
   if (!r.done()) return fail();

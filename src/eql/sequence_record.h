@@ -3,7 +3,8 @@
 // order, without their payloads), the state machine's pending and waiting
 // sequences, and the fingerprints of the sequences already reported (so
 // that re-running the key's events after an out-of-order arrival reports
-// nothing twice). Encoded as one byte string for a SequenceStore.
+// nothing twice). For samples, the same events and the ids already used.
+// Encoded as one byte string for a SequenceStore.
 //
 // Ordinal::index of the events views names owned by the record; a record is
 // not copyable.
@@ -33,12 +34,18 @@ class SequenceRecord {
   std::vector<KeyedEvent> events;  // ordinal order
   SequenceMachine machine;
   std::vector<Reported> reported;
+  // Samples: events already part of a reported sample (fingerprint = the
+  // event id), so that each event is used once and a resent one is not
+  // taken for new.
+  std::vector<Reported> consumed;
   TimeMs wake = kNoWake;  // the time the record is scheduled to be visited
 
   // A view of `index` that lives as long as the record.
   std::string_view Intern(std::string_view index);
   const KeyedEvent* Find(uint64_t id) const;
-  bool empty() const { return events.empty() && machine.empty() && reported.empty(); }
+  bool empty() const {
+    return events.empty() && machine.empty() && reported.empty() && consumed.empty();
+  }
 
   void Encode(std::string* out) const;
   // Replaces the contents; false (and an empty record) on malformed bytes.

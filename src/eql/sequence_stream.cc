@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "eql/sample_matcher.h"
 #include "util/bytes.h"
 
 namespace picket::eql {
@@ -137,7 +138,9 @@ void SequenceStream::UpdateKey(const KeyedMatch& match, const KeyedEvent& event,
   bool existed = store_->Get(record_key, &buffer_) && record.Decode(buffer_);
   if (existed) {
     Count(record, -1);
-    if (record.Find(event.id)) {  // sent again (a replayed bulk request)
+    bool used = false;
+    for (const auto& c : record.consumed) used |= c.fingerprint == event.id;
+    if (used || record.Find(event.id)) {  // sent again (a replayed bulk request)
       ++stats_.resent;
       Count(record, +1);
       return;
@@ -160,7 +163,10 @@ void SequenceStream::UpdateKey(const KeyedMatch& match, const KeyedEvent& event,
                                 return CompareOrdinals(a.ordinal, b.ordinal) < 0;
                               });
   std::vector<CompletedSequence> done;
-  if (pos == record.events.end()) {
+  if (plan_->is_sample()) {
+    record.events.insert(pos, std::move(e));
+    SampleStep(&record, match.key, emit);
+  } else if (pos == record.events.end()) {
     record.events.push_back(std::move(e));
     record.machine.Step(record.events, &done);
   } else {
@@ -174,6 +180,47 @@ void SequenceStream::UpdateKey(const KeyedMatch& match, const KeyedEvent& event,
   Report(&record, match.key, &done, emit);
   Maintain(&record, match.key, emit);
   Save(&record, match.key);
+}
+
+void SequenceStream::SampleStep(SequenceRecord* record, std::string_view join_key,
+                                const Emit& emit) {
+  const size_t stages = plan_->spec().stages.size();
+  const size_t max_samples = plan_->spec().max_samples_per_key;
+  const size_t per_stage = stages + max_samples - 1;
+  TimeMs newest = INT64_MIN;
+  for (const KeyedEvent& e : record->events) newest = std::max(newest, e.window_time);
+  std::vector<const KeyedEvent*> candidates;
+  std::vector<std::vector<uint64_t>> lists(stages);
+  while (true) {
+    // The key's events in document order, inside one lookback of its newest.
+    candidates.clear();
+    for (const KeyedEvent& e : record->events)
+      if (options_.lookback_ms <= 0 || e.window_time >= newest - options_.lookback_ms)
+        candidates.push_back(&e);
+    std::stable_sort(candidates.begin(), candidates.end(), [](const auto* a, const auto* b) {
+      return CompareDocumentOrder(a->ordinal, b->ordinal) < 0;
+    });
+    for (size_t s = 0; s < stages; ++s) {
+      lists[s].clear();
+      for (const KeyedEvent* e : candidates)
+        if (((e->stages >> s) & 1) && lists[s].size() < per_stage) lists[s].push_back(e->id);
+    }
+    std::vector<std::vector<uint64_t>> samples = MatchSamples(lists, max_samples);
+    if (samples.empty()) return;
+    std::vector<CompletedSequence> done;
+    std::unordered_set<uint64_t> used;
+    for (auto& ids : samples) {
+      CompletedSequence c;
+      for (uint64_t id : ids) {
+        const KeyedEvent* e = record->Find(id);
+        if (used.insert(id).second) record->consumed.push_back({id, e->window_time});
+      }
+      c.ids = std::move(ids);
+      done.push_back(std::move(c));
+    }
+    Report(record, join_key, &done, emit);
+    std::erase_if(record->events, [&](const KeyedEvent& e) { return used.count(e.id) > 0; });
+  }
 }
 
 void SequenceStream::Report(SequenceRecord* record, std::string_view join_key,
@@ -216,6 +263,7 @@ void SequenceStream::Maintain(SequenceRecord* record, std::string_view join_key,
     for (const KeyedEvent& e : events)
       if (e.window_time < cut) forgotten.insert(e.id);
     std::erase_if(record->reported, [&](const auto& r) { return r.window_min < cut; });
+    std::erase_if(record->consumed, [&](const auto& r) { return r.window_min < cut; });
   }
   if (events.size() - forgotten.size() > options_.max_events_per_key) {
     size_t excess = events.size() - forgotten.size() - options_.max_events_per_key;

@@ -2,6 +2,14 @@
 // once, as soon as it is known (when its last positive event arrives, or
 // for a trailing missing-event stage when time has passed its deadline).
 //
+// Samples go through the same stream: when an event of a key arrives, the
+// key's events not yet used, inside one lookback of its newest window time,
+// are matched as Elasticsearch matches a key's events (sample_matcher.h);
+// the samples found are reported and their events used up, so later
+// samples of the key are made of later events. (Kibana re-runs the sample
+// query every interval over its window; the first events of a busy key
+// change as the window moves, giving about one sample per key per run.)
+//
 // Input: events one at a time, each with a stable id, its ordinal (the rule's
 // timestamp field, tiebreaker and index; the stream adds the arrival number),
 // its window time (Kibana's range-filter field: timestamp_override, else
@@ -113,6 +121,8 @@ class SequenceStream {
   std::string MetaName(std::string_view name) const;
   void LoadMeta();
   void UpdateKey(const KeyedMatch& match, const KeyedEvent& event, const Emit& emit);
+  // Samples: reports what the key's unused events form, and uses them up.
+  void SampleStep(SequenceRecord* record, std::string_view join_key, const Emit& emit);
   // Runs the record's completions through the reported set and emits them.
   void Report(SequenceRecord* record, std::string_view join_key,
               std::vector<CompletedSequence>* done, const Emit& emit);

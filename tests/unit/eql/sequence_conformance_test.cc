@@ -18,10 +18,7 @@ using testing::CaseEvent;
 using testing::SeqCase;
 using V = std::vector<std::string>;
 
-V Sorted(V v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using testing::Sorted;
 
 // The batch answer is `expected` (in Elasticsearch's order), and the stream
 // reports the same sequences (in the order they become known).

@@ -1,5 +1,6 @@
 #include "eql/sequence_helpers.h"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -10,22 +11,40 @@ namespace picket::eql::testing {
 
 namespace {
 
+// "#12" = the integer 12, "~" = null, anything else a string.
 std::string KeyOf(const std::string& value) {
   std::string key;
-  AppendKeyString(&key, value);
+  if (value == "~")
+    AppendKeyNull(&key);
+  else if (value.size() > 1 && value[0] == '#')
+    AppendKeyInt(&key, std::stoll(value.substr(1)));
+  else
+    AppendKeyString(&key, value);
   return key;
 }
 
 std::string KeyText(const std::string& key) {
   std::string json;
   AppendJoinKeyJson(&json, key);
-  // ["x"] -> x
+  // ["x"] -> x, [12] -> 12
   if (json.size() >= 4 && json.front() == '[' && json[1] == '"')
     return json.substr(2, json.size() - 4);
-  return json;
+  return json.substr(1, json.size() - 2);
 }
 
 }  // namespace
+
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+SeqCase SeqCase::Sample(const std::string& stages, uint32_t max_samples_per_key) {
+  SeqCase c(stages);
+  c.spec_.kind = SequenceSpec::Kind::kSample;
+  c.spec_.max_samples_per_key = max_samples_per_key;
+  return c;
+}
 
 SeqCase::SeqCase(const std::string& stages, int64_t maxspan_ms) {
   std::istringstream in(stages);
@@ -94,8 +113,27 @@ std::vector<std::string> SeqCase::Batch(size_t size, ResultPosition position, in
   if (std::string error = spec_.Validate(); !error.empty())
     throw std::invalid_argument("spec: " + error);
   SequencePlan plan(spec_);
-  SequenceBatch batch(&plan, MachineLimits{lookback_ms});
   std::vector<std::string> names;
+  for (const CaseEvent& e : events_) names.push_back(e.name);
+  if (plan.is_sample()) {
+    SampleBatch samples(spec_.stages.size(), spec_.max_samples_per_key);
+    uint64_t seq = 0;
+    for (const CaseEvent& e : events_) {
+      Ordinal ordinal;
+      ordinal.time = e.time;
+      ordinal.index = samples.Intern(e.index);
+      ordinal.seq = seq++;
+      std::vector<KeyedMatch> matches;
+      for (const std::string& k : e.keys)
+        if (k != "-") matches.push_back({KeyOf(k), Mask(e.stages), false});
+      samples.Add(ordinal, matches);
+    }
+    std::vector<std::string> out;
+    for (const SampleHit& hit : samples.Run(size)) out.push_back(Format(hit.key, hit.ids, names));
+    return out;
+  }
+  SequenceBatch batch(&plan, MachineLimits{lookback_ms});
+  names.clear();
   uint64_t seq = 0;
   for (const CaseEvent& e : events_) {
     Ordinal ordinal;

@@ -5,20 +5,24 @@
 //   c.Batch()  -> {"x: A1 B1", ...}
 //
 // Each event has a name, a timestamp in ms, the stages it matches (letters;
-// "U" = the until condition) and a join key (one string value, "x" by
-// default; "-" = no event for that key). Results are printed as
+// "U" = the until condition) and a join key (one value: a string, "x" by
+// default; "#12" the integer 12; "~" null; "-" = no key, the event is not
+// given to the matcher). Results are printed as
 // "<key>: <event names per position>", "_" at missing positions.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "eql/sample_matcher.h"
 #include "eql/sequence_batch.h"
 #include "eql/sequence_spec.h"
 #include "eql/sequence_stream.h"
 #include "state/sequence_store.h"
 
 namespace picket::eql::testing {
+
+std::vector<std::string> Sorted(std::vector<std::string> v);
 
 struct CaseEvent {
   std::string name;
@@ -33,6 +37,8 @@ struct CaseEvent {
 class SeqCase {
  public:
   explicit SeqCase(const std::string& stages, int64_t maxspan_ms = 0);
+  // A sample (`sample by ...`) over the same notation.
+  static SeqCase Sample(const std::string& stages, uint32_t max_samples_per_key = 1);
 
   SeqCase& E(std::string name, TimeMs time, std::string stages, std::string key = "x");
   // An event with several join-key values (a multi-valued `by` field).

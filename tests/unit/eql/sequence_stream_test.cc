@@ -21,10 +21,7 @@ using testing::CaseEvent;
 using testing::SeqCase;
 using V = std::vector<std::string>;
 
-V Sorted(V v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using testing::Sorted;
 
 struct Shape {
   bool missing = true;
