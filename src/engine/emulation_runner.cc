@@ -1,7 +1,7 @@
 #include "engine/emulation_runner.h"
 
-#include <simdjson.h>
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <filesystem>
 #include <fstream>
@@ -171,8 +171,8 @@ std::string Join(const std::vector<std::string>& values) {
 }
 }  // namespace
 
-CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule,
-                             const EmulationCase& c, const DetectorOptions& options) {
+CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, const EmulationCase& c,
+                             const DetectorOptions& options) {
   CaseOutcome outcome;
   outcome.name = c.name;
   state::MemoryTermStore store;
@@ -183,10 +183,10 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule,
                                (outcome.problems.empty() ? "" : outcome.problems.back()));
     return outcome;
   }
-  detector.set_problem_sink([&](const rules::Rule&, std::string_view origin,
-                                std::string_view problem) {
-    outcome.problems.push_back(fmt::format("{}: {}", origin, problem));
-  });
+  detector.set_problem_sink(
+      [&](const rules::Rule&, std::string_view origin, std::string_view problem) {
+        outcome.problems.push_back(fmt::format("{}: {}", origin, problem));
+      });
   auto on_alert = [&](const Alert& alert) {
     ++outcome.alerts;
     outcome.terms.push_back(alert.new_terms);
@@ -209,8 +209,8 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule,
       std::string want = i < c.expect_terms.size() ? Join(c.expect_terms[i]) : "(none)";
       std::string got = i < outcome.terms.size() ? Join(outcome.terms[i]) : "(none)";
       if (want != got)
-        outcome.failures.push_back(fmt::format("alert {}: expected new terms {}, got {}", i + 1,
-                                               want, got));
+        outcome.failures.push_back(
+            fmt::format("alert {}: expected new terms {}, got {}", i + 1, want, got));
     }
   }
   outcome.passed = outcome.failures.empty();
