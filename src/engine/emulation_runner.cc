@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "state/memory_record_store.h"
 #include "state/memory_store.h"
 
 namespace picket::engine {
@@ -175,8 +176,9 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
                              const DetectorOptions& options) {
   CaseOutcome outcome;
   outcome.name = c.name;
-  state::MemoryTermStore store;
-  Detector detector({rule}, &store, options);
+  state::MemoryTermStore terms;
+  state::MemoryRecordStore records;
+  Detector detector({rule}, StateStores{&terms, &records}, options);
   for (const std::string& w : detector.warnings()) outcome.problems.push_back(w);
   if (detector.rules().empty()) {
     outcome.failures.push_back("the rule cannot run: " +
