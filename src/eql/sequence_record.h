@@ -4,7 +4,7 @@
 // sequences, and the fingerprints of the sequences already reported (so
 // that re-running the key's events after an out-of-order arrival reports
 // nothing twice). For samples, the same events and the ids already used.
-// Encoded as one byte string for a SequenceStore.
+// Encoded as one byte string for a state::RecordStore.
 //
 // Ordinal::index of the events views names owned by the record; a record is
 // not copyable.

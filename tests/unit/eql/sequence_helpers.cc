@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "eql/sequence_key.h"
-#include "state/memory_sequence_store.h"
+#include "state/memory_record_store.h"
 
 namespace picket::eql::testing {
 
@@ -157,12 +157,12 @@ std::vector<std::string> SeqCase::Batch(size_t size, ResultPosition position, in
 }
 
 std::vector<std::string> SeqCase::Stream(StreamOptions options, std::vector<size_t> order,
-                                         bool flush, state::SequenceStore* store,
+                                         bool flush, state::RecordStore* store,
                                          StreamStats* stats) const {
   if (std::string error = spec_.Validate(); !error.empty())
     throw std::invalid_argument("spec: " + error);
   SequencePlan plan(spec_);
-  state::MemorySequenceStore own;
+  state::MemoryRecordStore own;
   if (!store) store = &own;
   SequenceStream stream(&plan, store, "rule", options);
   std::vector<std::string> names;
@@ -195,6 +195,7 @@ std::vector<std::string> SeqCase::Stream(StreamOptions options, std::vector<size
     stream.Add(se, matches, emit);
   }
   if (flush) stream.Flush(emit);
+  if (std::optional<TimeMs> t = stream.ExpiryThreshold()) store->Expire(*t);
   if (stats) *stats = stream.stats();
   return out;
 }

@@ -18,7 +18,7 @@
 #include "eql/sequence_batch.h"
 #include "eql/sequence_spec.h"
 #include "eql/sequence_stream.h"
-#include "state/sequence_store.h"
+#include "state/record_store.h"
 
 namespace picket::eql::testing {
 
@@ -60,7 +60,7 @@ class SeqCase {
   // memory store; `stats` receives the stream's counters.
   std::vector<std::string> Stream(StreamOptions options = {.max_disorder_ms = -1},
                                   std::vector<size_t> order = {}, bool flush = true,
-                                  state::SequenceStore* store = nullptr,
+                                  state::RecordStore* store = nullptr,
                                   StreamStats* stats = nullptr) const;
 
   const SequenceSpec& spec() const { return spec_; }

@@ -7,12 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <set>
 
 #include "eql/sequence_helpers.h"
-#include "state/memory_sequence_store.h"
+#include "state/memory_record_store.h"
 
 namespace picket::eql {
 namespace {
@@ -168,12 +169,15 @@ TEST(SequenceStream, RestartOverTheSameStore) {
     std::vector<size_t> first, second;
     for (size_t i = 0; i < c.events().size(); ++i) (i < 30 ? first : second).push_back(i);
     StreamOptions options{.lookback_ms = 30};
-    state::MemorySequenceStore store;
+    state::MemoryRecordStore store;
     V got = c.Stream(options, first, /*flush=*/false, &store);
-    std::string snapshot;
-    store.SaveTo(&snapshot);
-    state::MemorySequenceStore reloaded;
-    ASSERT_TRUE(reloaded.LoadFrom(snapshot));
+    std::FILE* f = std::tmpfile();
+    std::string error;
+    ASSERT_TRUE(store.SaveTo(f, "snapshot", &error)) << error;
+    std::rewind(f);
+    state::MemoryRecordStore reloaded;
+    ASSERT_TRUE(reloaded.LoadFrom(f, "snapshot", &error)) << error;
+    std::fclose(f);
     V rest = c.Stream(options, second, true, &reloaded);
     got.insert(got.end(), rest.begin(), rest.end());
     ASSERT_EQ(Sorted(got), Sorted(c.Batch(0, ResultPosition::kHead, 30))) << round;
@@ -195,6 +199,57 @@ TEST(SequenceStream, PruningBoundary) {
   d.E("A1", 0, "A").E("U", 80, "U").E("B1", 39, "B");
   EXPECT_TRUE(d.Stream({.lookback_ms = 40}, {}, true, nullptr, &stats).empty());
   EXPECT_EQ(stats.late, 1u);
+}
+
+// A shared store (Redis) refuses a write when another node changed the
+// record since it was read; the stream reads again, decides again, and
+// reports only what the written record says.
+class RefusingStore : public state::RecordStore {
+ public:
+  std::optional<std::string> Get(std::string_view key) override {
+    read_.insert(std::string(key));
+    return inner_.Get(key);
+  }
+  bool Put(std::string_view key, std::string_view value, TimeMs expires_at) override {
+    if (Refuse(key)) return false;
+    return inner_.Put(key, value, expires_at);
+  }
+  bool Delete(std::string_view key) override {
+    if (Refuse(key)) return false;
+    return inner_.Delete(key);
+  }
+  void Scan(std::string_view prefix, const Visitor& visit) override { inner_.Scan(prefix, visit); }
+  size_t Expire(TimeMs now) override { return inner_.Expire(now); }
+  size_t size() const override { return inner_.size(); }
+  size_t memory_bytes() const override { return inner_.memory_bytes(); }
+
+ private:
+  // Every third write of a key read before is refused (as if another node
+  // had written it in between); the writer must read it again.
+  bool Refuse(std::string_view key) {
+    auto it = read_.find(std::string(key));
+    if (it == read_.end()) return false;
+    read_.erase(it);
+    return ++writes_ % 3 == 0;
+  }
+  state::MemoryRecordStore inner_;
+  std::set<std::string> read_;
+  uint64_t writes_ = 0;
+};
+
+TEST(SequenceStream, RefusedWritesAreRetried) {
+  std::mt19937 rng(23);
+  uint64_t retries = 0;
+  for (int round = 0; round < 100; ++round) {
+    SeqCase c = RandomCase(rng, Shape{});
+    RefusingStore store;
+    StreamStats stats;
+    V got = Sorted(c.Stream({.max_disorder_ms = -1}, {}, true, &store, &stats));
+    ASSERT_EQ(got, Sorted(c.Batch())) << round;
+    ASSERT_EQ(stats.store_errors, 0u);
+    retries += stats.retries;
+  }
+  EXPECT_GT(retries, 100u);
 }
 
 // An event older than the newest window time minus the disorder bound is
@@ -227,10 +282,10 @@ TEST(SequenceStream, CapsAndExpiry) {
   SeqCase c("A B");
   for (int i = 0; i < 10; ++i) c.E("A" + std::to_string(i), i, "A", "k" + std::to_string(i));
   StreamStats stats;
-  state::MemorySequenceStore store;
+  state::MemoryRecordStore store;
   c.Stream({.max_disorder_ms = -1, .max_records = 4}, {}, true, &store, &stats);
   EXPECT_EQ(stats.dropped_keys, 6u);
-  EXPECT_EQ(store.records(), 4u);
+  EXPECT_EQ(store.size(), 4u + 4u + 1u);  // key records, their events' payloads, the meta
 
   SeqCase d("A B");
   for (int i = 0; i < 10; ++i) d.E("A" + std::to_string(i), i, "A");
@@ -241,10 +296,11 @@ TEST(SequenceStream, CapsAndExpiry) {
 
   SeqCase e("A B");
   e.E("A1", 0, "A", "k1").E("A2", 1000, "A", "k2");
-  state::MemorySequenceStore expiring;
+  state::MemoryRecordStore expiring;
   e.Stream({.lookback_ms = 100}, {}, false, &expiring);
-  EXPECT_EQ(expiring.records(), 1u);  // k1's event is out of reach: gone
-  EXPECT_EQ(expiring.payloads(), 1u);
+  // k1's event is out of reach: its record and payload are gone; k2's and
+  // the stream's meta remain.
+  EXPECT_EQ(expiring.size(), 3u);
 }
 
 }  // namespace
