@@ -156,6 +156,37 @@ std::vector<std::string> SeqCase::Batch(size_t size, ResultPosition position, in
   return out;
 }
 
+void SeqCase::Feed(SequenceStream* stream, size_t i, std::vector<std::string>* out) const {
+  std::vector<std::string> names;
+  for (const CaseEvent& e : events_) names.push_back(e.name);
+  auto emit = [&](StreamSequence&& s) {
+    out->push_back(Format(s.key, s.ids, names));
+    for (size_t p = 0; p < s.ids.size(); ++p) {
+      std::string want = s.ids[p] == kMissingEvent ? "" : "payload of " + names.at(s.ids[p]);
+      if (s.payloads[p] != want) throw std::logic_error("payload " + s.payloads[p] + " != " + want);
+    }
+  };
+  if (i == kFlush) {
+    stream->Flush(emit);
+    return;
+  }
+  const CaseEvent& e = events_.at(i);
+  StreamEvent se;
+  se.id = i;
+  se.ordinal.time = e.time;
+  se.ordinal.tiebreaker = e.tiebreaker;
+  se.ordinal.index = e.index;
+  se.window_time = e.window_time.value_or(e.time);
+  std::string payload = "payload of " + e.name;
+  se.payload = payload;
+  std::vector<KeyedMatch> matches;
+  for (const std::string& k : e.keys) {
+    if (k == "-") continue;
+    matches.push_back({KeyOf(k), Mask(e.stages), e.stages.find('U') != std::string::npos});
+  }
+  stream->Add(se, matches, emit);
+}
+
 std::vector<std::string> SeqCase::Stream(StreamOptions options, std::vector<size_t> order,
                                          bool flush, state::RecordStore* store,
                                          StreamStats* stats) const {
@@ -165,36 +196,11 @@ std::vector<std::string> SeqCase::Stream(StreamOptions options, std::vector<size
   state::MemoryRecordStore own;
   if (!store) store = &own;
   SequenceStream stream(&plan, store, "rule", options);
-  std::vector<std::string> names;
-  for (const CaseEvent& e : events_) names.push_back(e.name);
   if (order.empty())
     for (size_t i = 0; i < events_.size(); ++i) order.push_back(i);
   std::vector<std::string> out;
-  auto emit = [&](StreamSequence&& s) {
-    out.push_back(Format(s.key, s.ids, names));
-    for (size_t i = 0; i < s.ids.size(); ++i) {
-      std::string want = s.ids[i] == kMissingEvent ? "" : "payload of " + names.at(s.ids[i]);
-      if (s.payloads[i] != want) throw std::logic_error("payload " + s.payloads[i] + " != " + want);
-    }
-  };
-  for (size_t i : order) {
-    const CaseEvent& e = events_.at(i);
-    StreamEvent se;
-    se.id = i;
-    se.ordinal.time = e.time;
-    se.ordinal.tiebreaker = e.tiebreaker;
-    se.ordinal.index = e.index;
-    se.window_time = e.window_time.value_or(e.time);
-    std::string payload = "payload of " + e.name;
-    se.payload = payload;
-    std::vector<KeyedMatch> matches;
-    for (const std::string& k : e.keys) {
-      if (k == "-") continue;
-      matches.push_back({KeyOf(k), Mask(e.stages), e.stages.find('U') != std::string::npos});
-    }
-    stream.Add(se, matches, emit);
-  }
-  if (flush) stream.Flush(emit);
+  for (size_t i : order) Feed(&stream, i, &out);
+  if (flush) Feed(&stream, kFlush, &out);
   if (std::optional<TimeMs> t = stream.ExpiryThreshold()) store->Expire(*t);
   if (stats) *stats = stream.stats();
   return out;

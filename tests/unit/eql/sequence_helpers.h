@@ -63,6 +63,11 @@ class SeqCase {
                                   state::RecordStore* store = nullptr,
                                   StreamStats* stats = nullptr) const;
 
+  // Feeds event i (an index into events()) to `stream`, or with kFlush
+  // flushes it; reported sequences are appended to *out.
+  static constexpr size_t kFlush = SIZE_MAX;
+  void Feed(SequenceStream* stream, size_t i, std::vector<std::string>* out) const;
+
   const SequenceSpec& spec() const { return spec_; }
   const std::vector<CaseEvent>& events() const { return events_; }
   // Stage mask of a letters string, and whether it has 'U'.
