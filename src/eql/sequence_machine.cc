@@ -110,6 +110,7 @@ void SequenceMachine::Complete(const PartialSequence& partial, std::span<const K
   CompletedSequence seq;
   seq.start = partial.times.front();
   seq.end = partial.times.back();
+  seq.window_min = partial.window_min;
   seq.ids.assign(plan.positions(), kMissingEvent);
   const std::vector<uint32_t>& positive = plan.positive();
   for (size_t i = 0; i < positive.size(); ++i) seq.ids[positive[i]] = partial.ids[i];

@@ -73,6 +73,7 @@ inline constexpr uint64_t kMissingEvent = ~uint64_t{0};
 struct CompletedSequence {
   std::vector<uint64_t> ids;  // one per position; kMissingEvent at missing positions
   TimeMs start = 0, end = 0;  // times of the first and last positive events
+  TimeMs window_min = 0;      // the earliest window time of its events
 };
 
 // A pending sequence: the events of the positive positions matched so far.

@@ -28,6 +28,11 @@ int CompareTiebreakers(const Tiebreaker& a, const Tiebreaker& b) {
 }
 
 int CompareOrdinals(const Ordinal& a, const Ordinal& b) {
+  if (int c = CompareOrdinalsButArrival(a, b)) return c;
+  return Cmp(a.seq, b.seq);
+}
+
+int CompareOrdinalsButArrival(const Ordinal& a, const Ordinal& b) {
   if (int c = Cmp(a.time, b.time)) return c;
   bool a_has = a.tiebreaker.kind != Tiebreaker::Kind::kNone;
   bool b_has = b.tiebreaker.kind != Tiebreaker::Kind::kNone;
@@ -35,7 +40,7 @@ int CompareOrdinals(const Ordinal& a, const Ordinal& b) {
   if (a_has)
     if (int c = CompareTiebreakers(a.tiebreaker, b.tiebreaker)) return c;
   if (int c = a.index.compare(b.index)) return c < 0 ? -1 : 1;
-  return Cmp(a.seq, b.seq);
+  return 0;
 }
 
 }  // namespace picket::eql

@@ -46,6 +46,9 @@ struct Ordinal {
 // types).
 int CompareTiebreakers(const Tiebreaker& a, const Tiebreaker& b);
 int CompareOrdinals(const Ordinal& a, const Ordinal& b);
+// Without the arrival numbers: timestamp, tiebreaker, index. An event that
+// compares after a key's newest one this way cannot be one already seen.
+int CompareOrdinalsButArrival(const Ordinal& a, const Ordinal& b);
 inline bool operator<(const Ordinal& a, const Ordinal& b) { return CompareOrdinals(a, b) < 0; }
 
 }  // namespace picket::eql

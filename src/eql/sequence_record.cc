@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/bytes.h"
@@ -10,7 +11,7 @@ namespace picket::eql {
 
 namespace {
 
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;
 
 void PutTiebreaker(std::string* out, const Tiebreaker& t) {
   out->push_back(static_cast<char>(t.kind));
@@ -83,41 +84,86 @@ const KeyedEvent* SequenceRecord::Find(uint64_t id) const {
   return nullptr;
 }
 
+size_t SequenceRecord::event_count() const {
+  size_t n = 0;
+  for (const Chunk& c : chunks) n += c.count;
+  return n;
+}
+
+TimeMs SequenceRecord::window_max() const {
+  TimeMs w = INT64_MIN;
+  for (const Chunk& c : chunks) w = std::max(w, c.window_max);
+  return w;
+}
+
 void SequenceRecord::Clear() {
-  events.clear();
   machine.Reset();
   reported.clear();
   consumed.clear();
   wake = kNoWake;
+  has_newest = false;
+  newest = Ordinal();
+  chunks.clear();
+  version = 0;
+  events.clear();
   names_.clear();
+}
+
+void SequenceRecord::CompactNames() {
+  std::deque<std::string> used;
+  auto move = [&](std::string_view* name) {
+    for (const std::string& n : used)
+      if (n == *name) {
+        *name = n;
+        return;
+      }
+    *name = used.emplace_back(*name);
+  };
+  for (KeyedEvent& e : events) move(&e.ordinal.index);
+  if (has_newest) move(&newest.index);
+  names_ = std::move(used);
+}
+
+void SequenceRecord::NewChunk(std::string* out) { out->push_back(static_cast<char>(kVersion)); }
+
+void SequenceRecord::AppendEvent(const KeyedEvent& e, std::string* out) {
+  uint64_t name = 0;
+  while (name < names_.size() && names_[name] != e.ordinal.index) ++name;
+  if (name == names_.size()) names_.emplace_back(e.ordinal.index);
+  PutFixed64(out, e.id);
+  PutSignedVarint(out, e.ordinal.time);
+  PutTiebreaker(out, e.ordinal.tiebreaker);
+  PutVarint(out, name);
+  PutVarint(out, e.ordinal.seq);
+  PutSignedVarint(out, e.window_time);
+  PutVarint(out, e.stages);
+  out->push_back(e.until ? 1 : 0);
+}
+
+bool SequenceRecord::DecodeEvents(std::string_view in, size_t count, std::vector<KeyedEvent>* out) {
+  ByteReader r(in);
+  if (r.Byte() != kVersion) return false;
+  for (size_t i = 0; i < count && r.ok(); ++i) {
+    KeyedEvent e;
+    e.id = r.Fixed64();
+    e.ordinal.time = r.SignedVarint();
+    if (!GetTiebreaker(&r, &e.ordinal.tiebreaker)) return false;
+    uint64_t name = r.Varint();
+    if (name >= names_.size()) return false;
+    e.ordinal.index = names_[name];
+    e.ordinal.seq = r.Varint();
+    e.window_time = r.SignedVarint();
+    e.stages = r.Varint();
+    e.until = r.Byte() != 0;
+    out->push_back(std::move(e));
+  }
+  return r.ok();
 }
 
 void SequenceRecord::Encode(std::string* out) const {
   out->push_back(static_cast<char>(kVersion));
-  // Only the names events still use.
-  std::vector<std::string_view> names;
-  auto name_index = [&](std::string_view name) -> uint64_t {
-    for (size_t i = 0; i < names.size(); ++i)
-      if (names[i] == name) return i;
-    names.push_back(name);
-    return names.size() - 1;
-  };
-  std::string body;
-  PutVarint(&body, events.size());
-  for (const KeyedEvent& e : events) {
-    PutFixed64(&body, e.id);
-    PutSignedVarint(&body, e.ordinal.time);
-    PutTiebreaker(&body, e.ordinal.tiebreaker);
-    PutVarint(&body, name_index(e.ordinal.index));
-    PutVarint(&body, e.ordinal.seq);
-    PutSignedVarint(&body, e.window_time);
-    PutVarint(&body, e.stages);
-    body.push_back(e.until ? 1 : 0);
-  }
-  PutVarint(out, names.size());
-  for (std::string_view n : names) PutBytes(out, n);
-  out->append(body);
-
+  PutVarint(out, names_.size());
+  for (const std::string& n : names_) PutBytes(out, n);
   const auto& slots = machine.slots();
   PutVarint(out, slots.size());
   for (const auto& slot : slots) {
@@ -133,6 +179,7 @@ void SequenceRecord::Encode(std::string* out) const {
     PutIds(out, a.sequence.ids);
     PutSignedVarint(out, a.sequence.start);
     PutSignedVarint(out, a.sequence.end);
+    PutSignedVarint(out, a.sequence.window_min);
     PutSignedVarint(out, a.deadline);
   }
   for (const auto* list : {&reported, &consumed}) {
@@ -143,6 +190,23 @@ void SequenceRecord::Encode(std::string* out) const {
     }
   }
   PutSignedVarint(out, wake);
+  out->push_back(has_newest ? 1 : 0);
+  if (has_newest) {
+    PutSignedVarint(out, newest.time);
+    PutTiebreaker(out, newest.tiebreaker);
+    uint64_t name = 0;
+    while (name < names_.size() && names_[name] != newest.index) ++name;
+    PutVarint(out, name);  // interned: always found
+    PutVarint(out, newest.seq);
+  }
+  PutVarint(out, version);
+  PutVarint(out, chunks.size());
+  for (const Chunk& c : chunks) {
+    PutFixed64(out, c.id);
+    PutVarint(out, c.count);
+    PutSignedVarint(out, c.window_min);
+    PutSignedVarint(out, c.window_max);
+  }
 }
 
 bool SequenceRecord::Decode(std::string_view in) {
@@ -153,22 +217,7 @@ bool SequenceRecord::Decode(std::string_view in) {
     return false;
   };
   if (r.Byte() != kVersion) return fail();
-  std::vector<std::string_view> names;
-  for (uint64_t n = r.Count(1); n-- > 0 && r.ok();) names.push_back(Intern(r.Bytes()));
-  uint64_t count = r.Count(12);
-  events.resize(count);
-  for (KeyedEvent& e : events) {
-    e.id = r.Fixed64();
-    e.ordinal.time = r.SignedVarint();
-    if (!GetTiebreaker(&r, &e.ordinal.tiebreaker)) return fail();
-    uint64_t name = r.Varint();
-    if (name >= names.size()) return fail();
-    e.ordinal.index = names[name];
-    e.ordinal.seq = r.Varint();
-    e.window_time = r.SignedVarint();
-    e.stages = r.Varint();
-    e.until = r.Byte() != 0;
-  }
+  for (uint64_t n = r.Count(1); n-- > 0 && r.ok();) names_.emplace_back(r.Bytes());
   auto& slots = machine.slots();
   if (r.Varint() != slots.size()) return fail();
   for (auto& slot : slots) {
@@ -186,6 +235,7 @@ bool SequenceRecord::Decode(std::string_view in) {
     if (!GetIds(&r, &a.sequence.ids)) return fail();
     a.sequence.start = r.SignedVarint();
     a.sequence.end = r.SignedVarint();
+    a.sequence.window_min = r.SignedVarint();
     a.deadline = r.SignedVarint();
     machine.awaiting().push_back(std::move(a));
   }
@@ -198,6 +248,24 @@ bool SequenceRecord::Decode(std::string_view in) {
     }
   }
   wake = r.SignedVarint();
+  has_newest = r.Byte() != 0;
+  if (has_newest) {
+    newest.time = r.SignedVarint();
+    if (!GetTiebreaker(&r, &newest.tiebreaker)) return fail();
+    uint64_t name = r.Varint();
+    if (name >= names_.size()) return fail();
+    newest.index = names_[name];
+    newest.seq = r.Varint();
+  }
+  version = r.Varint();
+  for (uint64_t n = r.Count(11); n-- > 0 && r.ok();) {
+    Chunk c;
+    c.id = r.Fixed64();
+    c.count = static_cast<uint32_t>(r.Varint());
+    c.window_min = r.SignedVarint();
+    c.window_max = r.SignedVarint();
+    chunks.push_back(c);
+  }
   if (!r.done()) return fail();
   return true;
 }
@@ -207,6 +275,15 @@ uint64_t SequenceFingerprint(std::string_view key, const std::vector<uint64_t>& 
   PutBytes(&bytes, key);
   for (uint64_t id : ids) PutFixed64(&bytes, id);
   return XXH3_64bits(bytes.data(), bytes.size());
+}
+
+}  // namespace picket::eql
+
+namespace picket::eql {
+
+uint64_t ChunkId(uint64_t version, uint64_t event_id, uint32_t position) {
+  uint64_t words[3] = {version, event_id, position};
+  return XXH3_64bits(words, sizeof words);
 }
 
 }  // namespace picket::eql

@@ -136,19 +136,29 @@ bool SequenceStream::SaveMeta() {
   return false;
 }
 
+TimeMs SequenceStream::RoundExpiry(TimeMs t) const {
+  // Rounded up to 1/16 of the lookback (at least a second), so that a busy
+  // key's head keeps its expiry across events (stores re-file a record whose
+  // expiry changes); keeping a record a little longer changes no decision.
+  int64_t step = std::max<int64_t>(1000, options_.lookback_ms / 16);
+  if (t >= kForever - step) return kForever;
+  TimeMs r = t % step;
+  return r == 0 ? t : t + (r > 0 ? step - r : -r);
+}
+
 TimeMs SequenceStream::ExpiresAt(const SequenceRecord& record) const {
   if (options_.lookback_ms <= 0) return kForever;
   const int64_t reach = std::max<int64_t>(disorder_, 0) + options_.lookback_ms;
-  TimeMs newest = INT64_MIN;
-  for (const KeyedEvent& e : record.events) newest = std::max(newest, e.window_time);
+  TimeMs newest = record.window_max();
   for (const auto* list : {&record.reported, &record.consumed})
     for (const auto& r : *list) newest = std::max(newest, r.window_min);
   TimeMs expires = newest == INT64_MIN ? INT64_MIN : newest + reach;
   if (record.wake != SequenceRecord::kNoWake) expires = std::max(expires, record.wake);
-  return expires;
+  return RoundExpiry(expires);
 }
 
 void SequenceStream::Track(std::optional<TimeMs> before, std::optional<TimeMs> after) {
+  if (before == after) return;
   if (before) {
     auto it = live_by_expiry_.find(*before);
     if (it != live_by_expiry_.end()) {
@@ -166,11 +176,11 @@ template <typename Change>
 TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& change,
                               const Emit& emit) {
   const std::string key = Key('R', join_key);
-  const std::unordered_set<uint64_t> claimed_before = claimed_;
+  const size_t claimed_before = claimed_.size();
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     if (attempt > 0) {
       ++stats_.retries;
-      claimed_ = claimed_before;  // the refused attempt's claims never happened
+      claimed_.resize(claimed_before);  // the refused attempt's claims never happened
     }
     std::optional<std::string> old = store_->Get(key);
     SequenceRecord record(plan_, MachineLimits{options_.lookback_ms});
@@ -189,11 +199,20 @@ TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& c
       ++stats_.dropped_keys;
       return SequenceRecord::kNoWake;
     }
-    record.machine.set_claim(
-        [this](uint64_t last) { return last != current_id_ || claimed_.insert(last).second; });
+    record.machine.set_claim([this](uint64_t last) {
+      if (last != current_id_) return true;
+      if (std::find(claimed_.begin(), claimed_.end(), last) != claimed_.end()) return false;
+      claimed_.push_back(last);
+      return true;
+    });
+    written_chunks_.clear();
+    replaced_chunks_.clear();
+    events_loaded_ = false;
     std::vector<StreamSequence> out;
-    if (!change(&record, &out)) return SequenceRecord::kNoWake;
+    if (!change(&record, join_key, &out)) return SequenceRecord::kNoWake;
     Maintain(&record, join_key, &out);
+    ++record.version;
+    if (events_loaded_) RewriteChunks(&record, join_key);
 
     // When the record must be visited again: a waiting sequence's decision.
     TimeMs wake = SequenceRecord::kNoWake;
@@ -203,6 +222,10 @@ TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& c
     bool schedule = wake < record.wake;
     if (schedule) record.wake = wake;
 
+    // New chunks first, then the head that refers to them; the chunks it
+    // replaced go once the head is written.
+    for (const ChunkWrite& w : written_chunks_)
+      if (!store_->Put(w.key, w.bytes, w.expiry)) ++stats_.store_errors;
     bool written;
     std::optional<TimeMs> after;
     if (record.empty()) {
@@ -214,6 +237,7 @@ TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& c
       written = store_->Put(key, value, *after);
     }
     if (!written) continue;  // changed by another node: read and decide again
+    for (uint64_t id : replaced_chunks_) store_->Delete(ChunkKey(join_key, id));
     Track(before, after);
     if (schedule) Schedule(join_key, wake);
     for (StreamSequence& s : out) {
@@ -224,6 +248,96 @@ TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& c
   }
   ++stats_.store_errors;
   return SequenceRecord::kNoWake;
+}
+
+std::string SequenceStream::ChunkKey(std::string_view join_key, uint64_t id) const {
+  std::string k = Key('C', join_key);
+  PutFixed64(&k, id);
+  return k;
+}
+
+TimeMs SequenceStream::ChunkExpiry(TimeMs window_max) const {
+  if (options_.lookback_ms <= 0) return kForever;
+  return RoundExpiry(window_max + std::max<int64_t>(disorder_, 0) + options_.lookback_ms);
+}
+
+bool SequenceStream::LoadEvents(SequenceRecord* record, std::string_view join_key) {
+  events_loaded_ = true;
+  record->events.clear();
+  bool complete = true;
+  for (const SequenceRecord::Chunk& c : record->chunks) {
+    std::optional<std::string> bytes = store_->Get(ChunkKey(join_key, c.id));
+    size_t before = record->events.size();
+    if (!bytes || !record->DecodeEvents(*bytes, c.count, &record->events) ||
+        record->events.size() - before != c.count) {
+      complete = false;
+      record->events.resize(before);
+      continue;
+    }
+  }
+  if (!complete) ++stats_.store_errors;
+  for (const SequenceRecord::Chunk& c : record->chunks) replaced_chunks_.push_back(c.id);
+  return complete;
+}
+
+void SequenceStream::RewriteChunks(SequenceRecord* record, std::string_view join_key) {
+  record->CompactNames();
+  record->chunks.clear();
+  const auto& events = record->events;
+  for (size_t begin = 0, position = 0; begin < events.size();
+       begin += SequenceRecord::kChunkEvents, ++position) {
+    size_t end = std::min(events.size(), begin + SequenceRecord::kChunkEvents);
+    SequenceRecord::Chunk c;
+    c.id = ChunkId(record->version, current_id_, static_cast<uint32_t>(position));
+    c.count = static_cast<uint32_t>(end - begin);
+    c.window_min = INT64_MAX;
+    c.window_max = INT64_MIN;
+    std::string bytes;
+    SequenceRecord::NewChunk(&bytes);
+    for (size_t i = begin; i < end; ++i) {
+      c.window_min = std::min(c.window_min, events[i].window_time);
+      c.window_max = std::max(c.window_max, events[i].window_time);
+      record->AppendEvent(events[i], &bytes);
+    }
+    written_chunks_.push_back(
+        {ChunkKey(join_key, c.id), std::move(bytes), ChunkExpiry(c.window_max)});
+    record->chunks.push_back(c);
+  }
+}
+
+void SequenceStream::AppendToChunks(SequenceRecord* record, std::string_view join_key,
+                                    const KeyedEvent& e) {
+  // A chunk referred to by a written head never changes: the last chunk with
+  // the event added is written under a new id, the old one goes afterwards.
+  std::string bytes;
+  SequenceRecord::Chunk c;
+  bool extend =
+      !record->chunks.empty() && record->chunks.back().count < SequenceRecord::kChunkEvents;
+  if (extend) {
+    c = record->chunks.back();
+    std::optional<std::string> old = store_->Get(ChunkKey(join_key, c.id));
+    if (old) {
+      bytes = std::move(*old);
+      replaced_chunks_.push_back(c.id);
+      record->chunks.pop_back();
+    } else {
+      ++stats_.store_errors;
+      extend = false;
+    }
+  }
+  if (!extend) {
+    c = SequenceRecord::Chunk();
+    SequenceRecord::NewChunk(&bytes);
+    c.window_min = c.window_max = e.window_time;
+  }
+  record->AppendEvent(e, &bytes);
+  c.id = ChunkId(record->version + 1, e.id, 0);  // the version the head is written as
+  ++c.count;
+  c.window_min = std::min(c.window_min, e.window_time);
+  c.window_max = std::max(c.window_max, e.window_time);
+  written_chunks_.push_back(
+      {ChunkKey(join_key, c.id), std::move(bytes), ChunkExpiry(c.window_max)});
+  record->chunks.push_back(c);
 }
 
 bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> matches,
@@ -250,15 +364,13 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
   SaveMeta();
   // The payload is written once, when a key first takes the event.
   bool payload_written = false;
-  auto write_payload = [&] {
+  std::function<void()> write_payload = [&] {
     if (payload_written) return;
     payload_written = true;
-    std::string payload_key = Key('P', "");
-    PutFixed64(&payload_key, event.id);
     TimeMs expiry = options_.lookback_ms > 0
                         ? wt + std::max<int64_t>(disorder_, 0) + options_.lookback_ms
                         : kForever;
-    if (!store_->Put(payload_key, event.payload, expiry)) ++stats_.store_errors;
+    if (!store_->Put(PayloadKey(event.id), event.payload, expiry)) ++stats_.store_errors;
   };
 
   current_id_ = event.id;
@@ -269,16 +381,8 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
     keyed.until = m.until;
     Update(
         m.key, /*create=*/true,
-        [&](SequenceRecord* record, std::vector<StreamSequence>* out) {
-          bool used = false;
-          for (const auto& c : record->consumed) used |= c.fingerprint == keyed.id;
-          if (used || record->Find(keyed.id)) {  // sent again (a replayed bulk request)
-            ++stats_.resent;
-            return false;
-          }
-          write_payload();
-          Step(record, keyed, m.key, out);
-          return true;
+        [&](SequenceRecord* record, std::string_view join_key, std::vector<StreamSequence>* out) {
+          return Step(record, keyed, join_key, write_payload, out);
         },
         emit);
   }
@@ -286,32 +390,65 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
   return true;
 }
 
-void SequenceStream::Step(SequenceRecord* record, const KeyedEvent& event,
-                          std::string_view join_key, std::vector<StreamSequence>* out) {
+bool SequenceStream::Step(SequenceRecord* record, const KeyedEvent& event,
+                          std::string_view join_key, const std::function<void()>& write_payload,
+                          std::vector<StreamSequence>* out) {
   KeyedEvent e = event;
   e.ordinal.index = record->Intern(event.ordinal.index);
+  std::vector<CompletedSequence> done;
+  // After the key's newest event: only the head and the last chunk change.
+  bool fast = !plan_->is_sample() && !plan_->has_missing() &&
+              record->event_count() < options_.max_events_per_key &&
+              (!record->has_newest || CompareOrdinalsButArrival(record->newest, e.ordinal) < 0);
+  if (fast) {
+    write_payload();
+    record->machine.Step(std::span(&e, 1), &done);
+    Report(record, join_key, &done, out);
+    AppendToChunks(record, join_key, e);
+    record->newest = e.ordinal;
+    record->has_newest = true;
+    return true;
+  }
+  LoadEvents(record, join_key);
+  bool used = false;
+  for (const auto& c : record->consumed) used |= c.fingerprint == e.id;
+  if (used || record->Find(e.id)) {  // sent again (a replayed bulk request)
+    ++stats_.resent;
+    return false;
+  }
+  write_payload();
+  // Events no non-late event can reach play no part (Kibana's window would
+  // not hold them).
+  if (std::optional<TimeMs> cut = Cut())
+    std::erase_if(record->events, [&](const KeyedEvent& x) { return x.window_time < *cut; });
   auto pos = std::upper_bound(record->events.begin(), record->events.end(), e,
                               [](const KeyedEvent& a, const KeyedEvent& b) {
                                 return CompareOrdinals(a.ordinal, b.ordinal) < 0;
                               });
+  bool at_end = pos == record->events.end();
+  record->events.insert(pos, e);
+  record->newest = record->events.back().ordinal;
+  record->has_newest = true;
   if (plan_->is_sample()) {
-    record->events.insert(pos, std::move(e));
     SampleStep(record, join_key, out);
-    return;
+    return true;
   }
-  std::vector<CompletedSequence> done;
-  if (pos == record->events.end()) {
-    record->events.push_back(std::move(e));
+  if (at_end) {
     record->machine.Step(record->events, &done);
   } else {
     // Out of order for this key: run its kept events again from the start.
     ++stats_.replays;
-    record->events.insert(pos, std::move(e));
     record->machine.Reset();
     std::span<const KeyedEvent> all(record->events);
     for (size_t i = 0; i < all.size(); ++i) record->machine.Step(all.first(i + 1), &done);
   }
   Report(record, join_key, &done, out);
+  return true;
+}
+
+std::optional<TimeMs> SequenceStream::Cut() const {
+  if (!has_watermark_ || options_.lookback_ms <= 0) return std::nullopt;
+  return watermark_ - std::max<int64_t>(disorder_, 0) - options_.lookback_ms;
 }
 
 void SequenceStream::SampleStep(SequenceRecord* record, std::string_view join_key,
@@ -342,9 +479,13 @@ void SequenceStream::SampleStep(SequenceRecord* record, std::string_view join_ke
     std::vector<CompletedSequence> done;
     std::unordered_set<uint64_t> used;
     for (auto& ids : samples) {
-      for (uint64_t id : ids)
-        if (used.insert(id).second) record->consumed.push_back({id, record->Find(id)->window_time});
       CompletedSequence c;
+      c.window_min = INT64_MAX;
+      for (uint64_t id : ids) {
+        TimeMs wt = record->Find(id)->window_time;
+        c.window_min = std::min(c.window_min, wt);
+        if (used.insert(id).second) record->consumed.push_back({id, wt});
+      }
       c.ids = std::move(ids);
       done.push_back(std::move(c));
     }
@@ -364,27 +505,27 @@ void SequenceStream::Report(SequenceRecord* record, std::string_view join_key,
     StreamSequence s;
     s.key = std::string(join_key);
     s.end = seq.end;
-    TimeMs window_min = INT64_MAX;
     s.payloads.resize(seq.ids.size());
     for (size_t i = 0; i < seq.ids.size(); ++i) {
       if (seq.ids[i] == kMissingEvent) continue;
-      const KeyedEvent* e = record->Find(seq.ids[i]);
-      std::string payload_key = Key('P', "");
-      PutFixed64(&payload_key, seq.ids[i]);
-      std::optional<std::string> payload = e ? store_->Get(payload_key) : std::nullopt;
+      std::optional<std::string> payload = store_->Get(PayloadKey(seq.ids[i]));
       if (!payload) {
         ++stats_.store_errors;
         continue;
       }
       s.payloads[i] = std::move(*payload);
-      window_min = std::min(window_min, e->window_time);
-      s.end = std::max(s.end, e->ordinal.time);
     }
-    record->reported.push_back({fp, window_min});
+    record->reported.push_back({fp, seq.window_min});
     s.ids = std::move(seq.ids);
     out->push_back(std::move(s));
   }
   done->clear();
+}
+
+std::string SequenceStream::PayloadKey(uint64_t id) const {
+  std::string k = Key('P', "");
+  PutFixed64(&k, id);
+  return k;
 }
 
 void SequenceStream::Maintain(SequenceRecord* record, std::string_view join_key,
@@ -392,30 +533,50 @@ void SequenceStream::Maintain(SequenceRecord* record, std::string_view join_key,
   std::vector<CompletedSequence> done;
   if (has_watermark_ && disorder_ >= 0) record->machine.Decide(watermark_ - disorder_, &done);
 
-  std::unordered_set<uint64_t> forgotten;
-  auto& events = record->events;
-  if (has_watermark_ && options_.lookback_ms > 0) {
-    TimeMs cut = watermark_ - std::max<int64_t>(disorder_, 0) - options_.lookback_ms;
-    for (const KeyedEvent& e : events)
-      if (e.window_time < cut) forgotten.insert(e.id);
-    std::erase_if(record->reported, [&](const auto& r) { return r.window_min < cut; });
-    std::erase_if(record->consumed, [&](const auto& r) { return r.window_min < cut; });
-  }
-  if (events.size() - forgotten.size() > options_.max_events_per_key) {
-    size_t excess = events.size() - forgotten.size() - options_.max_events_per_key;
-    for (const KeyedEvent& e : events) {
-      if (excess == 0) break;
-      if (forgotten.insert(e.id).second) {
-        --excess;
-        ++stats_.dropped_events;
+  if (std::optional<TimeMs> cut = Cut()) {
+    // Pending sequences with an event out of reach can never complete;
+    // waiting ones are decided (their deadline can only be that far when
+    // maxspan exceeds the lookback).
+    for (auto& slot : record->machine.slots())
+      if (slot && slot->window_min < *cut) slot.reset();
+    auto& awaiting = record->machine.awaiting();
+    for (auto it = awaiting.begin(); it != awaiting.end();) {
+      if (it->sequence.window_min < *cut) {
+        done.push_back(std::move(it->sequence));
+        it = awaiting.erase(it);
+      } else {
+        ++it;
       }
     }
+    std::erase_if(record->reported, [&](const auto& r) { return r.window_min < *cut; });
+    std::erase_if(record->consumed, [&](const auto& r) { return r.window_min < *cut; });
+    // Whole chunks out of reach go (the store would expire them anyway).
+    if (!events_loaded_) {
+      for (auto it = record->chunks.begin(); it != record->chunks.end();) {
+        if (it->window_max < *cut) {
+          replaced_chunks_.push_back(it->id);
+          it = record->chunks.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    } else {
+      std::erase_if(record->events, [&](const KeyedEvent& e) { return e.window_time < *cut; });
+    }
   }
-  if (!forgotten.empty()) Forget(record, forgotten, &done);
-  // Before the forgotten events go: accepted sequences read their payloads.
+  if (events_loaded_ && record->events.size() > options_.max_events_per_key) {
+    size_t excess = record->events.size() - options_.max_events_per_key;
+    std::unordered_set<uint64_t> forgotten;
+    for (size_t i = 0; i < excess; ++i) forgotten.insert(record->events[i].id);
+    stats_.dropped_events += excess;
+    Forget(record, forgotten, &done);
+    Report(record, join_key, &done, out);
+    record->events.erase(record->events.begin(),
+                         record->events.begin() + static_cast<std::ptrdiff_t>(excess));
+  }
   Report(record, join_key, &done, out);
-  if (!forgotten.empty())
-    std::erase_if(events, [&](const KeyedEvent& e) { return forgotten.count(e.id) > 0; });
+  if (record->chunks.empty() && !events_loaded_) record->has_newest = false;
+  if (events_loaded_ && record->events.empty()) record->has_newest = false;
 }
 
 void SequenceStream::Schedule(std::string_view join_key, TimeMs wake) {
@@ -461,7 +622,7 @@ std::vector<std::string> SequenceStream::TakeDue(TimeMs now) {
 void SequenceStream::Visit(std::string_view join_key, bool finish, const Emit& emit) {
   Update(
       join_key, /*create=*/false,
-      [&](SequenceRecord* record, std::vector<StreamSequence>* out) {
+      [&](SequenceRecord* record, std::string_view, std::vector<StreamSequence>* out) {
         record->wake = SequenceRecord::kNoWake;  // its schedule entry was taken
         std::vector<CompletedSequence> done;
         if (finish) record->machine.Finish(&done);
@@ -499,7 +660,11 @@ SequenceStream::Census SequenceStream::TakeCensus() {
     c.record_bytes += static_cast<int64_t>(value.size());
     for (const auto& slot : record.machine.slots()) c.pending += slot ? 1 : 0;
     c.waiting += static_cast<int64_t>(record.machine.awaiting().size());
-    c.events += static_cast<int64_t>(record.events.size());
+    c.events += static_cast<int64_t>(record.event_count());
+  });
+  store_->Scan(Key('C', ""), [&](std::string_view, std::string_view value, TimeMs expires_at) {
+    if (has_watermark_ && expires_at < watermark_) return;
+    c.chunk_bytes += static_cast<int64_t>(value.size());
   });
   store_->Scan(Key('P', ""), [&](std::string_view, std::string_view value, TimeMs expires_at) {
     if (has_watermark_ && expires_at < watermark_) return;

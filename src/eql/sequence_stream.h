@@ -126,25 +126,36 @@ class SequenceStream {
 
   // What the stream holds, by reading all its records (benchmarks, tests).
   struct Census {
-    int64_t records = 0, pending = 0, waiting = 0, events = 0, record_bytes = 0, payload_bytes = 0,
-            payloads = 0;
+    int64_t records = 0, pending = 0, waiting = 0, events = 0, record_bytes = 0, chunk_bytes = 0,
+            payload_bytes = 0, payloads = 0;
   };
   Census TakeCensus();
 
  private:
   std::string Key(char kind, std::string_view rest) const;
+  std::string ChunkKey(std::string_view join_key, uint64_t id) const;
+  std::string PayloadKey(uint64_t id) const;
+  TimeMs ChunkExpiry(TimeMs window_max) const;
   void Load();
   bool SaveMeta();
   TimeMs ExpiresAt(const SequenceRecord& record) const;
+  TimeMs RoundExpiry(TimeMs t) const;
+  // Window times below this are out of reach of every non-late event.
+  std::optional<TimeMs> Cut() const;
   void Track(std::optional<TimeMs> before, std::optional<TimeMs> after);
-  // One read-modify-write of a key's record: `change` decides on the
-  // record (collecting sequences into `out`); the record is written (or
-  // deleted when empty), then the sequences are reported. Returns the
-  // record's wake time (kNoWake: none).
+  // One read-modify-write of a key's record: `change(record, join_key,
+  // out)` decides on the record (collecting sequences into `out`; false =
+  // nothing to write); the record's new chunks and then its head are
+  // written (or deleted when empty), then the sequences are reported.
+  // Returns the record's wake time (kNoWake: none).
   template <typename Change>
   TimeMs Update(std::string_view join_key, bool create, Change&& change, const Emit& emit);
-  void Step(SequenceRecord* record, const KeyedEvent& event, std::string_view join_key,
-            std::vector<StreamSequence>* out);
+  // Reads the record's events from its chunks (they will be rewritten).
+  bool LoadEvents(SequenceRecord* record, std::string_view join_key);
+  void RewriteChunks(SequenceRecord* record, std::string_view join_key);
+  void AppendToChunks(SequenceRecord* record, std::string_view join_key, const KeyedEvent& e);
+  bool Step(SequenceRecord* record, const KeyedEvent& event, std::string_view join_key,
+            const std::function<void()>& write_payload, std::vector<StreamSequence>* out);
   void SampleStep(SequenceRecord* record, std::string_view join_key,
                   std::vector<StreamSequence>* out);
   void Report(SequenceRecord* record, std::string_view join_key,
@@ -173,7 +184,16 @@ class SequenceStream {
   int64_t live_ = 0;
   StreamStats stats_;
   uint64_t current_id_ = 0;
-  std::unordered_set<uint64_t> claimed_;
+  std::vector<uint64_t> claimed_;  // last events of this event's sequences (usually none)
+  // The record change in progress (Update): chunks to write before its
+  // head, chunks to delete after it, whether its events were read.
+  struct ChunkWrite {
+    std::string key, bytes;
+    TimeMs expiry;
+  };
+  std::vector<ChunkWrite> written_chunks_;
+  std::vector<uint64_t> replaced_chunks_;
+  bool events_loaded_ = false;
 };
 
 }  // namespace picket::eql

@@ -285,7 +285,8 @@ TEST(SequenceStream, CapsAndExpiry) {
   state::MemoryRecordStore store;
   c.Stream({.max_disorder_ms = -1, .max_records = 4}, {}, true, &store, &stats);
   EXPECT_EQ(stats.dropped_keys, 6u);
-  EXPECT_EQ(store.size(), 4u + 4u + 1u);  // key records, their events' payloads, the meta
+  // per key a head and a chunk, the events' payloads, the stream's meta
+  EXPECT_EQ(store.size(), 4u * 2 + 4u + 1u);
 
   SeqCase d("A B");
   for (int i = 0; i < 10; ++i) d.E("A" + std::to_string(i), i, "A");
@@ -295,12 +296,12 @@ TEST(SequenceStream, CapsAndExpiry) {
   EXPECT_EQ(stats.dropped_events, 8u);
 
   SeqCase e("A B");
-  e.E("A1", 0, "A", "k1").E("A2", 1000, "A", "k2");
+  e.E("A1", 0, "A", "k1").E("A2", 5000, "A", "k2");
   state::MemoryRecordStore expiring;
   e.Stream({.lookback_ms = 100}, {}, false, &expiring);
-  // k1's event is out of reach: its record and payload are gone; k2's and
-  // the stream's meta remain.
-  EXPECT_EQ(expiring.size(), 3u);
+  // k1's event is out of reach: its head, chunk and payload are gone; k2's
+  // and the stream's meta remain.
+  EXPECT_EQ(expiring.size(), 4u);
 }
 
 }  // namespace
