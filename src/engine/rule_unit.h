@@ -26,7 +26,6 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/index_facts.h"
 #include "engine/sequence_alerts.h"
 #include "event/document.h"
 #include "event/field_types.h"
@@ -61,7 +60,7 @@ struct MatchedEvent {
 // what every match satisfies (for the rule index).
 struct Condition {
   const kql::Matcher* matcher = nullptr;
-  IndexFacts facts;
+  kql::IndexFacts facts;
 };
 
 struct RuleStats {
