@@ -1,6 +1,7 @@
 #include "eql/sequence_stream.h"
 
 #include <algorithm>
+#include <chrono>
 #include <unordered_set>
 
 #include "eql/sample_matcher.h"
@@ -14,6 +15,12 @@ constexpr int kMaxAttempts = 16;  // writes refused by a shared store, then give
 constexpr uint8_t kMetaVersion = 1;
 constexpr uint8_t kDueVersion = 1;
 constexpr TimeMs kForever = INT64_MAX;
+
+uint64_t ClockNanos() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
 
 // Drops the events of `ids` from the record's machine: pending sequences that
 // use one are dropped, waiting ones are accepted (into *done).
@@ -359,9 +366,18 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
   KeyedEvent keyed;
   keyed.id = event.id;
   keyed.ordinal = event.ordinal;
-  keyed.ordinal.seq = next_seq_++;
+  // Arrival numbers follow the clock (so they keep increasing across
+  // restarts without being written for every event); only their order
+  // matters. The watermark is written when it moves by a rounding step.
+  next_seq_ = std::max<uint64_t>(next_seq_ + 1, ClockNanos());
+  keyed.ordinal.seq = next_seq_;
   keyed.window_time = wt;
-  SaveMeta();
+  if (!meta_saved_ || RoundExpiry(watermark_) != RoundExpiry(saved_watermark_)) {
+    if (SaveMeta()) {
+      meta_saved_ = true;
+      saved_watermark_ = watermark_;
+    }
+  }
   // The payload is written once, when a key first takes the event.
   bool payload_written = false;
   std::function<void()> write_payload = [&] {

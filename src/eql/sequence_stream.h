@@ -178,6 +178,8 @@ class SequenceStream {
   TimeMs advanced_to_ = INT64_MIN;
   TimeMs next_due_ = SequenceRecord::kNoWake;  // earliest entry of the due record
   uint64_t next_seq_ = 0;
+  bool meta_saved_ = false;
+  TimeMs saved_watermark_ = 0;
   // Live keys by expiry time, so that keys the watermark leaves behind stop
   // counting against max_records.
   std::map<TimeMs, int64_t> live_by_expiry_;
