@@ -370,7 +370,7 @@ class Verifier {
           bool ok = e->insensitive ? (IsString(item.type) || item.type == DataType::kNull)
                                    : Compatible(value.type, item.type);
           if (!ok) {
-            Report(item.begin, OrdinalNumber(i + 1) + " argument of [" + op + "] must be [" +
+            Report(item.begin, OrdinalNumber(i) + " argument of [" + op + "] must be [" +
                                    (e->insensitive ? std::string("string") : TypeNameOf(value)) +
                                    "], found value [" + Name(item) + "] type [" + TypeNameOf(item) +
                                    "]");
