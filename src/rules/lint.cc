@@ -26,7 +26,8 @@ FileResult LintOne(std::string_view text, const std::string& path, const event::
     ctx.root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     const auto& begin = e.source().begin;
-    ctx.Report("toml-syntax", {static_cast<uint32_t>(begin.line), static_cast<uint32_t>(begin.column)},
+    ctx.Report("toml-syntax",
+               {static_cast<uint32_t>(begin.line), static_cast<uint32_t>(begin.column)},
                std::string(e.description()), "fix the TOML syntax; nothing else was checked");
     return result;
   }
@@ -50,6 +51,7 @@ FileResult LintOne(std::string_view text, const std::string& path, const event::
       lint::CheckCaseTraps(ctx);
       lint::CheckQueryLogic(ctx);
     }
+    if (ctx.is_eql) lint::CheckEql(ctx);
   }
   return result;
 }

@@ -101,8 +101,9 @@ void CheckRuleIdentity(LintContext& ctx) {
     static const std::regex kName(R"(^[a-zA-Z0-9].+?[a-zA-Z0-9\[\]()]$)");
     if (!name->empty() && !std::regex_match(*name, kName))
       ctx.Report("rule-name", ctx.PosOfKey(rule, "name"),
-                 "name \"" + *name + "\" must start with a letter or digit and end with one "
-                 "(or a bracket)",
+                 "name \"" + *name +
+                     "\" must start with a letter or digit and end with one "
+                     "(or a bracket)",
                  "remove leading/trailing punctuation or spaces");
   }
   if (auto id = LintContext::GetString(rule, "rule_id"); id && !id->empty() && !IsLowerUuid(*id))
@@ -164,7 +165,8 @@ void CheckTypeAndLanguage(LintContext& ctx) {
                         : "a " + *type + " rule needs a language",
                "set language = \"kuery\" for a KQL query");
     return;
-  } else if ((*type == "eql") != (*language == "eql") || (*type == "esql") != (*language == "esql")) {
+  } else if ((*type == "eql") != (*language == "eql") ||
+             (*type == "esql") != (*language == "esql")) {
     ctx.Report("language", ctx.PosOfKey(rule, "language"),
                "type " + *type + " cannot use language " + *language,
                "eql rules use eql, esql rules use esql, the others kuery or lucene");
@@ -173,7 +175,7 @@ void CheckTypeAndLanguage(LintContext& ctx) {
   if (*type != "saved_query" && ctx.query.empty())
     ctx.Report("language", ctx.PosOfKey(rule, "query"), "the rule has no query",
                "add query = '''...'''");
-  if (!ctx.runs_kql)
+  if (!ctx.runs_kql && !ctx.is_eql)
     ctx.Report("unsupported-type", ctx.PosOfKey(rule, "type"),
                "picket runs only KQL query and new_terms rules; this is " + *type +
                    (language ? "/" + *language : std::string()) + ", so its query is not checked",
@@ -183,9 +185,9 @@ void CheckTypeAndLanguage(LintContext& ctx) {
 void CheckInvestigationGuide(LintContext& ctx) {
   auto note = LintContext::GetString(ctx.rule, "note");
   if (!note || note->find_first_not_of(" \t\r\n") == std::string::npos)
-    ctx.Report("investigation-guide", ctx.PosOf(ctx.rule),
-               "the rule has no investigation guide",
-               "add note = \"\"\"## Triage and analysis ...\"\"\" telling an analyst what to check");
+    ctx.Report(
+        "investigation-guide", ctx.PosOf(ctx.rule), "the rule has no investigation guide",
+        "add note = \"\"\"## Triage and analysis ...\"\"\" telling an analyst what to check");
 }
 
 }  // namespace
