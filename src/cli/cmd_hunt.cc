@@ -15,8 +15,14 @@
 
 #include "cli/common.h"
 #include "cli/registry.h"
+#include "engine/alert_id.h"
+#include "engine/index_name.h"
 #include "eql/eql.h"
+#include "eql/sample_matcher.h"
 #include "eql/selection.h"
+#include "eql/sequence_batch.h"
+#include "eql/sequence_key.h"
+#include "eql/sequence_key_reader.h"
 #include "event/document.h"
 #include "kql/matcher.h"
 #include "kql/parser.h"
@@ -41,6 +47,7 @@ struct HuntOptions {
   std::string timestamp_field = "@timestamp";
   std::string tiebreaker_field;
   std::string event_category_field = "event.category";
+  int64_t max_samples_per_key = 1;
 };
 
 // {"a":<values of a>,...}: one value as is, several as an array, none omitted.
@@ -73,6 +80,186 @@ void AppendSelectedFields(event::Json doc, const std::vector<std::string>& field
   out->push_back('}');
 }
 
+// One sequence or sample as an element of Elasticsearch's hits.sequences.
+void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& ids,
+                        const std::vector<std::string>& indexes,
+                        const std::vector<std::string>& doc_ids,
+                        const std::vector<std::string>& raws, std::string* out) {
+  out->append("{");
+  if (eql::JoinKeySize(join_key) > 0) {
+    out->append("\"join_keys\":");
+    eql::AppendJoinKeyJson(out, join_key);
+    out->push_back(',');
+  }
+  out->append("\"events\":[");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) out->push_back(',');
+    if (ids[i] == eql::kMissingEvent) {
+      out->append(R"({"_index":"","_id":"","_source":{},"missing":true})");
+      continue;
+    }
+    out->append("{\"_index\":");
+    AppendJsonString(out, indexes[ids[i]]);
+    out->append(",\"_id\":");
+    AppendJsonString(out, doc_ids[ids[i]]);
+    out->append(",\"_source\":");
+    out->append(raws[ids[i]]);
+    out->push_back('}');
+  }
+  out->append("]}\n");
+}
+
+// Sequences and samples over the whole input, as _eql/search returns them
+// (hits.sequences, one JSON object per line): the events that match a stage
+// or `until` are kept with their join keys, then matched (eql/sequence_batch,
+// eql/sample_matcher). Pipes and --size pick the first or last results.
+int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::FieldTypes& types) {
+  std::string error;
+  std::vector<std::string> inputs;
+  if (!io::ExpandInputs(o.paths.empty() ? std::vector<std::string>{"-"} : o.paths, &inputs,
+                        &error)) {
+    fprintf(stderr, "picket hunt: %s\n", error.c_str());
+    return 2;
+  }
+  bool sample = q.type == eql::QueryType::kSample;
+  eql::SequenceSpec spec;
+  spec.kind = sample ? eql::SequenceSpec::Kind::kSample : eql::SequenceSpec::Kind::kSequence;
+  std::vector<const kql::Matcher*> matchers;
+  std::vector<std::vector<eql::JoinKeyField>> keys;
+  auto add_keys = [&](const eql::Stage& s) {
+    std::vector<eql::JoinKeyField> fields;
+    for (const eql::JoinKey& k : s.keys)
+      fields.push_back(
+          {k.read_path.empty() ? k.field : k.read_path, k.optional, types.Lookup(k.field)});
+    keys.push_back(std::move(fields));
+    matchers.push_back(s.filter.matcher.get());
+  };
+  for (const eql::Stage& s : q.stages) {
+    spec.stages.push_back({s.missing, static_cast<uint32_t>(s.runs)});
+    add_keys(s);
+  }
+  if (q.until) add_keys(*q.until);
+  spec.key_count = q.stages.empty() ? 0 : static_cast<uint32_t>(q.stages[0].keys.size());
+  spec.maxspan_ms = q.maxspan_ms;
+  spec.has_until = q.until.has_value();
+  spec.max_samples_per_key = static_cast<uint32_t>(o.max_samples_per_key);
+  if (std::string why = spec.Validate(); !why.empty()) {
+    fprintf(stderr, "picket hunt: %s\n", why.c_str());
+    return 2;
+  }
+  eql::SequencePlan plan(spec);
+  eql::SequenceBatch sequences(&plan);
+  eql::SampleBatch samples(q.stages.size(), spec.max_samples_per_key);
+  const size_t stage_count = q.stages.size();
+
+  io::StreamOptions sopts;
+  sopts.max_line_bytes = o.max_line_bytes;
+  io::EventStream stream(sopts);
+  InputErrorPrinter print_error;
+  bool io_error = false;
+  uint64_t no_time = 0;
+  std::vector<std::string> indexes, doc_ids, raws;
+  std::vector<eql::KeyedMatch> matches;
+  std::vector<std::string> found;
+  std::string index_buffer;
+  auto on_event = [&](const io::Event& e) {
+    matches.clear();
+    for (size_t stage = 0; stage < matchers.size(); ++stage) {
+      if (!matchers[stage]->Matches(e.doc)) continue;
+      found.clear();
+      eql::ReadJoinKeys(e.doc, keys[stage], 1024, &found);
+      for (std::string& key : found) {
+        eql::KeyedMatch* m = nullptr;
+        for (auto& x : matches)
+          if (x.key == key) m = &x;
+        if (!m) m = &matches.emplace_back(eql::KeyedMatch{std::move(key), 0, false});
+        if (stage < stage_count)
+          m->stages |= uint64_t{1} << stage;
+        else
+          m->until = true;
+      }
+    }
+    if (matches.empty()) return true;
+    eql::SortKey sk = eql::SortKeyOf(e.doc, o.timestamp_field, o.tiebreaker_field, 0);
+    if (!sk.has_time && !sample) {  // Elasticsearch needs a timestamp to order a sequence
+      ++no_time;
+      return true;
+    }
+    std::string_view dataset[3];
+    const char* const kDataStream[] = {"data_stream.type", "data_stream.dataset",
+                                       "data_stream.namespace"};
+    for (int i = 0; i < 3; ++i) event::FirstString(e.doc, kDataStream[i], &dataset[i]);
+    engine::JoinDataStreamIndex(dataset[0], dataset[1], dataset[2], &index_buffer);
+    eql::Ordinal ordinal;
+    ordinal.time = sk.time;
+    if (sk.tiebreaker.is_integral())
+      ordinal.tiebreaker = eql::Tiebreaker::Int(sk.tiebreaker.i);
+    else if (sk.tiebreaker.is_number())
+      ordinal.tiebreaker = eql::Tiebreaker::Double(sk.tiebreaker.as_double());
+    else if (sk.tiebreaker.type == eql::Value::Type::kString)
+      ordinal.tiebreaker = eql::Tiebreaker::String(sk.tiebreaker.s);
+    ordinal.index = sample ? samples.Intern(index_buffer) : sequences.Intern(index_buffer);
+    ordinal.seq = raws.size();
+    std::string_view event_id;
+    event::FirstString(e.doc, "event.id", &event_id);
+    indexes.push_back(index_buffer);
+    doc_ids.push_back(engine::SourceDocumentId("", event_id, e.raw));
+    raws.emplace_back(e.raw);
+    if (sample)
+      samples.Add(ordinal, matches);
+    else
+      sequences.Add(ordinal, ordinal.time, matches);
+    return true;
+  };
+  for (const auto& input : inputs) {
+    if (!stream.ReadFile(input, on_event, std::ref(print_error), &error)) {
+      fprintf(stderr, "picket hunt: %s\n", error.c_str());
+      io_error = true;
+    }
+  }
+  // Results in Elasticsearch's order, then pipes and size in turn.
+  struct Result {
+    std::string key;
+    std::vector<uint64_t> ids;
+  };
+  std::vector<Result> results;
+  if (sample) {
+    for (auto& h : samples.Run(0)) results.push_back({std::move(h.key), std::move(h.ids)});
+  } else {
+    for (auto& h : sequences.Run(0, eql::ResultPosition::kHead))
+      results.push_back({std::move(h.key), std::move(h.ids)});
+  }
+  std::vector<eql::Pipe> ops = q.pipes;
+  if (o.size >= 0) ops.push_back(eql::Pipe{eql::PipeKind::kHead, o.size, 0, 0});
+  for (const eql::Pipe& p : ops) {
+    size_t n = static_cast<size_t>(std::max<int64_t>(0, p.count));
+    if (results.size() <= n) continue;
+    if (p.kind == eql::PipeKind::kHead)
+      results.resize(n);
+    else
+      results.erase(results.begin(), results.end() - static_cast<std::ptrdiff_t>(n));
+  }
+  std::string out;
+  for (const Result& r : results) {
+    if (o.count || o.quiet) continue;
+    out.clear();
+    AppendSequenceJson(r.key, r.ids, indexes, doc_ids, raws, &out);
+    fwrite(out.data(), 1, out.size(), stdout);
+  }
+  if (o.count) printf("%zu\n", results.size());
+  fflush(stdout);
+  const auto& st = stream.stats();
+  if (no_time)
+    fprintf(stderr, "picket hunt: %llu matching events without a usable %s were left out\n",
+            static_cast<unsigned long long>(no_time), o.timestamp_field.c_str());
+  if (st.malformed || StderrIsTty())
+    fprintf(stderr, "picket hunt: %llu events read, %zu %s, %llu malformed lines skipped\n",
+            static_cast<unsigned long long>(st.events), results.size(),
+            sample ? "samples" : "sequences", static_cast<unsigned long long>(st.malformed));
+  if (io_error) return 2;
+  return results.empty() ? 1 : 0;
+}
+
 int RunHunt(const HuntOptions& o) {
   std::string error;
   auto types = BuildFieldTypes(o.types, &error);
@@ -100,13 +287,8 @@ int RunHunt(const HuntOptions& o) {
     }
     for (const auto& w : compiled.warnings)
       fprintf(stderr, "picket hunt: warning: %s\n", w.c_str());
-    if (compiled.query->type != eql::QueryType::kEvent) {
-      fprintf(stderr,
-              "picket hunt: %s queries are not run yet (the sequence matcher is not built); "
-              "event queries are\n",
-              compiled.query->type == eql::QueryType::kSequence ? "sequence" : "sample");
-      return 2;
-    }
+    if (compiled.query->type != eql::QueryType::kEvent)
+      return RunSequenceHunt(o, *compiled.query, *types);
     matcher_owner = compiled.query->event.matcher;
     pipes = compiled.query->pipes;
   } else {
@@ -215,6 +397,9 @@ void RegisterHunt(CLI::App& app, int* exit_code) {
                   "EQL: the field events are ordered by (default @timestamp)");
   cmd->add_option("--tiebreaker-field", opts->tiebreaker_field,
                   "EQL: orders events with the same timestamp");
+  cmd->add_option("--max-samples-per-key", opts->max_samples_per_key,
+                  "EQL samples: samples per join key (default 1)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
   cmd->add_option("--event-category-field", opts->event_category_field,
                   "EQL: the field `category where` tests (default event.category)");
   cmd->add_option("paths", opts->paths,

@@ -113,10 +113,11 @@ struct Rule {
   // Whether the detection engine runs the rule. An EQL rule loads (its
   // query is verified and compiled) but does not run until the engine's
   // EQL units exist; commands name such rules as not run.
-  bool supported() const {
-    return (type == RuleType::kQuery || type == RuleType::kNewTerms) && language == "kuery";
-  }
   bool is_eql() const { return type == RuleType::kEql && language == "eql"; }
+  bool supported() const {
+    return ((type == RuleType::kQuery || type == RuleType::kNewTerms) && language == "kuery") ||
+           (is_eql() && eql);
+  }
 };
 
 }  // namespace picket::rules
