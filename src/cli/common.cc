@@ -73,7 +73,7 @@ void NoteNotRunnable(const rules::RuleSet& set, std::string_view command, bool q
   for (const auto& r : not_run) ++by_type[r->type_name];
   std::string kinds;
   for (const auto& [type, n] : by_type) kinds += " " + std::to_string(n) + " " + type;
-  fprintf(stderr, "picket %.*s: %zu loaded rules not run:%s (the engine does not run EQL yet)\n",
+  fprintf(stderr, "picket %.*s: %zu loaded rules not run:%s\n",
           static_cast<int>(command.size()), command.data(), not_run.size(), kinds.c_str());
 }
 

@@ -39,6 +39,10 @@ std::unique_ptr<RuleUnit> MakeRuleUnit(std::shared_ptr<const rules::Rule> rule,
       *why = "EQL sequence or sample rule needs a record store";
       return nullptr;
     }
+    if (std::string invalid = SequenceSpecOf(*r.eql).Validate(); !invalid.empty()) {
+      *why = "EQL " + invalid;
+      return nullptr;
+    }
     return std::make_unique<SequenceUnit>(rule, stores.records, settings.types);
   }
   *why = fmt::format("{} / {} is not supported", r.type_name, r.language);

@@ -81,6 +81,18 @@ bool DecodePayload(std::string_view bytes, Payload* p) {
 
 }  // namespace
 
+eql::SequenceSpec SequenceSpecOf(const eql::Query& q) {
+  eql::SequenceSpec spec;
+  spec.kind = q.type == eql::QueryType::kSample ? eql::SequenceSpec::Kind::kSample
+                                                : eql::SequenceSpec::Kind::kSequence;
+  for (const eql::Stage& s : q.stages)
+    spec.stages.push_back({s.missing, static_cast<uint32_t>(s.runs)});
+  spec.key_count = q.stages.empty() ? 0 : static_cast<uint32_t>(q.stages[0].keys.size());
+  spec.maxspan_ms = q.maxspan_ms;
+  spec.has_until = q.until.has_value();
+  return spec;
+}
+
 std::vector<Condition> EqlEventUnit::Conditions(const event::FieldTypes&) const {
   return {ConditionOf(rule().eql->event)};
 }

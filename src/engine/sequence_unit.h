@@ -30,6 +30,10 @@
 
 namespace picket::engine {
 
+// The matching library's spec of a sequence or sample query (check it with
+// SequenceSpec::Validate before making a SequenceUnit).
+eql::SequenceSpec SequenceSpecOf(const eql::Query& q);
+
 class EqlEventUnit : public RuleUnit {
  public:
   using RuleUnit::RuleUnit;

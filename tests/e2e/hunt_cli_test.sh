@@ -58,6 +58,21 @@ check "eql verification message" 1 "$(grep -c 'must be \[string\], found value \
 "$PICKET" hunt --eql 'process where process.parent.name like~ "python*" and process.args : "-c"' data/demo/events.ndjson --size 3 > "$tmp/readme" 2>/dev/null
 check "README eql example" "0 3" "$? $(wc -l < "$tmp/readme")"
 
+# EQL sequences and samples: one hits.sequences element per line.
+cat > "$tmp/seq.ndjson" <<'EOF2'
+{"@timestamp":"2026-03-01T00:00:01Z","event":{"category":"process","id":"p1"},"host":{"id":"h1"},"process":{"name":"python3"}}
+{"@timestamp":"2026-03-01T00:00:02Z","event":{"category":"process","id":"p2"},"host":{"id":"h1"},"process":{"name":"python3"}}
+{"@timestamp":"2026-03-01T00:00:03Z","event":{"category":"network","id":"n1"},"host":{"id":"h1"},"destination":{"port":4444}}
+{"@timestamp":"2026-03-01T00:00:04Z","event":{"category":"network","id":"n2"},"host":{"id":"h2"},"destination":{"port":4444}}
+EOF2
+out=$("$PICKET" hunt --eql 'sequence by host.id with maxspan=1m [process where true] [network where true]' "$tmp/seq.ndjson" 2>/dev/null); rc=$?
+check "sequence exit 0" 0 $rc
+check "sequence: newest candidate advances" '["h1"] p2 n1' "$(printf '%s\n' "$out" | python3 -c 'import json,sys; [print(json.dumps(s["join_keys"]), *[e["_id"] for e in s["events"]]) for s in map(json.loads, sys.stdin)]')"
+out=$("$PICKET" hunt --eql 'sequence by host.id with maxspan=1m [process where true] ![network where true]' "$tmp/seq.ndjson" 2>/dev/null); rc=$?
+check "missing event: none" 1 $rc
+out=$("$PICKET" hunt --eql 'sample by host.id [network where true] [process where true]' "$tmp/seq.ndjson" 2>/dev/null)
+check "sample: first events in document order" '["h1"] n1 p1' "$(printf '%s\n' "$out" | python3 -c 'import json,sys; [print(json.dumps(s["join_keys"]), *[e["_id"] for e in s["events"]]) for s in map(json.loads, sys.stdin)]')"
+
 mkdir -p "$tmp/rules"
 cat > "$tmp/rules/ok.toml" <<'TOML'
 [rule]
