@@ -39,14 +39,10 @@ struct JoinKey {
   uint32_t begin = 0, end = 0;
 };
 
-// What an event must have for a filter to match it, in the forms the rule
-// index already uses for KQL rules (see kql::NecessaryTerms & co.): exact,
-// case-sensitive keyword terms only.
-struct IndexFacts {
-  std::vector<kql::RequiredTerms> terms;
-  std::vector<kql::TermBranches> alternatives;
-  std::vector<std::string> fields;
-};
+// What an event must have for a filter to match it: the rule index's
+// language-independent description (exact, case-sensitive keyword terms
+// only), so that a filter's facts go straight into an engine condition.
+using IndexFacts = kql::IndexFacts;
 
 struct Filter {
   std::string category;  // the event category; empty for `any`

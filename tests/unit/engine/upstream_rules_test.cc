@@ -52,7 +52,7 @@ class UpstreamRules : public ::testing::Test {
     DetectorOptions options;
     options.alert_time = 1780000000000;
     options.use_rule_index = use_index;
-    std::vector<std::shared_ptr<const rules::Rule>> list(set_->rules.begin(), set_->rules.end());
+    std::vector<std::shared_ptr<const rules::Rule>> list = set_->Runnable();
     auto* detector = new Detector(list, store, options);
     std::vector<std::string> ids;
     std::vector<std::string> problems;
@@ -96,6 +96,7 @@ TEST_F(UpstreamRules, RunOverTelemetryWithoutErrorAndIndexChangesNothing) {
   Detector* detector = nullptr;
   std::vector<std::string> indexed = Run(true, &detector);
   ASSERT_TRUE(detector);
+  EXPECT_EQ(set_->Runnable().size(), set_->rules.size()) << "every loaded rule is runnable";
   EXPECT_EQ(detector->rules().size(), set_->rules.size()) << "every loaded rule runs";
   for (const auto& w : detector->warnings())
     EXPECT_NE(w.find("at most 3"), std::string::npos) << w;  // only the >3 fields note is allowed
