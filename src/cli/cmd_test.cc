@@ -182,6 +182,10 @@ void RegisterTest(CLI::App& app, int* exit_code) {
   cmd->add_option("--junit", o->junit, "Write JUnit XML results here");
   cmd->add_flag("--require-coverage", o->require_coverage, "Fail when a rule has no emulation");
   AddFieldTypeOptions(cmd, &o->types);
+  cmd->footer(
+      "Examples:\n"
+      "  picket test rules/macos\n"
+      "  picket test rules/macos --junit junit.xml --require-coverage\n");
   cmd->callback([o, exit_code] { *exit_code = RunTest(*o); });
 }
 

@@ -176,8 +176,9 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
   alert.event_time = event_time;
   alert.index = std::string(event.index);
   alert.origin = ref.Origin();
-  alert.uuid = AlertUuid(
-      unit.rule_uuid(), EventIdentity(event.index, ref.doc_id, event_id, ref.raw), alert.new_terms);
+  alert.uuid =
+      AlertUuid(unit.rule_uuid(), EventIdentity(event.index, ref.doc_id, ref.IdentityBytes()),
+                alert.new_terms);
   std::string source_id = SourceDocumentId(ref.doc_id, event_id, ref.raw);
   alert.severity = MappedSeverity(ref.doc, rule);
   alert.risk_score = MappedRiskScore(ref.doc, rule);

@@ -55,8 +55,7 @@ bool BuildSequenceAlerts(AlertBuilder& builder, const AlertFacts& base,
     }
     std::string_view event_id;
     if (!e.missing) event::FirstString(doc, "event.id", &event_id);
-    identities[i] = e.missing ? "missing:" + std::to_string(i)
-                              : EventIdentity(e.index, e.doc_id, event_id, e.raw);
+    identities[i] = e.missing ? "missing:" + std::to_string(i) : std::string(e.identity);
     if (!e.missing) source_ids[i] = SourceDocumentId(e.doc_id, event_id, e.raw);
     reasons[i] = BuildReason(doc, *base.rule);
   }

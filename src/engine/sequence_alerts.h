@@ -35,6 +35,9 @@ struct SequenceEvent {
   std::string_view raw;     // the event's JSON object
   std::string_view index;   // its index ("" = unknown)
   std::string_view doc_id;  // its bulk _id, if any
+  // EventIdentity of the event (index, _id, hash of the bytes as received;
+  // alert_id.h), which its building block's id derives from.
+  std::string_view identity;
 };
 
 struct SequenceAlert {

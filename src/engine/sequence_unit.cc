@@ -60,12 +60,13 @@ eql::Tiebreaker ReadTiebreaker(event::Json doc, std::string_view field) {
 
 // What a sequence alert needs of an event, kept in the state with it.
 struct Payload {
-  std::string_view index, doc_id, origin, raw;
+  std::string_view index, doc_id, identity, origin, raw;
 };
 std::string EncodePayload(const Payload& p) {
   std::string out;
   PutBytes(&out, p.index);
   PutBytes(&out, p.doc_id);
+  PutBytes(&out, p.identity);
   PutBytes(&out, p.origin);
   PutBytes(&out, p.raw);
   return out;
@@ -74,6 +75,7 @@ bool DecodePayload(std::string_view bytes, Payload* p) {
   ByteReader r(bytes);
   p->index = r.Bytes();
   p->doc_id = r.Bytes();
+  p->identity = r.Bytes();
   p->origin = r.Bytes();
   p->raw = r.Bytes();
   return r.done();
@@ -160,9 +162,7 @@ void SequenceUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t> 
   }
   EventTimeResult window = EventTime(ref.doc, rule().timestamp_override);
   eql::StreamEvent e;
-  std::string_view event_id;
-  event::FirstString(ref.doc, "event.id", &event_id);
-  std::string identity = EventIdentity(event.index, ref.doc_id, event_id, ref.raw);
+  std::string identity = EventIdentity(event.index, ref.doc_id, ref.IdentityBytes());
   e.id = XXH3_64bits(identity.data(), identity.size());
   e.ordinal.time = *order.time;
   e.ordinal.tiebreaker = ReadTiebreaker(ref.doc, q.tiebreaker_field);
@@ -189,7 +189,7 @@ void SequenceUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t> 
   }
   if (matches.empty()) return;
   std::string origin = ref.Origin();
-  std::string payload = EncodePayload({event.index, ref.doc_id, origin, ref.raw});
+  std::string payload = EncodePayload({event.index, ref.doc_id, identity, origin, ref.raw});
   e.payload = payload;
   learn_only_ = learn_only;
   if (learn_only) ++stats().learned;
@@ -220,6 +220,7 @@ void SequenceUnit::Emit(eql::StreamSequence&& sequence, AlertOutput& out) {
     events[i].raw = payloads[i].raw;
     events[i].index = payloads[i].index;
     events[i].doc_id = payloads[i].doc_id;
+    events[i].identity = payloads[i].identity;
     origin = payloads[i].origin;  // the last event's
   }
   out.SequenceAlerts(events, sequence.end, origin);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "rules/lint_context.h"
+#include "rules/toml_depth.h"
 
 namespace picket::rules {
 namespace {
@@ -22,6 +23,11 @@ struct FileResult {
 FileResult LintOne(std::string_view text, const std::string& path, const event::FieldTypes& types) {
   FileResult result;
   lint::LintContext ctx(text, path, types, &result.findings);
+  if (auto deep = FindExcessiveTomlDepth(text)) {  // toml++ would recurse that deep
+    ctx.Report("toml-syntax", {deep->line, deep->column}, deep->message,
+               "flatten the keys; nothing else was checked");
+    return result;
+  }
   try {
     ctx.root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
@@ -49,6 +55,7 @@ FileResult LintOne(std::string_view text, const std::string& path, const event::
     if (ctx.query_ast) {
       lint::CheckQueryFields(ctx);
       lint::CheckCaseTraps(ctx);
+      lint::CheckAllowedValues(ctx);
       lint::CheckQueryLogic(ctx);
     }
     if (ctx.is_eql) lint::CheckEql(ctx);

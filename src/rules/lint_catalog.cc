@@ -76,6 +76,10 @@ const std::vector<LintCheckInfo>& LintChecks() {
       {"type-mismatch", S::kError, "a value cannot match its field's type"},
       {"keyword-range", S::kWarning, "a numeric range on a keyword field compares as text"},
       {"case-trap", S::kWarning, "a lower-case value misses a known capitalised spelling"},
+      {"ecs-allowed-value", S::kError,
+       "an event.kind/category/type/outcome value no ECS event can carry"},
+      {"ecs-dead-alternative", S::kWarning,
+       "such a value is one alternative of a list whose other values can match"},
       {"always-false", S::kError, "the query or a conjunction can never match"},
       {"always-true", S::kWarning, "the query or a disjunction matches every event"},
       // EQL.

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <deque>
 #include <set>
 
+#include "engine/alert_id.h"
 #include "engine/json_intersection.h"
 
 namespace picket::engine {
@@ -109,9 +111,16 @@ const std::string kEvent2 =
     R"({"@timestamp":"2026-02-26T10:00:01.000Z","event":{"category":"process","id":"e2"},)"
     R"("host":{"name":"h1","id":"H"},"process":{"name":"curl","pid":2},"source":{"ip":"10.0.0.1"}})";
 
+// An event of a sequence with its identity as the sequence unit computes it.
+SequenceEvent Ev(const std::string& raw, std::string_view index, std::string_view doc_id) {
+  static std::deque<std::string> identities;  // outlive the views
+  SequenceEvent e{false, raw, index, doc_id};
+  e.identity = identities.emplace_back(EventIdentity(index, doc_id, raw));
+  return e;
+}
+
 TEST(SequenceAlerts, ShellAndBuildingBlocksAsKibana) {
-  std::vector<SequenceEvent> events = {{false, kEvent1, "logs-a", "d1"},
-                                       {false, kEvent2, "logs-a", "d2"}};
+  std::vector<SequenceEvent> events = {Ev(kEvent1, "logs-a", "d1"), Ev(kEvent2, "logs-a", "d2")};
   std::vector<SequenceAlert> alerts = Build(events);
   ASSERT_EQ(alerts.size(), 3u);
   ASSERT_TRUE(alerts[0].shell);
@@ -160,8 +169,7 @@ TEST(SequenceAlerts, ShellAndBuildingBlocksAsKibana) {
   // Deterministic ids; an event in another sequence gets another block.
   std::vector<SequenceAlert> again = Build(events);
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(again[i].uuid, alerts[i].uuid);
-  std::vector<SequenceEvent> other = {{false, kEvent1, "logs-a", "d1"},
-                                      {false, kEvent1, "logs-a", "d9"}};
+  std::vector<SequenceEvent> other = {Ev(kEvent1, "logs-a", "d1"), Ev(kEvent1, "logs-a", "d9")};
   std::vector<SequenceAlert> shifted = Build(other);
   std::set<std::string> all;
   for (auto* v : {&alerts, &shifted})
@@ -172,7 +180,7 @@ TEST(SequenceAlerts, ShellAndBuildingBlocksAsKibana) {
 // Missing-event positions are placeholders with an empty source, and get a
 // building block of their own, as Kibana does with Elasticsearch's response.
 TEST(SequenceAlerts, MissingEventPlaceholder) {
-  std::vector<SequenceEvent> events = {{false, kEvent1, "logs-a", "d1"}, {true, "", "", ""}};
+  std::vector<SequenceEvent> events = {Ev(kEvent1, "logs-a", "d1"), {true, "", "", ""}};
   std::vector<SequenceAlert> alerts = Build(events);
   ASSERT_EQ(alerts.size(), 3u);
   Parsed missing(alerts[2].json);
