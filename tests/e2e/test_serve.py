@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_support import (self_signed_cert, BASE_TIME, CRED_RULE, FILE_INDEX, Server, alert_id,  # noqa: E402
-                           alert_terms, bulk_body, file_open_event, run_tests)
+                           alert_terms, bulk_body, file_open_event, iso, run_tests)
 
 # ---------------------------------------------------------------- tests
 
