@@ -1,9 +1,13 @@
-// picket hunt QUERY [PATH...]: grep NDJSON events with a KQL query.
+// picket hunt QUERY [PATH...]: grep NDJSON events with a KQL query, or with
+// an EQL event query (--eql), shaped after Elasticsearch's _eql/search.
 //
 // Prints matching events byte-for-byte as read (or only --fields), like grep.
-// Exit status: 0 some event matched, 1 none matched, 2 error (bad query,
-// unreadable input). Malformed lines are reported on stderr and skipped;
-// they do not change the exit status.
+// EQL: without --size or head/tail pipes, matches stream in input order;
+// with them, the window Elasticsearch would return (ordered by
+// --timestamp-field, then --tiebreaker-field, then input order) is printed
+// in that order. Exit status: 0 some event matched, 1 none matched, 2 error
+// (bad query, unreadable input). Malformed lines are reported on stderr and
+// skipped; they do not change the exit status.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -11,6 +15,14 @@
 
 #include "cli/common.h"
 #include "cli/registry.h"
+#include "engine/alert_id.h"
+#include "engine/index_name.h"
+#include "eql/eql.h"
+#include "eql/sample_matcher.h"
+#include "eql/selection.h"
+#include "eql/sequence_batch.h"
+#include "eql/sequence_key.h"
+#include "eql/sequence_key_reader.h"
 #include "event/document.h"
 #include "kql/matcher.h"
 #include "kql/parser.h"
@@ -29,6 +41,13 @@ struct HuntOptions {
   size_t max_line_bytes = 64u << 20;
   size_t max_count = 0;
   FieldTypeOptions types;
+  // EQL (_eql/search parameters)
+  bool eql = false;
+  int64_t size = -1;
+  std::string timestamp_field = "@timestamp";
+  std::string tiebreaker_field;
+  std::string event_category_field = "event.category";
+  int64_t max_samples_per_key = 1;
 };
 
 // {"a":<values of a>,...}: one value as is, several as an array, none omitted.
@@ -61,6 +80,186 @@ void AppendSelectedFields(event::Json doc, const std::vector<std::string>& field
   out->push_back('}');
 }
 
+// One sequence or sample as an element of Elasticsearch's hits.sequences.
+void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& ids,
+                        const std::vector<std::string>& indexes,
+                        const std::vector<std::string>& doc_ids,
+                        const std::vector<std::string>& raws, std::string* out) {
+  out->append("{");
+  if (eql::JoinKeySize(join_key) > 0) {
+    out->append("\"join_keys\":");
+    eql::AppendJoinKeyJson(out, join_key);
+    out->push_back(',');
+  }
+  out->append("\"events\":[");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) out->push_back(',');
+    if (ids[i] == eql::kMissingEvent) {
+      out->append(R"({"_index":"","_id":"","_source":{},"missing":true})");
+      continue;
+    }
+    out->append("{\"_index\":");
+    AppendJsonString(out, indexes[ids[i]]);
+    out->append(",\"_id\":");
+    AppendJsonString(out, doc_ids[ids[i]]);
+    out->append(",\"_source\":");
+    out->append(raws[ids[i]]);
+    out->push_back('}');
+  }
+  out->append("]}\n");
+}
+
+// Sequences and samples over the whole input, as _eql/search returns them
+// (hits.sequences, one JSON object per line): the events that match a stage
+// or `until` are kept with their join keys, then matched (eql/sequence_batch,
+// eql/sample_matcher). Pipes and --size pick the first or last results.
+int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::FieldTypes& types) {
+  std::string error;
+  std::vector<std::string> inputs;
+  if (!io::ExpandInputs(o.paths.empty() ? std::vector<std::string>{"-"} : o.paths, &inputs,
+                        &error)) {
+    fprintf(stderr, "picket hunt: %s\n", error.c_str());
+    return 2;
+  }
+  bool sample = q.type == eql::QueryType::kSample;
+  eql::SequenceSpec spec;
+  spec.kind = sample ? eql::SequenceSpec::Kind::kSample : eql::SequenceSpec::Kind::kSequence;
+  std::vector<const kql::Matcher*> matchers;
+  std::vector<std::vector<eql::JoinKeyField>> keys;
+  auto add_keys = [&](const eql::Stage& s) {
+    std::vector<eql::JoinKeyField> fields;
+    for (const eql::JoinKey& k : s.keys)
+      fields.push_back(
+          {k.read_path.empty() ? k.field : k.read_path, k.optional, types.Lookup(k.field)});
+    keys.push_back(std::move(fields));
+    matchers.push_back(s.filter.matcher.get());
+  };
+  for (const eql::Stage& s : q.stages) {
+    spec.stages.push_back({s.missing, static_cast<uint32_t>(s.runs)});
+    add_keys(s);
+  }
+  if (q.until) add_keys(*q.until);
+  spec.key_count = q.stages.empty() ? 0 : static_cast<uint32_t>(q.stages[0].keys.size());
+  spec.maxspan_ms = q.maxspan_ms;
+  spec.has_until = q.until.has_value();
+  spec.max_samples_per_key = static_cast<uint32_t>(o.max_samples_per_key);
+  if (std::string why = spec.Validate(); !why.empty()) {
+    fprintf(stderr, "picket hunt: %s\n", why.c_str());
+    return 2;
+  }
+  eql::SequencePlan plan(spec);
+  eql::SequenceBatch sequences(&plan);
+  eql::SampleBatch samples(q.stages.size(), spec.max_samples_per_key);
+  const size_t stage_count = q.stages.size();
+
+  io::StreamOptions sopts;
+  sopts.max_line_bytes = o.max_line_bytes;
+  io::EventStream stream(sopts);
+  InputErrorPrinter print_error;
+  bool io_error = false;
+  uint64_t no_time = 0;
+  std::vector<std::string> indexes, doc_ids, raws;
+  std::vector<eql::KeyedMatch> matches;
+  std::vector<std::string> found;
+  std::string index_buffer;
+  auto on_event = [&](const io::Event& e) {
+    matches.clear();
+    for (size_t stage = 0; stage < matchers.size(); ++stage) {
+      if (!matchers[stage]->Matches(e.doc)) continue;
+      found.clear();
+      eql::ReadJoinKeys(e.doc, keys[stage], 1024, &found);
+      for (std::string& key : found) {
+        eql::KeyedMatch* m = nullptr;
+        for (auto& x : matches)
+          if (x.key == key) m = &x;
+        if (!m) m = &matches.emplace_back(eql::KeyedMatch{std::move(key), 0, false});
+        if (stage < stage_count)
+          m->stages |= uint64_t{1} << stage;
+        else
+          m->until = true;
+      }
+    }
+    if (matches.empty()) return true;
+    eql::SortKey sk = eql::SortKeyOf(e.doc, o.timestamp_field, o.tiebreaker_field, 0);
+    if (!sk.has_time && !sample) {  // Elasticsearch needs a timestamp to order a sequence
+      ++no_time;
+      return true;
+    }
+    std::string_view dataset[3];
+    const char* const kDataStream[] = {"data_stream.type", "data_stream.dataset",
+                                       "data_stream.namespace"};
+    for (int i = 0; i < 3; ++i) event::FirstString(e.doc, kDataStream[i], &dataset[i]);
+    engine::JoinDataStreamIndex(dataset[0], dataset[1], dataset[2], &index_buffer);
+    eql::Ordinal ordinal;
+    ordinal.time = sk.time;
+    if (sk.tiebreaker.is_integral())
+      ordinal.tiebreaker = eql::Tiebreaker::Int(sk.tiebreaker.i);
+    else if (sk.tiebreaker.is_number())
+      ordinal.tiebreaker = eql::Tiebreaker::Double(sk.tiebreaker.as_double());
+    else if (sk.tiebreaker.type == eql::Value::Type::kString)
+      ordinal.tiebreaker = eql::Tiebreaker::String(sk.tiebreaker.s);
+    ordinal.index = sample ? samples.Intern(index_buffer) : sequences.Intern(index_buffer);
+    ordinal.seq = raws.size();
+    std::string_view event_id;
+    event::FirstString(e.doc, "event.id", &event_id);
+    indexes.push_back(index_buffer);
+    doc_ids.push_back(engine::SourceDocumentId("", event_id, e.raw));
+    raws.emplace_back(e.raw);
+    if (sample)
+      samples.Add(ordinal, matches);
+    else
+      sequences.Add(ordinal, ordinal.time, matches);
+    return true;
+  };
+  for (const auto& input : inputs) {
+    if (!stream.ReadFile(input, on_event, std::ref(print_error), &error)) {
+      fprintf(stderr, "picket hunt: %s\n", error.c_str());
+      io_error = true;
+    }
+  }
+  // Results in Elasticsearch's order, then pipes and size in turn.
+  struct Result {
+    std::string key;
+    std::vector<uint64_t> ids;
+  };
+  std::vector<Result> results;
+  if (sample) {
+    for (auto& h : samples.Run(0)) results.push_back({std::move(h.key), std::move(h.ids)});
+  } else {
+    for (auto& h : sequences.Run(0, eql::ResultPosition::kHead))
+      results.push_back({std::move(h.key), std::move(h.ids)});
+  }
+  std::vector<eql::Pipe> ops = q.pipes;
+  if (o.size >= 0) ops.push_back(eql::Pipe{eql::PipeKind::kHead, o.size, 0, 0});
+  for (const eql::Pipe& p : ops) {
+    size_t n = static_cast<size_t>(std::max<int64_t>(0, p.count));
+    if (results.size() <= n) continue;
+    if (p.kind == eql::PipeKind::kHead)
+      results.resize(n);
+    else
+      results.erase(results.begin(), results.end() - static_cast<std::ptrdiff_t>(n));
+  }
+  std::string out;
+  for (const Result& r : results) {
+    if (o.count || o.quiet) continue;
+    out.clear();
+    AppendSequenceJson(r.key, r.ids, indexes, doc_ids, raws, &out);
+    fwrite(out.data(), 1, out.size(), stdout);
+  }
+  if (o.count) printf("%zu\n", results.size());
+  fflush(stdout);
+  const auto& st = stream.stats();
+  if (no_time)
+    fprintf(stderr, "picket hunt: %llu matching events without a usable %s were left out\n",
+            static_cast<unsigned long long>(no_time), o.timestamp_field.c_str());
+  if (st.malformed || StderrIsTty())
+    fprintf(stderr, "picket hunt: %llu events read, %zu %s, %llu malformed lines skipped\n",
+            static_cast<unsigned long long>(st.events), results.size(),
+            sample ? "samples" : "sequences", static_cast<unsigned long long>(st.malformed));
+  if (io_error) return 2;
+  return results.empty() ? 1 : 0;
+}
+
 int RunHunt(const HuntOptions& o) {
   std::string error;
   auto types = BuildFieldTypes(o.types, &error);
@@ -73,16 +272,44 @@ int RunHunt(const HuntOptions& o) {
     fprintf(stderr, "picket hunt: %s\n", error.c_str());
     return 2;
   }
-  auto parsed = kql::Parse(o.query);
-  if (!parsed.ok()) {
-    fprintf(stderr, "%s\n", parsed.error.Render(o.query, "query").c_str());
-    return 2;
+  std::shared_ptr<const kql::Matcher> matcher_owner;
+  std::vector<eql::Pipe> pipes;
+  if (o.eql) {
+    eql::QueryOptions qopts;
+    qopts.event_category_field = o.event_category_field;
+    qopts.timestamp_field = o.timestamp_field;
+    qopts.tiebreaker_field = o.tiebreaker_field;
+    qopts.compile.now = copts.now;
+    auto compiled = eql::CompileQuery(o.query, *types, qopts);
+    if (!compiled.ok()) {
+      fprintf(stderr, "%s\n", compiled.error.Render(o.query, "query").c_str());
+      return 2;
+    }
+    for (const auto& w : compiled.warnings)
+      fprintf(stderr, "picket hunt: warning: %s\n", w.c_str());
+    if (compiled.query->type != eql::QueryType::kEvent)
+      return RunSequenceHunt(o, *compiled.query, *types);
+    matcher_owner = compiled.query->event.matcher;
+    pipes = compiled.query->pipes;
+  } else {
+    auto parsed = kql::Parse(o.query);
+    if (!parsed.ok()) {
+      fprintf(stderr, "%s\n", parsed.error.Render(o.query, "query").c_str());
+      return 2;
+    }
+    auto compiled = kql::Compile(*parsed.root, *types, copts);
+    for (const auto& w : compiled.warnings)
+      fprintf(stderr, "picket hunt: warning: %s\n", w.c_str());
+    if (!compiled.ok()) {
+      kql::ParseError e = kql::ErrorAt(o.query, compiled.error.offset, compiled.error.message);
+      fprintf(stderr, "%s\n", e.Render(o.query, "query").c_str());
+      return 2;
+    }
+    matcher_owner = std::move(compiled.matcher);
   }
-  auto compiled = kql::Compile(*parsed.root, *types, copts);
-  for (const auto& w : compiled.warnings) fprintf(stderr, "picket hunt: warning: %s\n", w.c_str());
-  if (!compiled.ok()) {
-    kql::ParseError e = kql::ErrorAt(o.query, compiled.error.offset, compiled.error.message);
-    fprintf(stderr, "%s\n", e.Render(o.query, "query").c_str());
+  eql::ResultWindow window(pipes, o.size);
+  if (window.selective() && o.max_count) {
+    fprintf(stderr, "picket hunt: --max-count cannot be combined with --size or head/tail pipes\n");
     return 2;
   }
 
@@ -105,21 +332,26 @@ int RunHunt(const HuntOptions& o) {
   uint64_t matched = 0;
   bool io_error = false;
   std::string line;
-  const kql::Matcher& matcher = *compiled.matcher;
+  const kql::Matcher& matcher = *matcher_owner;
+  uint64_t arrival = 0;
   auto on_event = [&](const io::Event& e) {
+    ++arrival;
     if (!matcher.Matches(e.doc)) return true;
     ++matched;
-    if (!o.count && !o.quiet) {
-      if (fields.empty()) {
-        fwrite(e.raw.data(), 1, e.raw.size(), stdout);
-        fputc('\n', stdout);
-      } else {
-        line.clear();
-        AppendSelectedFields(e.doc, fields, &line);
-        line.push_back('\n');
-        fwrite(line.data(), 1, line.size(), stdout);
-      }
+    if (o.count || o.quiet) {
+      if (window.selective()) window.Add(eql::SortKey{false, 0, {}, arrival}, {});
+      return o.max_count == 0 || matched < o.max_count;
     }
+    line.clear();
+    if (fields.empty())
+      line.append(e.raw);
+    else
+      AppendSelectedFields(e.doc, fields, &line);
+    line.push_back('\n');
+    if (window.selective())
+      window.Add(eql::SortKeyOf(e.doc, o.timestamp_field, o.tiebreaker_field, arrival), line);
+    else
+      fwrite(line.data(), 1, line.size(), stdout);
     return o.max_count == 0 || matched < o.max_count;
   };
   for (const auto& input : inputs) {
@@ -128,6 +360,13 @@ int RunHunt(const HuntOptions& o) {
       io_error = true;
     }
     if (o.max_count && matched >= o.max_count) break;
+  }
+  if (window.selective()) {
+    // Elasticsearch returns the window of the ordered matches.
+    auto selected = window.Take();
+    matched = selected.size();
+    if (!o.count && !o.quiet)
+      for (const auto& l : selected) fwrite(l.data(), 1, l.size(), stdout);
   }
   if (o.count) printf("%llu\n", static_cast<unsigned long long>(matched));
   fflush(stdout);
@@ -144,11 +383,26 @@ void RegisterHunt(CLI::App& app, int* exit_code) {
   auto opts = std::make_shared<HuntOptions>();
   CLI::App* cmd = app.add_subcommand(
       "hunt",
-      "Search NDJSON events with a KQL query, with Elasticsearch's matching semantics.\n"
+      "Search NDJSON events with a KQL query, or an EQL event query (--eql), with\n"
+      "Elasticsearch's matching semantics.\n"
       "Exit status: 0 if an event matched, 1 if none did, 2 on error.");
   cmd->add_option("query", opts->query,
-                  "KQL query, e.g. 'process.name:python* and event.type:start'")
+                  "KQL query, e.g. 'process.name:python* and event.type:start', or with --eql an "
+                  "EQL query, e.g. 'process where process.name : \"python*\"'")
       ->required();
+  cmd->add_flag("--eql", opts->eql, "The query is EQL (Elasticsearch's dialect)");
+  cmd->add_option("--size", opts->size,
+                  "EQL: return at most this many events, the earliest by --timestamp-field "
+                  "(Elasticsearch's size; default: every match, in input order)");
+  cmd->add_option("--timestamp-field", opts->timestamp_field,
+                  "EQL: the field events are ordered by (default @timestamp)");
+  cmd->add_option("--tiebreaker-field", opts->tiebreaker_field,
+                  "EQL: orders events with the same timestamp");
+  cmd->add_option("--max-samples-per-key", opts->max_samples_per_key,
+                  "EQL samples: samples per join key (default 1)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+  cmd->add_option("--event-category-field", opts->event_category_field,
+                  "EQL: the field `category where` tests (default event.category)");
   cmd->add_option("paths", opts->paths,
                   "Event files or directories (.ndjson/.jsonl/.json, optionally .gz); '-' or "
                   "nothing reads stdin");

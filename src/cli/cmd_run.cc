@@ -170,7 +170,9 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
             static_cast<int>(command.size()), command.data(), set.unsupported.size(),
             kinds.c_str());
   }
-  if (set.rules.empty()) return Fail(command, "no rules to run");
+  auto runnable = set.Runnable();
+  NoteNotRunnable(set, command, o.quiet);
+  if (runnable.empty()) return Fail(command, "no rules to run");
 
   state::LocalState state;
   if (!OpenState(o, &state, &error)) return Fail(command, error);
@@ -185,7 +187,7 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   dopts.alert.space_id = o.space;
   if (!o.kibana_version.empty()) dopts.alert.kibana_version = o.kibana_version;
   dopts.alert.execution_uuid = o.execution_uuid;  // "" = the detector's (see DetectorOptions)
-  std::vector<std::shared_ptr<const rules::Rule>> rule_list(set.rules.begin(), set.rules.end());
+  std::vector<std::shared_ptr<const rules::Rule>> rule_list = std::move(runnable);
   engine::StateStores stores;
   stores.terms = state.terms();
   stores.records = state.records();

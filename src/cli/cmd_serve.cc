@@ -125,7 +125,9 @@ int RunServe(const ServeOptions& o) {
                                             : rules::LoadRules(o.rule_paths, *types);
   for (const auto& e : set.errors) std::fprintf(stderr, "picket serve: %s\n", e.ToString().c_str());
   if (!set.errors.empty()) return Fail("rules failed to load; fix them or remove them");
-  if (set.rules.empty()) return Fail("no supported rules loaded");
+  auto runnable = set.Runnable();
+  NoteNotRunnable(set, "serve", false);
+  if (runnable.empty()) return Fail("no supported rules loaded");
 
   std::error_code ec;
   std::filesystem::create_directories(o.state_dir, ec);
@@ -151,7 +153,8 @@ int RunServe(const ServeOptions& o) {
                  "afresh as sequence %llu\n",
                  alerts_path.c_str(), static_cast<unsigned long long>(log->position().seq));
 
-  std::vector<std::shared_ptr<const rules::Rule>> rules(set.rules.begin(), set.rules.end());
+  size_t rules_count = runnable.size();
+  std::vector<std::shared_ptr<const rules::Rule>> rules = std::move(runnable);
   engine::DetectorOptions detector_options;
   detector_options.types = types;
   detector_options.apply_max_signals = !o.no_max_signals;
@@ -198,8 +201,8 @@ int RunServe(const ServeOptions& o) {
   if (forwarder) forwarder->Start();
   std::string scheme = o.tls_cert.empty() ? "http" : "https";
   std::fprintf(stderr, "picket serve: listening on %s://%s:%d (%zu rules, state %s, alerts %s)\n",
-               scheme.c_str(), http.host.c_str(), server.port(), set.rules.size(),
-               o.state_dir.c_str(), alerts_path.c_str());
+               scheme.c_str(), http.host.c_str(), server.port(), rules_count, o.state_dir.c_str(),
+               alerts_path.c_str());
   if (!o.port_file.empty()) {
     std::string tmp = o.port_file + ".tmp";
     std::ofstream(tmp) << server.port() << "\n";

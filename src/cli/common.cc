@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 
 #include "event/es_mapping.h"
 
@@ -76,5 +77,16 @@ void InputErrorPrinter::operator()(const io::InputError& e) {
 }
 
 bool StderrIsTty() { return isatty(2) == 1; }
+
+void NoteNotRunnable(const rules::RuleSet& set, std::string_view command, bool quiet) {
+  auto not_run = set.NotRunnable();
+  if (not_run.empty() || quiet) return;
+  std::map<std::string, size_t> by_type;
+  for (const auto& r : not_run) ++by_type[r->type_name];
+  std::string kinds;
+  for (const auto& [type, n] : by_type) kinds += " " + std::to_string(n) + " " + type;
+  fprintf(stderr, "picket %.*s: %zu loaded rules not run:%s\n",
+          static_cast<int>(command.size()), command.data(), not_run.size(), kinds.c_str());
+}
 
 }  // namespace picket::cli

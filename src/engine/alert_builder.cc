@@ -11,8 +11,19 @@ namespace picket::engine {
 namespace {
 bool IsKibanaKey(std::string_view key) { return key == "kibana" || key.starts_with("kibana."); }
 
-std::string RuleTypeName(const rules::Rule& rule) {
-  return rule.type == rules::RuleType::kNewTerms ? "new_terms" : "query";
+// kibana.alert.rule.type, .rule_type_id and .category of a rule type.
+struct RuleTypeNames {
+  std::string_view type, type_id, category;
+};
+RuleTypeNames NamesOf(const rules::Rule& rule) {
+  switch (rule.type) {
+    case rules::RuleType::kNewTerms:
+      return {"new_terms", "siem.newTermsRule", "New Terms Rule"};
+    case rules::RuleType::kEql:
+      return {"eql", "siem.eqlRule", "Event Correlation Rule"};
+    default:
+      return {"query", "siem.queryRule", "Custom Query Rule"};
+  }
 }
 
 void AppendStringField(std::string* out, std::string_view key, std::string_view value) {
@@ -45,15 +56,13 @@ void AppendRuleDate(std::string* out, std::string_view key, std::string_view dat
 
 void AppendRuleFields(std::string* out, const AlertFacts& f) {
   const rules::Rule& r = *f.rule;
-  bool new_terms = r.type == rules::RuleType::kNewTerms;
+  RuleTypeNames names = NamesOf(r);
   AppendStringField(out, "kibana.alert.rule.name", r.name);
   AppendStringField(out, "kibana.alert.rule.rule_id", r.rule_id);
   AppendStringField(out, "kibana.alert.rule.uuid", f.rule_uuid);
-  AppendStringField(out, "kibana.alert.rule.type", RuleTypeName(r));
-  AppendStringField(out, "kibana.alert.rule.rule_type_id",
-                    new_terms ? "siem.newTermsRule" : "siem.queryRule");
-  AppendStringField(out, "kibana.alert.rule.category",
-                    new_terms ? "New Terms Rule" : "Custom Query Rule");
+  AppendStringField(out, "kibana.alert.rule.type", names.type);
+  AppendStringField(out, "kibana.alert.rule.rule_type_id", names.type_id);
+  AppendStringField(out, "kibana.alert.rule.category", names.category);
   AppendStringField(out, "kibana.alert.rule.producer", "siem");
   AppendStringField(out, "kibana.alert.rule.consumer", "siem");
   AppendStringField(out, "kibana.alert.rule.severity", r.severity);
@@ -244,14 +253,19 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
   AppendStringField(out, "kibana.alert.workflow_status", "open");
   AppendRawField(out, "kibana.alert.workflow_tags", "[]");
   AppendRawField(out, "kibana.alert.workflow_assignee_ids", "[]");
-  AppendRawField(out, "kibana.alert.depth", "1");
+  AppendRawField(out, "kibana.alert.depth", std::to_string(f.depth));
   std::string iso_now = FormatIso8601(f.alert_time);
   AppendStringField(out, "kibana.alert.start", iso_now);
   AppendStringField(out, "kibana.alert.last_detected", iso_now);
-  if (!original_time.empty()) AppendRawField(out, "kibana.alert.original_time", original_time);
+  if (f.original_time_is_alert_time)
+    AppendStringField(out, "kibana.alert.original_time", iso_now);
+  else if (!original_time.empty())
+    AppendRawField(out, "kibana.alert.original_time", original_time);
   for (const auto& [key, raw] : original_event)
     AppendRawField(out, "kibana.alert.original_event." + key, raw);
-  {
+  if (!f.ancestors_json.empty()) {
+    AppendRawField(out, "kibana.alert.ancestors", f.ancestors_json);
+  } else {
     std::string ancestors = "[{";
     AppendJsonKey(&ancestors, "id");
     AppendJsonString(&ancestors, f.source_id);
@@ -267,6 +281,11 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
   AppendRawField(out, "kibana.alert.risk_score",
                  RiskScoreJson(f.risk_score ? *f.risk_score : f.rule->risk_score));
   out->append(cached.json);
+  if (f.building_block && f.rule->building_block_type.empty())  // else in the rule's fields
+    AppendStringField(out, "kibana.alert.building_block_type", "default");
+  if (!f.group_id.empty()) AppendStringField(out, "kibana.alert.group.id", f.group_id);
+  if (f.group_index >= 0)
+    AppendRawField(out, "kibana.alert.group.index", std::to_string(f.group_index));
   if (f.new_terms) AppendArrayField(out, "kibana.alert.new_terms", *f.new_terms);
   AppendRunFields(out, f, iso_now);
   out->push_back('}');

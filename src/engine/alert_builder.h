@@ -60,6 +60,20 @@ struct AlertFacts {
   std::string_view severity;
   std::optional<double> risk_score;
   const AlertSettings* settings = nullptr;  // null = defaults, no execution uuid
+
+  // EQL sequences (Kibana's build_alert_group_from_sequence): the alerts of
+  // one sequence share kibana.alert.group.id; each event's building-block
+  // alert has its position in kibana.alert.group.index and
+  // kibana.alert.building_block_type "default"; the shell alert lists the
+  // ancestors of all of them, at depth 2.
+  std::string_view ancestors_json;  // the kibana.alert.ancestors array; "" = the source event
+  int depth = 1;
+  // Kibana takes the shell's original_time from its first building block,
+  // whose @timestamp is the alert time.
+  bool original_time_is_alert_time = false;
+  bool building_block = false;
+  std::string_view group_id;  // "" = not in a group
+  int group_index = -1;       // < 0 = none
 };
 
 // Kibana-style reason: "<category> event with process P, parent process PP,

@@ -68,6 +68,25 @@ std::string AlertUuid(std::string_view rule_uuid, std::string_view event_identit
   return Hex128(XXH3_128bits(input.data(), input.size()));
 }
 
+std::string SequenceBlockUuid(std::string_view rule_uuid,
+                              std::span<const std::string> event_identities, size_t index) {
+  std::string input;
+  AppendField(&input, "eql-sequence-block");
+  AppendField(&input, rule_uuid);
+  for (const std::string& identity : event_identities) AppendField(&input, identity);
+  AppendField(&input, std::to_string(index));
+  return Hex128(XXH3_128bits(input.data(), input.size()));
+}
+
+std::string SequenceShellUuid(std::string_view rule_uuid,
+                              std::span<const std::string> block_uuids) {
+  std::string input;
+  AppendField(&input, "eql-sequence-shell");
+  AppendField(&input, rule_uuid);
+  for (const std::string& block : block_uuids) AppendField(&input, block);
+  return Hex128(XXH3_128bits(input.data(), input.size()));
+}
+
 }  // namespace picket::engine
 
 namespace picket::engine {

@@ -16,6 +16,7 @@
 //     the new terms (each length-prefixed, so no two inputs collide by
 //     concatenation).
 #pragma once
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,16 @@ std::string EventIdentity(std::string_view index, std::string_view doc_id,
 
 std::string AlertUuid(std::string_view rule_uuid, std::string_view event_identity,
                       const std::vector<std::string>& new_terms);
+
+// The alerts of an EQL sequence (Kibana: generateBuildingBlockIds and
+// generateAlertId, which hash the ancestors and the rule). Building block i:
+// 32 hex digits of XXH3-128 over the rule uuid, the identities of all the
+// sequence's events in order and i, so that an event in two sequences gets
+// a building block in each. Shell: over the rule uuid and the building
+// blocks' ids.
+std::string SequenceBlockUuid(std::string_view rule_uuid,
+                              std::span<const std::string> event_identities, size_t index);
+std::string SequenceShellUuid(std::string_view rule_uuid, std::span<const std::string> block_uuids);
 
 }  // namespace picket::engine
 

@@ -26,7 +26,14 @@ class Detector::UnitOutput : public AlertOutput {
     detector_->EmitEventAlert(unit_, event, std::move(new_terms), event_time);
   }
   void Problem(const MatchedEvent& event, std::string_view problem) override {
-    detector_->ReportProblem(unit_, event, problem);
+    detector_->ReportProblem(unit_, event.ref.Origin(), problem);
+  }
+  void Problem(std::string_view origin, std::string_view problem) override {
+    detector_->ReportProblem(unit_, origin, problem);
+  }
+  void SequenceAlerts(std::span<const SequenceEvent> events, TimeMs time,
+                      std::string_view origin) override {
+    detector_->EmitSequenceAlerts(unit_, events, time, origin);
   }
 
  private:
@@ -108,8 +115,48 @@ void Detector::Decide(const EventRef& event, const MatchResult& match, bool lear
   if (events_ % kExpireEvery == 0) MaybeExpire();
 }
 
-void Detector::ReportProblem(size_t unit, const MatchedEvent& event, std::string_view problem) {
-  if (problem_sink_) problem_sink_(units_[unit]->rule(), event.ref.Origin(), problem);
+void Detector::Finish(const AlertSink& on_alert) {
+  on_alert_ = &on_alert;
+  for (size_t u = 0; u < units_.size(); ++u) {
+    UnitOutput out(this, u);
+    units_[u]->Finish(out);
+  }
+  on_alert_ = nullptr;
+}
+
+void Detector::ReportProblem(size_t unit, std::string_view origin, std::string_view problem) {
+  if (problem_sink_) problem_sink_(units_[unit]->rule(), origin, problem);
+}
+
+void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> events, TimeMs time,
+                                  std::string_view origin) {
+  RuleUnit& unit = *units_[u];
+  TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
+  if (options_.apply_max_signals && !WithinMaxSignals(u, time, origin)) return;
+  AlertFacts facts;
+  facts.rule = &unit.rule();
+  facts.rule_uuid = unit.rule_uuid();
+  facts.alert_time = alert_time;
+  facts.settings = &options_.alert;
+  std::vector<SequenceAlert> built;
+  std::string error;
+  if (!BuildSequenceAlerts(builder_, facts, events, &built, &error)) {
+    ReportProblem(u, origin, "cannot build sequence alerts: " + error);
+    return;
+  }
+  for (SequenceAlert& a : built) {
+    Alert alert;
+    alert.rule = &unit.rule();
+    alert.uuid = std::move(a.uuid);
+    alert.json = std::move(a.json);
+    alert.reason = std::move(a.reason);
+    alert.event_time = time;
+    if (!a.shell && !events[a.position].missing)
+      alert.index = std::string(events[a.position].index);
+    alert.origin = std::string(origin);
+    ++unit.stats().alerts;
+    if (on_alert_ && *on_alert_) (*on_alert_)(alert);
+  }
 }
 
 void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
@@ -118,7 +165,8 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
   RuleUnit& unit = *units_[u];
   const rules::Rule& rule = unit.rule();
   TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
-  if (options_.apply_max_signals && !WithinMaxSignals(u, event_time.value_or(alert_time), event))
+  if (options_.apply_max_signals &&
+      !WithinMaxSignals(u, event_time.value_or(alert_time), event.ref.Origin()))
     return;
   const EventRef& ref = event.ref;
   std::string_view event_id = FirstStringOr(ref.doc, "event.id");
@@ -149,14 +197,14 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
   facts.reason = alert.reason;
   std::string error;
   if (!builder_.Build(ref.raw, facts, &alert.json, &error)) {
-    ReportProblem(u, event, "cannot build alert: " + error);
+    ReportProblem(u, ref.Origin(), "cannot build alert: " + error);
     return;
   }
   ++unit.stats().alerts;
   if (on_alert_ && *on_alert_) (*on_alert_)(alert);
 }
 
-bool Detector::WithinMaxSignals(size_t u, TimeMs time, const MatchedEvent& event) {
+bool Detector::WithinMaxSignals(size_t u, TimeMs time, std::string_view origin) {
   RuleUnit& unit = *units_[u];
   const rules::Rule& rule = unit.rule();
   auto verdict = max_signals_.Take(u, time, rule.interval_ms, rule.max_signals);
@@ -164,7 +212,7 @@ bool Detector::WithinMaxSignals(size_t u, TimeMs time, const MatchedEvent& event
   ++unit.stats().max_signals_suppressed;
   if (verdict == MaxSignalsBudget::Verdict::kFirstRefusal)
     ReportProblem(
-        u, event,
+        u, origin,
         fmt::format("max_signals ({}) reached in the {} interval from {}; further alerts of that "
                     "interval are counted, not written",
                     rule.max_signals, rule.interval,

@@ -107,6 +107,9 @@ class Detector {
   // in event order.
   void Decide(const EventRef& event, const MatchResult& match, bool learn_only,
               const AlertSink& on_alert);
+  // The end of the input (`picket run`): units take the decisions that wait
+  // for more events (RuleUnit::Finish).
+  void Finish(const AlertSink& on_alert);
 
   const std::vector<std::shared_ptr<const rules::Rule>>& rules() const { return rules_; }
   // Per rule, in rules() order. Candidate counts are read from every
@@ -120,8 +123,10 @@ class Detector {
   class UnitOutput;
   void EmitEventAlert(size_t unit, const MatchedEvent& event, std::vector<std::string> new_terms,
                       std::optional<TimeMs> event_time);
-  void ReportProblem(size_t unit, const MatchedEvent& event, std::string_view problem);
-  bool WithinMaxSignals(size_t unit, TimeMs time, const MatchedEvent& event);
+  void EmitSequenceAlerts(size_t unit, std::span<const SequenceEvent> events, TimeMs time,
+                          std::string_view origin);
+  void ReportProblem(size_t unit, std::string_view origin, std::string_view problem);
+  bool WithinMaxSignals(size_t unit, TimeMs time, std::string_view origin);
   void MaybeExpire();
 
   std::vector<std::unique_ptr<RuleUnit>> units_;

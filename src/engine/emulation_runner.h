@@ -60,8 +60,8 @@ struct CaseOutcome {
 };
 
 // `options.alert_time` should be fixed by the caller for reproducible ids.
-CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule,
-                             const EmulationCase& c, const DetectorOptions& options);
+CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, const EmulationCase& c,
+                             const DetectorOptions& options);
 
 // Reads an NDJSON file and calls on_event for every object line; bad lines
 // go to *problems as "file:line: reason". False when the file cannot be read.

@@ -4,7 +4,9 @@
 
 namespace picket::engine {
 
-void AppendJsonString(std::string* out, std::string_view text) { picket::AppendJsonString(out, text); }
+void AppendJsonString(std::string* out, std::string_view text) {
+  picket::AppendJsonString(out, text);
+}
 
 void AppendJsonStringArray(std::string* out, const std::vector<std::string>& values) {
   out->push_back('[');

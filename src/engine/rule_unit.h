@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/sequence_alerts.h"
 #include "event/document.h"
 #include "event/field_types.h"
 #include "kql/matcher.h"
@@ -90,6 +91,15 @@ class AlertOutput {
   // A problem with one event (no usable time, too many combinations, ...),
   // reported with the event's origin.
   virtual void Problem(const MatchedEvent& event, std::string_view problem) = 0;
+  // The alerts of one EQL sequence or sample (engine/sequence_alerts.h: a
+  // shell and a building block per event), written together or not at all:
+  // max_signals counts the sequence once, in the bucket of `time` (its last
+  // event's). `origin`: where its last event came from, for reports.
+  virtual void SequenceAlerts(std::span<const SequenceEvent> events, TimeMs time,
+                              std::string_view origin) = 0;
+  // A problem not tied to the event at hand (e.g. with a sequence decided
+  // later), reported with `origin`.
+  virtual void Problem(std::string_view origin, std::string_view problem) = 0;
 };
 
 class RuleUnit {
@@ -111,6 +121,12 @@ class RuleUnit {
   // `learn_only` (baseline loading) state is updated and nothing alerts.
   virtual void OnMatch(const MatchedEvent& event, std::span<const uint32_t> stages, bool learn_only,
                        AlertOutput& out) = 0;
+
+  // The end of the input (`picket run`; not `serve`): decisions that wait
+  // for more events are taken with what has been seen (a sequence waiting
+  // for its trailing missing-event check is accepted, as Elasticsearch
+  // decides over the data it has).
+  virtual void Finish(AlertOutput& out) {}
 
   // For the shared first-seen store: entries whose expiry time is below the
   // returned time can no longer change any of this unit's decisions

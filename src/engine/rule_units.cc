@@ -4,6 +4,7 @@
 
 #include "engine/new_terms_unit.h"
 #include "engine/query_unit.h"
+#include "engine/sequence_unit.h"
 
 namespace picket::engine {
 
@@ -31,6 +32,18 @@ std::unique_ptr<RuleUnit> MakeRuleUnit(std::shared_ptr<const rules::Rule> rule,
                       r.path, r.name, r.new_terms_fields.size()));
     return std::make_unique<NewTermsUnit>(rule, stores.terms, settings.types,
                                           settings.max_combinations_per_event);
+  }
+  if (r.is_eql() && r.eql) {
+    if (r.eql->type == eql::QueryType::kEvent) return std::make_unique<EqlEventUnit>(rule);
+    if (!stores.records) {
+      *why = "EQL sequence or sample rule needs a record store";
+      return nullptr;
+    }
+    if (std::string invalid = SequenceSpecOf(*r.eql).Validate(); !invalid.empty()) {
+      *why = "EQL " + invalid;
+      return nullptr;
+    }
+    return std::make_unique<SequenceUnit>(rule, stores.records, settings.types);
   }
   *why = fmt::format("{} / {} is not supported", r.type_name, r.language);
   return nullptr;

@@ -42,9 +42,13 @@ using event::JsonType;
 
 // ---- compiled nodes --------------------------------------------------------
 
-class MatchAll final : public Matcher {
+class ConstantMatcher final : public Matcher {
  public:
-  bool Eval(Json, EvalContext*) const override { return true; }
+  explicit ConstantMatcher(bool v) : v_(v) {}
+  bool Eval(Json, EvalContext*) const override { return v_; }
+
+ private:
+  bool v_;
 };
 
 class AndMatcher final : public Matcher {
@@ -230,18 +234,17 @@ class Compiler {
   std::unique_ptr<Matcher> Node_(const Node& n, const std::string& scope) {
     switch (n.kind) {
       case NodeKind::kMatchAll:
-        return std::make_unique<MatchAll>();
+        return Constant(true);
       case NodeKind::kOr:
       case NodeKind::kAnd: {
         std::vector<std::unique_ptr<Matcher>> parts;
         for (const auto& c : n.children) parts.push_back(Node_(*c, scope));
         if (n.kind == NodeKind::kOr) MergeFieldAlternatives(&parts);
-        if (parts.size() == 1) return std::move(parts[0]);
-        if (n.kind == NodeKind::kOr) return std::make_unique<OrMatcher>(std::move(parts));
-        return std::make_unique<AndMatcher>(std::move(parts));
+        if (n.kind == NodeKind::kOr) return AnyOf(std::move(parts));
+        return AllOf(std::move(parts));
       }
       case NodeKind::kNot:
-        return std::make_unique<NotMatcher>(Node_(*n.children[0], scope));
+        return Negation(Node_(*n.children[0], scope));
       case NodeKind::kMatch:
         return Value(*n.value, n.field, scope);
       case NodeKind::kRange:
@@ -257,7 +260,7 @@ class Compiler {
       case NodeKind::kFreeText:
         return FreeText(n.literal, scope);
     }
-    return std::make_unique<MatchAll>();
+    return Constant(true);
   }
 
  private:
@@ -322,18 +325,17 @@ class Compiler {
       case ValueKind::kLiteral:
         return Leaf(v.literal, field, scope);
       case ValueKind::kNot:
-        return std::make_unique<NotMatcher>(Value(*v.children[0], field, scope));
+        return Negation(Value(*v.children[0], field, scope));
       case ValueKind::kOr:
       case ValueKind::kAnd: {
         std::vector<std::unique_ptr<Matcher>> parts;
         for (const auto& c : v.children) parts.push_back(Value(*c, field, scope));
         if (v.kind == ValueKind::kOr) MergeFieldAlternatives(&parts);
-        if (parts.size() == 1) return std::move(parts[0]);
-        if (v.kind == ValueKind::kOr) return std::make_unique<OrMatcher>(std::move(parts));
-        return std::make_unique<AndMatcher>(std::move(parts));
+        if (v.kind == ValueKind::kOr) return AnyOf(std::move(parts));
+        return AllOf(std::move(parts));
       }
     }
-    return std::make_unique<MatchAll>();
+    return Constant(true);
   }
 
   // `f:a or f:b` on the same field: one walk of the field testing both
@@ -396,7 +398,7 @@ class Compiler {
 
   std::unique_ptr<Matcher> FreeText(const Literal& lit, const std::string& scope) {
     // A lone `*` matches every document (Kibana: match_all).
-    if (lit.IsExistsPattern()) return std::make_unique<MatchAll>();
+    if (lit.IsExistsPattern()) return Constant(true);
     PredicatesByType preds;
     for (int t = 0; t < 8; ++t)
       preds.by_type[t] =
@@ -418,6 +420,22 @@ class Compiler {
 };
 
 }  // namespace
+
+std::unique_ptr<Matcher> AllOf(std::vector<std::unique_ptr<Matcher>> parts) {
+  if (parts.size() == 1) return std::move(parts[0]);
+  return std::make_unique<AndMatcher>(std::move(parts));
+}
+
+std::unique_ptr<Matcher> AnyOf(std::vector<std::unique_ptr<Matcher>> parts) {
+  if (parts.size() == 1) return std::move(parts[0]);
+  return std::make_unique<OrMatcher>(std::move(parts));
+}
+
+std::unique_ptr<Matcher> Negation(std::unique_ptr<Matcher> m) {
+  return std::make_unique<NotMatcher>(std::move(m));
+}
+
+std::unique_ptr<Matcher> Constant(bool value) { return std::make_unique<ConstantMatcher>(value); }
 
 CompileResult Compile(const Node& root, const event::FieldTypes& types,
                       const CompileOptions& options) {

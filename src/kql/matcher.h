@@ -94,6 +94,14 @@ class Matcher {
   virtual bool Eval(event::Json event, EvalContext* context) const = 0;
 };
 
+// Boolean combinations of matchers, for compilers of other query languages
+// onto kql::Matcher (EQL): all / any of the parts (short-circuit, in
+// order), the negation, and a constant.
+std::unique_ptr<Matcher> AllOf(std::vector<std::unique_ptr<Matcher>> parts);
+std::unique_ptr<Matcher> AnyOf(std::vector<std::unique_ptr<Matcher>> parts);
+std::unique_ptr<Matcher> Negation(std::unique_ptr<Matcher> m);
+std::unique_ptr<Matcher> Constant(bool value);
+
 struct CompileResult {
   std::unique_ptr<Matcher> matcher;  // null on error
   CompileError error;

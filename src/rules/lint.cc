@@ -58,6 +58,7 @@ FileResult LintOne(std::string_view text, const std::string& path, const event::
       lint::CheckAllowedValues(ctx);
       lint::CheckQueryLogic(ctx);
     }
+    if (ctx.is_eql) lint::CheckEql(ctx);
   }
   return result;
 }

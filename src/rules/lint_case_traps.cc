@@ -14,7 +14,6 @@
 #include "rules/lint_context.h"
 #include "util/embedded.h"
 #include "util/text_lines.h"
-#include "util/wildcard.h"
 
 namespace picket::rules::lint {
 namespace {
@@ -58,14 +57,6 @@ bool HasUpper(const std::string& s) {
                      [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
 }
 
-WildcardPattern PatternOf(const kql::Literal& literal, bool lower) {
-  std::vector<std::string> pieces =
-      literal.wildcard ? literal.pieces : std::vector<std::string>{literal.text};
-  if (lower)
-    for (auto& p : pieces) p = Lower(p);
-  return WildcardPattern(std::move(pieces));
-}
-
 // The value as written with the known spelling's capitals restored, e.g.
 // python* -> Python* for "Python", *python* -> *Python* for
 // ".../MacOS/Python". Falls back to the known value itself.
@@ -76,46 +67,55 @@ std::string CapitalisedVariant(const std::string& raw, const std::string& known)
   return raw.substr(0, at) + word + raw.substr(at + word.size());
 }
 
-struct FieldLiteral {
-  std::string field;
-  const kql::Literal* literal;
-};
-
 }  // namespace
 
-void CheckCaseTraps(LintContext& ctx) {
+void ReportCaseTraps(LintContext& ctx, const std::vector<CaseValue>& values) {
   if (ctx.target_oses.empty()) return;
-  std::vector<FieldLiteral> literals;
-  kql::ForEachFieldNode(*ctx.query_ast, [&](const std::string& field, const kql::Node& node) {
-    if (node.kind == kql::NodeKind::kMatch && node.value && !RoleOf(field).empty())
-      ForEachLiteral(*node.value, [&](const kql::Literal& l) { literals.push_back({field, &l}); });
-  });
-  for (const FieldLiteral& item : literals) {
-    // Named copies, not structured bindings: the lambda below uses them,
-    // which clang 14 (the fuzz build) does not allow for bindings.
-    const std::string& field = item.field;
-    const kql::Literal* literal = item.literal;
-    if (literal->IsExistsPattern()) continue;
-    std::string all_text;
-    for (const auto& p : literal->pieces) all_text += p;
-    if (HasUpper(literal->wildcard ? all_text : literal->text)) continue;
-    std::string role = RoleOf(field);
+  for (const CaseValue& item : values) {
+    if (HasUpper(item.letters)) continue;
+    std::string role = RoleOf(item.field);
+    if (role.empty()) continue;
     for (const auto& known : KnownSpellings()) {
       if (known.role != role || !ctx.target_oses.count(known.os)) continue;
-      if (!PatternOf(*literal, true).Matches(Lower(known.value))) continue;
-      if (PatternOf(*literal, false).Matches(known.value)) continue;
-      bool covered = std::any_of(literals.begin(), literals.end(), [&](const FieldLiteral& other) {
-        return other.field == field && PatternOf(*other.literal, false).Matches(known.value);
+      if (!item.any_case.Matches(known.value) || item.as_written.Matches(known.value)) continue;
+      bool covered = std::any_of(values.begin(), values.end(), [&](const CaseValue& other) {
+        return other.field == item.field && other.as_written.Matches(known.value);
       });
       if (covered) continue;
-      ctx.Report("case-trap", ctx.QueryPos(literal->offset),
-                 field + ":" + literal->raw + " never matches \"" + known.value + "\" (" +
-                     known.note + "): keyword values are case-sensitive",
-                 "also match the capitalised spelling, e.g. " + field + ":(" + literal->raw +
-                     " or " + CapitalisedVariant(literal->raw, known.value) + ")");
+      std::string variant = CapitalisedVariant(item.raw, known.value);
+      ctx.Report("case-trap", ctx.QueryPos(item.offset),
+                 item.shown + " never matches \"" + known.value + "\" (" + known.note +
+                     "): keyword values are case-sensitive",
+                 item.eql ? "compare case-insensitively (: or like~), or also match the "
+                            "capitalised spelling " +
+                                variant
+                          : "also match the capitalised spelling, e.g. " + item.field + ":(" +
+                                item.raw + " or " + variant + ")");
       break;  // one finding per value is enough
     }
   }
+}
+
+void CheckCaseTraps(LintContext& ctx) {
+  std::vector<CaseValue> values;
+  kql::ForEachFieldNode(*ctx.query_ast, [&](const std::string& field, const kql::Node& node) {
+    if (node.kind != kql::NodeKind::kMatch || !node.value || RoleOf(field).empty()) return;
+    ForEachLiteral(*node.value, [&](const kql::Literal& l) {
+      if (l.IsExistsPattern()) return;
+      // In KQL only * is a wildcard: ? and quoted stars are characters.
+      std::vector<std::string> pieces = l.wildcard ? l.pieces : std::vector<std::string>{l.text};
+      CaseValue v;
+      v.field = field;
+      for (const auto& p : pieces) v.letters += p;
+      v.as_written = eql::EqlWildcard::FromPieces(pieces, false);
+      v.any_case = eql::EqlWildcard::FromPieces(pieces, true);
+      v.raw = l.raw;
+      v.shown = field + ":" + l.raw;
+      v.offset = l.offset;
+      values.push_back(std::move(v));
+    });
+  });
+  ReportCaseTraps(ctx, values);
 }
 
 }  // namespace picket::rules::lint

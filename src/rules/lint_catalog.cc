@@ -82,6 +82,12 @@ const std::vector<LintCheckInfo>& LintChecks() {
        "such a value is one alternative of a list whose other values can match"},
       {"always-false", S::kError, "the query or a conjunction can never match"},
       {"always-true", S::kWarning, "the query or a disjunction matches every event"},
+      // EQL.
+      {"eql-syntax", S::kError, "Elasticsearch refuses the EQL query (syntax or verification)"},
+      {"join-key-count", S::kError, "sequence or sample stages carry different numbers of by keys"},
+      {"eql-pitfall", S::kWarning, "EQL that does not do what it looks like (== \"a*\", regex ^)"},
+      {"maxspan-exceeds-lookback", S::kWarning,
+       "a sequence's maxspan is longer than the rule's look-back"},
   };
   return checks;
 }

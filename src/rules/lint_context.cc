@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "eql/eql.h"
 #include "kql/parser.h"
 #include "util/time.h"
 
@@ -198,6 +199,28 @@ void PrepareContext(LintContext& ctx) {
     if (parsed.ok()) {
       ctx.query_ast = std::move(parsed.root);
       CollectRequiredTerms(*ctx.query_ast, &ctx.required_terms);
+    }
+  }
+  ctx.is_eql = type == "eql" && language == "eql";
+  if (ctx.is_eql && !ctx.query.empty()) {
+    eql::QueryOptions options;
+    if (auto f = LintContext::GetString(rule, "event_category_override"))
+      options.event_category_field = *f;
+    if (auto f = LintContext::GetString(rule, "timestamp_field")) options.timestamp_field = *f;
+    if (auto f = LintContext::GetString(rule, "tiebreaker_field")) options.tiebreaker_field = *f;
+    auto compiled = eql::CompileQuery(ctx.query, ctx.types, options);
+    if (compiled.ok()) {
+      ctx.eql_query = std::move(compiled.query);
+      // Terms every event of the rule carries (the first filter's: every
+      // sequence has it), for the OSes the rule targets.
+      const eql::Query& q = *ctx.eql_query;
+      const eql::Filter& f = q.type == eql::QueryType::kEvent ? q.event : q.stages.front().filter;
+      for (const auto& t : f.facts.terms) {
+        auto& values = ctx.required_terms[t.field];
+        values.insert(values.end(), t.values.begin(), t.values.end());
+      }
+    } else {
+      ctx.eql_problems = std::move(compiled.problems);
     }
   }
 

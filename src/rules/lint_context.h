@@ -4,6 +4,8 @@
 // and hands a LintContext to each check family in turn. Checks only read
 // the context and append findings through Report().
 #pragma once
+#include <toml++/toml.h>
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,8 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include <toml++/toml.h>
-
+#include "eql/query.h"
+#include "eql/verifier.h"
+#include "eql/wildcard.h"
 #include "event/field_types.h"
 #include "kql/ast.h"
 #include "rules/attack.h"
@@ -56,9 +59,14 @@ class LintContext {
   static std::vector<std::string> GetStrings(const toml::table* table, std::string_view key);
 
   // --- the query ----------------------------------------------------------
-  std::string query;                    // the [rule] query text
-  std::unique_ptr<kql::Node> query_ast; // null when absent or unparsable
-  bool runs_kql = false;                // type query/new_terms with language kuery
+  std::string query;                     // the [rule] query text
+  std::unique_ptr<kql::Node> query_ast;  // null when absent or unparsable
+  bool runs_kql = false;                 // type query/new_terms with language kuery
+  bool is_eql = false;                   // type eql with language eql
+  // The EQL query compiled with the rule's EQL settings, or the problems
+  // that stopped it (positions are query offsets).
+  std::shared_ptr<const eql::Query> eql_query;
+  std::vector<eql::Problem> eql_problems;
   // Maps a byte offset in `query` to the file's line and column.
   Pos QueryPos(uint32_t offset) const;
 
@@ -96,16 +104,32 @@ class LintContext {
 void PrepareContext(LintContext& ctx);
 
 // The check families, one file each.
-void CheckMetadata(LintContext& ctx);    // lint_metadata.cc
-void CheckSchedule(LintContext& ctx);    // lint_schedule.cc
-void CheckNewTerms(LintContext& ctx);    // lint_new_terms.cc
-void CheckThreat(LintContext& ctx);      // lint_threat.cc
-void CheckTags(LintContext& ctx);        // lint_tags.cc
-void CheckQuerySyntax(LintContext& ctx); // lint_query_syntax.cc
-void CheckQueryFields(LintContext& ctx); // lint_query_fields.cc
-void CheckCaseTraps(LintContext& ctx);   // lint_case_traps.cc
+void CheckMetadata(LintContext& ctx);       // lint_metadata.cc
+void CheckSchedule(LintContext& ctx);       // lint_schedule.cc
+void CheckNewTerms(LintContext& ctx);       // lint_new_terms.cc
+void CheckThreat(LintContext& ctx);         // lint_threat.cc
+void CheckTags(LintContext& ctx);           // lint_tags.cc
+void CheckQuerySyntax(LintContext& ctx);    // lint_query_syntax.cc
+void CheckQueryFields(LintContext& ctx);    // lint_query_fields.cc
+void CheckCaseTraps(LintContext& ctx);      // lint_case_traps.cc
 void CheckAllowedValues(LintContext& ctx);  // lint_allowed_values.cc
-void CheckQueryLogic(LintContext& ctx);  // lint_query_logic.cc
+void CheckQueryLogic(LintContext& ctx);     // lint_query_logic.cc
+void CheckEql(LintContext& ctx);            // lint_eql.cc
+
+// A case-sensitive value tested on a field, for the case-trap check: a
+// value written in lower case that matches a known capitalised spelling
+// only when case is ignored never matches it.
+struct CaseValue {
+  std::string field;
+  std::string letters;          // the value's text without wildcards
+  eql::EqlWildcard as_written;  // the test as the query makes it
+  eql::EqlWildcard any_case;    // the same, ignoring case
+  std::string raw;              // the value as written
+  std::string shown;            // the test as written (field:raw, field == "raw")
+  uint32_t offset = 0;
+  bool eql = false;
+};
+void ReportCaseTraps(LintContext& ctx, const std::vector<CaseValue>& values);  // lint_case_traps.cc
 
 // Calls visit(const kql::Literal&) for every literal of a value expression.
 template <typename Visit>

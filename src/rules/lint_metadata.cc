@@ -165,7 +165,7 @@ void CheckTypeAndLanguage(LintContext& ctx) {
   if (*type != "saved_query" && ctx.query.empty() && !rule->get("query"))
     ctx.Report("language", ctx.PosOfKey(rule, "query"), "the rule has no query",
                "add query = '''...'''");
-  if (!ctx.runs_kql)
+  if (!ctx.runs_kql && !ctx.is_eql)
     ctx.Report("unsupported-type", ctx.PosOfKey(rule, "type"),
                "picket runs only KQL query and new_terms rules; this is " + *type +
                    (language ? "/" + *language : std::string()) + ", so its query is not checked",

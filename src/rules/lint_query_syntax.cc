@@ -44,13 +44,15 @@ void CheckLiteralPitfalls(LintContext& ctx, const kql::Literal& literal) {
   // resources are "*"), so only patterns that mix * with text are suspect.
   if (literal.quoted && literal.text.find('*') != std::string::npos && literal.text != "*")
     ctx.Report("kql-pitfall", ctx.QueryPos(literal.offset),
-               "the quoted value " + literal.raw + " contains *, which is a literal asterisk "
-               "inside quotes, not a wildcard",
+               "the quoted value " + literal.raw +
+                   " contains *, which is a literal asterisk "
+                   "inside quotes, not a wildcard",
                "remove the quotes (escape spaces or special characters with \\) to get a wildcard");
   if (!literal.quoted && literal.raw.find('?') != std::string::npos)
     ctx.Report("kql-pitfall", ctx.QueryPos(literal.offset),
-               "? in " + literal.raw + " is a literal question mark; KQL has no single-character "
-               "wildcard",
+               "? in " + literal.raw +
+                   " is a literal question mark; KQL has no single-character "
+                   "wildcard",
                "use * if any character was meant");
   if (!literal.quoted && literal.raw == "null")
     ctx.Report("kql-pitfall", ctx.QueryPos(literal.offset),
@@ -62,8 +64,9 @@ void WalkPitfalls(LintContext& ctx, const kql::Node& node) {
   switch (node.kind) {
     case kql::NodeKind::kFreeText:
       ctx.Report("kql-pitfall", ctx.QueryPos(node.offset),
-                 "free text " + node.literal.raw + " searches every field (Kibana: analysed "
-                 "full-text), which is slow and imprecise in a rule",
+                 "free text " + node.literal.raw +
+                     " searches every field (Kibana: analysed "
+                     "full-text), which is slow and imprecise in a rule",
                  "name the field: field:value");
       return;
     case kql::NodeKind::kMatch:
@@ -71,12 +74,12 @@ void WalkPitfalls(LintContext& ctx, const kql::Node& node) {
     case kql::NodeKind::kNested:
       if (node.field.find('*') != std::string::npos)
         ctx.Report("kql-pitfall", ctx.QueryPos(node.field_offset),
-                   "field name " + node.field + " contains *, which expands to every matching "
-                   "field (OR); a mistyped prefix silently matches nothing",
+                   "field name " + node.field +
+                       " contains *, which expands to every matching "
+                       "field (OR); a mistyped prefix silently matches nothing",
                    "list the fields explicitly if there are few");
-      if (node.value) ForEachLiteral(*node.value, [&](const kql::Literal& l) {
-          CheckLiteralPitfalls(ctx, l);
-        });
+      if (node.value)
+        ForEachLiteral(*node.value, [&](const kql::Literal& l) { CheckLiteralPitfalls(ctx, l); });
       if (node.kind == kql::NodeKind::kRange) CheckLiteralPitfalls(ctx, node.literal);
       break;
     default:
@@ -87,9 +90,8 @@ void WalkPitfalls(LintContext& ctx, const kql::Node& node) {
 
 bool ReferencesField(const kql::Node& root, std::string_view field) {
   bool found = false;
-  kql::ForEachFieldNode(root, [&](const std::string& name, const kql::Node&) {
-    found = found || name == field;
-  });
+  kql::ForEachFieldNode(
+      root, [&](const std::string& name, const kql::Node&) { found = found || name == field; });
   return found;
 }
 
@@ -97,13 +99,6 @@ bool ReferencesField(const kql::Node& root, std::string_view field) {
 
 void CheckQuerySyntax(LintContext& ctx) {
   std::string dir = ctx.os_dir();
-  std::string language = LintContext::GetString(ctx.rule, "language").value_or("");
-  // EQL queries are not parsed here, but a textual test is enough for the
-  // host.os.type convention, which detection-rules applies to eql too.
-  if (!dir.empty() && language == "eql" && ctx.query.find("host.os.type") == std::string::npos)
-    ctx.Report("host-os-type", ctx.PosOfKey(ctx.rule, "query"),
-               "a rule under rules/" + dir + "/ does not test host.os.type",
-               "add host.os.type == \"" + dir + "\" to the query");
   if (!ctx.runs_kql || ctx.query.empty()) return;
 
   if (!ctx.query_ast) {

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "eql/eql.h"
 #include "kql/parser.h"
 #include "rules/rule_schema.h"
 #include "rules/toml_depth.h"
@@ -236,6 +237,9 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   rule->license = Str(r, "license");
   rule->building_block_type = Str(r, "building_block_type");
   rule->timestamp_override = Str(r, "timestamp_override");
+  rule->event_category_override = Str(r, "event_category_override");
+  rule->tiebreaker_field = Str(r, "tiebreaker_field");
+  rule->timestamp_field = Str(r, "timestamp_field");
   rule->author = StrList(r, "author");
   rule->index = StrList(r, "index");
   rule->tags = StrList(r, "tags");
@@ -293,7 +297,33 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
     return true;
   };
 
-  if (!rule->supported()) {
+  // Parses, verifies and compiles an EQL query with the rule's EQL
+  // settings; a problem is reported at its position in the file.
+  auto compile_eql = [&](const toml::node* qnode) {
+    rule->query_pos = QueryStart(text, PosOf(qnode));
+    eql::QueryOptions qopts;
+    if (!rule->event_category_override.empty())
+      qopts.event_category_field = rule->event_category_override;
+    if (!rule->timestamp_field.empty()) qopts.timestamp_field = rule->timestamp_field;
+    qopts.tiebreaker_field = rule->tiebreaker_field;
+    qopts.compile.now = options.compile.now;
+    auto compiled = eql::CompileQuery(rule->query, types, qopts);
+    if (!compiled.ok()) {
+      const auto& e = compiled.error;
+      uint32_t line, column;
+      eql::ParseError::LineColumn(rule->query, e.offset, &line, &column);
+      errors->push_back(
+          {path, rule->query_pos.line + line - 1,
+           line == 1 ? rule->query_pos.column + column - 1 : column,
+           e.Render(rule->query, path, rule->query_pos.line, rule->query_pos.column)});
+      return false;
+    }
+    for (const auto& w : compiled.warnings) warn(rule->query_pos, "query: " + w);
+    rule->eql = std::move(compiled.query);
+    return true;
+  };
+
+  if (!rule->supported() && !rule->is_eql()) {
     // Not evaluated, but a kuery query (threshold, threat_match) is still
     // checked so that a broken one is reported.
     if (rule->language == "kuery" && !rule->query.empty() &&
@@ -365,6 +395,7 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
 
   const toml::node* qnode = r.get("query");
   if (!qnode) return error(rule_pos, "[rule] has no query");
+  if (rule->is_eql()) return compile_eql(qnode) ? rule : nullptr;
   if (!compile_query(qnode, /*will_run=*/true)) return nullptr;
   return rule;
 }
@@ -372,6 +403,20 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
 std::map<std::string, size_t> RuleSet::CountsByType() const {
   std::map<std::string, size_t> out;
   for (const auto& r : rules) ++out[r->type_name];
+  return out;
+}
+
+std::vector<std::shared_ptr<const Rule>> RuleSet::Runnable() const {
+  std::vector<std::shared_ptr<const Rule>> out;
+  for (const auto& r : rules)
+    if (r->supported()) out.push_back(r);
+  return out;
+}
+
+std::vector<std::shared_ptr<const Rule>> RuleSet::NotRunnable() const {
+  std::vector<std::shared_ptr<const Rule>> out;
+  for (const auto& r : rules)
+    if (!r->supported()) out.push_back(r);
   return out;
 }
 
@@ -385,7 +430,7 @@ namespace {
 
 void AddRule(std::shared_ptr<Rule> rule, RuleSet* set, std::set<std::string>* ids) {
   if (!rule) return;
-  if (!rule->supported()) {
+  if (!rule->supported() && !rule->eql) {
     std::string type = rule->type_name;
     if (rule->type == RuleType::kQuery || rule->type == RuleType::kNewTerms)
       type += "/" + (rule->language.empty() ? std::string("no language") : rule->language);

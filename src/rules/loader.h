@@ -1,7 +1,10 @@
 // Loads detection-rules TOML files (files and directories, recursively) into
 // Rules. Rules with language kuery and type query or new_terms are compiled;
-// every other type or language is counted as unsupported by type and named,
-// never dropped silently. Every problem is reported with file:line:column.
+// eql rules are parsed, verified and compiled too and load, but the engine
+// does not run them yet (Rule::supported() is false: commands that run
+// rules name them as not run); every other type or language is counted as
+// unsupported by type and named, never dropped silently. Every problem is
+// reported with file:line:column.
 #pragma once
 #include <map>
 #include <memory>
@@ -32,13 +35,17 @@ struct Unsupported {
 };
 
 struct RuleSet {
-  std::vector<std::shared_ptr<Rule>> rules;  // supported and compiled
+  std::vector<std::shared_ptr<Rule>> rules;  // compiled (supported, and eql rules)
   std::vector<Unsupported> unsupported;
   std::vector<LoadIssue> errors;
   std::vector<LoadIssue> warnings;
   size_t files = 0;
   std::map<std::string, size_t> CountsByType() const;  // loaded rules by type
   std::map<std::string, size_t> UnsupportedByType() const;
+  // The rules the engine runs (supported()), and the loaded ones it does
+  // not run yet (eql).
+  std::vector<std::shared_ptr<const Rule>> Runnable() const;
+  std::vector<std::shared_ptr<const Rule>> NotRunnable() const;
 };
 
 struct LoadOptions {

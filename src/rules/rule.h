@@ -1,6 +1,6 @@
 // The rule model: one Elastic detection-rules TOML file as published
 // ([metadata], [rule], [[rule.threat]], [rule.new_terms], ...), with its
-// KQL query parsed and compiled once.
+// KQL or EQL query parsed and compiled once.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "eql/query.h"
 #include "kql/ast.h"
 #include "kql/matcher.h"
 
@@ -102,8 +103,20 @@ struct Rule {
   std::unique_ptr<kql::Node> ast;
   std::unique_ptr<kql::Matcher> matcher;
 
+  // eql rules: the EQL search settings as written (Kibana passes them to
+  // _eql/search as event_category_field, tiebreaker_field and
+  // timestamp_field; timestamp_override only moves the run's time window),
+  // and the query parsed, verified and compiled (eql/query.h) with them.
+  std::string event_category_override, tiebreaker_field, timestamp_field;
+  std::shared_ptr<const eql::Query> eql;
+
+  // Whether the detection engine runs the rule. An EQL rule loads (its
+  // query is verified and compiled) but does not run until the engine's
+  // EQL units exist; commands name such rules as not run.
+  bool is_eql() const { return type == RuleType::kEql && language == "eql"; }
   bool supported() const {
-    return (type == RuleType::kQuery || type == RuleType::kNewTerms) && language == "kuery";
+    return ((type == RuleType::kQuery || type == RuleType::kNewTerms) && language == "kuery") ||
+           (is_eql() && eql);
   }
 };
 

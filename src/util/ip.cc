@@ -28,6 +28,17 @@ std::optional<IpAddress> ParseIp(std::string_view text) {
   return std::nullopt;
 }
 
+std::string FormatIp(const IpAddress& ip) {
+  char buf[INET6_ADDRSTRLEN];
+  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (memcmp(ip.bytes.data(), kMapped, 12) == 0) {
+    inet_ntop(AF_INET, &ip.bytes[12], buf, sizeof buf);
+  } else {
+    inet_ntop(AF_INET6, ip.bytes.data(), buf, sizeof buf);
+  }
+  return buf;
+}
+
 std::optional<CidrBlock> ParseCidr(std::string_view text) {
   size_t slash = text.find('/');
   auto ip = ParseIp(text.substr(0, slash));

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace picket {
@@ -15,6 +16,9 @@ struct IpAddress {
 };
 
 std::optional<IpAddress> ParseIp(std::string_view text);
+// Elasticsearch's text for an ip value: IPv4 (and IPv4-mapped) addresses
+// dotted, IPv6 in the RFC 5952 short form ("2001:db8::1").
+std::string FormatIp(const IpAddress& ip);
 
 struct CidrBlock {
   IpAddress first;

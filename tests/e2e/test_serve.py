@@ -7,7 +7,8 @@ events, and checks the alert file and the HTTP answers:
   handshake and X-Elastic-Product; the official Python client's helpers.bulk;
   index scoping; malformed bodies; gzip and chunked bodies; 413; 429 with
   nothing lost; first-seen state kept across a restart; kill -9 mid-stream,
-  restart, re-send: no alert lost or duplicated; API-key auth; HTTPS with
+  restart, re-send: no alert lost or duplicated (first-seen terms, and EQL
+  sequences pending across requests); API-key auth; HTTPS with
   basic auth; forwarding
   alerts to a second server with `create`; stats and Prometheus metrics.
 Prints one line per test and a final "N passed, M failed"; exits 1 on failure.
@@ -24,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_support import (self_signed_cert, BASE_TIME, CRED_RULE, FILE_INDEX, Server, alert_id,  # noqa: E402
-                           alert_terms, bulk_body, file_open_event, run_tests)
+                           alert_terms, bulk_body, file_open_event, iso, run_tests)
 
 # ---------------------------------------------------------------- tests
 
@@ -263,6 +264,120 @@ def test_kill9_resend_no_loss_no_duplicate(tmp):
         s.stop()
 
 
+SEQUENCE_RULE = """[metadata]
+creation_date = "2026/03/01"
+maturity = "production"
+updated_date = "2026/03/01"
+
+[rule]
+author = ["picket"]
+description = "Python starts, then the host connects to port 4444."
+from = "now-9m"
+index = ["logs-endpoint.events.*"]
+language = "eql"
+license = "Elastic License v2"
+name = "Python then port 4444"
+risk_score = 47
+rule_id = "aaaaaaaa-1111-2222-3333-444444444444"
+severity = "medium"
+tags = ["OS: macOS"]
+timestamp_override = "event.ingested"
+type = "eql"
+query = '''
+sequence by host.id with maxspan=1m
+  [process where process.name == "python3"]
+  [network where destination.port == 4444]
+'''
+"""
+
+
+def sequence_events(host, ms, n):
+    proc = {"@timestamp": iso(ms), "event": {"category": ["process"], "type": ["start"],
+                                             "id": "p-%s-%d" % (host, n), "ingested": iso(ms + 500)},
+            "host": {"id": host}, "process": {"name": "python3", "pid": n}}
+    net = {"@timestamp": iso(ms + 1000), "event": {"category": ["network"], "type": ["start"],
+                                                   "id": "n-%s-%d" % (host, n),
+                                                   "ingested": iso(ms + 1500)},
+           "host": {"id": host}, "destination": {"port": 4444}}
+    return proc, net
+
+
+def test_kill9_sequences_no_loss_no_duplicate(tmp):
+    """A sequence rule's pending sequences survive kill -9: the first event of a
+    sequence in an acknowledged request, the second after the restart, and
+    whatever was in flight sent again; each sequence alerts exactly once."""
+    rules = os.path.join(tmp, "rules")
+    os.makedirs(rules)
+    open(os.path.join(rules, "seq.toml"), "w").write(SEQUENCE_RULE)
+    # 40 batches; host h<b>-<i> starts python in batch b and connects in
+    # batch b+1, so every sequence spans two requests.
+    pairs, pending, batches = [], [], []
+    for b in range(41):
+        batch = [("logs-endpoint.events.network-default", net) for _, net in pending]
+        pending = []
+        if b < 40:
+            for i in range(5):
+                proc, net = sequence_events("h%d-%d" % (b, i), BASE_TIME + b * 2000 + i, b * 10 + i)
+                batch.append(("logs-endpoint.events.process-default", proc))
+                pending.append((proc, net))
+                pairs.append((proc["event"]["id"], net["event"]["id"]))
+        batches.append(batch)
+
+    def body(batch):
+        lines = []
+        for index, e in batch:
+            lines.append(json.dumps({"create": {"_index": index}}))
+            lines.append(json.dumps(e))
+        return ("\n".join(lines) + "\n").encode()
+
+    s = Server(tmp, "--rules", rules, "--no-max-signals")
+    acked = []
+    stop = threading.Event()
+
+    def shipper():
+        for n, batch in enumerate(batches):
+            if stop.is_set():
+                return
+            try:
+                status, _, answer = s.bulk(body(batch))
+            except Exception:
+                return
+            if status == 200 and not answer["errors"]:
+                acked.append(n)
+    th = threading.Thread(target=shipper)
+    th.start()
+    deadline = time.time() + 60
+    while len(acked) < 15 and time.time() < deadline and th.is_alive():
+        time.sleep(0.002)
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    stop.set()
+    th.join()
+    assert 0 < len(acked) < len(batches), len(acked)
+    s.stderr.close()
+    s.start()
+    try:
+        # The shipper sends again what was not acknowledged, and (not knowing)
+        # the last acknowledged request too.
+        resend = [n for n in range(len(batches)) if n not in acked or n == max(acked)]
+        for n in resend:
+            status, _, answer = s.bulk(body(batches[n]))
+            assert status == 200 and not answer["errors"], answer
+        alerts = s.alerts()
+        assert len({alert_id(a) for a in alerts}) == len(alerts), "an alert written twice"
+        groups = {}
+        for a in alerts:
+            if a.get("kibana.alert.building_block_type") == "default":
+                groups.setdefault(a["kibana.alert.group.id"], {})[
+                    a["kibana.alert.group.index"]] = a["kibana.alert.ancestors"][0]["id"]
+        shells = [a for a in alerts if a.get("kibana.alert.depth") == 2]
+        found = sorted((g[0], g[1]) for g in groups.values())
+        assert found == sorted(pairs), (len(found), len(pairs))
+        assert len(shells) == len(pairs), (len(shells), len(pairs))
+    finally:
+        s.stop()
+
+
 def test_api_key_auth(tmp):
     from elasticsearch import Elasticsearch, helpers
     s = Server(tmp, "--api-key", "kid:ksecret")
@@ -337,7 +452,7 @@ def test_tls_and_basic_auth(tmp):
 TESTS = [test_handshake, test_python_client_bulk_alerts, test_malformed_bodies,
          test_gzip_and_chunked, test_body_limit_413, test_queue_full_429_loses_nothing,
          test_max_signals_caps_alerts_per_interval, test_restart_keeps_first_seen,
-         test_kill9_resend_no_loss_no_duplicate,
+         test_kill9_resend_no_loss_no_duplicate, test_kill9_sequences_no_loss_no_duplicate,
          test_api_key_auth, test_tls_and_basic_auth, test_forward_alerts_to_elasticsearch]
 
 

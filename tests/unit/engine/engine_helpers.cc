@@ -29,7 +29,7 @@ author = ["picket tests"]
 description = "A rule for tests."
 from = "{}"
 index = {}
-language = "kuery"
+language = "{}"
 license = "Elastic License v2"
 name = "{}"
 risk_score = 47
@@ -41,7 +41,8 @@ query = '''
 {}
 '''
 )",
-                                 s.from, TomlList(s.index), s.name, s.rule_id, s.type, s.query);
+                                 s.from, TomlList(s.index), s.type == "eql" ? "eql" : "kuery",
+                                 s.name, s.rule_id, s.type, s.query);
   if (!s.timestamp_override.empty())
     toml += fmt::format("timestamp_override = \"{}\"\n", s.timestamp_override);
   toml += s.rule_keys;

@@ -12,6 +12,7 @@
 #include "engine/detector.h"
 #include "engine/emulation_runner.h"
 #include "rules/loader.h"
+#include "state/memory_record_store.h"
 #include "state/memory_store.h"
 
 namespace picket::engine {
@@ -29,9 +30,11 @@ class UpstreamRules : public ::testing::Test {
     set_ = new rules::RuleSet(rules::LoadRules(
         {(upstream / "rules").string(), (upstream / "rules_building_block").string()},
         *event::FieldTypes::BuiltIn(), options));
-    telemetry_ = (fs::temp_directory_path() / fmt::format("picket_upstream_{}.ndjson", getpid())).string();
+    telemetry_ =
+        (fs::temp_directory_path() / fmt::format("picket_upstream_{}.ndjson", getpid())).string();
     std::string cmd = fmt::format(
-        "/usr/bin/python3 {}/bench/gen_telemetry.py --events 20000 --hosts 200 --seed 3 --out {} > /dev/null",
+        "/usr/bin/python3 {}/bench/gen_telemetry.py --events 20000 --hosts 200 --seed 3 --out {} > "
+        "/dev/null",
         PICKET_SOURCE_DIR, telemetry_);
     generated_ = std::system(cmd.c_str()) == 0;
   }
@@ -47,13 +50,16 @@ class UpstreamRules : public ::testing::Test {
   // Runs all rules over the telemetry; returns the alert ids in order.
   static std::vector<std::string> Run(bool use_index, Detector** keep = nullptr) {
     static state::MemoryTermStore* store = nullptr;
+    static state::MemoryRecordStore* records = nullptr;
     delete store;
+    delete records;
     store = new state::MemoryTermStore();
+    records = new state::MemoryRecordStore();
     DetectorOptions options;
     options.alert_time = 1780000000000;
     options.use_rule_index = use_index;
-    std::vector<std::shared_ptr<const rules::Rule>> list(set_->rules.begin(), set_->rules.end());
-    auto* detector = new Detector(list, store, options);
+    std::vector<std::shared_ptr<const rules::Rule>> list = set_->Runnable();
+    auto* detector = new Detector(list, StateStores{store, records}, options);
     std::vector<std::string> ids;
     std::vector<std::string> problems;
     EXPECT_TRUE(ForEachNdjsonEvent(
@@ -66,9 +72,13 @@ class UpstreamRules : public ::testing::Test {
           });
         },
         &problems));
+    // The end of the input decides sequences waiting for a trailing missing event.
+    detector->Finish([&](const Alert& a) { ids.push_back(a.uuid); });
     EXPECT_TRUE(problems.empty()) << problems.front();
-    if (keep) *keep = detector;
-    else delete detector;
+    if (keep)
+      *keep = detector;
+    else
+      delete detector;
     return ids;
   }
 
@@ -96,6 +106,7 @@ TEST_F(UpstreamRules, RunOverTelemetryWithoutErrorAndIndexChangesNothing) {
   Detector* detector = nullptr;
   std::vector<std::string> indexed = Run(true, &detector);
   ASSERT_TRUE(detector);
+  EXPECT_EQ(set_->Runnable().size(), set_->rules.size()) << "every loaded rule is runnable";
   EXPECT_EQ(detector->rules().size(), set_->rules.size()) << "every loaded rule runs";
   for (const auto& w : detector->warnings())
     EXPECT_NE(w.find("at most 3"), std::string::npos) << w;  // only the >3 fields note is allowed

@@ -1,0 +1,74 @@
+#include "util/utf8.h"
+
+namespace picket {
+
+uint32_t NextCodePoint(std::string_view s, size_t* i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  size_t p = *i;
+  unsigned char c = byte(p);
+  if (c < 0x80) {
+    *i = p + 1;
+    return c;
+  }
+  int need = c >= 0xF0 && c < 0xF5 ? 3 : c >= 0xE0 && c < 0xF0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : -1;
+  if (need < 0) {
+    *i = p + 1;
+    return 0xFFFD;
+  }
+  uint32_t cp = c & (need == 3 ? 0x07 : need == 2 ? 0x0F : 0x1F);
+  for (int k = 1; k <= need; ++k) {
+    if (p + k >= s.size() || (byte(p + k) & 0xC0) != 0x80) {
+      *i = p + 1;
+      return 0xFFFD;
+    }
+    cp = cp << 6 | (byte(p + k) & 0x3F);
+  }
+  // Overlong forms and surrogates are invalid.
+  if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+      (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+    *i = p + 1;
+    return 0xFFFD;
+  }
+  *i = p + need + 1;
+  return cp;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+size_t CodePointCount(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++n) NextCodePoint(s, &i);
+  return n;
+}
+
+bool IsAscii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+void AsciiLowerInto(std::string_view s, std::string* out) {
+  out->resize(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    (*out)[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+  }
+}
+
+}  // namespace picket

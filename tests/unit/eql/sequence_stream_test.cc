@@ -1,0 +1,308 @@
+// The streaming matcher against the batch one: same sequences in order,
+// independence from the interleaving of keys, out-of-order arrivals as the
+// union over arrivals of what the batch finds, resent events, restarts,
+// bounds and their counters.
+#include "eql/sequence_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <set>
+
+#include "eql/sequence_helpers.h"
+#include "state/memory_record_store.h"
+
+namespace picket::eql {
+namespace {
+
+using testing::CaseEvent;
+using testing::SeqCase;
+using V = std::vector<std::string>;
+
+using testing::Sorted;
+
+struct Shape {
+  bool missing = true;
+  bool until = true;
+  int keys = 2;
+  int events = 30;
+  int max_step = 3;  // time between events: 0..max_step (0 = ties)
+};
+
+// A random spec over stages A..D and events matching random stages.
+SeqCase RandomCase(std::mt19937& rng, const Shape& shape) {
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  int stages = 2 + pick(3);
+  std::string spec;
+  bool any_missing = false, any_positive = false;
+  const std::string letters = "ABCD";
+  for (int i = 0; i < stages; ++i) {
+    bool missing = shape.missing && pick(4) == 0;
+    if (i == stages - 1 && !any_positive) missing = false;
+    any_missing |= missing;
+    any_positive |= !missing;
+    if (!spec.empty()) spec += ' ';
+    if (missing) spec += '!';
+    spec += letters[i];
+    if (!missing && pick(5) == 0) spec += "*2";
+  }
+  int64_t maxspan = (any_missing || pick(2)) ? 3 + pick(20) : 0;
+  SeqCase c(spec, maxspan);
+  TimeMs t = 0;
+  for (int i = 0; i < shape.events; ++i) {
+    t += pick(shape.max_step + 1);
+    std::string matched;
+    for (int s = 0; s < stages; ++s)
+      if (pick(stages + 1) == 0) matched += letters[s];
+    if (matched.empty()) matched += letters[pick(stages)];
+    if (shape.until && pick(10) == 0) matched += 'U';
+    c.E("e" + std::to_string(i), t, matched, "k" + std::to_string(pick(shape.keys)));
+  }
+  return c;
+}
+
+std::map<std::string, std::vector<size_t>> ByKey(const SeqCase& c) {
+  std::map<std::string, std::vector<size_t>> by_key;
+  for (size_t i = 0; i < c.events().size(); ++i) by_key[c.events()[i].keys[0]].push_back(i);
+  return by_key;
+}
+
+// Fed in order, the stream reports exactly what the batch finds.
+TEST(SequenceStream, InOrderMatchesBatch) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 600; ++round) {
+    SeqCase c = RandomCase(rng, Shape{});
+    ASSERT_EQ(Sorted(c.Stream()), Sorted(c.Batch())) << "round " << round;
+  }
+}
+
+// With a lookback, pruning and watermark decisions change nothing for
+// in-order input: the stream equals the batch with the same lookback; and
+// any interleaving of keys that keeps each key's order and makes no event
+// late gives the same sequences.
+TEST(SequenceStream, InterleavingOfKeysChangesNothing) {
+  std::mt19937 rng(11);
+  const int64_t lookback = 40;
+  StreamOptions options{.lookback_ms = lookback};
+  size_t total = 0;
+  for (int round = 0; round < 300; ++round) {
+    SeqCase c = RandomCase(rng, Shape{.keys = 3, .events = 150, .max_step = 5});
+    V expected = Sorted(c.Batch(0, ResultPosition::kHead, lookback));
+    StreamStats stats;
+    ASSERT_EQ(Sorted(c.Stream(options, {}, true, nullptr, &stats)), expected) << round;
+    ASSERT_EQ(stats.late, 0u);
+    // Arrival = time + a delay below the disorder bound, each key's events
+    // kept in their order.
+    std::vector<std::pair<TimeMs, size_t>> arrival;
+    for (auto& [key, idx] : ByKey(c)) {
+      std::vector<TimeMs> times;
+      for (size_t i : idx)
+        times.push_back(c.events()[i].time + static_cast<TimeMs>(rng() % lookback));
+      std::sort(times.begin(), times.end());
+      for (size_t j = 0; j < idx.size(); ++j) arrival.push_back({times[j], idx[j]});
+    }
+    std::stable_sort(arrival.begin(), arrival.end());
+    std::vector<size_t> order;
+    for (auto& a : arrival) order.push_back(a.second);
+    ASSERT_EQ(Sorted(c.Stream(options, order, true, nullptr, &stats)), expected) << round;
+    ASSERT_EQ(stats.late, 0u);
+    total += expected.size();
+  }
+  EXPECT_GT(total, 300u);  // the cases do find sequences
+}
+
+// Out of order within a key: the stream reports the union, over arrivals,
+// of what the batch finds in the events arrived so far (sequences waiting
+// for a trailing check only once decided, as at the end).
+TEST(SequenceStream, OutOfOrderIsUnionOverArrivals) {
+  std::mt19937 rng(13);
+  size_t replays = 0;
+  for (int round = 0; round < 300; ++round) {
+    SeqCase c = RandomCase(rng, Shape{.keys = 2, .events = 14});
+    std::vector<size_t> order(c.events().size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), rng);
+    std::set<std::string> expected;
+    for (size_t k = 1; k <= order.size(); ++k) {
+      SeqCase arrived = c.WithEvents([&] {
+        std::vector<CaseEvent> events;
+        for (size_t j = 0; j < k; ++j) events.push_back(c.events()[order[j]]);
+        return events;
+      }());
+      for (auto& s : arrived.Batch(0, ResultPosition::kHead, 0, k == order.size()))
+        expected.insert(s);
+    }
+    StreamStats stats;
+    V got = c.Stream({.max_disorder_ms = -1}, order, true, nullptr, &stats);
+    std::set<std::string> got_set(got.begin(), got.end());
+    ASSERT_EQ(got.size(), got_set.size()) << "a sequence reported twice, round " << round;
+    ASSERT_EQ(got_set, expected) << "round " << round;
+    replays += stats.replays;
+  }
+  EXPECT_GT(replays, 100u);
+}
+
+// A bulk request sent again after a crash: nothing reported twice.
+TEST(SequenceStream, ResentEventsAreRecognised) {
+  std::mt19937 rng(17);
+  for (int round = 0; round < 100; ++round) {
+    SeqCase c = RandomCase(rng, Shape{.missing = false});
+    std::vector<size_t> twice;
+    for (int pass = 0; pass < 2; ++pass)
+      for (size_t i = 0; i < c.events().size(); ++i) twice.push_back(i);
+    StreamStats stats;
+    ASSERT_EQ(Sorted(c.Stream({.max_disorder_ms = -1}, twice, true, nullptr, &stats)),
+              Sorted(c.Batch()));
+    ASSERT_GT(stats.resent, 0u);
+  }
+}
+
+// State lives in the store: a new stream over the same store (a restart)
+// and a store saved and loaded in between continue where the first left off.
+TEST(SequenceStream, RestartOverTheSameStore) {
+  std::mt19937 rng(19);
+  for (int round = 0; round < 100; ++round) {
+    SeqCase c = RandomCase(rng, Shape{.keys = 3, .events = 60});
+    std::vector<size_t> first, second;
+    for (size_t i = 0; i < c.events().size(); ++i) (i < 30 ? first : second).push_back(i);
+    StreamOptions options{.lookback_ms = 30};
+    state::MemoryRecordStore store;
+    V got = c.Stream(options, first, /*flush=*/false, &store);
+    std::FILE* f = std::tmpfile();
+    std::string error;
+    ASSERT_TRUE(store.SaveTo(f, "snapshot", &error)) << error;
+    std::rewind(f);
+    state::MemoryRecordStore reloaded;
+    ASSERT_TRUE(reloaded.LoadFrom(f, "snapshot", &error)) << error;
+    std::fclose(f);
+    V rest = c.Stream(options, second, true, &reloaded);
+    got.insert(got.end(), rest.begin(), rest.end());
+    ASSERT_EQ(Sorted(got), Sorted(c.Batch(0, ResultPosition::kHead, 30))) << round;
+  }
+}
+
+// Pruning keeps exactly what a non-late event can still reach: with L = D =
+// 40, the until event U (time 80) makes the key's record be maintained at
+// W = 80, when A1 (time 0) is just within reach; B1 (time 40, not late as
+// 40 >= 80 - 40) then arrives out of order and completes A1 B1 (span 40).
+// Had the key's B come at 39 it would have been late.
+TEST(SequenceStream, PruningBoundary) {
+  SeqCase c("A B");
+  c.E("A1", 0, "A").E("U", 80, "U").E("B1", 40, "B");
+  StreamStats stats;
+  EXPECT_EQ(c.Stream({.lookback_ms = 40}, {}, true, nullptr, &stats), (V{"x: A1 B1"}));
+  EXPECT_EQ(stats.replays, 1u);
+  SeqCase d("A B");
+  d.E("A1", 0, "A").E("U", 80, "U").E("B1", 39, "B");
+  EXPECT_TRUE(d.Stream({.lookback_ms = 40}, {}, true, nullptr, &stats).empty());
+  EXPECT_EQ(stats.late, 1u);
+}
+
+// A shared store (Redis) refuses a write when another node changed the
+// record since it was read; the stream reads again, decides again, and
+// reports only what the written record says.
+class RefusingStore : public state::RecordStore {
+ public:
+  std::optional<std::string> Get(std::string_view key) override {
+    read_.insert(std::string(key));
+    return inner_.Get(key);
+  }
+  bool Put(std::string_view key, std::string_view value, TimeMs expires_at) override {
+    if (Refuse(key)) return false;
+    return inner_.Put(key, value, expires_at);
+  }
+  bool Delete(std::string_view key) override {
+    if (Refuse(key)) return false;
+    return inner_.Delete(key);
+  }
+  void Scan(std::string_view prefix, const Visitor& visit) override { inner_.Scan(prefix, visit); }
+  size_t Expire(TimeMs now) override { return inner_.Expire(now); }
+  size_t size() const override { return inner_.size(); }
+  size_t memory_bytes() const override { return inner_.memory_bytes(); }
+
+ private:
+  // Every third write of a key read before is refused (as if another node
+  // had written it in between); the writer must read it again.
+  bool Refuse(std::string_view key) {
+    auto it = read_.find(std::string(key));
+    if (it == read_.end()) return false;
+    read_.erase(it);
+    return ++writes_ % 3 == 0;
+  }
+  state::MemoryRecordStore inner_;
+  std::set<std::string> read_;
+  uint64_t writes_ = 0;
+};
+
+TEST(SequenceStream, RefusedWritesAreRetried) {
+  std::mt19937 rng(23);
+  uint64_t retries = 0;
+  for (int round = 0; round < 100; ++round) {
+    SeqCase c = RandomCase(rng, Shape{});
+    RefusingStore store;
+    StreamStats stats;
+    V got = Sorted(c.Stream({.max_disorder_ms = -1}, {}, true, &store, &stats));
+    ASSERT_EQ(got, Sorted(c.Batch())) << round;
+    ASSERT_EQ(stats.store_errors, 0u);
+    retries += stats.retries;
+  }
+  EXPECT_GT(retries, 100u);
+}
+
+// An event older than the newest window time minus the disorder bound is
+// late: counted and ignored.
+TEST(SequenceStream, LateEventsAreCounted) {
+  SeqCase c("A B");
+  c.E("A1", 100, "A").E("B0", 120, "B", "y").E("A0", 50, "A").E("B1", 130, "B");
+  StreamStats stats;
+  V got = c.Stream({.lookback_ms = 60}, {}, true, nullptr, &stats);
+  EXPECT_EQ(got, (V{"x: A1 B1"}));
+  EXPECT_EQ(stats.late, 1u);  // A0: 50 < 120 - 60
+}
+
+// A trailing missing stage is decided once the stream's newest window time,
+// less the disorder bound, passes the deadline, before any flush.
+TEST(SequenceStream, TrailingCheckDecidedByWatermark) {
+  SeqCase c("A !B", 10);
+  c.E("A1", 0, "A").E("other", 110, "B", "y");
+  EXPECT_TRUE(c.Stream({.lookback_ms = 100}, {}, /*flush=*/false).empty());  // 110 - 100 = 10
+  c.E("more", 111, "B", "y");
+  EXPECT_EQ(c.Stream({.lookback_ms = 100}, {}, /*flush=*/false), (V{"x: A1 _"}));
+  SeqCase d("A !B", 10);  // a trailing event of the key within maxspan discards it
+  d.E("A1", 0, "A").E("B1", 10, "B").E("more", 200, "B", "y");
+  EXPECT_TRUE(d.Stream({.lookback_ms = 100}, {}, false).empty());
+}
+
+// Caps: keys beyond max_records and events beyond max_events_per_key are
+// dropped and counted; old events leave the store.
+TEST(SequenceStream, CapsAndExpiry) {
+  SeqCase c("A B");
+  for (int i = 0; i < 10; ++i) c.E("A" + std::to_string(i), i, "A", "k" + std::to_string(i));
+  StreamStats stats;
+  state::MemoryRecordStore store;
+  c.Stream({.max_disorder_ms = -1, .max_records = 4}, {}, true, &store, &stats);
+  EXPECT_EQ(stats.dropped_keys, 6u);
+  // per key a head and a chunk, the events' payloads, the stream's meta
+  EXPECT_EQ(store.size(), 4u * 2 + 4u + 1u);
+
+  SeqCase d("A B");
+  for (int i = 0; i < 10; ++i) d.E("A" + std::to_string(i), i, "A");
+  d.E("B1", 20, "B");
+  EXPECT_EQ(d.Stream({.max_disorder_ms = -1, .max_events_per_key = 3}, {}, true, nullptr, &stats),
+            (V{"x: A9 B1"}));
+  EXPECT_EQ(stats.dropped_events, 8u);
+
+  SeqCase e("A B");
+  e.E("A1", 0, "A", "k1").E("A2", 5000, "A", "k2");
+  state::MemoryRecordStore expiring;
+  e.Stream({.lookback_ms = 100}, {}, false, &expiring);
+  // k1's event is out of reach: its head, chunk and payload are gone; k2's
+  // and the stream's meta remain.
+  EXPECT_EQ(expiring.size(), 4u);
+}
+
+}  // namespace
+}  // namespace picket::eql
