@@ -3,15 +3,12 @@
 #include <fmt/format.h>
 
 #include "engine/alert_id.h"
-#include "engine/index_name.h"
-#include "engine/new_terms.h"
 #include "engine/rule_mappings.h"
 
 namespace picket::engine {
 
 namespace {
 constexpr uint64_t kExpireEvery = 4096;
-constexpr size_t kCollectorMinRules = 32;
 
 std::string_view FirstStringOr(event::Json doc, std::string_view field) {
   std::string_view value;
@@ -19,207 +16,154 @@ std::string_view FirstStringOr(event::Json doc, std::string_view field) {
 }
 }  // namespace
 
-std::string EventRef::Origin() const {
-  if (!origin.empty()) return std::string(origin);
-  if (line == 0) return std::string(source);
-  return fmt::format("{}:{}", source, line);
-}
+// The AlertOutput of one unit: routes its requests to the detector with
+// the unit's position.
+class Detector::UnitOutput : public AlertOutput {
+ public:
+  UnitOutput(Detector* detector, size_t unit) : detector_(detector), unit_(unit) {}
+  void EventAlert(const MatchedEvent& event, std::vector<std::string> new_terms,
+                  std::optional<TimeMs> event_time) override {
+    detector_->EmitEventAlert(unit_, event, std::move(new_terms), event_time);
+  }
+  void Problem(const MatchedEvent& event, std::string_view problem) override {
+    detector_->ReportProblem(unit_, event, problem);
+  }
 
-Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state::TermStore* store,
+ private:
+  Detector* detector_;
+  size_t unit_;
+};
+
+Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const StateStores& stores,
                    DetectorOptions options)
-    : store_(store), options_(std::move(options)) {
-  types_ = options_.types ? options_.types : event::FieldTypes::BuiltIn();
+    : stores_(stores), options_(std::move(options)) {
+  if (!options_.types) options_.types = event::FieldTypes::BuiltIn();
   // A fixed alert clock makes the whole output reproducible, execution uuid included.
   if (options_.alert.execution_uuid.empty())
     options_.alert.execution_uuid =
         ExecutionUuid(options_.alert_time ? std::to_string(options_.alert_time) : "");
+  UnitSettings settings;
+  settings.types = options_.types;
+  settings.max_combinations_per_event = options_.max_combinations_per_event;
+  conditions_ = std::make_shared<ConditionSet>();
+  conditions_->types = options_.types;
   for (auto& rule : rules) {
     if (!rule) continue;
-    if (!rule->supported() || !rule->matcher) {
-      warnings_.push_back(fmt::format("{}: rule '{}' ({} / {}) is not supported; skipped",
-                                      rule->path, rule->name, rule->type_name, rule->language));
+    std::string why;
+    std::unique_ptr<RuleUnit> unit = MakeRuleUnit(rule, stores_, settings, &why, &warnings_);
+    if (!unit) {
+      warnings_.push_back(fmt::format("{}: rule '{}': {}; skipped", rule->path, rule->name, why));
       continue;
     }
-    if (rule->type == rules::RuleType::kNewTerms) {
-      if (rule->new_terms_fields.empty() || rule->history_window_ms <= 0) {
-        warnings_.push_back(fmt::format(
-            "{}: new_terms rule '{}' has no new-terms fields or no usable history window ('{}'); "
-            "skipped",
-            rule->path, rule->name, rule->history_window_start));
-        continue;
-      }
-      if (!store_) {
-        warnings_.push_back(fmt::format("{}: new_terms rule '{}' needs a term store; skipped",
-                                        rule->path, rule->name));
-        continue;
-      }
-      if (rule->new_terms_fields.size() > 3)
-        warnings_.push_back(
-            fmt::format("{}: rule '{}' has {} new-terms fields; Kibana allows at most 3 (picket "
-                        "runs it anyway)",
-                        rule->path, rule->name, rule->new_terms_fields.size()));
+    auto position = static_cast<uint32_t>(units_.size());
+    std::vector<Condition> conditions = unit->Conditions(*options_.types);
+    for (uint32_t stage = 0; stage < conditions.size(); ++stage) {
+      ConditionSet::Entry entry;
+      entry.unit = position;
+      entry.stage = stage;
+      entry.matcher = conditions[stage].matcher;
+      entry.index_patterns = &rule->index;
+      entry.facts = std::move(conditions[stage].facts);
+      conditions_->entries.push_back(std::move(entry));
     }
     rules_.push_back(rule);
-    matchers_.push_back(rule->matcher.get());
-    rule_uuids_.push_back(RuleUuid(rule->rule_id));
+    units_.push_back(std::move(unit));
   }
-  stats_.resize(rules_.size());
-  watermark_.resize(rules_.size());
-  std::vector<const rules::Rule*> raw;
-  for (auto& r : rules_) raw.push_back(r.get());
-  index_ = std::make_unique<RuleIndex>(raw, *types_, options_.use_rule_index);
-  const char* const kDataStream[] = {"data_stream.type", "data_stream.dataset",
-                                     "data_stream.namespace"};
-  for (int i = 0; i < 3; ++i) data_stream_[i] = {kDataStream[i], kql::FieldId(kDataStream[i])};
-  // With many rules, the rule index asks each event for dozens of fields:
-  // one walk of the event for all of them and its data stream
-  // (event::FieldCollector) costs less than a walk per field. A few rules
-  // ask for a few fields, cheaper to find one by one. (Adding the fields
-  // of the rules' queries too was measured slower: an event meets only a
-  // couple of candidate rules, which read few fields.)
-  auto collect = [&](const std::string& path, uint32_t id) {
-    uint32_t slot = collector_.Add(path);
-    if (id >= slot_of_id_.size()) slot_of_id_.resize(id + 1, 0);
-    slot_of_id_[id] = slot + 1;
-  };
-  use_collector_ = rules_.size() > kCollectorMinRules;
-  if (use_collector_) {
-    for (const DataStreamField& f : data_stream_) collect(f.path, f.id);
-    for (const auto& [path, id] : index_->fields()) collect(path, id);
-  }
+  stats_.resize(units_.size());
+  matcher_options_.default_index = options_.default_index;
+  matcher_options_.use_rule_index = options_.use_rule_index;
+  AddMatcher();
+}
+
+Detector::~Detector() = default;
+
+EventMatcher* Detector::AddMatcher() {
+  matchers_.push_back(std::make_unique<EventMatcher>(conditions_, matcher_options_));
+  return matchers_.back().get();
 }
 
 void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& on_alert) {
+  matchers_[0]->Match(event, &match_);
+  Decide(event, match_, learn_only, on_alert);
+}
+
+void Detector::Decide(const EventRef& event, const MatchResult& match, bool learn_only,
+                      const AlertSink& on_alert) {
   ++events_;
-  // One context per event: the index name, the rule index (which picks the
-  // candidate rules for that index) and the candidates' matchers share the
-  // field values it finds.
-  kql::EvalContext* context = &eval_context_;
-  context->NextEvent();
-  if (use_collector_) {
-    collector_.Collect(event.doc);
-    context->Adopt(&collector_, &slot_of_id_);
+  on_alert_ = &on_alert;
+  MatchedEvent matched{event, match.index};
+  const auto& entries = conditions_->entries;
+  // Matched conditions are ascending and a unit's are consecutive: one call
+  // per unit with all its matched stages.
+  for (size_t i = 0; i < match.matched.size();) {
+    uint32_t unit = entries[match.matched[i]].unit;
+    stages_.clear();
+    for (; i < match.matched.size() && entries[match.matched[i]].unit == unit; ++i)
+      stages_.push_back(entries[match.matched[i]].stage);
+    ++units_[unit]->stats().matched;
+    UnitOutput out(this, unit);
+    units_[unit]->OnMatch(matched, stages_, learn_only, out);
   }
-  std::string_view index = event.index;
-  if (index.empty()) {
-    auto first_string = [&](const DataStreamField& f) {
-      for (event::Json v : context->Values(f.id, f.path, event.doc))
-        if (v.is_string()) return v.get_string().value_unsafe();
-      return std::string_view();
-    };
-    JoinDataStreamIndex(first_string(data_stream_[0]), first_string(data_stream_[1]),
-                        first_string(data_stream_[2]), &index_buffer_);
-    index = index_buffer_.empty() ? std::string_view(options_.default_index) : index_buffer_;
-  }
-  index_->Candidates(event.doc, index, context, &candidates_);
-  for (uint32_t r : candidates_) {
-    RuleStats& stats = stats_[r];
-    ++stats.candidates;
-    if (!matchers_[r]->Matches(event.doc, context)) continue;
-    const rules::Rule& rule = *rules_[r];
-    ++stats.matched;
-    if (rule.type == rules::RuleType::kNewTerms) {
-      RunNewTerms(r, event, index, learn_only, on_alert);
-    } else if (learn_only) {
-      ++stats.learned;
-    } else {
-      std::optional<TimeMs> time = EventTime(event.doc, rule.timestamp_override).time;
-      EmitAlert(r, event, index, {}, time, on_alert);
-    }
-  }
+  on_alert_ = nullptr;
   if (events_ % kExpireEvery == 0) MaybeExpire();
 }
 
-void Detector::RunNewTerms(size_t r, const EventRef& event, std::string_view index, bool learn_only,
-                           const AlertSink& on_alert) {
-  const rules::Rule& rule = *rules_[r];
-  RuleStats& stats = stats_[r];
-  EventTimeResult time = EventTime(event.doc, rule.timestamp_override);
-  if (!time.time) {
-    ++stats.no_time;
-    if (problem_sink_) problem_sink_(rule, event.Origin(), "no usable time: " + time.problem);
-    return;
-  }
-  if (!CollectTermValues(event.doc, rule.new_terms_fields, types_.get(), &term_values_)) {
-    ++stats.missing_terms;
-    return;
-  }
-  TimeMs t = *time.time;
-  std::optional<TimeMs>& watermark = watermark_[r];
-  bool late = watermark && t < *watermark - rule.lookback_ms;
-  if (!watermark || t > *watermark) watermark = t;
-  if (late) ++stats.late;
-  if (learn_only) ++stats.learned;
-  bool observe_only = learn_only || late;
-
-  std::vector<std::vector<std::string>> fresh;
-  size_t total = CombinationCount(term_values_);
-  size_t limit = options_.max_combinations_per_event;
-  ForEachCombination(term_values_, limit, [&](const std::vector<std::string_view>& combination) {
-    BuildTermKey(rule_uuids_[r], combination, &key_);
-    state::ObserveResult result = store_->Observe(key_, t, rule.history_window_ms, observe_only);
-    if (result.is_new) fresh.emplace_back(combination.begin(), combination.end());
-  });
-  if (total > limit) {
-    stats.truncated_combinations += total - limit;
-    if (problem_sink_)
-      problem_sink_(rule, event.Origin(),
-                    fmt::format("{} new-terms combinations in one event; only the first {} were "
-                                "evaluated",
-                                total, limit));
-  }
-  for (auto& terms : fresh) EmitAlert(r, event, index, std::move(terms), t, on_alert);
+void Detector::ReportProblem(size_t unit, const MatchedEvent& event, std::string_view problem) {
+  if (problem_sink_) problem_sink_(units_[unit]->rule(), event.ref.Origin(), problem);
 }
 
-void Detector::EmitAlert(size_t r, const EventRef& event, std::string_view index,
-                         std::vector<std::string> new_terms, std::optional<TimeMs> event_time,
-                         const AlertSink& on_alert) {
-  const rules::Rule& rule = *rules_[r];
+void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
+                              std::vector<std::string> new_terms,
+                              std::optional<TimeMs> event_time) {
+  RuleUnit& unit = *units_[u];
+  const rules::Rule& rule = unit.rule();
   TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
-  if (options_.apply_max_signals && !WithinMaxSignals(r, event_time.value_or(alert_time), event))
+  if (options_.apply_max_signals && !WithinMaxSignals(u, event_time.value_or(alert_time), event))
     return;
-  std::string_view event_id = FirstStringOr(event.doc, "event.id");
+  const EventRef& ref = event.ref;
+  std::string_view event_id = FirstStringOr(ref.doc, "event.id");
   Alert alert;
   alert.rule = &rule;
   alert.new_terms = std::move(new_terms);
   alert.event_time = event_time;
-  alert.index = std::string(index);
-  alert.origin = std::string(event.Origin());
-  alert.uuid = AlertUuid(rule_uuids_[r], EventIdentity(index, event.doc_id, event_id, event.raw),
-                         alert.new_terms);
-  std::string source_id = SourceDocumentId(event.doc_id, event_id, event.raw);
-  alert.severity = MappedSeverity(event.doc, rule);
-  alert.risk_score = MappedRiskScore(event.doc, rule);
-  alert.reason = BuildReason(event.doc, rule, alert.severity);
+  alert.index = std::string(event.index);
+  alert.origin = ref.Origin();
+  alert.uuid = AlertUuid(
+      unit.rule_uuid(), EventIdentity(event.index, ref.doc_id, event_id, ref.raw), alert.new_terms);
+  std::string source_id = SourceDocumentId(ref.doc_id, event_id, ref.raw);
+  alert.severity = MappedSeverity(ref.doc, rule);
+  alert.risk_score = MappedRiskScore(ref.doc, rule);
+  alert.reason = BuildReason(ref.doc, rule, alert.severity);
   AlertFacts facts;
   facts.rule = &rule;
-  facts.rule_uuid = rule_uuids_[r];
+  facts.rule_uuid = unit.rule_uuid();
   facts.alert_uuid = alert.uuid;
   facts.alert_time = alert_time;
   facts.severity = alert.severity;
   facts.risk_score = alert.risk_score;
   facts.settings = &options_.alert;
-  facts.event_index = index;
+  facts.event_index = event.index;
   facts.source_id = source_id;
   facts.new_terms = rule.type == rules::RuleType::kNewTerms ? &alert.new_terms : nullptr;
   facts.reason = alert.reason;
   std::string error;
-  if (!builder_.Build(event.raw, facts, &alert.json, &error)) {
-    if (problem_sink_) problem_sink_(rule, event.Origin(), "cannot build alert: " + error);
+  if (!builder_.Build(ref.raw, facts, &alert.json, &error)) {
+    ReportProblem(u, event, "cannot build alert: " + error);
     return;
   }
-  ++stats_[r].alerts;
-  if (on_alert) on_alert(alert);
+  ++unit.stats().alerts;
+  if (on_alert_ && *on_alert_) (*on_alert_)(alert);
 }
 
-bool Detector::WithinMaxSignals(size_t r, TimeMs time, const EventRef& event) {
-  const rules::Rule& rule = *rules_[r];
-  auto verdict = max_signals_.Take(r, time, rule.interval_ms, rule.max_signals);
+bool Detector::WithinMaxSignals(size_t u, TimeMs time, const MatchedEvent& event) {
+  RuleUnit& unit = *units_[u];
+  const rules::Rule& rule = unit.rule();
+  auto verdict = max_signals_.Take(u, time, rule.interval_ms, rule.max_signals);
   if (verdict == MaxSignalsBudget::Verdict::kAdmit) return true;
-  ++stats_[r].max_signals_suppressed;
-  if (verdict == MaxSignalsBudget::Verdict::kFirstRefusal && problem_sink_)
-    problem_sink_(
-        rule, event.Origin(),
+  ++unit.stats().max_signals_suppressed;
+  if (verdict == MaxSignalsBudget::Verdict::kFirstRefusal)
+    ReportProblem(
+        u, event,
         fmt::format("max_signals ({}) reached in the {} interval from {}; further alerts of that "
                     "interval are counted, not written",
                     rule.max_signals, rule.interval,
@@ -228,14 +172,25 @@ bool Detector::WithinMaxSignals(size_t r, TimeMs time, const EventRef& event) {
 }
 
 void Detector::MaybeExpire() {
-  if (!store_) return;
+  if (!stores_.terms) return;
   std::optional<TimeMs> threshold;
-  for (size_t r = 0; r < rules_.size(); ++r) {
-    if (rules_[r]->type != rules::RuleType::kNewTerms || !watermark_[r]) continue;
-    TimeMs safe = *watermark_[r] - rules_[r]->lookback_ms;
-    if (!threshold || safe < *threshold) threshold = safe;
+  for (const auto& unit : units_)
+    if (std::optional<TimeMs> t = unit->TermExpiryThreshold())
+      if (!threshold || *t < *threshold) threshold = t;
+  if (threshold) stores_.terms->Expire(*threshold);
+}
+
+const std::vector<RuleStats>& Detector::stats() const {
+  for (size_t u = 0; u < units_.size(); ++u) {
+    stats_[u] = units_[u]->stats();
+    stats_[u].candidates = 0;
   }
-  if (threshold) store_->Expire(*threshold);
+  for (const auto& matcher : matchers_) {
+    const std::vector<uint64_t>& counts = matcher->candidate_counts();
+    for (size_t c = 0; c < counts.size(); ++c)
+      stats_[conditions_->entries[c].unit].candidates += counts[c];
+  }
+  return stats_;
 }
 
 }  // namespace picket::engine

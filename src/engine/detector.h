@@ -1,24 +1,26 @@
-// The streaming detector: runs compiled `query` and `new_terms` rules over
-// events one at a time and produces Kibana-shaped alerts.
+// The streaming detector: runs rules over events one at a time and produces
+// Kibana-shaped alerts.
 //
-//  * query rules: one alert per matching event.
-//  * new_terms rules: for each matching event with a usable time (the rule's
-//    timestamp_override, else @timestamp) and a value in every new-terms
-//    field, each combination of values (cartesian product) is observed in
-//    the TermStore; one alert per combination that DecideSighting calls new.
-//    Every matching event refreshes the state.
-//  * late events: an event older than the newest matching event of the rule
-//    minus the rule's lookback (`from`) would have fallen outside every
-//    Kibana run; it updates the state but never alerts (counted as late).
-//  * learn_only (baseline, `picket learn`): state is updated, nothing alerts.
-//  * max_signals: at most the rule's max_signals alerts per interval bucket
-//    of event time (see max_signals.h); the rest are counted per rule
-//    (max_signals_suppressed), and new_terms state is updated for them.
+// It only dispatches (see engine/rule_unit.h for the two stages):
+//  * each supported rule becomes a unit (MakeRuleUnit: query, new_terms, ...)
+//    whose conditions are filed in one rule index;
+//  * Process(event) = Match (EventMatcher: which conditions the event
+//    matches) then Decide (each unit with a matched condition, in unit order);
+//  * the alerts units ask for go through what every type shares: the
+//    max_signals cap (at most max_signals alerts per rule per interval bucket
+//    of event time, see max_signals.h; the rest are counted per rule), the
+//    alert document (AlertBuilder, deterministic ids) and the sink.
+//
+// For parallel matching (picket serve), each worker thread gets its own
+// matcher (AddMatcher) and calls EventMatcher::Match; the thread that owns
+// the detector then calls Decide for each event in order, with the event
+// parsed again only when it matched something.
 //
 // Events with no usable time are counted per rule and reported through the
 // problem callback with their origin (file:line); their time is never guessed.
 //
-// Not thread-safe; one Detector per thread.
+// Not thread-safe apart from what AddMatcher says; Process and Decide on one
+// thread.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -29,10 +31,11 @@
 #include <vector>
 
 #include "engine/alert_builder.h"
+#include "engine/event_matcher.h"
 #include "engine/max_signals.h"
-#include "engine/rule_index.h"
+#include "engine/rule_unit.h"
+#include "engine/rule_units.h"
 #include "event/document.h"
-#include "event/field_collector.h"
 #include "event/field_types.h"
 #include "rules/rule.h"
 #include "state/term_store.h"
@@ -61,20 +64,6 @@ struct DetectorOptions {
   AlertSettings alert;
 };
 
-struct EventRef {
-  event::Json doc;
-  std::string_view raw;     // the exact line
-  std::string_view index;   // the index it arrived for ("" = derive it)
-  std::string_view doc_id;  // the bulk _id, if any
-  // Where the event came from, for reports: `origin` as given, else
-  // "source:line" (line 0: just "source"), formatted only when a report or
-  // alert needs it.
-  std::string_view origin;
-  std::string_view source;
-  uint64_t line = 0;
-  std::string Origin() const;
-};
-
 struct Alert {
   const rules::Rule* rule = nullptr;
   std::string uuid;
@@ -90,78 +79,67 @@ struct Alert {
   std::string origin;
 };
 
-struct RuleStats {
-  uint64_t candidates = 0;  // events that reached the rule's query
-  uint64_t matched = 0;
-  uint64_t alerts = 0;
-  uint64_t no_time = 0;        // new_terms: matched but no usable time
-  uint64_t missing_terms = 0;  // new_terms: matched but a field had no value
-  uint64_t late = 0;           // new_terms: older than watermark - lookback
-  uint64_t truncated_combinations = 0;
-  uint64_t learned = 0;                 // matched in learn_only mode
-  uint64_t max_signals_suppressed = 0;  // alerts over max_signals, not written
-};
-
 class Detector {
  public:
   using AlertSink = std::function<void(const Alert&)>;
   using ProblemSink =
       std::function<void(const rules::Rule&, std::string_view origin, std::string_view problem)>;
 
-  // Rules that are not supported (type, language, no matcher) or are
-  // new_terms without a usable history window are skipped with a warning.
-  Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state::TermStore* store,
+  // Rules picket cannot run (type, language, no matcher, a missing store
+  // or setting) are skipped with a warning, never silently.
+  Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const StateStores& stores,
            DetectorOptions options = {});
+  Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, state::TermStore* terms,
+           DetectorOptions options = {})
+      : Detector(std::move(rules), StateStores{terms}, std::move(options)) {}
+  ~Detector();
 
   void set_problem_sink(ProblemSink sink) { problem_sink_ = std::move(sink); }
 
-  // Runs every candidate rule over the event.
+  // Match, then Decide, on this thread.
   void Process(const EventRef& event, bool learn_only, const AlertSink& on_alert);
 
+  // A matcher for another thread, owned by the detector (its candidate
+  // counts are included in stats()). Safe to call before events flow; each
+  // matcher is then used by one thread.
+  EventMatcher* AddMatcher();
+  // The decisions for an event `match` was computed for (by any matcher),
+  // in event order.
+  void Decide(const EventRef& event, const MatchResult& match, bool learn_only,
+              const AlertSink& on_alert);
+
   const std::vector<std::shared_ptr<const rules::Rule>>& rules() const { return rules_; }
-  const std::vector<RuleStats>& stats() const { return stats_; }
+  // Per rule, in rules() order. Candidate counts are read from every
+  // matcher: call when no Match is running on another thread.
+  const std::vector<RuleStats>& stats() const;
   // Setup messages: skipped rules, more than three new-terms fields, ...
   const std::vector<std::string>& warnings() const { return warnings_; }
   uint64_t events() const { return events_; }
 
  private:
-  void RunNewTerms(size_t r, const EventRef& event, std::string_view index, bool learn_only,
-                   const AlertSink& on_alert);
-  void EmitAlert(size_t r, const EventRef& event, std::string_view index,
-                 std::vector<std::string> new_terms, std::optional<TimeMs> event_time,
-                 const AlertSink& on_alert);
+  class UnitOutput;
+  void EmitEventAlert(size_t unit, const MatchedEvent& event, std::vector<std::string> new_terms,
+                      std::optional<TimeMs> event_time);
+  void ReportProblem(size_t unit, const MatchedEvent& event, std::string_view problem);
+  bool WithinMaxSignals(size_t unit, TimeMs time, const MatchedEvent& event);
   void MaybeExpire();
-  bool WithinMaxSignals(size_t r, TimeMs time, const EventRef& event);
 
-  std::vector<std::shared_ptr<const rules::Rule>> rules_;
-  // Each rule's matcher, side by side: an event's candidate rules are tested
-  // without reading the (large) rule objects of those that do not match.
-  std::vector<const kql::Matcher*> matchers_;
-  std::vector<std::string> rule_uuids_;
-  std::vector<RuleStats> stats_;
-  std::vector<std::optional<TimeMs>> watermark_;  // newest matching event time per rule
-  state::TermStore* store_;
+  std::vector<std::unique_ptr<RuleUnit>> units_;
+  std::vector<std::shared_ptr<const rules::Rule>> rules_;  // units_[i]'s rule
+  StateStores stores_;
   DetectorOptions options_;
-  std::shared_ptr<const event::FieldTypes> types_;
-  std::unique_ptr<RuleIndex> index_;
+  std::shared_ptr<ConditionSet> conditions_;
+  MatcherOptions matcher_options_;
+  std::vector<std::unique_ptr<EventMatcher>> matchers_;  // [0]: Process's own
+  MatchResult match_;
+  std::vector<uint32_t> stages_;
   AlertBuilder builder_;
   MaxSignalsBudget max_signals_;
   ProblemSink problem_sink_;
+  const AlertSink* on_alert_ = nullptr;  // during Decide
   std::vector<std::string> warnings_;
   uint64_t events_ = 0;
-  std::vector<uint32_t> candidates_;
-  kql::EvalContext eval_context_;  // field values shared by the rules of one event
-  struct DataStreamField {
-    const char* path;
-    uint32_t id;
-  };
-  DataStreamField data_stream_[3];  // type, dataset, namespace
-  bool use_collector_ = false;
-  event::FieldCollector collector_;   // the data stream and rule index fields
-  std::vector<uint32_t> slot_of_id_;  // kql::FieldId -> collector slot + 1
-  std::vector<std::vector<std::string>> term_values_;
-  std::string key_;
-  std::string index_buffer_;
+  mutable std::vector<RuleStats> stats_;
 };
 
 }  // namespace picket::engine

@@ -9,8 +9,6 @@
 // * ForEachCombination: the cartesian product of those values, in field
 //   order, as Kibana's composite aggregation emits it.
 // * BuildTermKey: the TermStore key of one combination for one rule.
-// * EventTime: the rule's timestamp_override field, else @timestamp
-//   (Kibana's combined timestamp).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -29,7 +27,8 @@ namespace picket::engine {
 // `values` partly filled) when some field has no term: then the event
 // neither alerts nor updates state.
 bool CollectTermValues(event::Json doc, const std::vector<std::string>& fields,
-                       const event::FieldTypes* types, std::vector<std::vector<std::string>>* values);
+                       const event::FieldTypes* types,
+                       std::vector<std::vector<std::string>>* values);
 
 size_t CombinationCount(const std::vector<std::vector<std::string>>& values);
 
@@ -42,17 +41,5 @@ size_t ForEachCombination(const std::vector<std::vector<std::string>>& values, s
 // differ).
 void BuildTermKey(std::string_view rule_key, const std::vector<std::string_view>& combination,
                   std::string* key);
-
-enum class TimeSource { kOverride, kTimestamp, kNone };
-struct EventTimeResult {
-  std::optional<TimeMs> time;
-  TimeSource source = TimeSource::kNone;
-  std::string problem;  // why there is no time ("" when found)
-};
-// A field value may be an ISO-8601 string or epoch milliseconds (number or
-// digit string), as Elasticsearch's default date format accepts. A present
-// but unparsable override is a problem, not a reason to fall back: Kibana
-// would have refused such a document at ingest.
-EventTimeResult EventTime(event::Json doc, std::string_view timestamp_override);
 
 }  // namespace picket::engine

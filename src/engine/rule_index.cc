@@ -61,24 +61,24 @@ uint32_t RuleIndex::NumberValue(uint32_t field, const std::string& value) {
   return term_fields_[field].value_numbers.Insert(value);
 }
 
-RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::FieldTypes& types,
+RuleIndex::RuleIndex(const std::vector<IndexEntry>& entries, const event::FieldTypes& types,
                      bool use_terms)
-    : rules_count_(rules.size()), stamp_(rules.size(), 0) {
-  for (uint32_t i = 0; i < rules.size(); ++i) {
-    const rules::Rule& rule = *rules[i];
-    patterns_.emplace_back(rule.index);
-    if (!use_terms || !rule.ast) {
+    : rules_count_(entries.size()), stamp_(entries.size(), 0) {
+  static const std::vector<std::string> kEveryIndex;
+  for (uint32_t i = 0; i < entries.size(); ++i) {
+    const IndexEntry& entry = entries[i];
+    patterns_.emplace_back(entry.index_patterns ? *entry.index_patterns : kEveryIndex);
+    if (!use_terms || !entry.facts) {
       unindexed_.push_back(i);
       continue;
     }
-    std::vector<kql::RequiredTerms> required = kql::NecessaryTerms(*rule.ast, types);
-    auto usable = UsableTerms(required, types);
+    const IndexFacts& facts = *entry.facts;
+    auto usable = UsableTerms(facts.terms, types);
     // `common and (A or B ...)` with terms in every branch: filed under
     // common + A, common + B, ... (a match meets one of them), which is
     // sharper than the common terms alone when these are coarse.
-    std::vector<kql::TermBranches> alternatives = kql::NecessaryAlternatives(*rule.ast, types);
     std::vector<std::vector<const kql::RequiredTerms*>> branch_terms;
-    for (const kql::TermBranches& b : alternatives) {
+    for (const kql::TermBranches& b : facts.alternatives) {
       if (b.size() > kMaxBranches) continue;
       std::vector<std::vector<const kql::RequiredTerms*>> found;
       for (const auto& branch : b) {
@@ -106,7 +106,7 @@ RuleIndex::RuleIndex(const std::vector<const rules::Rule*>& rules, const event::
       ++term_rules_;
       continue;
     }
-    if (!FileUnderPresence(i, kql::NecessaryFields(*rule.ast, types))) unindexed_.push_back(i);
+    if (!FileUnderPresence(i, facts.fields)) unindexed_.push_back(i);
   }
   event_numbers_.resize(term_fields_.size());
   IndexFirstValues();

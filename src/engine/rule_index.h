@@ -1,11 +1,14 @@
-// Chooses, for one event, the rules that can possibly match it, so that an
-// event meets a handful of candidate rules instead of all of them.
+// Chooses, for one event, the conditions that can possibly match it, so that
+// an event meets a handful of candidates instead of every rule's query. A
+// condition is a rule's query, or one stage of an EQL sequence; each is
+// described by its rule's index patterns and its IndexFacts. Below, "rule"
+// means such a condition.
 //
 // Three filters, all exact (they never drop a rule that would match):
 //  * index patterns: a rule sees an event only when its patterns cover the
 //    event's index (IndexPatterns; unknown index = every rule). The verdict
 //    per distinct index name is cached in a plan.
-//  * required terms: kql::NecessaryTerms lists conjuncts every match
+//  * required terms: IndexFacts::terms lists conjuncts every match
 //    satisfies ("event.action is one of ..."). Each rule is filed under up
 //    to three of them on different fields, the most selective first
 //    (event.action before process.name before other fields before
@@ -34,23 +37,31 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/index_facts.h"
 #include "engine/index_name.h"
 #include "event/document.h"
 #include "event/field_types.h"
 #include "kql/matcher.h"
-#include "rules/rule.h"
 #include "util/string_numbers.h"
 
 namespace picket::engine {
+
+// One condition to file: its rule's index patterns and what every match
+// satisfies (null facts: a candidate for every event of its indices). Both
+// are read only while the index is built.
+struct IndexEntry {
+  const std::vector<std::string>* index_patterns = nullptr;  // null = every index
+  const IndexFacts* facts = nullptr;
+};
 
 class RuleIndex {
  public:
   // `use_terms` false keeps only the index-pattern filter (used to check
   // that the term index changes no result).
-  RuleIndex(const std::vector<const rules::Rule*>& rules, const event::FieldTypes& types,
+  RuleIndex(const std::vector<IndexEntry>& entries, const event::FieldTypes& types,
             bool use_terms = true);
 
-  // Positions (into the constructor's `rules`) of the candidate rules for
+  // Positions (into the constructor's `entries`) of the candidates for
   // the event, in ascending order. `context` has been given the event
   // (EvalContext::NextEvent).
   void Candidates(event::Json doc, std::string_view index, kql::EvalContext* context,

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "engine_helpers.h"
 #include "rules/loader.h"
 
@@ -19,7 +21,8 @@ using testing::RuleSpec;
 // An Elastic Defend-like exec event. `ingested` and `timestamp` are ISO
 // strings or "" for none.
 std::string Exec(const std::string& host, const std::string& exe, const std::string& ingested,
-                 const std::string& timestamp = "2026-03-01T00:00:00Z", const std::string& extra = "") {
+                 const std::string& timestamp = "2026-03-01T00:00:00Z",
+                 const std::string& extra = "") {
   std::string event = R"("action":"exec")";
   if (!ingested.empty()) event += fmt::format(R"(,"ingested":"{}")", ingested);
   std::string out = "{";
@@ -66,15 +69,18 @@ TEST(Detector, NewTermsAlertsOncePerCombination) {
 TEST(Detector, EventsNotMatchingTheQueryDoNotCount) {
   Harness h({MakeRule(RuleSpec{})});
   // Same terms, but not an exec: not history for the rule.
-  h.Run(R"({"event":{"action":"fork","ingested":"2026-03-01T00:00:00Z"},"host":{"id":"H1"},"process":{"executable":"/x"}})");
+  h.Run(
+      R"({"event":{"action":"fork","ingested":"2026-03-01T00:00:00Z"},"host":{"id":"H1"},"process":{"executable":"/x"}})");
   EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/x"), "2026-03-01T01:00:00Z")).size(), 1u);
 }
 
 TEST(Detector, ArraysGiveTheCartesianProduct) {
   Harness h({MakeRule(RuleSpec{})});
   auto alerts = h.Run(Exec(R"(["H1","H2"])", R"(["/a","/b","/c"])", "2026-03-01T00:00:00Z"));
-  EXPECT_EQ(Terms(alerts), (std::vector<std::vector<std::string>>{
-                               {"H1", "/a"}, {"H1", "/b"}, {"H1", "/c"}, {"H2", "/a"}, {"H2", "/b"}, {"H2", "/c"}}));
+  EXPECT_EQ(
+      Terms(alerts),
+      (std::vector<std::vector<std::string>>{
+          {"H1", "/a"}, {"H1", "/b"}, {"H1", "/c"}, {"H2", "/a"}, {"H2", "/b"}, {"H2", "/c"}}));
   // Each alert has its own id.
   std::set<std::string> ids;
   for (const auto& a : alerts) ids.insert(a.uuid);
@@ -86,7 +92,9 @@ TEST(Detector, ArraysGiveTheCartesianProduct) {
 
 TEST(Detector, MissingNullOrEmptyFieldNeitherAlertsNorUpdatesState) {
   Harness h({MakeRule(RuleSpec{})});
-  EXPECT_TRUE(h.Run(R"({"event":{"action":"exec","ingested":"2026-03-01T00:00:00Z"},"host":{"id":"H1"}})").empty());
+  EXPECT_TRUE(
+      h.Run(R"({"event":{"action":"exec","ingested":"2026-03-01T00:00:00Z"},"host":{"id":"H1"}})")
+          .empty());
   EXPECT_TRUE(h.Run(Exec(Q("H1"), "null", "2026-03-01T00:00:00Z")).empty());
   EXPECT_TRUE(h.Run(Exec(Q("H1"), "[]", "2026-03-01T00:00:00Z")).empty());
   EXPECT_TRUE(h.Run(Exec("null", Q("/x"), "2026-03-01T00:00:00Z")).empty());
@@ -114,8 +122,13 @@ TEST(Detector, WindowIsClosedAtSevenDays) {
 
 TEST(Detector, SameCombinationSameTimestampAlertsOnce) {
   Harness h({MakeRule(RuleSpec{})});
-  EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/x"), "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z", R"(,"n":1)")).size(), 1u);
-  EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/x"), "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z", R"(,"n":2)")).empty());
+  EXPECT_EQ(
+      h.Run(Exec(Q("H1"), Q("/x"), "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z", R"(,"n":1)"))
+          .size(),
+      1u);
+  EXPECT_TRUE(
+      h.Run(Exec(Q("H1"), Q("/x"), "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z", R"(,"n":2)"))
+          .empty());
 }
 
 TEST(Detector, OtherWindowUnits) {
@@ -148,18 +161,70 @@ TEST(Detector, LateNewTermWithinLookbackAlerts) {
   EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/y"), "2026-03-01T00:05:00Z")).size(), 1u);
 }
 
-TEST(Detector, EventsOlderThanTheLookbackAreLearnedNotAlerted) {
-  Harness h({MakeRule(RuleSpec{})});
-  h.Run(Exec(Q("H1"), Q("/x"), "2026-03-01T01:00:00Z"));
-  EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/old"), "2026-03-01T00:30:00Z")).empty());
+TEST(Detector, EventsThatArriveLaterThanTheLookbackAreLearnedNotAlerted) {
+  // A rule on @timestamp: an event that happened more than the lookback
+  // (9m) before it arrived (event.ingested) was outside every Kibana run.
+  RuleSpec spec;
+  spec.timestamp_override = "";
+  Harness h({MakeRule(spec)});
+  EXPECT_TRUE(
+      h.Run(Exec(Q("H1"), Q("/old"), "2026-03-01T01:00:00Z", "2026-03-01T00:30:00Z")).empty());
   EXPECT_EQ(h.detector().stats()[0].late, 1u);
   // ...but it was recorded.
-  EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/old"), "2026-03-01T01:01:00Z")).empty());
+  EXPECT_TRUE(
+      h.Run(Exec(Q("H1"), Q("/old"), "2026-03-01T01:01:00Z", "2026-03-01T01:01:00Z")).empty());
+  // Within the lookback of its arrival, a new term alerts.
+  EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/new"), "2026-03-01T01:10:00Z", "2026-03-01T01:02:00Z")).size(),
+            1u);
+  EXPECT_EQ(h.detector().stats()[0].late, 1u);
+}
+
+TEST(Detector, LatenessIsJudgedPerEventNotByOtherHostsEvents) {
+  // Judged by ingest time (the seed's rules): a host whose events arrive a
+  // day after another host's still alerts, whatever the order of arrival.
+  Harness h({MakeRule(RuleSpec{})});
+  EXPECT_EQ(h.Run(Exec(Q("H2"), Q("/x"), "2026-03-02T00:00:00Z")).size(), 1u);
+  EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/x"), "2026-03-01T00:00:00Z")).size(), 1u);
+  // Judged by @timestamp with no arrival time (a file): never late.
+  RuleSpec spec;
+  spec.timestamp_override = "";
+  Harness file({MakeRule(spec)});
+  EXPECT_EQ(file.Run(Exec(Q("H2"), Q("/x"), "", "2026-03-02T00:00:00Z")).size(), 1u);
+  EXPECT_EQ(file.Run(Exec(Q("H1"), Q("/x"), "", "2026-03-01T00:00:00Z")).size(), 1u);
+  EXPECT_EQ(file.detector().stats()[0].late, 0u);
+}
+
+TEST(Detector, InterleavingOfHostsChangesNoAlert) {
+  // Each host's events in order; the hosts' streams interleaved two ways.
+  std::vector<std::string> h1, h2;
+  for (int i = 0; i < 6; ++i) {
+    std::string t = fmt::format("2026-03-0{}T00:00:00Z", 1 + i);
+    h1.push_back(Exec(Q("H1"), Q(i % 2 ? "/a" : fmt::format("/h1-{}", i)), t));
+    h2.push_back(Exec(Q("H2"), Q(i % 3 ? "/a" : fmt::format("/h2-{}", i)), t));
+  }
+  auto ids = [](const std::vector<std::string>& events) {
+    Harness h({MakeRule(RuleSpec{})});
+    for (const auto& e : events) h.Run(e);
+    std::vector<std::string> out;
+    for (const auto& a : h.all_alerts()) out.push_back(a.uuid);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  std::vector<std::string> one_then_other = h1, alternating;
+  one_then_other.insert(one_then_other.end(), h2.begin(), h2.end());
+  for (size_t i = 0; i < h1.size(); ++i) {
+    alternating.push_back(h2[i]);
+    alternating.push_back(h1[i]);
+  }
+  auto a = ids(one_then_other);
+  EXPECT_EQ(a.size(), 7u);  // H1: /h1-0, /a, /h1-2, /h1-4; H2: /h2-0, /a, /h2-3
+  EXPECT_EQ(a, ids(alternating));
 }
 
 TEST(Detector, BaselineSuppressesKnownTerms) {
   Harness h({MakeRule(RuleSpec{})});
-  EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/known"), "2026-02-25T00:00:00Z"), /*learn_only=*/true).empty());
+  EXPECT_TRUE(
+      h.Run(Exec(Q("H1"), Q("/known"), "2026-02-25T00:00:00Z"), /*learn_only=*/true).empty());
   EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/stale"), "2026-02-01T00:00:00Z"), true).empty());
   EXPECT_EQ(h.detector().stats()[0].learned, 2u);
   EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/known"), "2026-03-01T00:00:00Z")).empty());
@@ -173,7 +238,8 @@ TEST(Detector, TimeFallsBackToTimestamp) {
   EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/x"), "", "2026-03-01T00:00:00Z")).size(), 1u);
   EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/x"), "", "2026-03-08T00:00:00Z")).empty());
   // With event.ingested, it wins over @timestamp: 7 d + 1 s by ingest time.
-  EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/x"), "2026-03-15T00:00:01Z", "2026-03-08T00:00:01Z")).size(), 1u);
+  EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/x"), "2026-03-15T00:00:01Z", "2026-03-08T00:00:01Z")).size(),
+            1u);
 }
 
 TEST(Detector, EventWithoutTimeIsReportedNotGuessed) {
@@ -190,17 +256,25 @@ TEST(Detector, IndexScoping) {
   RuleSpec spec;
   spec.index = {"logs-endpoint.events.process-*"};
   Harness h({MakeRule(spec)});
-  std::string ds_file = R"(,"data_stream":{"type":"logs","dataset":"endpoint.events.file","namespace":"default"})";
-  std::string ds_proc = R"(,"data_stream":{"type":"logs","dataset":"endpoint.events.process","namespace":"default"})";
-  EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/a"), "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z", ds_file)).empty());
-  EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/a"), "2026-03-01T00:00:01Z", "2026-03-01T00:00:00Z", ds_proc)).size(), 1u);
+  std::string ds_file =
+      R"(,"data_stream":{"type":"logs","dataset":"endpoint.events.file","namespace":"default"})";
+  std::string ds_proc =
+      R"(,"data_stream":{"type":"logs","dataset":"endpoint.events.process","namespace":"default"})";
+  EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/a"), "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z", ds_file))
+                  .empty());
+  EXPECT_EQ(
+      h.Run(Exec(Q("H1"), Q("/a"), "2026-03-01T00:00:01Z", "2026-03-01T00:00:00Z", ds_proc)).size(),
+      1u);
   // No index at all: every rule sees the event.
   EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/b"), "2026-03-01T00:00:02Z")).size(), 1u);
   // The index the event arrived for wins over data_stream.
-  EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/c"), "2026-03-01T00:00:03Z", "2026-03-01T00:00:00Z", ds_proc), false,
-                    "winlogbeat-1").empty());
-  EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/d"), "2026-03-01T00:00:04Z", "2026-03-01T00:00:00Z", ds_file), false,
-                  "logs-endpoint.events.process-x").size(), 1u);
+  EXPECT_TRUE(h.Run(Exec(Q("H1"), Q("/c"), "2026-03-01T00:00:03Z", "2026-03-01T00:00:00Z", ds_proc),
+                    false, "winlogbeat-1")
+                  .empty());
+  EXPECT_EQ(h.Run(Exec(Q("H1"), Q("/d"), "2026-03-01T00:00:04Z", "2026-03-01T00:00:00Z", ds_file),
+                  false, "logs-endpoint.events.process-x")
+                .size(),
+            1u);
 }
 
 TEST(Detector, DefaultIndexAppliesToEventsWithoutOne) {
@@ -263,8 +337,8 @@ TEST(Detector, NumericTermsUseKeywordText) {
 
 TEST(Detector, RulesThatCannotRunAreSkippedWithAWarning) {
   std::vector<rules::LoadIssue> errors, warnings;
-  auto rule = rules::LoadRuleText(testing::RuleToml(RuleSpec{}), "test", *event::FieldTypes::BuiltIn(),
-                                  {}, &errors, &warnings);
+  auto rule = rules::LoadRuleText(testing::RuleToml(RuleSpec{}), "test",
+                                  *event::FieldTypes::BuiltIn(), {}, &errors, &warnings);
   ASSERT_TRUE(rule);
   rule->history_window_ms = 0;  // as for a window the loader could not read
   RuleSpec eql;
@@ -291,8 +365,9 @@ TEST(Detector, RuleIndexChangesNoResult) {
     Harness h({MakeRule(a), MakeRule(b), MakeRule(c)}, options);
     for (std::string action : {"exec", "fork", "open"})
       for (std::string os : {"macos", "linux"})
-        h.Run(fmt::format(R"({{"event":{{"action":"{}","ingested":"2026-03-01T00:00:00Z"}},"host":{{"id":"H","os":{{"type":"{}"}}}},"process":{{"executable":"/{}"}}}})",
-                          action, os, action + os));
+        h.Run(fmt::format(
+            R"({{"event":{{"action":"{}","ingested":"2026-03-01T00:00:00Z"}},"host":{{"id":"H","os":{{"type":"{}"}}}},"process":{{"executable":"/{}"}}}})",
+            action, os, action + os));
     std::vector<std::string> ids;
     for (const auto& alert : h.all_alerts()) ids.push_back(alert.uuid);
     return ids;

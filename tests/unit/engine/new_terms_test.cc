@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "engine/event_time.h"
+
 namespace picket::engine {
 namespace {
 
@@ -29,11 +31,15 @@ TEST_F(NewTermsTest, MissingNullAndEmptyArrayGiveNoTerm) {
   Values v;
   std::vector<std::string> fields = {"host.id", "file.path"};
   EXPECT_FALSE(CollectTermValues(Parse(R"({"host":{"id":"H1"}})"), fields, nullptr, &v));
-  EXPECT_FALSE(CollectTermValues(Parse(R"({"host":{"id":"H1"},"file":{"path":null}})"), fields, nullptr, &v));
-  EXPECT_FALSE(CollectTermValues(Parse(R"({"host":{"id":"H1"},"file":{"path":[]}})"), fields, nullptr, &v));
-  EXPECT_FALSE(CollectTermValues(Parse(R"({"host":{"id":"H1"},"file":{"path":[null]}})"), fields, nullptr, &v));
+  EXPECT_FALSE(CollectTermValues(Parse(R"({"host":{"id":"H1"},"file":{"path":null}})"), fields,
+                                 nullptr, &v));
+  EXPECT_FALSE(
+      CollectTermValues(Parse(R"({"host":{"id":"H1"},"file":{"path":[]}})"), fields, nullptr, &v));
+  EXPECT_FALSE(CollectTermValues(Parse(R"({"host":{"id":"H1"},"file":{"path":[null]}})"), fields,
+                                 nullptr, &v));
   // An object is not a term either.
-  EXPECT_FALSE(CollectTermValues(Parse(R"({"host":{"id":"H1"},"file":{"path":{"x":1}}})"), fields, nullptr, &v));
+  EXPECT_FALSE(CollectTermValues(Parse(R"({"host":{"id":"H1"},"file":{"path":{"x":1}}})"), fields,
+                                 nullptr, &v));
 }
 
 TEST_F(NewTermsTest, EmptyStringIsAValue) {
@@ -51,7 +57,8 @@ TEST_F(NewTermsTest, NonStringScalarsUseTheirKeywordText) {
 
 TEST_F(NewTermsTest, DuplicateValuesOfOneFieldCountOnce) {
   Values v;
-  ASSERT_TRUE(CollectTermValues(Parse(R"({"user":{"name":["u","u","v"]}})"), {"user.name"}, nullptr, &v));
+  ASSERT_TRUE(
+      CollectTermValues(Parse(R"({"user":{"name":["u","u","v"]}})"), {"user.name"}, nullptr, &v));
   EXPECT_EQ(v, (Values{{"u", "v"}}));
 }
 
@@ -73,8 +80,10 @@ TEST(Combinations, CartesianProductInFieldOrder) {
   });
   EXPECT_EQ(n, 6u);
   EXPECT_EQ(CombinationCount(v), 6u);
-  EXPECT_EQ(seen, (std::vector<std::vector<std::string>>{
-                      {"h1", "u1"}, {"h1", "u2"}, {"h1", "u3"}, {"h2", "u1"}, {"h2", "u2"}, {"h2", "u3"}}));
+  EXPECT_EQ(
+      seen,
+      (std::vector<std::vector<std::string>>{
+          {"h1", "u1"}, {"h1", "u2"}, {"h1", "u3"}, {"h2", "u1"}, {"h2", "u2"}, {"h2", "u3"}}));
 }
 
 TEST(Combinations, LimitStopsEarly) {
@@ -103,8 +112,9 @@ TEST(TermKey, BoundariesAreUnambiguous) {
 }
 
 TEST_F(NewTermsTest, TimeFromOverrideThenTimestamp) {
-  auto both = EventTime(Parse(R"({"@timestamp":"2026-03-01T10:00:00Z","event":{"ingested":"2026-03-01T10:00:05Z"}})"),
-                        "event.ingested");
+  auto both = EventTime(
+      Parse(R"({"@timestamp":"2026-03-01T10:00:00Z","event":{"ingested":"2026-03-01T10:00:05Z"}})"),
+      "event.ingested");
   ASSERT_TRUE(both.time);
   EXPECT_EQ(both.source, TimeSource::kOverride);
   EXPECT_EQ(*both.time, ParseDate("2026-03-01T10:00:05Z")->ms);
@@ -114,7 +124,9 @@ TEST_F(NewTermsTest, TimeFromOverrideThenTimestamp) {
   EXPECT_EQ(fallback.source, TimeSource::kTimestamp);
   EXPECT_EQ(*fallback.time, ParseDate("2026-03-01T10:00:00Z")->ms);
 
-  auto no_override = EventTime(Parse(R"({"@timestamp":"2026-03-01T10:00:00Z","event":{"ingested":"2026-03-01T10:00:05Z"}})"), "");
+  auto no_override = EventTime(
+      Parse(R"({"@timestamp":"2026-03-01T10:00:00Z","event":{"ingested":"2026-03-01T10:00:05Z"}})"),
+      "");
   EXPECT_EQ(no_override.source, TimeSource::kTimestamp);
 }
 
@@ -132,8 +144,9 @@ TEST_F(NewTermsTest, NoUsableTimeIsReportedNotGuessed) {
   EXPECT_FALSE(bad.time);
   EXPECT_NE(bad.problem.find("@timestamp"), std::string::npos);
   // A present but unparsable override does not fall back.
-  auto bad_override = EventTime(Parse(R"({"@timestamp":"2026-03-01T10:00:00Z","event":{"ingested":"soon"}})"),
-                                "event.ingested");
+  auto bad_override =
+      EventTime(Parse(R"({"@timestamp":"2026-03-01T10:00:00Z","event":{"ingested":"soon"}})"),
+                "event.ingested");
   EXPECT_FALSE(bad_override.time);
   EXPECT_NE(bad_override.problem.find("event.ingested"), std::string::npos);
 }

@@ -18,21 +18,25 @@ using testing::RuleSpec;
 
 struct Indexed {
   std::vector<std::shared_ptr<const rules::Rule>> rules;
+  std::vector<IndexFacts> facts;
   std::unique_ptr<RuleIndex> index;
 };
 
 Indexed Build(const std::vector<std::string>& queries) {
   Indexed out;
-  std::vector<const rules::Rule*> raw;
+  const event::FieldTypes& types = *event::FieldTypes::BuiltIn();
   for (size_t i = 0; i < queries.size(); ++i) {
     RuleSpec spec;
     spec.rule_id = fmt::format("00000000-0000-0000-0000-{:012}", i);
     spec.type = "query";
     spec.query = queries[i];
     out.rules.push_back(MakeRule(spec));
-    raw.push_back(out.rules.back().get());
+    out.facts.push_back(KqlIndexFacts(*out.rules.back()->ast, types));
   }
-  out.index = std::make_unique<RuleIndex>(raw, *event::FieldTypes::BuiltIn());
+  std::vector<IndexEntry> entries;
+  for (size_t i = 0; i < queries.size(); ++i)
+    entries.push_back({&out.rules[i]->index, &out.facts[i]});
+  out.index = std::make_unique<RuleIndex>(entries, types);
   return out;
 }
 

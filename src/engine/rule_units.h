@@ -1,0 +1,33 @@
+// The one place that knows every rule type: which unit runs a rule.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/rule_unit.h"
+#include "event/field_types.h"
+#include "state/term_store.h"
+
+namespace picket::engine {
+
+// The state stores units keep their decisions in (null = not available;
+// rules that need a missing store are skipped).
+struct StateStores {
+  state::TermStore* terms = nullptr;  // first-seen terms (new_terms)
+};
+
+struct UnitSettings {
+  std::shared_ptr<const event::FieldTypes> types;  // never null
+  // Bound on new-terms combinations from one event (cartesian products of
+  // large arrays); the rest are skipped and counted.
+  size_t max_combinations_per_event = 10000;
+};
+
+// The unit that runs `rule`, or null with *why when picket cannot run it
+// (type or language not supported, no compiled query, missing settings or
+// store). Setup remarks about a rule that runs go to *warnings.
+std::unique_ptr<RuleUnit> MakeRuleUnit(std::shared_ptr<const rules::Rule> rule,
+                                       const StateStores& stores, const UnitSettings& settings,
+                                       std::string* why, std::vector<std::string>* warnings);
+
+}  // namespace picket::engine
