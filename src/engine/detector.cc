@@ -108,6 +108,22 @@ void Detector::Decide(const EventRef& event, const MatchResult& match, bool lear
   if (events_ % kExpireEvery == 0) MaybeExpire();
 }
 
+void Detector::Stage(const EventRef& event, const MatchResult& match, bool learn_only) {
+  MatchedEvent matched{event, match.index};
+  const auto& entries = conditions_->entries;
+  for (size_t i = 0; i < match.matched.size();) {
+    uint32_t unit = entries[match.matched[i]].unit;
+    stages_.clear();
+    for (; i < match.matched.size() && entries[match.matched[i]].unit == unit; ++i)
+      stages_.push_back(entries[match.matched[i]].stage);
+    units_[unit]->Stage(matched, stages_, learn_only);
+  }
+}
+
+bool Detector::ResolveStaged(std::string* error) {
+  return !stores_.terms || stores_.terms->ResolveStaged(error);
+}
+
 void Detector::ReportProblem(size_t unit, const MatchedEvent& event, std::string_view problem) {
   if (problem_sink_) problem_sink_(units_[unit]->rule(), event.ref.Origin(), problem);
 }
@@ -121,16 +137,14 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
   if (options_.apply_max_signals && !WithinMaxSignals(u, event_time.value_or(alert_time), event))
     return;
   const EventRef& ref = event.ref;
-  std::string_view event_id = FirstStringOr(ref.doc, "event.id");
   Alert alert;
   alert.rule = &rule;
   alert.new_terms = std::move(new_terms);
   alert.event_time = event_time;
   alert.index = std::string(event.index);
   alert.origin = ref.Origin();
-  alert.uuid = AlertUuid(
-      unit.rule_uuid(), EventIdentity(event.index, ref.doc_id, event_id, ref.raw), alert.new_terms);
-  std::string source_id = SourceDocumentId(ref.doc_id, event_id, ref.raw);
+  alert.uuid = AlertUuid(unit.rule_uuid(), EventIdentityOf(event), alert.new_terms);
+  std::string source_id = SourceDocumentId(ref.doc_id, FirstStringOr(ref.doc, "event.id"), ref.raw);
   alert.severity = MappedSeverity(ref.doc, rule);
   alert.risk_score = MappedRiskScore(ref.doc, rule);
   alert.reason = BuildReason(ref.doc, rule, alert.severity);

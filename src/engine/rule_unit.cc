@@ -12,6 +12,12 @@ std::string EventRef::Origin() const {
   return fmt::format("{}:{}", source, line);
 }
 
+std::string EventIdentityOf(const MatchedEvent& event) {
+  std::string_view event_id;
+  if (!event::FirstString(event.ref.doc, "event.id", &event_id)) event_id = {};
+  return EventIdentity(event.index, event.ref.doc_id, event_id, event.ref.raw);
+}
+
 RuleUnit::RuleUnit(std::shared_ptr<const rules::Rule> rule)
     : rule_(std::move(rule)), rule_uuid_(RuleUuid(rule_->rule_id)) {}
 

@@ -132,8 +132,17 @@ bool RedisTermStore::ReadAnswers(const redis::Reply& reply, Pending* p) {
 }
 
 bool RedisTermStore::ResolveStaged(std::string* error) {
+  // Answers of the previous batch are not asked for any more.
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.sightings.empty())
+      it = pending_.erase(it);
+    else
+      ++it;
+  }
   if (!ok()) {
     *error = failure_;
+    staged_order_.clear();
+    pending_.clear();
     return false;
   }
   if (staged_order_.empty()) return true;
@@ -156,15 +165,11 @@ bool RedisTermStore::ResolveStaged(std::string* error) {
     latency_observer_(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!good) {
+    pending_.clear();  // nothing of this batch was decided for sure
     *error = failure_;
     return false;
   }
   return true;
-}
-
-void RedisTermStore::ClearResolved() {
-  pending_.clear();
-  staged_order_.clear();
 }
 
 ObserveResult RedisTermStore::Observe(std::string_view key, TimeMs t, int64_t window_ms,
@@ -248,12 +253,6 @@ bool RedisTermStore::RefreshSize(std::string* error) {
     if (r.type == redis::Reply::Type::kInteger && r.integer > 0) total += r.integer;
   size_ = total;
   return true;
-}
-
-ObserveResult StagingTermStore::Observe(std::string_view key, TimeMs t, int64_t window_ms,
-                                        bool learn_only) {
-  target_->Stage(key, t, window_ms, learn_only);
-  return ObserveResult{};
 }
 
 }  // namespace picket::state

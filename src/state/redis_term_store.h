@@ -11,13 +11,13 @@
 // Keys: "<prefix>:nt:{<32 hex digits of XXH3-128 of the engine's key>}".
 // The braces are the hash tag: a decision reads and writes one slot.
 //
-// Batching: a caller that knows a batch's sightings in advance Stage()s
-// them and calls ResolveStaged(): one EVALSHA per distinct key (all its
-// sightings in order, in one atomic step), pipelined per master, so a batch
-// costs one round trip per master touched. Observe() then hands out the
-// resolved answers in order; a sighting that was not staged is decided on
-// the spot (one round trip). Without staging, Observe() alone is correct,
-// only slower.
+// Batching (TermStore::Stage): the engine stages a batch's sightings and
+// calls ResolveStaged(): one EVALSHA per distinct key (all its sightings in
+// order, in one atomic step), pipelined per master, so a batch costs one
+// round trip per master touched. Observe() then hands out the resolved
+// answers in order; a sighting that was not staged is decided on the spot
+// (one round trip). Without staging, Observe() alone is correct, only
+// slower.
 //
 // Owners: SetEventOwner() names the event whose sightings follow (a hash of
 // its identity, engine::EventIdentity). The record keeps the owner of the
@@ -84,11 +84,11 @@ class RedisTermStore : public TermStore {
   // reached that many replicas of each master written since the last Sync.
   bool Sync(std::string* error) override;
 
-  void SetEventOwner(uint64_t owner);
-  void Stage(std::string_view key, TimeMs t, int64_t window_ms, bool learn_only);
-  bool ResolveStaged(std::string* error);
-  // Drops resolved answers not asked for (end of a group).
-  void ClearResolved();
+  bool wants_event_owner() const override { return true; }
+  void SetEventOwner(uint64_t owner) override;
+  void Stage(std::string_view key, TimeMs t, int64_t window_ms, bool learn_only) override;
+  // Also drops the answers of the previous batch that were not asked for.
+  bool ResolveStaged(std::string* error) override;
 
   bool ok() const { return failure_.empty(); }
   const std::string& failure() const { return failure_; }
@@ -150,23 +150,6 @@ class RedisTermStore : public TermStore {
   std::atomic<size_t> size_{0};
   std::function<void(double)> latency_observer_;
   RedisStoreStats stats_;
-};
-
-// A TermStore that only stages sightings into a RedisTermStore and answers
-// "seen": the dry run that learns a batch's sightings before they are
-// decided (see serve's engine evaluator).
-class StagingTermStore : public TermStore {
- public:
-  explicit StagingTermStore(RedisTermStore* target) : target_(target) {}
-  ObserveResult Observe(std::string_view key, TimeMs t, int64_t window_ms,
-                        bool learn_only) override;
-  std::optional<TermRecord> Get(std::string_view) const override { return std::nullopt; }
-  size_t Expire(TimeMs) override { return 0; }
-  size_t size() const override { return 0; }
-  size_t memory_bytes() const override { return 0; }
-
- private:
-  RedisTermStore* target_;
 };
 
 }  // namespace picket::state

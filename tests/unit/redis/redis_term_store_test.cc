@@ -135,7 +135,6 @@ TEST(RedisTermStore, AgreesWithDecideSightingInStagedBatches) {
         ObserveResult got = store->Observe(key, s.t, kWeek, s.learn_only);
         ExpectSame(want, got, "seed " + std::to_string(seed) + " step " + std::to_string(i));
       }
-      store->ClearResolved();
       if (::testing::Test::HasFailure()) return;
     }
   }
@@ -149,7 +148,6 @@ TEST(RedisTermStore, ABatchCostsOneRoundTripPerMaster) {
   std::string error;
   store->Stage("warm-up", kT0, kWeek, false);  // loads the script where needed
   ASSERT_TRUE(store->ResolveStaged(&error)) << error;
-  store->ClearResolved();
   for (int batch = 0; batch < 3; ++batch) {
     uint64_t trips = store->cluster_stats().round_trips;
     for (int i = 0; i < 1000; ++i) {
@@ -170,7 +168,6 @@ TEST(RedisTermStore, ABatchCostsOneRoundTripPerMaster) {
               .is_new;
     }
     EXPECT_EQ(fresh, batch == 0 ? 400 : 0);
-    store->ClearResolved();
   }
   EXPECT_EQ(store->stats().unstaged, 0u);
   EXPECT_EQ(store->stats().script_calls, 1u + 3 * 400);
@@ -319,7 +316,6 @@ TEST(RedisTermStore, FailsTheGroupWhenRedisIsGoneAndKeepsDecisionsThroughAFailov
   for (int i = 0; i < 200; ++i) store->Stage("f" + std::to_string(i), kT0, kWeek, false);
   ASSERT_TRUE(store->ResolveStaged(&error)) << error;
   ASSERT_TRUE(store->Sync(&error)) << error;  // acknowledged by a replica each
-  store->ClearResolved();
 
   // A master dies; its replica takes over with every acknowledged decision.
   local->Kill(local->MasterOf(redis::KeySlot(store->RedisKey("f0"))));
@@ -334,7 +330,6 @@ TEST(RedisTermStore, FailsTheGroupWhenRedisIsGoneAndKeepsDecisionsThroughAFailov
   // if it has a replica itself, which it does not.
   EXPECT_FALSE(store->Sync(&error));
   store->ClearFailure();
-  store->ClearResolved();
 
   // Everything dies: the batch fails within the retry timeout, nothing is
   // decided, and the store says why.
