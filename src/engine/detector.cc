@@ -87,11 +87,8 @@ void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& 
   Decide(event, match_, learn_only, on_alert);
 }
 
-void Detector::Decide(const EventRef& event, const MatchResult& match, bool learn_only,
-                      const AlertSink& on_alert) {
-  ++events_;
-  on_alert_ = &on_alert;
-  MatchedEvent matched{event, match.index};
+template <typename Visit>
+void Detector::ForEachMatchedUnit(const MatchResult& match, Visit visit) {
   const auto& entries = conditions_->entries;
   // Matched conditions are ascending and a unit's are consecutive: one call
   // per unit with all its matched stages.
@@ -100,24 +97,28 @@ void Detector::Decide(const EventRef& event, const MatchResult& match, bool lear
     stages_.clear();
     for (; i < match.matched.size() && entries[match.matched[i]].unit == unit; ++i)
       stages_.push_back(entries[match.matched[i]].stage);
+    visit(unit);
+  }
+}
+
+void Detector::Decide(const EventRef& event, const MatchResult& match, bool learn_only,
+                      const AlertSink& on_alert) {
+  ++events_;
+  on_alert_ = &on_alert;
+  MatchedEvent matched{event, match.index};
+  ForEachMatchedUnit(match, [&](uint32_t unit) {
     ++units_[unit]->stats().matched;
     UnitOutput out(this, unit);
     units_[unit]->OnMatch(matched, stages_, learn_only, out);
-  }
+  });
   on_alert_ = nullptr;
   if (events_ % kExpireEvery == 0) MaybeExpire();
 }
 
 void Detector::Stage(const EventRef& event, const MatchResult& match, bool learn_only) {
   MatchedEvent matched{event, match.index};
-  const auto& entries = conditions_->entries;
-  for (size_t i = 0; i < match.matched.size();) {
-    uint32_t unit = entries[match.matched[i]].unit;
-    stages_.clear();
-    for (; i < match.matched.size() && entries[match.matched[i]].unit == unit; ++i)
-      stages_.push_back(entries[match.matched[i]].stage);
-    units_[unit]->Stage(matched, stages_, learn_only);
-  }
+  ForEachMatchedUnit(match,
+                     [&](uint32_t unit) { units_[unit]->Stage(matched, stages_, learn_only); });
 }
 
 bool Detector::ResolveStaged(std::string* error) {

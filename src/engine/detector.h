@@ -126,6 +126,10 @@ class Detector {
 
  private:
   class UnitOutput;
+  // Calls visit(unit) for each unit with a matched condition, in unit
+  // order, with stages_ holding its matched stages.
+  template <typename Visit>
+  void ForEachMatchedUnit(const MatchResult& match, Visit visit);
   void EmitEventAlert(size_t unit, const MatchedEvent& event, std::vector<std::string> new_terms,
                       std::optional<TimeMs> event_time);
   void ReportProblem(size_t unit, const MatchedEvent& event, std::string_view problem);
