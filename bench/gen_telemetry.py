@@ -4,11 +4,11 @@
 Contract
 --------
   /usr/bin/python3 bench/gen_telemetry.py --events N --hosts H --out FILE [--seed S] [--days D]
-      [--start 2026-03-01T00:00:00Z] [--malicious-rate R] [--cloud-share F]
+      [--start 2026-03-01T00:00:00Z] [--malicious-rate R] [--cloud-share F] [--os-mix M,L,W]
 * Writes exactly N lines, each one JSON object (compact), in ingest order (event.ingested is
   non-decreasing up to a few seconds of sensor jitter, as in a real stream). Same arguments -> same bytes.
-* Mix: ~85% of hosts macOS, ~10% Linux, ~5% Windows; endpoint process/file/network/persistence events
-  (logs-endpoint.events.*), plus non-endpoint datasets (logs-system.auth-* from Linux hosts; ~4% of episodes
+* Mix: by default ~85% of hosts macOS, ~10% Linux, ~5% Windows (--os-mix); endpoint process, file,
+  network, library, registry (Windows) and persistence events (logs-endpoint.events.*), plus non-endpoint datasets (logs-system.auth-* from Linux hosts; ~4% of episodes
   from aws.cloudtrail, okta.system, o365.audit, kubernetes.audit_logs, azure.signinlogs) so that index
   scoping matters. Event shapes come from bench/telemetry_model.py (shared with scripts/gen_demo.py).
 * A small rate (--malicious-rate, per episode, default 0.0004) of macOS episodes is the malicious model
@@ -32,11 +32,12 @@ USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "iv
          "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yara"]
 
 
-def make_hosts(n: int, rng: random.Random) -> list[tm.Host]:
+def make_hosts(n: int, rng: random.Random, mix=(0.85, 0.10, 0.05)) -> list[tm.Host]:
     hosts = []
+    mac, linux = mix[0], mix[0] + mix[1]
     for i in range(n):
         r = rng.random()
-        os_type = "macos" if r < 0.85 else ("linux" if r < 0.95 else "windows")
+        os_type = "macos" if r < mac else ("linux" if r < linux else "windows")
         prefix = {"macos": "mbp", "linux": "srv", "windows": "ws"}[os_type]
         user = USERS[i % len(USERS)] if os_type != "linux" else "ubuntu"
         hosts.append(tm.Host("%s-%s-%05d" % (prefix, user, i), os_type, user, variant=i))
@@ -52,6 +53,8 @@ def parse_args(argv=None):
     ap.add_argument("--days", type=float, default=10.0)
     ap.add_argument("--start", default="2026-03-01T00:00:00Z")
     ap.add_argument("--malicious-rate", type=float, default=0.0004)
+    ap.add_argument("--os-mix", default="0.85,0.10,0.05",
+                    help="shares of macOS, Linux and Windows hosts (default 0.85,0.10,0.05)")
     ap.add_argument("--cloud-share", type=float, default=0.04,
                     help="share of episodes that are cloud/SaaS audit documents (no endpoint index)")
     return ap.parse_args(argv)
@@ -60,7 +63,11 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     a = parse_args(argv)
     rng = random.Random(a.seed)
-    hosts = make_hosts(max(1, a.hosts), rng)
+    mix = [float(x) for x in a.os_mix.split(",")]
+    if len(mix) != 3 or min(mix) < 0 or abs(sum(mix) - 1) > 1e-6:
+        print("gen_telemetry: --os-mix takes three shares that add up to 1", file=sys.stderr)
+        return 2
+    hosts = make_hosts(max(1, a.hosts), rng, mix)
     macs = [h for h in hosts if h.os_type == "macos"] or hosts
     d = tm.Defend(stream_tag="bench-%d" % a.seed, lean=True)
     work = tm.Workload(rng, d)

@@ -384,6 +384,38 @@ class Defend:
         doc["user"] = self._user(host, p.user)
         return doc
 
+    # ---- library loads and registry changes ------------------------------------------------------
+
+    def library(self, p: Proc, ts: float, ingested: float | None, path: str, sig: dict | None = None) -> dict:
+        """A module loaded into a process (Defend: logs-endpoint.events.library; dll.* on every OS, as
+        Defend names the loaded image dll.* on macOS and Linux too)."""
+        host = p.host
+        doc = self._envelope(host, ts, ingested, "endpoint.events.library", ["library"], ["start"], "load",
+                             "Endpoint library load event")
+        sep = "\\" if host.os_type == "windows" else "/"
+        dll = {"name": path.rsplit(sep, 1)[-1], "path": path}
+        if sig is not None:
+            dll["code_signature"] = self._sig(sig) if not self.lean else {
+                k: sig[k] for k in ("exists", "subject_name", "trusted", "status") if k in sig}
+        if not self.lean:
+            dll["hash"] = {"sha256": stable_hex("sha256", path)}
+        doc["dll"] = dll
+        doc["process"] = self._proc_short(p)
+        doc["user"] = self._user(host, p.user)
+        return doc
+
+    def registry(self, p: Proc, ts: float, ingested: float | None, hive: str, key: str, value: str,
+                 data: list[str], data_type: str = "REG_SZ", action: str = "modification") -> dict:
+        """A Windows registry value set (Defend: logs-endpoint.events.registry)."""
+        host = p.host
+        doc = self._envelope(host, ts, ingested, "endpoint.events.registry", ["registry"], ["change"], action,
+                             "Endpoint registry event")
+        doc["registry"] = {"data": {"strings": data, "type": data_type}, "hive": hive, "key": key,
+                           "path": "%s\\%s\\%s" % (hive, key, value), "value": value}
+        doc["process"] = self._proc_short(p)
+        doc["user"] = self._user(host, p.user)
+        return doc
+
     # ---- alerts and non-endpoint datasets (index-scoping look-alikes) ---------------------------
 
     def as_endpoint_alert(self, doc: dict, rule_name: str) -> dict:
@@ -529,6 +561,67 @@ MAC_DAEMONS = [
     ("/usr/sbin/softwareupdate", ["--background"]),
 ]
 
+MAC_SYSTEM_LIBS = [
+    "/usr/lib/libSystem.B.dylib", "/usr/lib/libc++.1.dylib", "/usr/lib/libobjc.A.dylib",
+    "/System/Library/Frameworks/Foundation.framework/Versions/C/Foundation",
+    "/System/Library/Frameworks/AppKit.framework/Versions/C/AppKit",
+    "/System/Library/Frameworks/Security.framework/Versions/A/Security",
+    "/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation",
+    "/System/Library/Frameworks/Network.framework/Versions/A/Network",
+]
+
+# (executable, args, network destination or None) for an operator's shell on Linux servers.
+LINUX_TOOLS = [
+    ("/usr/bin/curl", ["-fsSL", "-o", "/tmp/install.sh", "https://get.docker.com/install.sh"], ("104.18.26.21", 443)),
+    ("/usr/bin/wget", ["-q", "https://releases.hashicorp.com/terraform/1.9.0/terraform_1.9.0_linux_amd64.zip"],
+     ("151.101.1.183", 443)),
+    ("/usr/bin/systemctl", ["restart", "nginx"], None),
+    ("/usr/bin/journalctl", ["-u", "nginx", "--since", "-1h"], None),
+    ("/usr/bin/docker", ["ps", "--format", "{{.Names}}"], None),
+    ("/usr/bin/git", ["pull", "--ff-only"], ("140.82.112.3", 443)),
+    ("/usr/bin/ps", ["aux"], None),
+    ("/usr/bin/df", ["-h"], None),
+    ("/usr/bin/tar", ["-czf", "/tmp/logs.tgz", "/var/log/nginx"], None),
+    ("/usr/sbin/iptables", ["-L", "-n"], None),
+    ("/usr/bin/kubectl", ["get", "pods", "-n", "ml-serving"], ("10.96.0.1", 443)),
+    ("/usr/bin/python3", ["-m", "http.server", "8000"], None),
+]
+
+# (daemon, args, config file read at start or None)
+LINUX_SERVICES = [
+    ("/usr/sbin/nginx", ["-g", "daemon on; master_process on;"], "/etc/nginx/nginx.conf"),
+    ("/usr/sbin/sshd", ["-D"], "/etc/ssh/sshd_config"),
+    ("/usr/bin/containerd", [], "/etc/containerd/config.toml"),
+    ("/usr/lib/postgresql/16/bin/postgres", ["-D", "/var/lib/postgresql/16/main"],
+     "/etc/postgresql/16/main/postgresql.conf"),
+    ("/usr/sbin/rsyslogd", ["-n", "-iNONE"], "/etc/rsyslog.conf"),
+]
+
+WIN_PROGRAMS = [
+    ("C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "Google LLC"),
+    ("C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE", "Microsoft Corporation"),
+    ("C:\\Windows\\System32\\svchost.exe", "Microsoft Windows"),
+    ("C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe", "Microsoft Corporation"),
+    ("C:\\Windows\\explorer.exe", "Microsoft Windows"),
+]
+WIN_SYSTEM_DLLS = ["kernel32.dll", "ntdll.dll", "user32.dll", "advapi32.dll", "ws2_32.dll", "crypt32.dll",
+                   "winhttp.dll", "ole32.dll", "combase.dll", "bcrypt.dll", "shell32.dll", "secur32.dll"]
+# (writer, signer, hive, key, value, data): everyday registry writes of installers and updaters.
+WIN_REGISTRY_WRITES = [
+    ("C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe", "Microsoft Corporation", "HKU",
+     "Software\\Microsoft\\Windows\\CurrentVersion\\Run", "OneDrive",
+     "\"C:\\Users\\{user}\\AppData\\Local\\Microsoft\\OneDrive\\OneDrive.exe\" /background"),
+    ("C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "Google LLC", "HKU",
+     "Software\\Google\\Chrome\\PreferenceMACs\\Default", "homepage", "https://www.google.com/"),
+    ("C:\\Windows\\System32\\svchost.exe", "Microsoft Windows", "HKLM",
+     "SYSTEM\\CurrentControlSet\\Services\\BITS", "Start", "2"),
+    ("C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE", "Microsoft Corporation", "HKU",
+     "Software\\Microsoft\\Office\\16.0\\Word\\Options", "LastUILanguage", "1033"),
+    ("C:\\Windows\\System32\\msiexec.exe", "Microsoft Windows", "HKLM",
+     "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{7B6E2A31-0F1D-4E6A-9C36-3D1B1E5A2F10}",
+     "DisplayName", "Python 3.12.3 (64-bit)"),
+]
+
 PIP_PACKAGES = ["numpy", "pandas", "torch", "transformers", "requests", "scikit-learn", "boto3", "rich"]
 SENSITIVE_BY_TOOL = [
     ("/usr/bin/ssh", ".ssh/id_ed25519"),
@@ -542,9 +635,11 @@ class Workload:
     """Draws benign episodes for macOS, Linux and Windows hosts, plus labelled malicious ones."""
 
     MAC_WEIGHTS = [("terminal", 30), ("app", 14), ("system", 20), ("python_work", 8), ("pip", 3),
-                   ("jupyter", 3), ("brew", 3), ("sensitive_open", 4), ("file_churn", 15)]
-    LINUX_WEIGHTS = [("cron", 30), ("train", 15), ("ssh_login", 10), ("apt", 5), ("file_churn", 20)]
-    WIN_WEIGHTS = [("win_app", 40), ("win_shell", 15), ("win_python", 10), ("win_files", 35)]
+                   ("jupyter", 3), ("brew", 3), ("sensitive_open", 4), ("file_churn", 15), ("mac_library", 10)]
+    LINUX_WEIGHTS = [("cron", 30), ("train", 15), ("ssh_login", 10), ("apt", 5), ("file_churn", 20),
+                     ("linux_admin", 15), ("linux_service", 10)]
+    WIN_WEIGHTS = [("win_app", 40), ("win_shell", 15), ("win_python", 10), ("win_files", 35), ("win_library", 20),
+                   ("win_registry", 15), ("win_service", 8)]
 
     def __init__(self, rng, defend: Defend, ingest_delay=(1.0, 6.0)):
         self.rng, self.d = rng, defend
@@ -707,7 +802,60 @@ class Workload:
         p = Proc(host, self.pid(), exe, [exe], start=t - 5, cwd=host.home, sig=sig_apple(basename(exe)))
         return [self.d.file(p, t, self.ing(t), "open", host.home + "/" + rel, size=411)]
 
+    def _mac_library(self, host, t):
+        """An app or interpreter loading its modules: system frameworks, bundled dylibs, Python
+        extension modules from site-packages (look-alikes for library-load rules)."""
+        out = []
+        if self.rng.random() < 0.5:
+            exe, sig, _ = self.rng.choice(MAC_APPS)
+            p = Proc(host, self.pid(), exe, [exe], start=t - 30, cwd="/", sig=sig, parent=self.launchd(host))
+            app = exe.split("/Contents/")[0]
+            libs = [(lib, sig_apple(basename(lib))) for lib in self.rng.sample(MAC_SYSTEM_LIBS, 2)]
+            libs.append((app + "/Contents/Frameworks/%s.framework/Versions/A/%s" % (
+                p.name.replace(" ", ""), p.name.replace(" ", "")), sig))
+        else:
+            p = self._python_proc(host, t - 5, ["-c", "import numpy"])
+            site = "/opt/homebrew/lib/python3.12/site-packages"
+            libs = [("/usr/lib/libSystem.B.dylib", sig_apple("libSystem.B")),
+                    (site + "/numpy/core/_multiarray_umath.cpython-312-darwin.so", sig_adhoc("_multiarray_umath")),
+                    (host.home + "/.pyenv/versions/3.12.3/lib/python3.12/site-packages/torch/lib/libtorch_cpu.dylib",
+                     sig_adhoc("libtorch_cpu"))]
+        for i, (path, sig) in enumerate(libs):
+            out.append(self.d.library(p, t + 0.05 * i, self.ing(t), path, sig))
+        return out
+
     # ---- Linux -----------------------------------------------------------------------------------
+
+    def _linux_admin(self, host, t):
+        """An operator at a shell: inspection, package and container tools, downloads."""
+        sh = self.shell(host, t)
+        exe, args, net = self.rng.choice(LINUX_TOOLS)
+        user = "root" if exe in ("/usr/bin/systemctl", "/usr/sbin/iptables", "/usr/bin/docker") else host.user
+        p = Proc(host, self.pid(), exe, [exe] + args, start=t, cwd=host.home, parent=sh, user=user)
+        out = []
+        self.exec_(out, p, t, end_after=0.5 + self.rng.random() * 3)
+        if net:
+            out.append(self.d.network(p, t + 0.1, self.ing(t + 0.1), net[0], net[1],
+                                      src_port=32768 + int(self.rng.random() * 28000)))
+        if exe.endswith(("/curl", "/wget")):
+            out.append(self.d.file(p, t + 0.4, self.ing(t + 0.4), "creation",
+                                   "/tmp/%s" % basename(args[-1]), size=int(self.rng.random() * 90000)))
+        return out
+
+    def _linux_service(self, host, t):
+        """systemd starting a unit: the daemon, its config read, a log write."""
+        systemd = Proc(host, 1, "/usr/lib/systemd/systemd", ["/usr/lib/systemd/systemd", "--system"], start=0,
+                       user="root")
+        exe, args, conf = self.rng.choice(LINUX_SERVICES)
+        p = Proc(host, self.pid(), exe, [exe] + args, start=t, cwd="/", parent=systemd, user="root")
+        out = []
+        self.exec_(out, p, t)
+        out.append(self.d.file(p, t + 0.2, self.ing(t + 0.2), "modification",
+                               "/var/log/%s.log" % basename(exe), size=int(self.rng.random() * 400000)))
+        if conf:
+            out.append(self.d.file(p, t + 0.1, self.ing(t + 0.1), "open", conf, size=2048))
+        return out
+
 
     def _cron(self, host, t):
         cron = Proc(host, self.pid(), "/usr/sbin/cron", ["/usr/sbin/cron", "-f"], start=0, user="root")
@@ -780,6 +928,39 @@ class Workload:
                  sig=sig_windows("Microsoft Windows"), user="SYSTEM")
         path = "C:\\Windows\\Temp\\%08x.tmp" % int(self.rng.random() * 0xFFFFFFFF)
         return [self.d.file(p, t, self.ing(t), self.rng.choice(["creation", "deletion"]), path, size=1024)]
+
+    def _win_library(self, host, t):
+        exe, signer = self.rng.choice(WIN_PROGRAMS)
+        p = Proc(host, self.pid(), exe, [exe], start=t - 10, sig=sig_windows(signer), parent=self._win_explorer(host))
+        out = []
+        for i, dll in enumerate(self.rng.sample(WIN_SYSTEM_DLLS, 3)):
+            out.append(self.d.library(p, t + 0.02 * i, self.ing(t), "C:\\Windows\\System32\\" + dll,
+                                      sig_windows("Microsoft Windows")))
+        return out
+
+    def _win_registry(self, host, t):
+        """Installers and updaters writing their Run keys and settings (look-alikes for persistence rules)."""
+        exe, signer, hive, key, value, data = self.rng.choice(WIN_REGISTRY_WRITES)
+        user = "SYSTEM" if hive == "HKLM" else None
+        p = Proc(host, self.pid(), exe, [exe], start=t - 2, sig=sig_windows(signer), parent=self._win_explorer(host),
+                 user=user)
+        if hive == "HKU":
+            key = host.uid + "\\" + key
+        return [self.d.registry(p, t, self.ing(t), hive, key, value, [data.replace("{user}", host.user)])]
+
+    def _win_service(self, host, t):
+        """services.exe starting svchost groups and service binaries, with their network activity."""
+        services = Proc(host, 700, "C:\\Windows\\System32\\services.exe", ["C:\\Windows\\System32\\services.exe"],
+                        start=0, sig=sig_windows("Microsoft Windows"), user="SYSTEM")
+        group = self.rng.choice(["netsvcs", "LocalServiceNetworkRestricted", "NetworkService", "DcomLaunch"])
+        exe = "C:\\Windows\\System32\\svchost.exe"
+        p = Proc(host, self.pid(), exe, [exe, "-k", group, "-p"], start=t, sig=sig_windows("Microsoft Windows"),
+                 parent=services, user="SYSTEM")
+        out = [self.d.process(p, t, self.ing(t), action="start")]
+        if self.rng.random() < 0.5:
+            out.append(self.d.network(p, t + 0.3, self.ing(t + 0.3), "20.190.151.%d" % int(self.rng.random() * 200),
+                                      443, src_port=49700 + int(self.rng.random() * 15000)))
+        return out
 
     # ---- cloud and SaaS audit logs (no host; other indices entirely) ------------------------------
 

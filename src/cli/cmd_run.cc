@@ -27,8 +27,7 @@
 #include "engine/text_format.h"
 #include "io/event_stream.h"
 #include "rules/loader.h"
-#include "state/memory_store.h"
-#include "state/open_term_store.h"
+#include "state/local_state.h"
 #include "util/embedded.h"
 
 namespace picket::cli {
@@ -83,40 +82,15 @@ class ProblemPrinter {
   size_t count_ = 0;
 };
 
-class StateHolder {
- public:
-  // Opens the state the options ask for (memory by default).
-  bool Open(const RunOptions& o, std::string* error) {
-    if (!o.state_dir.empty() && !o.state_file.empty()) {
-      *error = "--state and --state-dir are exclusive";
-      return false;
-    }
-    if (!o.state_dir.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(o.state_dir, ec);
-      store_ = state::OpenTermStore(o.state_dir, error);
-      return store_ != nullptr;
-    }
-    auto memory = std::make_unique<state::MemoryTermStore>();
-    if (!o.state_file.empty() && std::filesystem::exists(o.state_file) &&
-        !memory->LoadFrom(o.state_file, error))
-      return false;
-    memory_ = memory.get();
-    store_ = std::move(memory);
-    state_file_ = o.state_file;
-    return true;
+// Opens the state the options ask for (memory by default).
+bool OpenState(const RunOptions& o, state::LocalState* state, std::string* error) {
+  if (!o.state_dir.empty() && !o.state_file.empty()) {
+    *error = "--state and --state-dir are exclusive";
+    return false;
   }
-  bool Close(std::string* error) {
-    if (memory_ && !state_file_.empty()) return memory_->SaveTo(state_file_, error);
-    return store_->Sync(error);
-  }
-  state::TermStore* get() { return store_.get(); }
-
- private:
-  std::unique_ptr<state::TermStore> store_;
-  state::MemoryTermStore* memory_ = nullptr;
-  std::string state_file_;
-};
+  if (!o.state_dir.empty()) return state->OpenDirectory(o.state_dir, error);
+  return state->OpenMemory(o.state_file, error);
+}
 
 rules::RuleSet LoadRuleSet(const RunOptions& o, const event::FieldTypes& types, TimeMs now) {
   rules::LoadOptions lopts;
@@ -198,8 +172,8 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   }
   if (set.rules.empty()) return Fail(command, "no rules to run");
 
-  StateHolder state;
-  if (!state.Open(o, &error)) return Fail(command, error);
+  state::LocalState state;
+  if (!OpenState(o, &state, &error)) return Fail(command, error);
 
   engine::DetectorOptions dopts;
   dopts.alert_time = fixed_clock ? now : 0;
@@ -212,7 +186,10 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   if (!o.kibana_version.empty()) dopts.alert.kibana_version = o.kibana_version;
   dopts.alert.execution_uuid = o.execution_uuid;  // "" = the detector's (see DetectorOptions)
   std::vector<std::shared_ptr<const rules::Rule>> rule_list(set.rules.begin(), set.rules.end());
-  engine::Detector detector(std::move(rule_list), state.get(), dopts);
+  engine::StateStores stores;
+  stores.terms = state.terms();
+  stores.records = state.records();
+  engine::Detector detector(std::move(rule_list), stores, dopts);
   for (const auto& w : detector.warnings()) fprintf(stderr, "picket: warning: %s\n", w.c_str());
   ProblemPrinter print_problem(o.max_problems);
   detector.set_problem_sink(std::ref(print_problem));

@@ -137,7 +137,10 @@ int RunServe(const ServeOptions& o) {
   engine::DetectorOptions detector_options;
   detector_options.types = types;
   detector_options.apply_max_signals = !o.no_max_signals;
-  engine::Detector detector(std::move(rules), store.get(), detector_options);
+  engine::StateStores stores;
+  stores.terms = store.get();
+  stores.records = store->records();  // same database and atomic commit as the terms
+  engine::Detector detector(std::move(rules), stores, detector_options);
   for (const auto& w : detector.warnings()) std::fprintf(stderr, "picket serve: %s\n", w.c_str());
   serve::EngineEvaluator evaluator(&detector);
 

@@ -187,12 +187,18 @@ bool Detector::WithinMaxSignals(size_t u, TimeMs time, const MatchedEvent& event
 }
 
 void Detector::MaybeExpire() {
-  if (!stores_.terms) return;
-  std::optional<TimeMs> threshold;
-  for (const auto& unit : units_)
-    if (std::optional<TimeMs> t = unit->TermExpiryThreshold())
-      if (!threshold || *t < *threshold) threshold = t;
-  if (threshold) stores_.terms->Expire(*threshold);
+  // Each store forgets only what no unit can still need: the smallest of
+  // the units' thresholds.
+  std::optional<TimeMs> terms, records;
+  auto lower = [](std::optional<TimeMs>* low, std::optional<TimeMs> t) {
+    if (t && (!*low || *t < **low)) *low = t;
+  };
+  for (const auto& unit : units_) {
+    lower(&terms, unit->TermExpiryThreshold());
+    lower(&records, unit->RecordExpiryThreshold());
+  }
+  if (stores_.terms && terms) stores_.terms->Expire(*terms);
+  if (stores_.records && records) stores_.records->Expire(*records);
 }
 
 const std::vector<RuleStats>& Detector::stats() const {

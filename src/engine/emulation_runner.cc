@@ -1,12 +1,13 @@
 #include "engine/emulation_runner.h"
 
-#include <simdjson.h>
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "state/memory_record_store.h"
 #include "state/memory_store.h"
 
 namespace picket::engine {
@@ -171,22 +172,23 @@ std::string Join(const std::vector<std::string>& values) {
 }
 }  // namespace
 
-CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule,
-                             const EmulationCase& c, const DetectorOptions& options) {
+CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, const EmulationCase& c,
+                             const DetectorOptions& options) {
   CaseOutcome outcome;
   outcome.name = c.name;
-  state::MemoryTermStore store;
-  Detector detector({rule}, &store, options);
+  state::MemoryTermStore terms;
+  state::MemoryRecordStore records;
+  Detector detector({rule}, StateStores{&terms, &records}, options);
   for (const std::string& w : detector.warnings()) outcome.problems.push_back(w);
   if (detector.rules().empty()) {
     outcome.failures.push_back("the rule cannot run: " +
                                (outcome.problems.empty() ? "" : outcome.problems.back()));
     return outcome;
   }
-  detector.set_problem_sink([&](const rules::Rule&, std::string_view origin,
-                                std::string_view problem) {
-    outcome.problems.push_back(fmt::format("{}: {}", origin, problem));
-  });
+  detector.set_problem_sink(
+      [&](const rules::Rule&, std::string_view origin, std::string_view problem) {
+        outcome.problems.push_back(fmt::format("{}: {}", origin, problem));
+      });
   auto on_alert = [&](const Alert& alert) {
     ++outcome.alerts;
     outcome.terms.push_back(alert.new_terms);
@@ -209,8 +211,8 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule,
       std::string want = i < c.expect_terms.size() ? Join(c.expect_terms[i]) : "(none)";
       std::string got = i < outcome.terms.size() ? Join(outcome.terms[i]) : "(none)";
       if (want != got)
-        outcome.failures.push_back(fmt::format("alert {}: expected new terms {}, got {}", i + 1,
-                                               want, got));
+        outcome.failures.push_back(
+            fmt::format("alert {}: expected new terms {}, got {}", i + 1, want, got));
     }
   }
   outcome.passed = outcome.failures.empty();

@@ -125,6 +125,9 @@ class RuleUnit {
   // returned time can no longer change any of this unit's decisions
   // (nullopt: the unit has no such entries, or no opinion yet).
   virtual std::optional<TimeMs> TermExpiryThreshold() const { return std::nullopt; }
+  // The same for the shared record store (state::RecordStore): records
+  // whose expires_at is below it can no longer change this unit's decisions.
+  virtual std::optional<TimeMs> RecordExpiryThreshold() const { return std::nullopt; }
 
   RuleStats& stats() { return stats_; }
   const RuleStats& stats() const { return stats_; }

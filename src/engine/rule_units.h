@@ -6,6 +6,7 @@
 
 #include "engine/rule_unit.h"
 #include "event/field_types.h"
+#include "state/record_store.h"
 #include "state/term_store.h"
 
 namespace picket::engine {
@@ -13,7 +14,8 @@ namespace picket::engine {
 // The state stores units keep their decisions in (null = not available;
 // rules that need a missing store are skipped).
 struct StateStores {
-  state::TermStore* terms = nullptr;  // first-seen terms (new_terms)
+  state::TermStore* terms = nullptr;      // first-seen terms (new_terms)
+  state::RecordStore* records = nullptr;  // every other type's per-key records
 };
 
 struct UnitSettings {

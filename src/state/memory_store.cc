@@ -100,7 +100,9 @@ size_t MemoryTermStore::Expire(TimeMs now) {
   return dropped;
 }
 
-size_t MemoryTermStore::memory_bytes() const { return sizeof(*this) + slots_.capacity() * sizeof(Slot); }
+size_t MemoryTermStore::memory_bytes() const {
+  return sizeof(*this) + slots_.capacity() * sizeof(Slot);
+}
 
 bool MemoryTermStore::SaveTo(const std::string& path, std::string* error) const {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
@@ -108,16 +110,22 @@ bool MemoryTermStore::SaveTo(const std::string& path, std::string* error) const 
     *error = path + ": cannot write: " + std::strerror(errno);
     return false;
   }
-  uint64_t count = size_;
-  bool ok = std::fwrite(kSnapshotMagic, 1, 8, f.get()) == 8 &&
-            std::fwrite(&count, sizeof(count), 1, f.get()) == 1;
-  for (const Slot& s : slots_)
-    if (ok && !s.empty()) ok = std::fwrite(&s, sizeof(Slot), 1, f.get()) == 1;
-  if (!ok || std::fflush(f.get()) != 0) {
+  if (!SaveTo(f.get(), path, error)) return false;
+  if (std::fflush(f.get()) != 0) {
     *error = path + ": write failed: " + std::strerror(errno);
     return false;
   }
   return true;
+}
+
+bool MemoryTermStore::SaveTo(std::FILE* f, const std::string& name, std::string* error) const {
+  uint64_t count = size_;
+  bool ok =
+      std::fwrite(kSnapshotMagic, 1, 8, f) == 8 && std::fwrite(&count, sizeof(count), 1, f) == 1;
+  for (const Slot& s : slots_)
+    if (ok && !s.empty()) ok = std::fwrite(&s, sizeof(Slot), 1, f) == 1;
+  if (!ok) *error = name + ": write failed: " + std::strerror(errno);
+  return ok;
 }
 
 bool MemoryTermStore::LoadFrom(const std::string& path, std::string* error) {
@@ -126,17 +134,21 @@ bool MemoryTermStore::LoadFrom(const std::string& path, std::string* error) {
     *error = path + ": cannot read: " + std::strerror(errno);
     return false;
   }
+  return LoadFrom(f.get(), path, error);
+}
+
+bool MemoryTermStore::LoadFrom(std::FILE* f, const std::string& name, std::string* error) {
   char magic[8];
   uint64_t count = 0;
-  if (std::fread(magic, 1, 8, f.get()) != 8 || std::memcmp(magic, kSnapshotMagic, 8) != 0 ||
-      std::fread(&count, sizeof(count), 1, f.get()) != 1) {
-    *error = path + ": not a picket term-state snapshot";
+  if (std::fread(magic, 1, 8, f) != 8 || std::memcmp(magic, kSnapshotMagic, 8) != 0 ||
+      std::fread(&count, sizeof(count), 1, f) != 1) {
+    *error = name + ": not a picket term-state snapshot";
     return false;
   }
   for (uint64_t n = 0; n < count; ++n) {
     Slot s;
-    if (std::fread(&s, sizeof(Slot), 1, f.get()) != 1 || s.empty()) {
-      *error = path + ": truncated or corrupt snapshot";
+    if (std::fread(&s, sizeof(Slot), 1, f) != 1 || s.empty()) {
+      *error = name + ": truncated or corrupt snapshot";
       return false;
     }
     Put(Hash{s.hash_low, s.hash_high}, TermRecord{s.first_seen, s.last_seen, s.expires_at});

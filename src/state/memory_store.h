@@ -15,6 +15,7 @@
 // hand a baseline to a later `picket run`.
 #pragma once
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,11 @@ class MemoryTermStore final : public TermStore {
   bool SaveTo(const std::string& path, std::string* error) const;
   // Merges a snapshot into this store (entries in the file replace ours).
   bool LoadFrom(const std::string& path, std::string* error);
+  // The same on an open file, so that other sections can follow (the
+  // snapshot of `--state FILE` continues with the record store's);
+  // `name` is for messages.
+  bool SaveTo(std::FILE* f, const std::string& name, std::string* error) const;
+  bool LoadFrom(std::FILE* f, const std::string& name, std::string* error);
 
  private:
   struct Slot {

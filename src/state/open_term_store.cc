@@ -2,11 +2,9 @@
 
 #include <filesystem>
 
-#include "state/rocksdb_store.h"
-
 namespace picket::state {
 
-std::unique_ptr<TermStore> OpenTermStore(const std::string& state_dir, std::string* error) {
+std::unique_ptr<RocksDbTermStore> OpenTermStore(const std::string& state_dir, std::string* error) {
   if (state_dir.empty()) {
     *error = "empty --state-dir";
     return nullptr;

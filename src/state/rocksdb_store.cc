@@ -16,6 +16,7 @@ namespace picket::state {
 namespace {
 
 constexpr char kTermPrefix = 'T';
+constexpr char kRecordPrefix = 'R';
 constexpr char kMetaPrefix = 'M';
 constexpr size_t kRecordBytes = 24;
 // Stored in meta "format"; a directory with another value is refused.
@@ -44,29 +45,41 @@ std::optional<TermRecord> DecodeRecord(std::string_view v) {
   return TermRecord{GetInt64(v.data()), GetInt64(v.data() + 8), GetInt64(v.data() + 16)};
 }
 
-std::string TermKey(std::string_view key) {
+// A stored key: the kind's prefix byte, then the caller's key.
+std::string PrefixedKey(char prefix, std::string_view key) {
   std::string k;
   k.reserve(key.size() + 1);
-  k.push_back(kTermPrefix);
+  k.push_back(prefix);
   k.append(key);
   return k;
 }
-std::string MetaKey(std::string_view name) {
-  std::string k(1, kMetaPrefix);
-  k.append(name);
-  return k;
+std::string TermKey(std::string_view key) { return PrefixedKey(kTermPrefix, key); }
+std::string MetaKey(std::string_view name) { return PrefixedKey(kMetaPrefix, name); }
+std::string RecordKey(std::string_view key) { return PrefixedKey(kRecordPrefix, key); }
+
+// A record's value: expires_at (8 bytes) then the unit's bytes.
+std::optional<TimeMs> RecordExpiry(std::string_view value) {
+  if (value.size() < 8) return std::nullopt;
+  return GetInt64(value.data());
 }
 
-// Drops term entries whose expires_at is below the watermark. Runs on
-// RocksDB's background threads; reads only atomics.
+// Drops term entries and records whose expires_at is below their
+// watermark. Runs on RocksDB's background threads; reads only atomics.
 class ExpiryFilter : public rocksdb::CompactionFilter {
  public:
   ExpiryFilter(std::shared_ptr<std::atomic<TimeMs>> watermark,
+               std::shared_ptr<std::atomic<TimeMs>> records_watermark,
                std::shared_ptr<std::atomic<uint64_t>> dropped)
-      : watermark_(std::move(watermark)), dropped_(std::move(dropped)) {}
+      : watermark_(std::move(watermark)),
+        records_watermark_(std::move(records_watermark)),
+        dropped_(std::move(dropped)) {}
 
   bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& value,
               std::string* /*new_value*/, bool* /*value_changed*/) const override {
+    if (key.size() > 0 && key[0] == kRecordPrefix) {
+      auto expires = RecordExpiry(std::string_view(value.data(), value.size()));
+      return expires && *expires < records_watermark_->load(std::memory_order_relaxed);
+    }
     if (key.size() == 0 || key[0] != kTermPrefix) return false;
     auto record = DecodeRecord(std::string_view(value.data(), value.size()));
     if (!record) return false;  // never drop what we cannot read
@@ -78,6 +91,7 @@ class ExpiryFilter : public rocksdb::CompactionFilter {
 
  private:
   std::shared_ptr<std::atomic<TimeMs>> watermark_;
+  std::shared_ptr<std::atomic<TimeMs>> records_watermark_;
   std::shared_ptr<std::atomic<uint64_t>> dropped_;
 };
 
@@ -93,6 +107,78 @@ std::string IntValue(int64_t v) {
 
 }  // namespace
 
+// The records view: same database, batch and commit as the terms.
+class RocksDbTermStore::Records : public RecordStore {
+ public:
+  explicit Records(RocksDbTermStore* owner) : owner_(owner) {}
+
+  std::optional<std::string> Get(std::string_view key) override {
+    auto value = owner_->Read(RecordKey(key));
+    if (!value) return std::nullopt;
+    auto expires = RecordExpiry(*value);
+    if (!expires || *expires < owner_->records_watermark_->load()) return std::nullopt;
+    return value->substr(8);
+  }
+  bool Put(std::string_view key, std::string_view value, TimeMs expires_at) override {
+    std::string stored;
+    stored.reserve(8 + value.size());
+    PutInt64(&stored, expires_at);
+    stored.append(value);
+    owner_->batch_->Put(RecordKey(key), stored);
+    owner_->MaybeAutoCommit();
+    return true;
+  }
+  bool Delete(std::string_view key) override {
+    owner_->batch_->Delete(RecordKey(key));
+    owner_->MaybeAutoCommit();
+    return true;
+  }
+  void Scan(std::string_view prefix, const Visitor& visit) override {
+    std::string start = RecordKey(prefix);
+    TimeMs watermark = owner_->records_watermark_->load();
+    std::unique_ptr<rocksdb::Iterator> base(owner_->db_->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(owner_->batch_->NewIteratorWithBase(base.release()));
+    for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+      std::string_view value(it->value().data(), it->value().size());
+      auto expires = RecordExpiry(value);
+      if (!expires || *expires < watermark) continue;
+      visit(std::string_view(it->key().data() + 1, it->key().size() - 1), value.substr(8),
+            *expires);
+    }
+  }
+  size_t Expire(TimeMs now) override {
+    if (now > owner_->records_watermark_->load()) {
+      owner_->records_watermark_->store(now);
+      owner_->PutMeta("records_watermark", IntValue(now));
+    }
+    return 0;  // dropped in the background by the compaction filter
+  }
+  size_t size() const override {
+    uint64_t keys = 0;
+    owner_->db_->GetIntProperty("rocksdb.estimate-num-keys", &keys);
+    return static_cast<size_t>(keys);  // every kind of key: an upper bound
+  }
+  size_t memory_bytes() const override { return owner_->memory_bytes(); }
+  bool Sync(std::string* error) override { return owner_->Sync(error); }
+
+ private:
+  RocksDbTermStore* owner_;
+};
+
+RocksDbTermStore::RocksDbTermStore() = default;
+
+RecordStore* RocksDbTermStore::records() {
+  if (!records_) records_ = std::make_unique<Records>(this);
+  return records_.get();
+}
+
+void RocksDbTermStore::MaybeAutoCommit() {
+  if (options_.auto_commit_bytes && pending_bytes() > options_.auto_commit_bytes) {
+    std::string ignored;
+    Commit(/*sync=*/false, &ignored);
+  }
+}
+
 std::unique_ptr<RocksDbTermStore> RocksDbTermStore::Open(const std::string& dir,
                                                          const RocksDbOptions& options,
                                                          std::string* error) {
@@ -100,8 +186,10 @@ std::unique_ptr<RocksDbTermStore> RocksDbTermStore::Open(const std::string& dir,
   store->dir_ = dir;
   store->options_ = options;
   store->watermark_ = std::make_shared<std::atomic<TimeMs>>(INT64_MIN);
+  store->records_watermark_ = std::make_shared<std::atomic<TimeMs>>(INT64_MIN);
   store->dropped_ = std::make_shared<std::atomic<uint64_t>>(0);
-  store->filter_ = std::make_unique<ExpiryFilter>(store->watermark_, store->dropped_);
+  store->filter_ =
+      std::make_unique<ExpiryFilter>(store->watermark_, store->records_watermark_, store->dropped_);
 
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
@@ -121,8 +209,8 @@ std::unique_ptr<RocksDbTermStore> RocksDbTermStore::Open(const std::string& dir,
     return nullptr;
   }
   store->db_.reset(raw);
-  store->batch_ = std::make_unique<rocksdb::WriteBatchWithIndex>(
-      rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+  store->batch_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
+                                                                 /*overwrite_key=*/true);
 
   auto format = store->GetMeta("format");
   if (!format) {
@@ -135,10 +223,12 @@ std::unique_ptr<RocksDbTermStore> RocksDbTermStore::Open(const std::string& dir,
   }
   store->live_ = ParseInt(store->GetMeta("live"));
   if (auto w = store->GetMeta("watermark")) store->watermark_->store(ParseInt(w));
+  if (auto w = store->GetMeta("records_watermark")) store->records_watermark_->store(ParseInt(w));
   return store;
 }
 
 RocksDbTermStore::~RocksDbTermStore() {
+  records_.reset();
   if (db_) {
     std::string ignored;
     Commit(/*sync=*/true, &ignored);
@@ -149,9 +239,8 @@ RocksDbTermStore::~RocksDbTermStore() {
 
 std::optional<std::string> RocksDbTermStore::Read(std::string_view full_key) const {
   std::string value;
-  rocksdb::Status s = batch_->GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(),
-                                                rocksdb::Slice(full_key.data(), full_key.size()),
-                                                &value);
+  rocksdb::Status s = batch_->GetFromBatchAndDB(
+      db_.get(), rocksdb::ReadOptions(), rocksdb::Slice(full_key.data(), full_key.size()), &value);
   if (!s.ok()) return std::nullopt;
   return value;
 }
@@ -181,10 +270,7 @@ ObserveResult RocksDbTermStore::Observe(std::string_view key, TimeMs t, int64_t 
   if (changed) {
     batch_->Put(full_key, EncodeRecord(result.after));
     if (!stored) ++live_;
-    if (options_.auto_commit_bytes && pending_bytes() > options_.auto_commit_bytes) {
-      std::string ignored;
-      Commit(/*sync=*/false, &ignored);
-    }
+    MaybeAutoCommit();
   }
   return result;
 }

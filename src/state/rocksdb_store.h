@@ -14,9 +14,10 @@
 //  * Entries with expires_at < the expiry watermark (the largest `now` given
 //    to Expire) are invisible at once and physically dropped by a compaction
 //    filter; periodic compaction makes sure old files are visited.
-//  * Keys are stored under a one-byte prefix ('T' terms, 'M' metadata), so
-//    the database can carry small named values (PutMeta) that commit
-//    atomically with the terms.
+//  * Keys are stored under a one-byte prefix ('T' terms, 'R' records of the
+//    other stateful rule types, 'M' metadata), so the database can carry
+//    small named values (PutMeta) and every unit's records (records()) that
+//    commit atomically with the terms.
 //
 // Not thread-safe (like every TermStore); RocksDB's background threads only
 // touch the expiry watermark and drop counter, which are atomics.
@@ -28,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "state/record_store.h"
 #include "state/term_store.h"
 
 namespace rocksdb {
@@ -54,8 +56,7 @@ class RocksDbTermStore : public TermStore {
   // the directory cannot be used (held by another process, corrupt, not a
   // picket state directory).
   static std::unique_ptr<RocksDbTermStore> Open(const std::string& dir,
-                                                const RocksDbOptions& options,
-                                                std::string* error);
+                                                const RocksDbOptions& options, std::string* error);
   ~RocksDbTermStore() override;  // commits pending changes (with fsync)
 
   ObserveResult Observe(std::string_view key, TimeMs t, int64_t window_ms,
@@ -69,6 +70,10 @@ class RocksDbTermStore : public TermStore {
   size_t memory_bytes() const override;
   bool Sync(std::string* error) override;
 
+  // The RecordStore in the same database (same batch, same atomic commit,
+  // same Sync), with its own expiry watermark. Owned by this store.
+  RecordStore* records();
+
   // Small named values stored with the terms (same atomic commit).
   void PutMeta(std::string_view name, std::string_view value);
   std::optional<std::string> GetMeta(std::string_view name) const;
@@ -80,8 +85,11 @@ class RocksDbTermStore : public TermStore {
   void CompactAll();
 
  private:
-  RocksDbTermStore() = default;
+  class Records;
+  friend class Records;
+  RocksDbTermStore();
   bool Commit(bool sync, std::string* error);
+  void MaybeAutoCommit();
   std::optional<std::string> Read(std::string_view full_key) const;
 
   std::string dir_;
@@ -97,6 +105,9 @@ class RocksDbTermStore : public TermStore {
   // *dropped_ - dropped_accounted_.
   int64_t live_ = 0;
   uint64_t dropped_accounted_ = 0;
+  // Records with expires_at below it are invisible and dropped by the filter.
+  std::shared_ptr<std::atomic<TimeMs>> records_watermark_;
+  std::unique_ptr<Records> records_;
   std::unique_ptr<rocksdb::CompactionFilter> filter_;  // outlives db_
 };
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "rules/loader.h"
+#include "state/memory_record_store.h"
 #include "state/memory_store.h"
 
 namespace picket::engine::testing {
@@ -73,7 +74,9 @@ DetectorOptions Harness::DefaultOptions() {
 
 Harness::Harness(std::vector<std::shared_ptr<const rules::Rule>> rules, DetectorOptions options)
     : store_(std::make_unique<state::MemoryTermStore>()),
-      detector_(std::make_unique<Detector>(std::move(rules), store_.get(), std::move(options))) {
+      records_(std::make_unique<state::MemoryRecordStore>()),
+      detector_(std::make_unique<Detector>(
+          std::move(rules), StateStores{store_.get(), records_.get()}, std::move(options))) {
   detector_->set_problem_sink(
       [this](const rules::Rule&, std::string_view origin, std::string_view problem) {
         problems_.push_back(fmt::format("{}: {}", origin, problem));

@@ -46,6 +46,7 @@ class Harness {
 
  private:
   std::unique_ptr<state::TermStore> store_;
+  std::unique_ptr<state::RecordStore> records_;
   std::unique_ptr<Detector> detector_;
   simdjson::dom::parser parser_;
   std::vector<Alert> alerts_;

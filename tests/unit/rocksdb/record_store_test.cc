@@ -1,0 +1,238 @@
+// The RecordStore contract (state/record_store.h), run against the memory
+// store and the RocksDB view; then what only each one promises: the memory
+// snapshot round trip (with and without a record section), and RocksDB's
+// atomic commit of records with terms, reopen, and loss of only the
+// uncommitted changes after a crash.
+#include "state/record_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+
+#include "state/local_state.h"
+#include "state/memory_record_store.h"
+#include "state/rocksdb_store.h"
+
+namespace picket::state {
+namespace {
+
+constexpr int64_t kDay = 24 * 3600 * 1000LL;
+
+std::filesystem::path ScratchDir(const std::string& what) {
+  std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  for (char& c : test)
+    if (c == '/') c = '_';  // parameterized test names
+  auto dir = std::filesystem::temp_directory_path() /
+             ("picket_records_" + std::to_string(getpid()) + "_" + what + "_" + test);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+std::map<std::string, std::string> ScanAll(RecordStore* store, std::string_view prefix) {
+  std::map<std::string, std::string> out;
+  store->Scan(prefix, [&](std::string_view k, std::string_view v, TimeMs) {
+    out.emplace(std::string(k), std::string(v));
+  });
+  return out;
+}
+
+class RecordStoreContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "memory") {
+      memory_ = std::make_unique<MemoryRecordStore>();
+      store_ = memory_.get();
+    } else {
+      dir_ = ScratchDir("contract");
+      std::string error;
+      rocksdb_ = RocksDbTermStore::Open(dir_.string(), RocksDbOptions{}, &error);
+      ASSERT_NE(rocksdb_, nullptr) << error;
+      store_ = rocksdb_->records();
+    }
+  }
+  void TearDown() override {
+    rocksdb_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  RecordStore* store_ = nullptr;
+  std::unique_ptr<MemoryRecordStore> memory_;
+  std::unique_ptr<RocksDbTermStore> rocksdb_;
+  std::filesystem::path dir_;
+};
+
+TEST_P(RecordStoreContract, PutGetReplaceDelete) {
+  EXPECT_FALSE(store_->Get("a").has_value());
+  EXPECT_TRUE(store_->Put("a", "one", 10 * kDay));
+  EXPECT_EQ(store_->Get("a").value(), "one");
+  EXPECT_TRUE(store_->Put("a", std::string("t\0wo", 4), 10 * kDay));  // binary values
+  EXPECT_EQ(store_->Get("a").value(), std::string("t\0wo", 4));
+  EXPECT_TRUE(store_->Put("b", "", 10 * kDay));  // an empty record is a record
+  EXPECT_EQ(store_->Get("b").value(), "");
+  EXPECT_TRUE(store_->Delete("a"));
+  EXPECT_FALSE(store_->Get("a").has_value());
+  EXPECT_TRUE(store_->Delete("never-there"));
+}
+
+TEST_P(RecordStoreContract, ScanVisitsAPrefixInKeyOrder) {
+  store_->Put("rule1/k2", "b", kDay);
+  store_->Put("rule1/k1", "a", kDay);
+  store_->Put("rule2/k1", "c", kDay);
+  store_->Put("rule1", "not under the prefix rule1/", kDay);
+  std::vector<std::string> keys;
+  store_->Scan("rule1/", [&](std::string_view k, std::string_view, TimeMs expires) {
+    keys.emplace_back(k);
+    EXPECT_EQ(expires, kDay);
+  });
+  EXPECT_EQ(keys, (std::vector<std::string>{"rule1/k1", "rule1/k2"}));
+  EXPECT_EQ(ScanAll(store_, "").size(), 4u);
+}
+
+TEST_P(RecordStoreContract, ExpiryHidesRecordsBelowTheThreshold) {
+  store_->Put("old", "x", 1 * kDay);
+  store_->Put("edge", "y", 2 * kDay);
+  store_->Put("new", "z", 3 * kDay);
+  store_->Expire(2 * kDay);  // forgets expires_at < 2 days
+  EXPECT_FALSE(store_->Get("old").has_value());
+  EXPECT_TRUE(store_->Get("edge").has_value());
+  EXPECT_TRUE(store_->Get("new").has_value());
+  EXPECT_EQ(ScanAll(store_, "").size(), 2u);
+  // A record rewritten with a later expiry lives on.
+  store_->Put("edge", "y2", 5 * kDay);
+  store_->Expire(4 * kDay);
+  EXPECT_EQ(store_->Get("edge").value(), "y2");
+  EXPECT_FALSE(store_->Get("new").has_value());
+  // The threshold never goes back.
+  store_->Expire(0);
+  EXPECT_FALSE(store_->Get("new").has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RecordStoreContract, ::testing::Values("memory", "rocksdb"));
+
+TEST(MemoryRecordStore, ExpireDropsAndSizeCounts) {
+  MemoryRecordStore store;
+  for (int i = 0; i < 1000; ++i) store.Put("k" + std::to_string(i), "v", i);
+  // Rewriting keys many times leaves stale expiry entries behind; they must
+  // not drop the rewritten records.
+  for (int round = 0; round < 5; ++round)
+    for (int i = 0; i < 1000; i += 2) store.Put("k" + std::to_string(i), "v", 10000 + round);
+  EXPECT_EQ(store.size(), 1000u);
+  EXPECT_EQ(store.Expire(1000), 500u);  // the odd keys (expires 1..999)
+  EXPECT_EQ(store.size(), 500u);
+  EXPECT_GT(store.memory_bytes(), 500u * 2);
+}
+
+TEST(LocalState, SnapshotCarriesTermsAndRecords) {
+  auto dir = ScratchDir("snapshot");
+  std::filesystem::create_directories(dir);
+  std::string file = (dir / "state.bin").string(), error;
+  {
+    LocalState state;
+    ASSERT_TRUE(state.OpenMemory(file, &error)) << error;
+    EXPECT_TRUE(state.terms()->Observe("term", 1000, kDay, false).is_new);
+    state.records()->Put("seq/host-1", "pending", 2 * kDay);
+    state.records()->Put("gone", "x", 1);
+    state.records()->Expire(2);
+    ASSERT_TRUE(state.Close(&error)) << error;
+  }
+  LocalState again;
+  ASSERT_TRUE(again.OpenMemory(file, &error)) << error;
+  EXPECT_FALSE(again.terms()->Observe("term", 2000, kDay, false).is_new);
+  EXPECT_EQ(again.records()->Get("seq/host-1").value(), "pending");
+  EXPECT_FALSE(again.records()->Get("gone").has_value());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(LocalState, SnapshotWithoutRecordSectionLoads) {
+  // Written by MemoryTermStore::SaveTo alone, as before record sections.
+  auto dir = ScratchDir("old_snapshot");
+  std::filesystem::create_directories(dir);
+  std::string file = (dir / "state.bin").string(), error;
+  MemoryTermStore terms;
+  terms.Observe("term", 1000, kDay, false);
+  ASSERT_TRUE(terms.SaveTo(file, &error)) << error;
+  LocalState state;
+  ASSERT_TRUE(state.OpenMemory(file, &error)) << error;
+  EXPECT_FALSE(state.terms()->Observe("term", 2000, kDay, false).is_new);
+  EXPECT_EQ(state.records()->size(), 0u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(LocalState, TruncatedRecordSectionIsAnError) {
+  auto dir = ScratchDir("truncated");
+  std::filesystem::create_directories(dir);
+  std::string file = (dir / "state.bin").string(), error;
+  {
+    LocalState state;
+    ASSERT_TRUE(state.OpenMemory(file, &error));
+    state.records()->Put("k", std::string(100, 'v'), kDay);
+    ASSERT_TRUE(state.Close(&error));
+  }
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) - 10);
+  LocalState state;
+  EXPECT_FALSE(state.OpenMemory(file, &error));
+  EXPECT_NE(error.find("truncated or corrupt record section"), std::string::npos) << error;
+  std::filesystem::remove_all(dir);
+}
+
+// Records commit with the terms, atomically: a child process writes both,
+// syncs, writes more of both and dies without a commit (like kill -9).
+TEST(RocksDbRecords, CommitWithTermsAndSurviveOnlyWhatWasSynced) {
+  auto dir = ScratchDir("crash");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::string error;
+    auto store = RocksDbTermStore::Open(dir.string(), RocksDbOptions{}, &error);
+    if (!store) _exit(3);
+    store->Observe("durable-term", 1, kDay, false);
+    store->records()->Put("durable-record", "d", kDay);
+    if (!store->Sync(&error)) _exit(4);
+    store->Observe("pending-term", 2, kDay, false);
+    store->records()->Put("pending-record", "p", kDay);
+    store->records()->Delete("durable-record");
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  std::string error;
+  auto store = RocksDbTermStore::Open(dir.string(), RocksDbOptions{}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  EXPECT_TRUE(store->Get("durable-term").has_value());
+  EXPECT_EQ(store->records()->Get("durable-record").value(), "d");
+  EXPECT_FALSE(store->Get("pending-term").has_value());
+  EXPECT_FALSE(store->records()->Get("pending-record").has_value());
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RocksDbRecords, ExpiryWatermarkPersistsAndCompactionDrops) {
+  auto dir = ScratchDir("expiry");
+  std::string error;
+  {
+    auto store = RocksDbTermStore::Open(dir.string(), RocksDbOptions{}, &error);
+    ASSERT_NE(store, nullptr) << error;
+    store->records()->Put("old", "x", 1 * kDay);
+    store->records()->Put("new", "y", 3 * kDay);
+    store->Observe("term", 0, 10 * kDay, false);  // terms keep their own watermark
+    store->records()->Expire(2 * kDay);
+    ASSERT_TRUE(store->Sync(&error));
+    store->CompactAll();
+  }
+  auto store = RocksDbTermStore::Open(dir.string(), RocksDbOptions{}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  EXPECT_FALSE(store->records()->Get("old").has_value());
+  EXPECT_TRUE(store->records()->Get("new").has_value());
+  EXPECT_TRUE(store->Get("term").has_value());
+  EXPECT_EQ(ScanAll(store->records(), "").size(), 1u);
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace picket::state
