@@ -27,5 +27,8 @@ add_custom_command(
   DEPENDS ${embed_inputs} ${CMAKE_SOURCE_DIR}/cmake/embed_gen.cmake
   COMMENT "Embedding bundled data"
   VERBATIM)
+# The object pulls the bytes in with .incbin: it must be rebuilt when an
+# embedded file changes even though the generated source does not.
+set_source_files_properties(${embed_out} PROPERTIES OBJECT_DEPENDS "${embed_inputs}")
 add_library(picket_embedded STATIC ${embed_out})
 target_include_directories(picket_embedded PUBLIC ${CMAKE_SOURCE_DIR}/src)

@@ -216,7 +216,7 @@ std::optional<TermRecord> RedisTermStore::Get(std::string_view key) const {
   redis::Call* calls[] = {&get, &expiry};
   std::string err;
   if (!cluster_->Run(calls, &err)) return std::nullopt;
-  if (get.reply.type != redis::Reply::Type::kString || get.reply.str.size() != 32)
+  if (get.reply.type != redis::Reply::Type::kString || get.reply.str.size() != 24)
     return std::nullopt;
   const char* p = get.reply.str.data();
   return TermRecord{GetInt64(p), GetInt64(p + 8), expiry.reply.integer};

@@ -151,7 +151,7 @@ TEST(RedisTermStore, ABatchCostsOneRoundTripPerMaster) {
   for (int batch = 0; batch < 3; ++batch) {
     uint64_t trips = store->cluster_stats().round_trips;
     for (int i = 0; i < 1000; ++i) {
-      store->SetEventOwner(i + 1);
+      store->SetEventOwner(batch * 1000 + i + 1);  // each event its own
       store->Stage("term" + std::to_string(i % 400), kT0 + batch * kHour + i, kWeek, false);
     }
     ASSERT_TRUE(store->ResolveStaged(&error)) << error;
@@ -162,7 +162,7 @@ TEST(RedisTermStore, ABatchCostsOneRoundTripPerMaster) {
     }
     int fresh = 0;
     for (int i = 0; i < 1000; ++i) {
-      store->SetEventOwner(i + 1);
+      store->SetEventOwner(batch * 1000 + i + 1);
       fresh +=
           store->Observe("term" + std::to_string(i % 400), kT0 + batch * kHour + i, kWeek, false)
               .is_new;
@@ -186,6 +186,9 @@ TEST(RedisTermStore, TheAlertingSightingSentAgainIsNewAgainOnAnyNode) {
   // Node A crashed before writing the alert; the shipper re-sends to B.
   node_b->SetEventOwner(event);
   EXPECT_TRUE(node_b->Observe("host|proc", kT0, kWeek, false).is_new);
+  // Sent again later, with a later arrival time stamped as its rule time:
+  // still the event that alerted.
+  EXPECT_TRUE(node_b->Observe("host|proc", kT0 + 5000, kWeek, false).is_new);
   // Another event at the same instant is seen; so is a later one.
   node_b->SetEventOwner(other);
   EXPECT_FALSE(node_b->Observe("host|proc", kT0, kWeek, false).is_new);
@@ -320,6 +323,7 @@ TEST(RedisTermStore, FailsTheGroupWhenRedisIsGoneAndKeepsDecisionsThroughAFailov
   // A master dies; its replica takes over with every acknowledged decision.
   local->Kill(local->MasterOf(redis::KeySlot(store->RedisKey("f0"))));
   int seen = 0;
+  store->SetEventOwner(2);  // other events than the first batch's
   for (int i = 0; i < 200; ++i) store->Stage("f" + std::to_string(i), kT0 + kHour, kWeek, false);
   ASSERT_TRUE(store->ResolveStaged(&error)) << error;
   for (int i = 0; i < 200; ++i)
