@@ -59,7 +59,7 @@ fi
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 # The commands picket sends, and those its scripts call (ACLs apply inside
 # scripts too).
-PICKET_ACL="+ping +auth +asking +cluster|slots +wait +script|load +evalsha +get +set +time +pexpiretime +dbsize"
+PICKET_ACL="+ping +auth +asking +cluster|slots +wait +script|load +evalsha +get +set +time +pexpiretime +dbsize +scan +del"
 REDIS_CLI=${REDIS_CLI:-redis-cli}
 
 # redis-cli arguments that reach node $1 as the configured user, over TLS when

@@ -122,7 +122,8 @@ void Detector::Stage(const EventRef& event, const MatchResult& match, bool learn
 }
 
 bool Detector::ResolveStaged(std::string* error) {
-  return !stores_.terms || stores_.terms->ResolveStaged(error);
+  return (!stores_.terms || stores_.terms->ResolveStaged(error)) &&
+         (!stores_.records || stores_.records->ResolveStaged(error));
 }
 
 void Detector::ReportProblem(size_t unit, const MatchedEvent& event, std::string_view problem) {

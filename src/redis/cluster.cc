@@ -437,6 +437,35 @@ bool Cluster::RunOnMasters(const std::string& command, std::vector<Reply>* repli
   return true;
 }
 
+bool Cluster::ScanMasters(const std::string& match, std::vector<std::string>* keys,
+                          std::string* error) {
+  std::vector<int> masters;
+  for (int16_t n : slots_)
+    if (n >= 0 && std::find(masters.begin(), masters.end(), n) == masters.end())
+      masters.push_back(n);
+  for (int node : masters) {
+    std::string cursor = "0";
+    do {
+      Connection* conn = Connect(node, error);
+      Reply reply;
+      if (!conn || !conn->Call({"SCAN", cursor, "MATCH", match, "COUNT", "1000"}, &reply, error)) {
+        Drop(node);
+        return false;
+      }
+      ++stats_.round_trips;
+      if (reply.type != Reply::Type::kArray || reply.elements.size() != 2 ||
+          reply.elements[1].type != Reply::Type::kArray) {
+        *error = "SCAN on " + nodes_[node].name + ": " +
+                 (reply.is_error() ? reply.str : "unexpected " + reply.Describe());
+        return false;
+      }
+      cursor = reply.elements[0].str;
+      for (Reply& key : reply.elements[1].elements) keys->push_back(std::move(key.str));
+    } while (cursor != "0");
+  }
+  return true;
+}
+
 std::vector<std::string> Cluster::Masters() const {
   std::vector<std::string> out;
   std::vector<int16_t> seen;

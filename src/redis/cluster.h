@@ -108,6 +108,10 @@ class Cluster {
   // master order; false if one cannot be reached.
   bool RunOnMasters(const std::string& command, std::vector<Reply>* replies, std::string* error);
 
+  // Every key matching the glob `match` on every master (SCAN, all of its
+  // iterations). Keys written meanwhile may or may not be listed.
+  bool ScanMasters(const std::string& match, std::vector<std::string>* keys, std::string* error);
+
   bool standalone() const { return standalone_; }
   std::vector<std::string> Masters() const;
   const ClusterStats& stats() const { return stats_; }

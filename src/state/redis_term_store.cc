@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "state/redis_record_store.h"
 #include "util/embedded.h"
 
 namespace picket::state {
@@ -57,6 +58,13 @@ std::unique_ptr<RedisTermStore> RedisTermStore::Open(const RedisStoreOptions& op
   if (!store->cluster_) return nullptr;
   store->cluster_->BeginWrites();
   return store;
+}
+
+RecordStore* RedisTermStore::records() {
+  if (!records_)
+    records_ = std::make_unique<RedisRecordStore>(this, cluster_.get(), options_.prefix,
+                                                  options_.record_grace_ms);
+  return records_.get();
 }
 
 std::string RedisTermStore::RedisKey(std::string_view key) const {

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "redis/cluster.h"
+#include "state/record_store.h"
 #include "state/term_store.h"
 
 namespace picket::state {
@@ -57,6 +58,9 @@ struct RedisStoreOptions {
   // writes (Redis WAIT); 0 = do not wait.
   int wait_replicas = 0;
   int wait_timeout_ms = 1000;
+  // Records of the other rule types live this much wall time past their
+  // expiry in event time (see state/redis_record_store.h).
+  int64_t record_grace_ms = 3600 * 1000;
 };
 
 struct RedisStoreStats {
@@ -90,7 +94,13 @@ class RedisTermStore : public TermStore {
   // Also drops the answers of the previous batch that were not asked for.
   bool ResolveStaged(std::string* error) override;
 
+  // The rule records of the other rule types, on the same cluster (created
+  // on first use; owned by this store).
+  RecordStore* records();
+
   bool ok() const { return failure_.empty(); }
+  // Marks the current group failed (the first error is kept).
+  void MarkFailed(const std::string& error) { Fail(error); }
   const std::string& failure() const { return failure_; }
   // Forgets a failure (and the writes WAIT would have covered): the next
   // group starts afresh.
@@ -141,6 +151,7 @@ class RedisTermStore : public TermStore {
 
   RedisStoreOptions options_;
   std::unique_ptr<redis::Cluster> cluster_;
+  std::unique_ptr<RecordStore> records_;
   redis::Script script_;
   uint64_t owner_ = 1;
   // Keyed by the engine key's 128-bit hash (as hex, the Redis key's tag).
