@@ -32,7 +32,7 @@ struct ConditionSet {
     uint32_t stage = 0;  // the unit's own condition number
     const kql::Matcher* matcher = nullptr;
     const std::vector<std::string>* index_patterns = nullptr;  // the rule's `index`
-    IndexFacts facts;
+    kql::IndexFacts facts;
   };
   std::vector<Entry> entries;
   std::shared_ptr<const event::FieldTypes> types;

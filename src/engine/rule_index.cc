@@ -72,7 +72,7 @@ RuleIndex::RuleIndex(const std::vector<IndexEntry>& entries, const event::FieldT
       unindexed_.push_back(i);
       continue;
     }
-    const IndexFacts& facts = *entry.facts;
+    const kql::IndexFacts& facts = *entry.facts;
     auto usable = UsableTerms(facts.terms, types);
     // `common and (A or B ...)` with terms in every branch: filed under
     // common + A, common + B, ... (a match meets one of them), which is

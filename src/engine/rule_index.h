@@ -1,14 +1,14 @@
 // Chooses, for one event, the conditions that can possibly match it, so that
 // an event meets a handful of candidates instead of every rule's query. A
 // condition is a rule's query, or one stage of an EQL sequence; each is
-// described by its rule's index patterns and its IndexFacts. Below, "rule"
+// described by its rule's index patterns and its kql::IndexFacts. Below, "rule"
 // means such a condition.
 //
 // Three filters, all exact (they never drop a rule that would match):
 //  * index patterns: a rule sees an event only when its patterns cover the
 //    event's index (IndexPatterns; unknown index = every rule). The verdict
 //    per distinct index name is cached in a plan.
-//  * required terms: IndexFacts::terms lists conjuncts every match
+//  * required terms: kql::IndexFacts::terms lists conjuncts every match
 //    satisfies ("event.action is one of ..."). Each rule is filed under up
 //    to three of them on different fields, the most selective first
 //    (event.action before process.name before other fields before
@@ -37,7 +37,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/index_facts.h"
 #include "engine/index_name.h"
 #include "event/document.h"
 #include "event/field_types.h"
@@ -51,7 +50,7 @@ namespace picket::engine {
 // are read only while the index is built.
 struct IndexEntry {
   const std::vector<std::string>* index_patterns = nullptr;  // null = every index
-  const IndexFacts* facts = nullptr;
+  const kql::IndexFacts* facts = nullptr;
 };
 
 class RuleIndex {

@@ -24,7 +24,7 @@ RuleUnit::RuleUnit(std::shared_ptr<const rules::Rule> rule)
 std::vector<Condition> RuleUnit::Conditions(const event::FieldTypes& types) const {
   std::vector<Condition> out(1);
   out[0].matcher = rule_->matcher.get();
-  if (rule_->ast) out[0].facts = KqlIndexFacts(*rule_->ast, types);
+  if (rule_->ast) out[0].facts = kql::KqlIndexFacts(*rule_->ast, types);
   return out;
 }
 

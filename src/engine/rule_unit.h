@@ -26,7 +26,6 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/index_facts.h"
 #include "event/document.h"
 #include "event/field_types.h"
 #include "kql/matcher.h"
@@ -65,7 +64,7 @@ std::string EventIdentityOf(const MatchedEvent& event);
 // what every match satisfies (for the rule index).
 struct Condition {
   const kql::Matcher* matcher = nullptr;
-  IndexFacts facts;
+  kql::IndexFacts facts;
 };
 
 struct RuleStats {

@@ -580,4 +580,12 @@ std::vector<std::string> NecessaryFields(const Node& root, const event::FieldTyp
   return out;
 }
 
+IndexFacts KqlIndexFacts(const Node& root, const event::FieldTypes& types) {
+  IndexFacts facts;
+  facts.terms = NecessaryTerms(root, types);
+  facts.alternatives = NecessaryAlternatives(root, types);
+  facts.fields = NecessaryFields(root, types);
+  return facts;
+}
+
 }  // namespace picket::kql

@@ -128,4 +128,22 @@ std::vector<TermBranches> NecessaryAlternatives(const Node& root, const event::F
 // conjuncts that test a field positively (a value, a range, `f:*`, nested).
 std::vector<std::string> NecessaryFields(const Node& root, const event::FieldTypes& types);
 
+// What the rule index may assume of every event a condition matches, in a
+// form independent of the query language: KQL queries, EQL event queries
+// and EQL sequence stages all describe themselves this way, and the rule
+// index (engine/rule_index.h) files each condition by it.
+struct IndexFacts {
+  // Conjuncts every match satisfies: the field has one of the values as an
+  // exact, case-sensitive keyword term (as NecessaryTerms).
+  std::vector<RequiredTerms> terms;
+  // For top-level `or`s: each branch's terms; every match satisfies one
+  // branch (as NecessaryAlternatives).
+  std::vector<TermBranches> alternatives;
+  // Fields every match has a value of (as NecessaryFields).
+  std::vector<std::string> fields;
+};
+
+// The IndexFacts of a KQL query.
+IndexFacts KqlIndexFacts(const Node& root, const event::FieldTypes& types);
+
 }  // namespace picket::kql

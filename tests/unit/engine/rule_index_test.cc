@@ -18,7 +18,7 @@ using testing::RuleSpec;
 
 struct Indexed {
   std::vector<std::shared_ptr<const rules::Rule>> rules;
-  std::vector<IndexFacts> facts;
+  std::vector<kql::IndexFacts> facts;
   std::unique_ptr<RuleIndex> index;
 };
 
@@ -31,7 +31,7 @@ Indexed Build(const std::vector<std::string>& queries) {
     spec.type = "query";
     spec.query = queries[i];
     out.rules.push_back(MakeRule(spec));
-    out.facts.push_back(KqlIndexFacts(*out.rules.back()->ast, types));
+    out.facts.push_back(kql::KqlIndexFacts(*out.rules.back()->ast, types));
   }
   std::vector<IndexEntry> entries;
   for (size_t i = 0; i < queries.size(); ++i)
