@@ -13,6 +13,7 @@
 #include <chrono>
 #include <thread>
 
+#include "record_store_contract.h"
 #include "redis/redis_helpers.h"
 #include "state/redis_term_store.h"
 #include "util/time.h"
@@ -22,7 +23,7 @@ namespace {
 
 using redis::testing::LocalCluster;
 
-constexpr int64_t kDay = 24 * 3600 * 1000LL;
+using contract::kDay;
 
 std::string TestPrefix() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -40,28 +41,10 @@ std::unique_ptr<RedisTermStore> OpenNode(const std::string& prefix) {
   return store;
 }
 
-std::map<std::string, std::string> ScanAll(RecordStore* store, std::string_view prefix) {
-  std::map<std::string, std::string> out;
-  store->Scan(prefix, [&](std::string_view k, std::string_view v, TimeMs) {
-    out.emplace(std::string(k), std::string(v));
-  });
-  return out;
-}
-
 TEST(RedisRecordStore, PutGetReplaceDelete) {
   auto node = OpenNode(TestPrefix());
   ASSERT_NE(node, nullptr);
-  RecordStore* store = node->records();
-  EXPECT_FALSE(store->Get("a").has_value());
-  EXPECT_TRUE(store->Put("a", "one", 10 * kDay));
-  EXPECT_EQ(store->Get("a").value(), "one");
-  EXPECT_TRUE(store->Put("a", std::string("t\0wo", 4), 10 * kDay));  // binary values
-  EXPECT_EQ(store->Get("a").value(), std::string("t\0wo", 4));
-  EXPECT_TRUE(store->Put("b", "", 10 * kDay));  // an empty record is a record
-  EXPECT_EQ(store->Get("b").value(), "");
-  EXPECT_TRUE(store->Delete("a"));
-  EXPECT_FALSE(store->Get("a").has_value());
-  EXPECT_TRUE(store->Delete("never-there"));
+  contract::PutGetReplaceDelete(node->records());
   std::string error;
   EXPECT_TRUE(node->Sync(&error)) << error;
 }
@@ -69,38 +52,13 @@ TEST(RedisRecordStore, PutGetReplaceDelete) {
 TEST(RedisRecordStore, ScanVisitsAPrefixInKeyOrder) {
   auto node = OpenNode(TestPrefix());
   ASSERT_NE(node, nullptr);
-  RecordStore* store = node->records();
-  store->Put("rule1/k2", "b", kDay);
-  store->Put("rule1/k1", "a", kDay);
-  store->Put("rule2/k1", "c", kDay);
-  store->Put("rule1", "not under the prefix rule1/", kDay);
-  std::vector<std::string> keys;
-  store->Scan("rule1/", [&](std::string_view k, std::string_view, TimeMs expires) {
-    keys.emplace_back(k);
-    EXPECT_EQ(expires, kDay);
-  });
-  EXPECT_EQ(keys, (std::vector<std::string>{"rule1/k1", "rule1/k2"}));
-  EXPECT_EQ(ScanAll(store, "").size(), 4u);
+  contract::ScanVisitsAPrefixInKeyOrder(node->records());
 }
 
 TEST(RedisRecordStore, ExpiryHidesRecordsBelowTheThreshold) {
   auto node = OpenNode(TestPrefix());
   ASSERT_NE(node, nullptr);
-  RecordStore* store = node->records();
-  store->Put("old", "x", 1 * kDay);
-  store->Put("edge", "y", 2 * kDay);
-  store->Put("new", "z", 3 * kDay);
-  store->Expire(2 * kDay);
-  EXPECT_FALSE(store->Get("old").has_value());
-  EXPECT_TRUE(store->Get("edge").has_value());
-  EXPECT_TRUE(store->Get("new").has_value());
-  EXPECT_EQ(ScanAll(store, "").size(), 2u);
-  store->Put("edge", "y2", 5 * kDay);
-  store->Expire(4 * kDay);
-  EXPECT_EQ(store->Get("edge").value(), "y2");
-  EXPECT_FALSE(store->Get("new").has_value());
-  store->Expire(0);
-  EXPECT_FALSE(store->Get("new").has_value());
+  contract::ExpiryHidesRecordsBelowTheThreshold(node->records());
 }
 
 TEST(RedisRecordStore, APutAfterAnotherNodesWriteFailsAndHandsOverTheRecord) {
