@@ -133,6 +133,11 @@ bool RedisTermStore::ReadAnswers(const redis::Reply& reply, Pending* p) {
     existed = true;
     before = r.after;
   }
+  // The script writes the record when any sighting changed it.
+  bool changed = !e[0].integer || p->answers.back().result.after.first_seen != e[1].integer ||
+                 p->answers.back().result.after.last_seen != e[2].integer;
+  for (const Answer& a : p->answers) changed = changed || a.result.is_new;
+  if (changed) ++stats_.records_written;
   p->sightings.clear();
   p->next_answer = 0;
   stats_.sightings += n;

@@ -64,11 +64,12 @@ struct RedisStoreOptions {
 };
 
 struct RedisStoreStats {
-  std::atomic<uint64_t> sightings{0};     // decided by Redis
-  std::atomic<uint64_t> script_calls{0};  // EVALSHA calls (one per key per batch)
-  std::atomic<uint64_t> batches{0};       // ResolveStaged runs with work
-  std::atomic<uint64_t> unstaged{0};      // sightings decided one by one
-  std::atomic<uint64_t> failures{0};      // groups failed by a Redis error
+  std::atomic<uint64_t> sightings{0};        // decided by Redis
+  std::atomic<uint64_t> script_calls{0};     // EVALSHA calls (one per key per batch)
+  std::atomic<uint64_t> batches{0};          // ResolveStaged runs with work
+  std::atomic<uint64_t> unstaged{0};         // sightings decided one by one
+  std::atomic<uint64_t> records_written{0};  // script calls that changed their record
+  std::atomic<uint64_t> failures{0};         // groups failed by a Redis error
 };
 
 class RedisTermStore : public TermStore {
