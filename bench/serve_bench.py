@@ -1,19 +1,26 @@
 #!/usr/bin/python3
-"""Benchmark of `picket serve`: sustained events/s over `_bulk` on loopback
-with the bundled rules and RocksDB state, and request latency (send ->
-answer, which picket gives only once the alerts are fsync'd and the state WAL
-is synced), printed next to the NDJSON `picket run` figure on the same events.
+"""Benchmark of `picket serve` against `picket run` on the same events and rules,
+in one command (issue 13's acceptance):
 
-  /usr/bin/python3 bench/serve_bench.py [--picket build/picket] [--events 200000]
-      [--batch 1000] [--clients 1] [--hosts 3000]
+  /usr/bin/python3 bench/serve_bench.py [--build build] [--events 200000] [--batch 1000]
+      [--rounds 3] [--hosts 3000]
 
-Events come from bench/gen_telemetry.py (cached under build/bench-data). Each
-line goes to the index of its data_stream, as a shipper would write it. The
-bulk bodies are built before timing starts, so the figure measures picket,
-not Python. Loopback only; the server and its state are removed afterwards.
+* The events come from bench/gen_telemetry.py (cached under BUILD/bench-data).
+* Baselines, measured in the same run: simdjson parse-only over the file
+  (../shared/tools/parse_only.cpp, compiled once into BUILD/bench) and
+  `picket run FILE` (events/s from wall time minus the time of `picket run`
+  over an empty file: start-up and rule loading).
+* `picket serve` (fresh RocksDB state each time) is loaded by BUILD/bench/bulk_load,
+  which sends prebuilt `_bulk` bodies over keep-alive connections: 1, 2 and 4
+  connections with the default --workers, and 4 connections with --workers 1.
+  Then, at half the rate the 4-connection run reached, the latency a shipper
+  sees at a steady rate. Latency is request sent (or due) -> answer, which
+  picket gives only once the request's alerts and state are durable.
+* Rounds alternate run and serve measurements; each figure is the median of
+  the rounds. Every serve run's alert ids are compared with run's.
+Loopback only; servers and state are removed afterwards.
 """
 import argparse
-import http.client
 import json
 import os
 import shutil
@@ -21,48 +28,48 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def percentile(values, q):
-    values = sorted(values)
-    if not values:
-        return 0.0
-    k = min(len(values) - 1, max(0, int(round(q * (len(values) - 1)))))
-    return values[k]
+def generate(build, events, hosts):
+    data_dir = os.path.join(build, "bench-data")
+    os.makedirs(data_dir, exist_ok=True)
+    path = os.path.join(data_dir, "telemetry-%d-%d.ndjson" % (events, hosts))
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_telemetry.py"),
+                        "--events", str(events), "--hosts", str(hosts), "--seed", "1",
+                        "--out", path], check=True)
+    return path
 
 
-def load_events(path, limit):
-    lines = []
-    with open(path, "rb") as f:
-        for line in f:
-            line = line.rstrip(b"\n")
-            if line:
-                lines.append(line)
-            if len(lines) >= limit:
-                break
-    return lines
+def parse_only(build, path):
+    """MB/s of the parse-only baseline, or None when it cannot be built."""
+    src = os.path.join(ROOT, "..", "shared", "tools", "parse_only.cpp")
+    exe = os.path.join(build, "bench", "parse_only_st")
+    if not os.path.exists(exe):
+        if not os.path.exists(src):
+            return None
+        r = subprocess.run(["g++", "-std=c++17", "-O3", "-DNDEBUG", src, "-o", exe, "-lsimdjson"],
+                           capture_output=True)
+        if r.returncode != 0:
+            return None
+    out = subprocess.run([exe, path], capture_output=True, text=True).stdout
+    for token in out.split():
+        if token.startswith("parse_only_mb_s="):
+            return float(token.split("=")[1])
+    return None
 
 
-def index_of(line):
-    ds = json.loads(line).get("data_stream") or {}
-    if all(isinstance(ds.get(k), str) for k in ("type", "dataset", "namespace")):
-        return "%s-%s-%s" % (ds["type"], ds["dataset"], ds["namespace"])
-    return "logs-unknown-default"
-
-
-def build_bodies(lines, batch):
-    bodies = []
-    for start in range(0, len(lines), batch):
-        parts = []
-        for line in lines[start:start + batch]:
-            parts.append(b'{"create":{"_index":"' + index_of(line).encode() + b'"}}\n')
-            parts.append(line + b"\n")
-        bodies.append((b"".join(parts), min(batch, len(lines) - start)))
-    return bodies
+def run_alerts_and_seconds(picket, path):
+    start = time.perf_counter()
+    r = subprocess.run([picket, "run", path], capture_output=True)
+    seconds = time.perf_counter() - start
+    if r.returncode not in (0, 1):
+        sys.exit("picket run failed: " + r.stderr.decode()[-2000:])
+    ids = sorted(json.loads(l)["kibana.alert.uuid"] for l in r.stdout.splitlines() if l.strip())
+    return ids, seconds
 
 
 def start_server(picket, state_dir, extra):
@@ -81,123 +88,98 @@ def start_server(picket, state_dir, extra):
     sys.exit("picket serve did not start")
 
 
-def run_bulk(port, bodies, clients):
-    latencies = []
-    lock = threading.Lock()
-    next_body = [0]
-    errors = []
-
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        mine = []
-        while True:
-            with lock:
-                i = next_body[0]
-                next_body[0] += 1
-            if i >= len(bodies):
-                break
-            body, _ = bodies[i]
-            while True:  # 429 means retry later, as shippers do
-                t0 = time.perf_counter()
-                conn.request("POST", "/_bulk", body=body,
-                             headers={"Content-Type": "application/x-ndjson"})
-                resp = conn.getresponse()
-                data = resp.read()
-                t1 = time.perf_counter()
-                if resp.status == 429:
-                    time.sleep(0.005)
-                    continue
-                if resp.status != 200 or b'"errors":true' in data[:64]:
-                    errors.append((resp.status, data[:200]))
-                mine.append(t1 - t0)
-                break
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - start, latencies, errors
+def serve_once(picket, loader, path, tmp, connections, batch, workers=None, rate=None):
+    state = tempfile.mkdtemp(prefix="state-", dir=tmp)
+    extra = ["--workers", str(workers)] if workers else []
+    proc, port = start_server(picket, state, extra)
+    try:
+        cmd = [loader, "--port", str(port), "--events", path, "--connections", str(connections),
+               "--batch", str(batch)]
+        if rate:
+            cmd += ["--rate", str(rate)]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit("bulk_load failed: " + r.stderr)
+        result = json.loads(r.stdout)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)
+    alerts = os.path.join(state, "alerts.ndjson")
+    result["ids"] = sorted(json.loads(l)["kibana.alert.uuid"] for l in open(alerts) if l.strip())
+    shutil.rmtree(state, ignore_errors=True)
+    return result
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--picket", default=os.path.join(ROOT, "build", "picket"))
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--events", type=int, default=200000)
     ap.add_argument("--hosts", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=1000)
-    ap.add_argument("--clients", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
+    picket = os.path.join(args.build, "picket")
+    loader = os.path.join(args.build, "bench", "bulk_load")
+    for exe in (picket, loader):
+        if not os.path.exists(exe):
+            sys.exit("missing %s: cmake --build %s --target picket bulk_load" % (exe, args.build))
 
-    data_dir = os.path.join(ROOT, "build", "bench-data")
-    os.makedirs(data_dir, exist_ok=True)
-    data = os.path.join(data_dir, "telemetry-%d.ndjson" % args.events)
-    if not os.path.exists(data) or os.path.getsize(data) == 0:
-        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_telemetry.py"),
-                        "--events", str(args.events), "--hosts", str(args.hosts), "--seed", "1",
-                        "--out", data], check=True)
-    lines = load_events(data, args.events)
-    n = len(lines)
-    bodies = build_bodies(lines, args.batch)
-    size = sum(len(l) + 1 for l in lines)
+    path = generate(args.build, args.events, args.hosts)
+    n = sum(1 for line in open(path, "rb") if line.strip())
+    mb = os.path.getsize(path) / 1e6
     tmp = tempfile.mkdtemp(prefix="picket_serve_bench_")
     try:
-        # Baseline: the same events through `picket run` (NDJSON file, no HTTP).
-        run_eps = None
-        run_alerts = None
-        run_state = os.path.join(tmp, "run-state")
-        probe = subprocess.run([args.picket, "run", "--help"], capture_output=True)
-        if probe.returncode == 0:
-            cmd = [args.picket, "run", data]
-            if b"--state-dir" in probe.stdout:
-                cmd[2:2] = ["--state-dir", run_state]
-            t0 = time.perf_counter()
-            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            run_secs = time.perf_counter() - t0
-            if r.returncode in (0, 1):
-                run_eps = n / run_secs
-                run_alerts = sum(1 for l in r.stdout.splitlines() if l.strip())
+        empty = os.path.join(tmp, "empty.ndjson")
+        open(empty, "w").close()
+        parse_mb_s = parse_only(args.build, path)
+        configs = [("serve, 1 connection", 1, None), ("serve, 2 connections", 2, None),
+                   ("serve, 4 connections", 4, None), ("serve, 4 connections, --workers 1", 4, 1)]
+        run_eps, run_ids = [], None
+        figures = {name: [] for name, _, _ in configs}
+        for _ in range(args.rounds):
+            for name, connections, workers in configs:
+                _, load = run_alerts_and_seconds(picket, empty)
+                run_ids, seconds = run_alerts_and_seconds(picket, path)
+                run_eps.append(n / max(seconds - load, 1e-9))
+                figures[name].append(serve_once(picket, loader, path, tmp, connections, args.batch,
+                                                workers))
+        run_median = statistics.median(run_eps)
+        four = statistics.median(f["events_per_s"] for f in figures["serve, 4 connections"])
+        half = [serve_once(picket, loader, path, tmp, 4, args.batch, rate=int(four / 2))
+                for _ in range(args.rounds)]
 
-        state = os.path.join(tmp, "serve-state")
-        os.makedirs(state)
-        proc, port = start_server(args.picket, state, [])
-        try:
-            secs, latencies, errors = run_bulk(port, bodies, args.clients)
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("GET", "/_picket/stats")
-            stats = json.loads(conn.getresponse().read())
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-        alerts = stats["alerts"]["written"]
-        print("picket serve benchmark: %d events (%.0f bytes/event), %d per _bulk, %d clients, "
-              "bundled rules, RocksDB state, loopback" % (n, size / max(n, 1), args.batch,
-                                                          args.clients))
-        print("  %-34s %12s %8s" % ("mode", "events/s", "alerts"))
-        if run_eps:
-            print("  %-34s %12.0f %8d" % ("picket run (NDJSON file)", run_eps, run_alerts))
-        else:
-            print("  %-34s %12s" % ("picket run (NDJSON file)", "n/a (no run command)"))
-        print("  %-34s %12.0f %8d   (%.1f MB/s)" % ("picket serve (_bulk, durable)", n / secs,
-                                                     alerts, size / secs / 1e6))
-        if args.clients > 1:
-            print("  note: with several clients, requests are evaluated in arrival order, not "
-                  "stream order; the engine does not alert on events older than the newest "
-                  "matching one minus the rule's lookback, so alert counts can differ from run")
-        print("  request -> alerts durable latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms "
-              "(%d requests)" % (percentile(latencies, 0.5) * 1e3, percentile(latencies, 0.99) * 1e3,
-                                 max(latencies) * 1e3, len(latencies)))
-        srv = stats["latency"]["request_to_durable"]
-        print("  server-side request -> durable:   p50 %.1f ms, p99 %.1f ms; commits %d; "
-              "429s %d; alerts %d; state entries %d" % (
-                  srv["p50_ms"], srv["p99_ms"], stats["state"]["commits"],
-                  stats["http"]["rejected_429"], alerts, stats["state"]["entries"]))
-        if errors:
-            print("  ERRORS: %d requests failed, first: %r" % (len(errors), errors[0]))
-            return 1
+        print("picket serve benchmark: %d events (%.0f bytes/event, %.1f MB), %d per _bulk, "
+              "bundled rules, RocksDB state, loopback, %d rounds (medians), %d cores" % (
+                  n, mb * 1e6 / n, mb, args.batch, args.rounds, os.cpu_count()))
+        if parse_mb_s:
+            print("  parse-only baseline (simdjson DOM, 1 core): %.0f MB/s = %.0f events/s" % (
+                parse_mb_s, parse_mb_s / mb * n))
+        print("  %-40s %12s %9s %9s %9s %7s %s" % ("mode", "events/s", "vs run", "p50 ms",
+                                                   "p99 ms", "max ms", "alert ids"))
+        print("  %-40s %12.0f %9s %9s %9s %7s %d alerts" % ("picket run (file, 1 thread)",
+                                                          run_median, "100%", "", "", "",
+                                                          len(run_ids)))
+        for name, _, _ in configs:
+            fs = figures[name]
+            eps = statistics.median(f["events_per_s"] for f in fs)
+            same = all(f["ids"] == run_ids for f in fs)
+            print("  %-40s %12.0f %8.1f%% %9.1f %9.1f %7.1f %s" % (
+                name, eps, 100 * eps / run_median,
+                statistics.median(f["p50_ms"] for f in fs),
+                statistics.median(f["p99_ms"] for f in fs),
+                max(f["max_ms"] for f in fs), "= run" if same else "DIFFER from run"))
+        rate_name = "serve, 4 connections at %d events/s" % int(four / 2)
+        print("  %-40s %12.0f %9s %9.1f %9.1f %7.1f %s" % (
+            rate_name, statistics.median(f["events_per_s"] for f in half), "",
+            statistics.median(f["p50_ms"] for f in half),
+            statistics.median(f["p99_ms"] for f in half), max(f["max_ms"] for f in half),
+            "= run" if all(f["ids"] == run_ids for f in half) else "DIFFER from run"))
+        ratio = four / run_median
+        p99_half = statistics.median(f["p99_ms"] for f in half)
+        print("  acceptance: 4 connections at %.1f%% of run (target >= 60%%): %s; p99 at half "
+              "that rate %.1f ms (target < 50 ms): %s" % (
+                  100 * ratio, "met" if ratio >= 0.6 else "NOT met", p99_half,
+                  "met" if p99_half < 50 else "NOT met"))
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -11,13 +11,15 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   # core libraries
   libsimdjson-dev libtomlplusplus-dev libcli11-dev libfmt-dev libre2-dev libabsl-dev
-  libxxhash-dev librocksdb-dev libcpp-httplib-dev libssl-dev
+  libxxhash-dev librocksdb-dev libcpp-httplib-dev libssl-dev libboost-dev libbrotli-dev
   # containers and compression (model scanner, .gz input)
   libarchive-dev zlib1g-dev libzstd-dev liblz4-dev liblzma-dev libbz2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # Debian's python3 for generators, emulation tests and the e2e client
-  python3 python3-numpy python3-joblib python3-sklearn python3-torch python3-elasticsearch
+  python3 python3-numpy python3-joblib python3-sklearn python3-torch python3-elasticsearch python3-brotli
+  # a real log shipper for the serve tests (run as a private instance, never as a service)
+  rsyslog rsyslog-elasticsearch
 )
 
 missing=()

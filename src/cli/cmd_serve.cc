@@ -8,9 +8,11 @@
 // Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 2 on a setup
 // error (bad option, rules that do not load, state or port unavailable),
 // 1 when a storage failure stopped ingest.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -44,16 +46,20 @@ struct ServeOptions {
   uint64_t alerts_max_bytes = 256ull << 20;
   size_t queue_events = 100000;
   size_t group_events = 20000;
+  int workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   size_t max_body_bytes = 100u << 20;
-  int http_threads = 8;
+  int http_threads = 2;
   int read_timeout = 30;
   int write_timeout = 30;
+  size_t max_connections = 4096;
+  size_t max_client_connections = 256;
   std::string api_key, basic_auth;
   std::string tls_cert, tls_key;
   std::string forward_url, forward_index = ".alerts-security.alerts-default";
   std::string forward_api_key, forward_basic_auth;
   std::string port_file;
   bool no_max_signals = false;
+  bool no_event_ingested = false;
   FieldTypeOptions types;
 };
 
@@ -93,12 +99,19 @@ int RunServe(const ServeOptions& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Request bodies (up to megabytes each, many per second) come and go:
+  // keep freed memory in the heap instead of mapping and unmapping it for
+  // every request, which cost more in page faults than parsing them.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::string error;
   serve::HttpOptions http;
   if (!SplitListen(o.listen, &http.host, &http.port, &error)) return Fail(error);
   http.max_body_bytes = o.max_body_bytes;
   http.threads = o.http_threads;
   http.read_timeout_seconds = o.read_timeout;
+  http.max_connections = o.max_connections;
+  http.max_client_connections = o.max_client_connections;
   http.write_timeout_seconds = o.write_timeout;
   http.tls_cert = o.tls_cert;
   http.tls_key = o.tls_key;
@@ -132,6 +145,11 @@ int RunServe(const ServeOptions& o) {
                  "picket serve: cut %llu bytes of uncommitted alerts from %s (a crash "
                  "interrupted their commit; the shipper re-sends those events)\n",
                  static_cast<unsigned long long>(log->truncated_at_open()), alerts_path.c_str());
+  if (log->moved_at_open())
+    std::fprintf(stderr,
+                 "picket serve: the committed alert file %s was missing or empty; starting it "
+                 "afresh as sequence %llu\n",
+                 alerts_path.c_str(), static_cast<unsigned long long>(log->position().seq));
 
   std::vector<std::shared_ptr<const rules::Rule>> rules(set.rules.begin(), set.rules.end());
   engine::DetectorOptions detector_options;
@@ -149,6 +167,8 @@ int RunServe(const ServeOptions& o) {
   metrics.queue_capacity_events = o.queue_events;
   serve::IngestWorkerOptions worker_options;
   worker_options.max_group_events = o.group_events;
+  worker_options.stamp_arrival = !o.no_event_ingested;
+  worker_options.workers = o.workers;
   serve::IngestWorker worker(&evaluator, store.get(), log.get(), &metrics, &queue, worker_options);
 
   std::unique_ptr<serve::AlertForwarder> forwarder;
@@ -224,19 +244,37 @@ void RegisterServe(CLI::App& app, int* exit_code) {
                   "At most this many events per durable group commit")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--workers", o->workers,
+                  "Threads that parse and match events (default: the number of cores); "
+                  "decisions and commits stay on one thread, in arrival order")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   cmd->add_option("--max-body-bytes", o->max_body_bytes,
                   "Largest accepted request body (decompressed); larger gets 413")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--http-threads", o->http_threads, "HTTP worker threads")
+  cmd->add_option("--http-threads", o->http_threads,
+                  "Network threads (connections are asynchronous: this is not a connection limit)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
-  cmd->add_option("--read-timeout", o->read_timeout, "Seconds to wait on a silent client")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--read-timeout", o->read_timeout,
+                  "Seconds a client has to send a whole request, from its first byte (TLS "
+                  "handshake included)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  cmd->add_option("--write-timeout", o->write_timeout, "Seconds to wait on a client not reading")
+  cmd->add_option("--write-timeout", o->write_timeout,
+                  "Seconds a client has to read a whole response")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  cmd->add_option("--max-connections", o->max_connections,
+                  "Open connections at most; over it, the longest-idle one is closed, or the new "
+                  "one refused (429) when all are busy")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-client-connections", o->max_client_connections,
+                  "Open connections per client address at most (same policy)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option(
       "--api-key", o->api_key,
       "Require this API key (ID:KEY; clients send Authorization: ApiKey base64(ID:KEY))");
@@ -253,6 +291,9 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_flag("--no-max-signals", o->no_max_signals,
                 "Write every alert: no cap of max_signals alerts per rule per interval of event "
                 "time");
+  cmd->add_flag("--no-event-ingested", o->no_event_ingested,
+                "Do not set event.ingested to the arrival time on events that lack it (for "
+                "replays of old events: rules then judge them by their own time)");
   AddFieldTypeOptions(cmd, &o->types);
   cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
 }

@@ -50,20 +50,12 @@ std::string ExecutionUuid(std::string_view seed) {
 }
 
 std::string EventIdentity(std::string_view index, std::string_view doc_id,
-                          std::string_view event_id, std::string_view raw_event) {
+                          std::string_view raw_event) {
   std::string identity;
   AppendField(&identity, index);
-  if (!doc_id.empty()) {
-    identity.append("_id");
-    AppendField(&identity, doc_id);
-  } else if (!event_id.empty()) {
-    identity.append("event.id");
-    AppendField(&identity, event_id);
-  } else {
-    identity.append("raw");
-    XXH128_hash_t h = XXH3_128bits(raw_event.data(), raw_event.size());
-    identity.append(reinterpret_cast<const char*>(&h), sizeof(h));
-  }
+  AppendField(&identity, doc_id);
+  XXH128_hash_t h = XXH3_128bits(raw_event.data(), raw_event.size());
+  identity.append(reinterpret_cast<const char*>(&h), sizeof(h));
   return identity;
 }
 

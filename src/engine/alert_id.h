@@ -4,9 +4,14 @@
 //
 //   RuleUuid(rule_id): a UUID (RFC 9562 version 8, name-based) derived from
 //     the rule_id, standing in for Kibana's rule saved-object id.
-//   EventIdentity: what names the source event: its index and _id when the
-//     caller knows them (bulk ingest), else event.id, else the XXH3-128 hash
-//     of the exact line bytes.
+//   EventIdentity: what names the source event: its index, the _id the
+//     shipper gave it (bulk ingest; "" when none), and always the XXH3-128
+//     hash of its exact bytes as received. Two different events never share
+//     an identity, even under the same _index/_id or event.id (a shipper may
+//     reuse an _id, and Elasticsearch's `index` then keeps only the last
+//     copy, while picket has already evaluated each one); the same bytes
+//     re-sent under the same _id (a replay) keep theirs. Callers pass the
+//     bytes as received, before picket adds anything (event.ingested).
 //   AlertUuid: 32 hex digits of XXH3-128 over rule uuid, event identity and
 //     the new terms (each length-prefixed, so no two inputs collide by
 //     concatenation).
@@ -26,7 +31,7 @@ std::string RuleUuid(std::string_view rule_id);
 std::string ExecutionUuid(std::string_view seed = {});
 
 std::string EventIdentity(std::string_view index, std::string_view doc_id,
-                          std::string_view event_id, std::string_view raw_event);
+                          std::string_view raw_event);
 
 std::string AlertUuid(std::string_view rule_uuid, std::string_view event_identity,
                       const std::vector<std::string>& new_terms);

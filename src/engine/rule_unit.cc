@@ -13,9 +13,7 @@ std::string EventRef::Origin() const {
 }
 
 std::string EventIdentityOf(const MatchedEvent& event) {
-  std::string_view event_id;
-  if (!event::FirstString(event.ref.doc, "event.id", &event_id)) event_id = {};
-  return EventIdentity(event.index, event.ref.doc_id, event_id, event.ref.raw);
+  return EventIdentity(event.index, event.ref.doc_id, event.ref.IdentityBytes());
 }
 
 RuleUnit::RuleUnit(std::shared_ptr<const rules::Rule> rule)

@@ -40,6 +40,10 @@ struct EventRef {
   std::string_view raw;     // the exact line
   std::string_view index;   // the index it arrived for ("" = derive it)
   std::string_view doc_id;  // the bulk _id, if any
+  // The bytes as received when `raw` is picket's rewrite of them (serve adds
+  // event.ingested); "" = raw. The alert id derives from these (alert_id.h).
+  std::string_view received_raw;
+  std::string_view IdentityBytes() const { return received_raw.empty() ? raw : received_raw; }
   // Where the event came from, for reports: `origin` as given, else
   // "source:line" (line 0: just "source"), formatted only when a report or
   // alert needs it.
@@ -56,7 +60,7 @@ struct MatchedEvent {
 };
 
 // What names the event in alert ids (engine/alert_id.h, EventIdentity):
-// its index, its bulk _id, its event.id, the hash of its bytes. Shared state
+// its index, its bulk _id, the hash of its bytes as received. Shared state
 // stores key their record of who alerted by it too.
 std::string EventIdentityOf(const MatchedEvent& event);
 

@@ -16,13 +16,13 @@ namespace picket::serve {
 namespace {
 
 std::string Base64Encode(std::string_view in) {
-  static const char kTable[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
     out += kTable[(v >> 18) & 63];
     out += kTable[(v >> 12) & 63];
     out += kTable[(v >> 6) & 63];
@@ -34,8 +34,8 @@ std::string Base64Encode(std::string_view in) {
     out += kTable[(v >> 12) & 63];
     out += "==";
   } else if (i + 2 == in.size()) {
-    uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8);
+    uint32_t v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
     out += kTable[(v >> 18) & 63];
     out += kTable[(v >> 12) & 63];
     out += kTable[(v >> 6) & 63];
@@ -49,11 +49,13 @@ bool Before(const AlertLogPosition& a, const AlertLogPosition& b) {
 }
 
 // The file holding alert log sequence `seq`: the rotated name if it exists,
-// else the current file. Returns the open stream.
-bool OpenSeq(const std::string& path, uint64_t seq, std::ifstream* in) {
+// else, when `seq` is the committed one, the current file. Returns the open
+// stream.
+bool OpenSeq(const std::string& path, uint64_t seq, uint64_t committed_seq, std::ifstream* in) {
   std::string rotated = path + "." + std::to_string(seq);
   in->open(rotated, std::ios::binary);
   if (in->is_open()) return true;
+  if (seq != committed_seq) return false;  // an older file that is gone
   in->open(path, std::ios::binary);
   if (!in->is_open()) return false;
   // Rotated between the two opens? Then `path` is already the next file.
@@ -89,7 +91,8 @@ std::unique_ptr<AlertForwarder> AlertForwarder::Create(const ForwarderOptions& o
   }
   f->host_ = url;
   while (!f->host_.empty() && f->host_.back() == '/') f->host_.pop_back();
-  if (!options.api_key.empty()) f->auth_header_ = "ApiKey " + Base64Encode(options.api_key);
+  if (!options.api_key.empty())
+    f->auth_header_ = "ApiKey " + Base64Encode(options.api_key);
   else if (!options.basic_auth.empty())
     f->auth_header_ = "Basic " + Base64Encode(options.basic_auth);
 
@@ -108,7 +111,9 @@ std::unique_ptr<AlertForwarder> AlertForwarder::Create(const ForwarderOptions& o
 
 AlertForwarder::~AlertForwarder() { Stop(); }
 
-void AlertForwarder::Start() { thread_ = std::thread([this] { Run(); }); }
+void AlertForwarder::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void AlertForwarder::Stop() {
   if (!thread_.joinable()) return;
@@ -142,7 +147,18 @@ bool AlertForwarder::SendSome(bool* idle) {
     return true;
   }
   std::ifstream in;
-  if (!OpenSeq(log_->path(), cursor_.seq, &in)) {
+  if (!OpenSeq(log_->path(), cursor_.seq, end.seq, &in)) {
+    if (cursor_.seq < end.seq) {
+      // Moved away before it was sent (alert_log.h: moved_at_open).
+      std::fprintf(stderr,
+                   "picket serve: forward: the alert file of sequence %llu is gone; its unsent "
+                   "alerts are skipped\n",
+                   static_cast<unsigned long long>(cursor_.seq));
+      cursor_ = {cursor_.seq + 1, 0};
+      std::string error;
+      SaveCursor(&error);
+      return true;
+    }
     std::fprintf(stderr, "picket serve: forward: cannot open alert file for seq %llu\n",
                  static_cast<unsigned long long>(cursor_.seq));
     return false;
@@ -161,8 +177,9 @@ bool AlertForwarder::SendSome(bool* idle) {
     if (parser.parse(line).get(doc) != simdjson::SUCCESS ||
         !event::FirstString(doc, "kibana.alert.uuid", &id)) {
       ++metrics_->forward_errors;
-      std::fprintf(stderr, "picket serve: forward: skipping an alert line without "
-                           "kibana.alert.uuid\n");
+      std::fprintf(stderr,
+                   "picket serve: forward: skipping an alert line without "
+                   "kibana.alert.uuid\n");
       continue;
     }
     body += "{\"create\":{\"_index\":";

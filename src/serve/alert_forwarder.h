@@ -25,7 +25,7 @@
 namespace picket::serve {
 
 struct ForwarderOptions {
-  std::string url;    // http://host:port or https://host:port
+  std::string url;  // http://host:port or https://host:port
   std::string index = ".alerts-security.alerts-default";
   std::string api_key;     // ID:KEY
   std::string basic_auth;  // USER:PASSWORD

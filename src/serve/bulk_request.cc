@@ -6,10 +6,14 @@ namespace picket::serve {
 
 std::string_view BulkOpName(BulkOp op) {
   switch (op) {
-    case BulkOp::kIndex: return "index";
-    case BulkOp::kCreate: return "create";
-    case BulkOp::kDelete: return "delete";
-    case BulkOp::kUpdate: return "update";
+    case BulkOp::kIndex:
+      return "index";
+    case BulkOp::kCreate:
+      return "create";
+    case BulkOp::kDelete:
+      return "delete";
+    case BulkOp::kUpdate:
+      return "update";
   }
   return "index";
 }
@@ -17,11 +21,16 @@ std::string_view BulkOpName(BulkOp op) {
 namespace {
 
 bool OpFromName(std::string_view name, BulkOp* op) {
-  if (name == "index") *op = BulkOp::kIndex;
-  else if (name == "create") *op = BulkOp::kCreate;
-  else if (name == "delete") *op = BulkOp::kDelete;
-  else if (name == "update") *op = BulkOp::kUpdate;
-  else return false;
+  if (name == "index")
+    *op = BulkOp::kIndex;
+  else if (name == "create")
+    *op = BulkOp::kCreate;
+  else if (name == "delete")
+    *op = BulkOp::kDelete;
+  else if (name == "update")
+    *op = BulkOp::kUpdate;
+  else
+    return false;
   return true;
 }
 
@@ -47,6 +56,77 @@ bool Fail(BulkParseError* error, size_t line_no, std::string reason) {
   return false;
 }
 
+bool UnknownAction(BulkParseError* error, size_t line_no, std::string_view name) {
+  error->status = 400;
+  error->type = "illegal_argument_exception";
+  error->reason = "Malformed action/metadata line [" + std::to_string(line_no) +
+                  "], expected one of [create, delete, index, update] but found [" +
+                  std::string(name) + "]";
+  return false;
+}
+
+// Reads the common action line — {"create":{"_index":"x","_id":"y"}},
+// plain strings only — without a JSON parser (it is half of a bulk body's
+// lines). Anything else (escapes, numbers, nesting, trailing bytes) returns
+// false, and the line goes to simdjson, which decides.
+struct SimpleAction {
+  std::string_view op, index, id;
+  bool has_index = false, has_id = false;
+};
+
+bool ParseSimpleAction(std::string_view line, SimpleAction* out) {
+  size_t i = 0;
+  auto skip = [&] {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  };
+  auto expect = [&](char c) {
+    skip();
+    if (i >= line.size() || line[i] != c) return false;
+    ++i;
+    return true;
+  };
+  auto string = [&](std::string_view* text) {
+    if (!expect('"')) return false;
+    size_t start = i;
+    while (i < line.size() && line[i] != '"') {
+      unsigned char c = static_cast<unsigned char>(line[i]);
+      if (c == '\\' || c < 0x20) return false;
+      ++i;
+    }
+    if (i >= line.size()) return false;
+    *text = line.substr(start, i - start);
+    ++i;
+    return true;
+  };
+  if (!expect('{') || !string(&out->op) || !expect(':') || !expect('{')) return false;
+  skip();
+  if (i < line.size() && line[i] == '}') {
+    ++i;
+  } else {
+    for (;;) {
+      std::string_view key, value;
+      if (!string(&key) || !expect(':') || !string(&value)) return false;
+      if (key == "_index") {
+        out->index = value;
+        out->has_index = true;
+      } else if (key == "_id") {
+        out->id = value;
+        out->has_id = true;
+      }
+      skip();
+      if (i < line.size() && line[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (!expect('}')) return false;
+      break;
+    }
+  }
+  if (!expect('}')) return false;
+  skip();
+  return i == line.size();
+}
+
 }  // namespace
 
 bool ParseBulkBody(std::string_view body, std::string_view default_index,
@@ -58,34 +138,37 @@ bool ParseBulkBody(std::string_view body, std::string_view default_index,
   while (NextLine(body, &pos, &line)) {
     ++line_no;
     if (IsBlank(line)) continue;
-    simdjson::dom::element action;
-    if (parser.parse(line.data(), line.size()).get(action) != simdjson::SUCCESS)
-      return Fail(error, line_no, "expected a JSON object");
-    simdjson::dom::object object;
-    if (action.get_object().get(object) != simdjson::SUCCESS || object.size() != 1)
-      return Fail(error, line_no, "expected an object with exactly one action");
-    auto field = *object.begin();
     BulkItem item;
-    if (!OpFromName(field.key, &item.op)) {
-      error->status = 400;
-      error->type = "illegal_argument_exception";
-      error->reason = "Malformed action/metadata line [" + std::to_string(line_no) +
-                      "], expected one of [create, delete, index, update] but found [" +
-                      std::string(field.key) + "]";
-      return false;
-    }
-    simdjson::dom::object meta;
-    if (field.value.get_object().get(meta) != simdjson::SUCCESS)
-      return Fail(error, line_no, "expected an object after [" + std::string(field.key) + "]");
     item.index = std::string(default_index);
-    for (auto m : meta) {
-      if (m.key == "_index" || m.key == "_id") {
-        std::string_view text;
-        if (m.value.get_string().get(text) != simdjson::SUCCESS)
-          return Fail(error, line_no, "[" + std::string(m.key) + "] must be a string");
-        (m.key == "_index" ? item.index : item.id) = std::string(text);
+    SimpleAction simple;
+    std::string_view op_name;
+    if (ParseSimpleAction(line, &simple)) {
+      op_name = simple.op;
+      if (simple.has_index) item.index = std::string(simple.index);
+      if (simple.has_id) item.id = std::string(simple.id);
+    } else {
+      simdjson::dom::element action;
+      if (parser.parse(line.data(), line.size()).get(action) != simdjson::SUCCESS)
+        return Fail(error, line_no, "expected a JSON object");
+      simdjson::dom::object object;
+      if (action.get_object().get(object) != simdjson::SUCCESS || object.size() != 1)
+        return Fail(error, line_no, "expected an object with exactly one action");
+      auto field = *object.begin();
+      op_name = field.key;
+      if (!OpFromName(op_name, &item.op)) return UnknownAction(error, line_no, op_name);
+      simdjson::dom::object meta;
+      if (field.value.get_object().get(meta) != simdjson::SUCCESS)
+        return Fail(error, line_no, "expected an object after [" + std::string(field.key) + "]");
+      for (auto m : meta) {
+        if (m.key == "_index" || m.key == "_id") {
+          std::string_view text;
+          if (m.value.get_string().get(text) != simdjson::SUCCESS)
+            return Fail(error, line_no, "[" + std::string(m.key) + "] must be a string");
+          (m.key == "_index" ? item.index : item.id) = std::string(text);
+        }
       }
     }
+    if (!OpFromName(op_name, &item.op)) return UnknownAction(error, line_no, op_name);
     if (item.op != BulkOp::kDelete) {
       std::string_view source;
       bool have_source = NextLine(body, &pos, &source);

@@ -38,7 +38,7 @@ struct BulkItem {
 
 struct BulkParseError {
   int status = 400;
-  std::string type;    // Elasticsearch exception type
+  std::string type;  // Elasticsearch exception type
   std::string reason;
 };
 

@@ -4,14 +4,43 @@
 
 namespace picket::serve {
 
-void EngineEvaluator::Evaluate(const IngestEvent& event, const Emit& emit) {
+namespace {
+engine::EventRef RefOf(const IngestEvent& event) {
   engine::EventRef ref;
   ref.doc = event.doc;
   ref.raw = event.raw;
   ref.index = event.index;
   ref.doc_id = event.doc_id;
+  ref.received_raw = event.received_raw;
   ref.origin = event.index;
-  detector_->Process(ref, /*learn_only=*/false, [&](const engine::Alert& alert) {
+  return ref;
+}
+}  // namespace
+
+class EngineEvaluator::DetectorMatcher : public Evaluator::Matcher {
+ public:
+  DetectorMatcher(engine::EventMatcher* matcher, std::mutex* matching)
+      : matcher_(matcher), matching_(matching) {}
+  void BeginBatch() override { matching_->lock(); }
+  void EndBatch() override { matching_->unlock(); }
+  bool Match(const IngestEvent& event, engine::MatchResult* match) override {
+    matcher_->Match(RefOf(event), match);
+    return !match->matched.empty();
+  }
+
+ private:
+  engine::EventMatcher* matcher_;
+  std::mutex* matching_;
+};
+
+std::unique_ptr<Evaluator::Matcher> EngineEvaluator::NewMatcher() {
+  matching_.emplace_back();
+  return std::make_unique<DetectorMatcher>(detector_->AddMatcher(), &matching_.back());
+}
+
+void EngineEvaluator::Evaluate(const IngestEvent& event, const engine::MatchResult& match,
+                               const Emit& emit) {
+  detector_->Decide(RefOf(event), match, /*learn_only=*/false, [&](const engine::Alert& alert) {
     EmittedAlert out;
     out.id = alert.uuid;
     out.rule_id = alert.rule->rule_id;
@@ -21,17 +50,20 @@ void EngineEvaluator::Evaluate(const IngestEvent& event, const Emit& emit) {
   });
 }
 
-void EngineEvaluator::AfterGroup() {
-  std::lock_guard<std::mutex> lock(mu_);
-  snapshot_ = detector_->stats();
+std::vector<engine::RuleStats> EngineEvaluator::Snapshot() const {
+  std::lock_guard<std::mutex> decisions(deciding_);
+  for (std::mutex& m : matching_) m.lock();
+  std::vector<engine::RuleStats> stats = detector_->stats();
+  for (std::mutex& m : matching_) m.unlock();
+  return stats;
 }
 
 std::string EngineEvaluator::RulesJson() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<engine::RuleStats> snapshot = Snapshot();
   std::string out = "{";
   const auto& rules = detector_->rules();  // fixed after construction
-  for (size_t r = 0; r < rules.size() && r < snapshot_.size(); ++r) {
-    const engine::RuleStats& s = snapshot_[r];
+  for (size_t r = 0; r < rules.size() && r < snapshot.size(); ++r) {
+    const engine::RuleStats& s = snapshot[r];
     if (r) out += ',';
     engine::AppendJsonString(&out, rules[r]->rule_id);
     out += ":{\"name\":";
@@ -48,15 +80,15 @@ std::string EngineEvaluator::RulesJson() const {
 }
 
 std::string EngineEvaluator::RulesPrometheus() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<engine::RuleStats> snapshot = Snapshot();
   std::string out;
   const auto& rules = detector_->rules();
   // Alerts per rule are reported by ServeMetrics (picket_rule_alerts_total).
   const char* names[] = {"candidates", "matched", "late"};
   for (const char* name : names) {
     out += std::string("# TYPE picket_rule_") + name + "_total counter\n";
-    for (size_t r = 0; r < rules.size() && r < snapshot_.size(); ++r) {
-      const engine::RuleStats& s = snapshot_[r];
+    for (size_t r = 0; r < rules.size() && r < snapshot.size(); ++r) {
+      const engine::RuleStats& s = snapshot[r];
       uint64_t v = name == names[0] ? s.candidates : name == names[1] ? s.matched : s.late;
       std::string id;
       for (char c : rules[r]->rule_id)

@@ -10,10 +10,14 @@ using engine::AppendJsonString;
 namespace {
 std::string_view ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "ok";
-    case 201: return "created";
-    case 404: return "not_found";
-    default: return "";
+    case 200:
+      return "ok";
+    case 201:
+      return "created";
+    case 404:
+      return "not_found";
+    default:
+      return "";
   }
 }
 }  // namespace
@@ -106,8 +110,9 @@ std::string BulkResponseBody(int64_t took_ms, const std::vector<BulkItem>& items
     if (item.status < 400 || item.status == 404) {
       out += ",\"_version\":1,\"result\":\"";
       out += ReasonPhrase(item.status);
-      out += "\",\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0},"
-             "\"_seq_no\":0,\"_primary_term\":1";
+      out +=
+          "\",\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0},"
+          "\"_seq_no\":0,\"_primary_term\":1";
     } else {
       out += ",\"error\":{\"type\":";
       AppendJsonString(&out, item.error_type);

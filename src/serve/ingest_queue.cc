@@ -1,31 +1,35 @@
 #include "serve/ingest_queue.h"
 
+#include "serve/ingest_worker.h"
+
 namespace picket::serve {
 
 bool IngestQueue::TryPush(std::shared_ptr<BulkBatch> batch, size_t events) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return false;
-    if (!queue_.empty() && depth_ + events > capacity_) return false;
-    queue_.emplace_back(std::move(batch), events);
-    depth_ += events;
+    if (held_ > 0 && held_ + events > capacity_) return false;
+    batch->seq = next_seq_++;
+    batch->events = events;
+    waiting_.push_back(std::move(batch));
+    held_ += events;
   }
   cv_.notify_one();
   return true;
 }
 
-bool IngestQueue::PopGroup(std::vector<std::shared_ptr<BulkBatch>>* out, size_t max_events) {
+bool IngestQueue::PopForMatching(std::shared_ptr<BulkBatch>* out) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-  if (queue_.empty()) return false;
-  size_t taken = 0;
-  while (!queue_.empty() && (taken == 0 || taken + queue_.front().second <= max_events)) {
-    taken += queue_.front().second;
-    depth_ -= queue_.front().second;
-    out->push_back(std::move(queue_.front().first));
-    queue_.pop_front();
-  }
+  cv_.wait(lock, [&] { return closed_ || !waiting_.empty(); });
+  if (waiting_.empty()) return false;
+  *out = std::move(waiting_.front());
+  waiting_.pop_front();
   return true;
+}
+
+void IngestQueue::Release(size_t events) {
+  std::lock_guard<std::mutex> lock(mu_);
+  held_ -= std::min(events, held_);
 }
 
 void IngestQueue::Close() {
@@ -38,7 +42,7 @@ void IngestQueue::Close() {
 
 size_t IngestQueue::depth_events() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return depth_;
+  return held_;
 }
 
 }  // namespace picket::serve

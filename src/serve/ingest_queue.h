@@ -1,18 +1,22 @@
-// A bounded queue of accepted `_bulk` requests between the HTTP threads and
-// the single ingest worker, counted in events.
+// The bounded queue of accepted `_bulk` requests between the HTTP threads
+// and the ingest pipeline (ingest_worker.h), counted in events.
 //
-// TryPush refuses a request when it would take the queue past its capacity
-// (the HTTP layer then answers 429 and the shipper retries later); a request
-// larger than the whole capacity is still taken when the queue is empty, so
-// that it cannot be refused forever. Once pushed, a request is never dropped:
-// Close() stops new pushes, and the worker drains what is queued.
+// Capacity counts every event the pipeline holds: waiting, being matched,
+// or waiting for its decision and commit, until its request is answered
+// (Release). TryPush refuses a request that would take it past capacity (the
+// HTTP layer then answers 429 and the shipper retries later); a request
+// larger than the whole capacity is still taken when nothing is held, so
+// that it cannot be refused forever. Requests are numbered in the order
+// they are taken (BulkBatch::seq): decisions follow that order whatever
+// thread matched them. Once pushed, a request is never dropped: Close()
+// stops new pushes, and the pipeline drains what is queued.
 #pragma once
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <vector>
 
 namespace picket::serve {
 
@@ -22,22 +26,25 @@ class IngestQueue {
  public:
   explicit IngestQueue(size_t capacity_events) : capacity_(capacity_events) {}
 
+  // Sets batch->seq and batch->events when taken.
   bool TryPush(std::shared_ptr<BulkBatch> batch, size_t events);
-  // Blocks until something is queued or the queue is closed and empty
-  // (returns false). Moves out queued batches, at least one, until their
-  // events reach `max_events`.
-  bool PopGroup(std::vector<std::shared_ptr<BulkBatch>>* out, size_t max_events);
+  // Blocks until a request is waiting (moved to *out, in arrival order) or
+  // the queue is closed and empty (returns false).
+  bool PopForMatching(std::shared_ptr<BulkBatch>* out);
+  // A request was answered: its events no longer count.
+  void Release(size_t events);
   void Close();
 
-  size_t depth_events() const;
+  size_t depth_events() const;  // held, as above
   size_t capacity_events() const { return capacity_; }
 
  private:
   const size_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::pair<std::shared_ptr<BulkBatch>, size_t>> queue_;
-  size_t depth_ = 0;
+  std::deque<std::shared_ptr<BulkBatch>> waiting_;
+  size_t held_ = 0;
+  uint64_t next_seq_ = 0;
   bool closed_ = false;
 };
 

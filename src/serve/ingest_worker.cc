@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "serve/arrival_time.h"
 #include "util/time.h"
 
 namespace picket::serve {
@@ -18,6 +19,20 @@ std::string Base36(uint64_t v) {
   } while (v);
   return out;
 }
+// Parses `source` into *doc with `parser`; on failure sets the item's error.
+bool ParseEvent(simdjson::dom::parser& parser, std::string_view source, simdjson::dom::element* doc,
+                BulkItem* item) {
+  auto error = parser.parse(source.data(), source.size()).get(*doc);
+  if (error == simdjson::SUCCESS && doc->is_object()) return true;
+  item->status = 400;
+  item->error_type = "document_parsing_exception";
+  item->error_reason =
+      error != simdjson::SUCCESS
+          ? std::string("failed to parse the document: ") + simdjson::error_message(error)
+          : "failed to parse the document: not a JSON object";
+  return false;
+}
+
 }  // namespace
 
 IngestWorker::IngestWorker(Evaluator* evaluator, state::RocksDbTermStore* store, AlertLog* log,
@@ -34,16 +49,24 @@ IngestWorker::IngestWorker(Evaluator* evaluator, state::RocksDbTermStore* store,
 }
 
 IngestWorker::~IngestWorker() {
-  if (thread_.joinable()) {
-    queue_->Close();
-    thread_.join();
-  }
+  queue_->Close();
+  Join();
 }
 
-void IngestWorker::Start() { thread_ = std::thread([this] { Run(); }); }
+void IngestWorker::Start() {
+  int workers = options_.workers > 0 ? options_.workers : 1;
+  // Every matcher exists before events flow (Evaluator::NewMatcher).
+  for (int i = 0; i < workers; ++i) matchers_.push_back(evaluator_->NewMatcher());
+  matching_running_ = workers;
+  for (auto& matcher : matchers_)
+    matching_threads_.emplace_back([this, m = matcher.get()] { MatchLoop(m); });
+  deciding_thread_ = std::thread([this] { DecideLoop(); });
+}
 
 void IngestWorker::Join() {
-  if (thread_.joinable()) thread_.join();
+  for (auto& t : matching_threads_)
+    if (t.joinable()) t.join();
+  if (deciding_thread_.joinable()) deciding_thread_.join();
 }
 
 bool IngestWorker::failed() const {
@@ -71,48 +94,115 @@ void IngestWorker::Fail(const std::string& reason) {
 
 std::string IngestWorker::NextId() { return id_prefix_ + Base36(++id_counter_); }
 
-void IngestWorker::Run() {
+void IngestWorker::MatchLoop(Evaluator::Matcher* matcher) {
+  std::string scratch;
+  std::shared_ptr<BulkBatch> batch;
+  while (queue_->PopForMatching(&batch)) {
+    matcher->BeginBatch();
+    Match(*batch, *matcher, &scratch);
+    matcher->EndBatch();
+    {
+      std::lock_guard<std::mutex> lock(ready_mu_);
+      ready_.emplace(batch->seq, std::move(batch));
+    }
+    ready_cv_.notify_all();
+  }
+  {
+    std::lock_guard<std::mutex> lock(ready_mu_);
+    --matching_running_;
+  }
+  ready_cv_.notify_all();
+}
+
+void IngestWorker::Match(BulkBatch& batch, Evaluator::Matcher& matcher, std::string* scratch) {
+  thread_local simdjson::dom::parser parser;
+  std::string stamp = options_.stamp_arrival ? IngestedStamp(batch.arrival_ms) : "";
+  engine::MatchResult match;
+  for (size_t i = 0; i < batch.items.size(); ++i) {
+    BulkItem& item = batch.items[i];
+    if (item.status != 0) continue;
+    // Most events lack event.ingested and do not mention "ingested" at
+    // all: they are stamped before the one parse. The others are parsed
+    // first, and stamped (parsed again) only if they really lack it.
+    std::string_view source = item.source;
+    bool stamped = options_.stamp_arrival && MayLackIngested(item.source) &&
+                   AddIngested(item.source, stamp, scratch);
+    if (stamped) source = *scratch;
+    simdjson::dom::element doc;
+    auto parse_error = parser.parse(source.data(), source.size()).get(doc);
+    bool restamp = !parse_error && doc.is_object() &&
+                   (stamped ? EventFieldCannotHoldIngested(doc)
+                            : options_.stamp_arrival && NeedsIngested(doc));
+    if (restamp) {
+      stamped = !stamped && AddIngested(item.source, stamp, scratch);
+      source = stamped ? std::string_view(*scratch) : item.source;
+    }
+    if ((restamp || parse_error || !doc.is_object()) && !ParseEvent(parser, source, &doc, &item))
+      continue;
+    item.status = 201;
+    ++batch.evaluated;
+    IngestEvent event{doc, source, item.index, item.id, stamped ? item.source : ""};
+    if (!matcher.Match(event, &match)) continue;
+    MatchedItem m;
+    m.item = i;
+    m.match = std::move(match);
+    m.stamped = stamped;
+    if (stamped) m.rewritten = *scratch;
+    batch.matched.push_back(std::move(m));
+    match = engine::MatchResult();
+  }
+}
+
+void IngestWorker::DecideLoop() {
   std::vector<std::shared_ptr<BulkBatch>> group;
-  while (queue_->PopGroup(&group, options_.max_group_events)) {
-    metrics_->queue_depth_events = queue_->depth_events();
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(ready_mu_);
+      ready_cv_.wait(lock, [&] {
+        return ready_.count(next_seq_) || (matching_running_ == 0 && ready_.empty());
+      });
+      if (!ready_.count(next_seq_)) return;  // drained
+      size_t events = 0;
+      for (auto it = ready_.find(next_seq_); it != ready_.end() && it->first == next_seq_;
+           it = ready_.find(next_seq_)) {
+        if (!group.empty() && events + it->second->events > options_.max_group_events) break;
+        events += it->second->events;
+        group.push_back(std::move(it->second));
+        ready_.erase(it);
+        ++next_seq_;
+      }
+    }
     ProcessGroup(group);
+    metrics_->queue_depth_events = queue_->depth_events();
     group.clear();
   }
 }
 
-void IngestWorker::EvaluateBatch(BulkBatch& batch) {
+void IngestWorker::DecideBatch(BulkBatch& batch) {
   thread_local simdjson::dom::parser parser;
   batch.ids.resize(batch.items.size());
   for (size_t i = 0; i < batch.items.size(); ++i) {
-    BulkItem& item = batch.items[i];
+    const BulkItem& item = batch.items[i];
     batch.ids[i] = item.id.empty() ? NextId() : item.id;
-    if (item.status != 0) {
-      if (item.status >= 400 && item.status != 404) ++metrics_->items_failed;
-      continue;
-    }
+    if (item.status >= 400 && item.status != 404) ++metrics_->items_failed;
+  }
+  // The events that matched something, parsed again (they are few) from
+  // the text they were matched on.
+  for (MatchedItem& m : batch.matched) {
+    BulkItem& item = batch.items[m.item];
+    std::string_view source = m.stamped ? std::string_view(m.rewritten) : item.source;
     simdjson::dom::element doc;
-    auto parse_error = parser.parse(item.source.data(), item.source.size()).get(doc);
-    if (parse_error != simdjson::SUCCESS || !doc.is_object()) {
-      item.status = 400;
-      item.error_type = "document_parsing_exception";
-      item.error_reason = parse_error != simdjson::SUCCESS
-                              ? std::string("failed to parse the document: ") +
-                                    simdjson::error_message(parse_error)
-                              : "failed to parse the document: not a JSON object";
-      ++metrics_->items_failed;
-      continue;
-    }
-    IngestEvent event{doc, item.source, item.index, item.id};
-    evaluator_->Evaluate(event, [&](const EmittedAlert& alert) {
+    if (!ParseEvent(parser, source, &doc, &item)) continue;  // parsed before: cannot fail
+    IngestEvent event{doc, source, item.index, item.id, m.stamped ? item.source : ""};
+    evaluator_->Evaluate(event, m.match, [&](const EmittedAlert& alert) {
       log_->Append(alert.json);
       ++metrics_->alerts_written;
       scratch_rule_id_.assign(alert.rule_id);
       scratch_rule_name_.assign(alert.rule_name);
       metrics_->AddRuleAlert(scratch_rule_id_, scratch_rule_name_);
     });
-    item.status = 201;
-    ++metrics_->events_evaluated;
   }
+  metrics_->events_evaluated += batch.evaluated;
 }
 
 void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) {
@@ -127,17 +217,26 @@ void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) 
         metrics_->request_latency.Record(
             std::chrono::duration<double>(now - batch->received).count());
       }
-      batch->done.set_value();
+      queue_->Release(batch->events);  // before the answer: its sender may send again at once
+      if (batch->on_done) batch->on_done();
     }
   };
   if (failed()) {
     finish(503, "picket_unavailable_exception", "picket cannot accept events: " + failure());
     return;
   }
-  for (auto& batch : group) EvaluateBatch(*batch);
+  evaluator_->BeginGroup();
+  for (auto& batch : group) DecideBatch(*batch);
+  evaluator_->EndGroup();
 
   auto commit_start = std::chrono::steady_clock::now();
   std::string error;
+  if (store_->pending_bytes() == 0 && !log_->has_pending()) {
+    // The group changed no state and wrote no alert: nothing to make
+    // durable, and no fsync to wait for.
+    finish(200, "", "");
+    return;
+  }
   if (!log_->Flush(&error)) {
     Fail(error);
     finish(500, "picket_storage_exception", error);
@@ -154,14 +253,27 @@ void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) 
       std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count());
   ++metrics_->commits;
   metrics_->state_entries = store_->size();
-  evaluator_->AfterGroup();
   {
     std::lock_guard<std::mutex> lock(mu_);
     committed_ = position;
   }
   // Rotation happens between commits, so a committed position always names
-  // a complete file prefix (see alert_log.h).
-  if (!log_->RotateIfNeeded(&error)) std::fprintf(stderr, "picket serve: %s\n", error.c_str());
+  // a complete file prefix; the new file's identity is committed before any
+  // alert goes into it (see alert_log.h).
+  bool rotated = false;
+  if (!log_->RotateIfNeeded(&error, &rotated)) {
+    std::fprintf(stderr, "picket serve: %s\n", error.c_str());
+  } else if (rotated) {
+    position = log_->position();
+    store_->PutMeta(kAlertLogMetaKey, position.Encode());
+    if (!store_->Sync(&error)) {
+      Fail(error);
+      finish(500, "picket_storage_exception", error);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    committed_ = position;
+  }
   finish(200, "", "");
 }
 

@@ -1,21 +1,33 @@
-// The single thread that evaluates accepted `_bulk` requests and makes
-// their outcome durable before they are answered.
+// The ingest pipeline behind `_bulk`: evaluates accepted requests on every
+// core and makes their outcome durable before they are answered.
 //
-// For each group of queued requests (group commit):
-//   1. every index/create item's source is parsed and evaluated (rules see
-//      the action's index); alerts are appended to the alert log;
-//   2. the alert log is written and fdatasync'd;
-//   3. the alert log position is put into the state store and the state
-//      store commits with its WAL synced — one atomic RocksDB write;
-//   4. only then is each request completed (its HTTP thread answers 200).
+//  1. Matching threads (`workers`, one Evaluator::Matcher each) take
+//     requests from the queue in any interleaving and do the per-event,
+//     stateless work: event.ingested on arrival (arrival_time.h), parsing,
+//     and which rules' conditions each event matches. Events that match
+//     nothing are done here.
+//  2. One deciding thread takes the matched requests strictly in arrival
+//     order (IngestQueue numbers them), groups consecutive ones (group
+//     commit, at most max_group_events events), and for each event that
+//     matched something runs the stateful decisions (first-seen, ...) in
+//     order; alerts are appended to the alert log. Decisions are therefore
+//     exactly those of one thread evaluating the requests in arrival order.
+//  3. The alert log is written and fdatasync'd; the alert log position is
+//     put into the state store, and the state store commits with its WAL
+//     synced — one atomic RocksDB write.
+//  4. Only then is each request of the group completed (its on_done answers
+//     it), and its events leave the queue's capacity.
 // A crash before 3 leaves the state as it was before the group; on restart
 // the alert log is cut back to the committed position, so re-sent events
 // alert again, once, with the same ids. A failure in 2 or 3 is fatal: the
-// group is answered 500 and the worker refuses all later requests (503)
-// because memory and disk no longer agree.
+// group is answered 500 and the pipeline refuses all later requests (503)
+// because memory and disk no longer agree. While a group is decided and
+// committed, the matching threads go on with the requests after it.
 #pragma once
 #include <chrono>
-#include <future>
+#include <condition_variable>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,19 +46,40 @@ namespace picket::serve {
 // The meta key under which the committed alert log position is stored.
 inline constexpr std::string_view kAlertLogMetaKey = "alert_log";
 
+// An event of a batch that matched something, as the deciding thread needs
+// it: the item, the match, and the source text it was matched on when that
+// is picket's rewrite (event.ingested added).
+struct MatchedItem {
+  size_t item = 0;
+  engine::MatchResult match;
+  bool stamped = false;
+  std::string rewritten;
+};
+
 struct BulkBatch {
-  std::string body;              // the decoded request body; items point into it
+  std::string body;  // the decoded request body; items point into it
   std::vector<BulkItem> items;
-  std::vector<std::string> ids;  // filled by the worker: each item's _id
+  std::vector<std::string> ids;  // filled by the pipeline: each item's _id
   std::chrono::steady_clock::time_point received;
+  int64_t arrival_ms = 0;            // wall-clock time the request was complete (event.ingested)
+  uint64_t seq = 0;                  // arrival order (IngestQueue)
+  size_t events = 0;                 // items to evaluate
+  std::vector<MatchedItem> matched;  // filled by a matching thread
+  size_t evaluated = 0;              // items that parsed (201)
   // Set when the whole request failed (5xx); else the items carry statuses.
   int http_status = 200;
   std::string error_type, error_reason;
-  std::promise<void> done;
+  // Called once, on the deciding thread, when the outcome is final
+  // (durable, or failed); the HTTP layer answers from it.
+  std::function<void()> on_done;
 };
 
 struct IngestWorkerOptions {
   size_t max_group_events = 20000;  // events per group commit, at most
+  // Set event.ingested to the request's arrival time on events that lack
+  // it (arrival_time.h); off for replays of old events.
+  bool stamp_arrival = true;
+  int workers = 1;  // matching threads
 };
 
 class IngestWorker {
@@ -56,7 +89,7 @@ class IngestWorker {
   ~IngestWorker();
 
   void Start();
-  // Waits for the worker to drain the (closed) queue and stop.
+  // Waits for the pipeline to drain the (closed) queue and stop.
   void Join();
 
   bool failed() const;
@@ -65,9 +98,11 @@ class IngestWorker {
   AlertLogPosition committed_position() const;
 
  private:
-  void Run();
+  void MatchLoop(Evaluator::Matcher* matcher);
+  void Match(BulkBatch& batch, Evaluator::Matcher& matcher, std::string* scratch);
+  void DecideLoop();
   void ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group);
-  void EvaluateBatch(BulkBatch& batch);
+  void DecideBatch(BulkBatch& batch);
   void Fail(const std::string& reason);
   std::string NextId();
 
@@ -77,7 +112,16 @@ class IngestWorker {
   ServeMetrics* metrics_;
   IngestQueue* queue_;
   IngestWorkerOptions options_;
-  std::thread thread_;
+  std::vector<std::unique_ptr<Evaluator::Matcher>> matchers_;
+  std::vector<std::thread> matching_threads_;
+  std::thread deciding_thread_;
+
+  // Matched batches waiting for their turn, by seq.
+  std::mutex ready_mu_;
+  std::condition_variable ready_cv_;
+  std::map<uint64_t, std::shared_ptr<BulkBatch>> ready_;
+  uint64_t next_seq_ = 0;
+  int matching_running_ = 0;
 
   mutable std::mutex mu_;
   std::string failure_;  // non-empty after a fatal error

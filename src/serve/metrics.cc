@@ -85,25 +85,30 @@ std::string ServeMetrics::ToJson(double uptime_seconds) const {
   };
   auto latency = [](const LatencyHistogram& h) {
     return "{\"count\":" + std::to_string(h.count()) + ",\"p50_ms\":" + Num(h.Quantile(0.5) * 1e3) +
-           ",\"p90_ms\":" + Num(h.Quantile(0.9) * 1e3) + ",\"p99_ms\":" +
-           Num(h.Quantile(0.99) * 1e3) + "}";
+           ",\"p90_ms\":" + Num(h.Quantile(0.9) * 1e3) +
+           ",\"p99_ms\":" + Num(h.Quantile(0.99) * 1e3) + "}";
   };
   std::string out = "{\"uptime_seconds\":" + Num(uptime_seconds);
   out += ",\"http\":{" + counter("requests", http_requests) + "," +
          counter("bulk_requests", bulk_requests) + "," +
          counter("rejected_429", bulk_rejected_429) + "," +
          counter("rejected_other", bulk_rejected_other) + "," +
-         counter("bytes_received", bytes_received) + "}";
-  out += ",\"events\":{" + counter("accepted", events_accepted) + "," +
-         counter("evaluated", events_evaluated) + "," + counter("items_failed", items_failed) +
+         counter("bytes_received", bytes_received) + "," +
+         counter("connections_open", connections_open) + "," +
+         counter("connections_accepted", connections_accepted) + "," +
+         counter("connections_refused", connections_refused) + "," +
+         counter("connections_evicted", connections_evicted) + "," +
+         counter("timed_out", requests_timed_out) + "," + counter("malformed", requests_malformed) +
          "}";
+  out += ",\"events\":{" + counter("accepted", events_accepted) + "," +
+         counter("evaluated", events_evaluated) + "," + counter("items_failed", items_failed) + "}";
   out += ",\"alerts\":{" + counter("written", alerts_written) + "," +
-         counter("forwarded", alerts_forwarded) + "," +
-         counter("forward_errors", forward_errors) + "}";
+         counter("forwarded", alerts_forwarded) + "," + counter("forward_errors", forward_errors) +
+         "}";
   out += ",\"queue\":{" + counter("depth_events", queue_depth_events) + "," +
          counter("capacity_events", queue_capacity_events) + "}";
-  out += ",\"state\":{" + counter("entries", state_entries) + "," + counter("commits", commits) +
-         "}";
+  out +=
+      ",\"state\":{" + counter("entries", state_entries) + "," + counter("commits", commits) + "}";
   out += ",\"latency\":{\"request_to_durable\":" + latency(request_latency) +
          ",\"commit\":" + latency(commit_latency) + "}";
   out += ",\"rules\":{";
@@ -134,6 +139,18 @@ std::string ServeMetrics::ToPrometheus(double uptime_seconds) const {
   metric("bulk_rejected_total", "counter", "_bulk requests refused for other reasons.",
          bulk_rejected_other);
   metric("received_bytes_total", "counter", "Request body bytes received.", bytes_received);
+  metric("http_connections_open", "gauge", "Open HTTP connections.", connections_open);
+  metric("http_connections_accepted_total", "counter", "HTTP connections accepted.",
+         connections_accepted);
+  metric("http_connections_refused_total", "counter",
+         "Connections refused: over a connection cap with every connection busy.",
+         connections_refused);
+  metric("http_connections_evicted_total", "counter",
+         "Idle connections closed to make room for a new one.", connections_evicted);
+  metric("http_timeouts_total", "counter", "Requests or responses cut off by their deadline.",
+         requests_timed_out);
+  metric("http_malformed_total", "counter", "Requests refused for their HTTP framing.",
+         requests_malformed);
   metric("events_accepted_total", "counter", "Events queued for evaluation.", events_accepted);
   metric("events_evaluated_total", "counter", "Events evaluated.", events_evaluated);
   metric("bulk_items_failed_total", "counter", "Bulk items answered with an error.", items_failed);
@@ -150,17 +167,17 @@ std::string ServeMetrics::ToPrometheus(double uptime_seconds) const {
     out += std::string("# HELP picket_") + name + " " + help + "\n# TYPE picket_" + name +
            " summary\n";
     for (double q : {0.5, 0.9, 0.99})
-      out += std::string("picket_") + name + "{quantile=\"" + Num(q) + "\"} " +
-             Num(h.Quantile(q)) + "\n";
+      out += std::string("picket_") + name + "{quantile=\"" + Num(q) + "\"} " + Num(h.Quantile(q)) +
+             "\n";
     out += std::string("picket_") + name + "_sum " + Num(h.sum_seconds()) + "\n";
     out += std::string("picket_") + name + "_count " + std::to_string(h.count()) + "\n";
   };
   summary("request_latency_seconds", "Time from receiving a _bulk request to durable alerts.",
           request_latency);
-  summary("commit_latency_seconds", "Time to fsync alerts and sync the state WAL.",
-          commit_latency);
-  out += "# HELP picket_rule_alerts_total Alerts written per rule.\n"
-         "# TYPE picket_rule_alerts_total counter\n";
+  summary("commit_latency_seconds", "Time to fsync alerts and sync the state WAL.", commit_latency);
+  out +=
+      "# HELP picket_rule_alerts_total Alerts written per rule.\n"
+      "# TYPE picket_rule_alerts_total counter\n";
   for (const auto& [id, c] : rules())
     out += "picket_rule_alerts_total{rule_id=\"" + PromEscape(id) + "\",rule_name=\"" +
            PromEscape(c.name) + "\"} " + std::to_string(c.alerts) + "\n";

@@ -45,18 +45,24 @@ struct ServeMetrics {
   std::atomic<uint64_t> bulk_rejected_429{0};
   std::atomic<uint64_t> bulk_rejected_other{0};  // 400/401/413/503
   std::atomic<uint64_t> bytes_received{0};
-  std::atomic<uint64_t> events_accepted{0};    // queued for evaluation
+  std::atomic<uint64_t> connections_open{0};  // gauge
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> connections_refused{0};  // over a cap with every connection busy
+  std::atomic<uint64_t> connections_evicted{0};  // idle ones closed to admit a new one
+  std::atomic<uint64_t> requests_timed_out{0};   // request, handshake or response deadline
+  std::atomic<uint64_t> requests_malformed{0};   // HTTP framing errors (400, 431, 501, 505)
+  std::atomic<uint64_t> events_accepted{0};      // queued for evaluation
   std::atomic<uint64_t> events_evaluated{0};
-  std::atomic<uint64_t> items_failed{0};       // per-item 4xx (malformed, update, ...)
+  std::atomic<uint64_t> items_failed{0};  // per-item 4xx (malformed, update, ...)
   std::atomic<uint64_t> alerts_written{0};
-  std::atomic<uint64_t> commits{0};            // durable group commits
+  std::atomic<uint64_t> commits{0};  // durable group commits
   std::atomic<uint64_t> alerts_forwarded{0};
   std::atomic<uint64_t> forward_errors{0};
   std::atomic<uint64_t> queue_depth_events{0};  // sampled by the renderer
   std::atomic<uint64_t> queue_capacity_events{0};
-  std::atomic<uint64_t> state_entries{0};       // updated at each commit
-  LatencyHistogram request_latency;  // request received -> alerts and state durable
-  LatencyHistogram commit_latency;   // alert fsync + state WAL sync
+  std::atomic<uint64_t> state_entries{0};  // updated at each commit
+  LatencyHistogram request_latency;        // request received -> alerts and state durable
+  LatencyHistogram commit_latency;         // alert fsync + state WAL sync
 
   void AddRuleAlert(const std::string& rule_id, const std::string& rule_name);
   std::map<std::string, RuleCounters> rules() const;

@@ -16,118 +16,15 @@ import gzip
 import http.client
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import traceback
-import urllib.error
-import urllib.request
 
-PICKET = os.environ.get("PICKET", "build/picket")
-CRED_RULE = "03b150d9-9280-4eb8-9906-38cfb6184666"  # python sensitive file access
-FILE_INDEX = "logs-endpoint.events.file-default"
-BASE_TIME = 1772323200000  # 2026-03-01T00:00:00Z
-
-
-def iso(ms):
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + ".%03dZ" % (ms % 1000)
-
-
-def file_open_event(host, path, ms, seq):
-    """A macOS Elastic Defend file open by python (matches the credential rule)."""
-    return {
-        "@timestamp": iso(ms),
-        "event": {"action": "open", "category": ["file"], "type": ["access"], "kind": "event",
-                  "id": "ev-%s-%d" % (host, seq), "ingested": iso(ms + 1000),
-                  "dataset": "endpoint.events.file", "module": "endpoint"},
-        "host": {"id": "hid-" + host, "name": host, "os": {"type": "macos", "name": "macOS"}},
-        "process": {"name": "python3", "executable": "/usr/bin/python3", "pid": 100 + seq},
-        "file": {"path": path, "name": path.rsplit("/", 1)[-1]},
-        "data_stream": {"type": "logs", "dataset": "endpoint.events.file", "namespace": "default"},
-    }
-
-
-def bulk_body(events, index=FILE_INDEX, op="create"):
-    lines = []
-    for e in events:
-        lines.append(json.dumps({op: {"_index": index}}))
-        lines.append(json.dumps(e))
-    return ("\n".join(lines) + "\n").encode()
-
-
-class Server:
-    def __init__(self, state_dir, *args):
-        self.state_dir = state_dir
-        self.args = list(args)
-        self.start()
-
-    def start(self):
-        port_file = os.path.join(self.state_dir, "port")
-        if os.path.exists(port_file):
-            os.remove(port_file)
-        self.stderr = open(os.path.join(self.state_dir, "stderr.log"), "ab")
-        self.proc = subprocess.Popen(
-            [PICKET, "serve", "--listen", "127.0.0.1:0", "--port-file", port_file,
-             "--state-dir", self.state_dir] + self.args,
-            stdout=subprocess.DEVNULL, stderr=self.stderr)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if os.path.exists(port_file):
-                self.port = int(open(port_file).read())
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError("picket serve exited with %d: %s" % (
-                    self.proc.returncode, open(os.path.join(self.state_dir, "stderr.log")).read()))
-            time.sleep(0.05)
-        raise RuntimeError("picket serve did not start")
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=30)
-        self.stderr.close()
-        return self.proc.returncode
-
-    def request(self, method, path, body=None, headers=None):
-        req = urllib.request.Request(self.url + path, data=body, method=method,
-                                     headers=headers or {})
-        try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                return resp.status, dict(resp.headers), resp.read()
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), e.read()
-
-    def bulk(self, body, path="/_bulk", headers=None):
-        h = {"Content-Type": "application/x-ndjson"}
-        h.update(headers or {})
-        status, hdrs, data = self.request("POST", path, body, h)
-        return status, hdrs, json.loads(data) if data else None
-
-    def alerts(self):
-        path = os.path.join(self.state_dir, "alerts.ndjson")
-        if not os.path.exists(path):
-            return []
-        return [json.loads(l) for l in open(path) if l.strip()]
-
-    def stats(self):
-        return json.loads(self.request("GET", "/_picket/stats")[2])
-
-
-def alert_id(a):
-    return a.get("kibana.alert.uuid")
-
-
-def alert_terms(a):
-    return tuple(a.get("kibana.alert.new_terms") or [])
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_support import (self_signed_cert, BASE_TIME, CRED_RULE, FILE_INDEX, Server, alert_id,  # noqa: E402
+                           alert_terms, bulk_body, file_open_event, run_tests)
 
 # ---------------------------------------------------------------- tests
 
@@ -298,7 +195,7 @@ def test_max_signals_caps_alerts_per_interval(tmp):
 
 
 def test_restart_keeps_first_seen(tmp):
-    s = Server(tmp)
+    s = Server(tmp, "--workers", "3")
     first = [file_open_event("r", "/Users/u/.ssh/id_rsa", BASE_TIME, 1)]
     try:
         assert s.bulk(bulk_body(first))[0] == 200
@@ -324,7 +221,9 @@ def test_kill9_resend_no_loss_no_duplicate(tmp):
         batches.append([file_open_event("k%d" % (i % 7), "/k/%d/%d" % (b, i), BASE_TIME + b * 100 + i,
                                         b * 1000 + i) for i in range(50)])
     expected = {("hid-k%d" % (i % 7), "/k/%d/%d" % (b, i)) for b in range(60) for i in range(50)}
-    s = Server(tmp, "--no-max-signals")  # 3000 alerts in one interval
+    # 3000 alerts in one interval; several matching threads (issue 13: the
+    # guarantee holds whatever thread matched an event).
+    s = Server(tmp, "--no-max-signals", "--workers", "4")
     acked = []
     stop = threading.Event()
 
@@ -414,10 +313,7 @@ def test_forward_alerts_to_elasticsearch(tmp):
 
 def test_tls_and_basic_auth(tmp):
     import ssl
-    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"],
-                   check=True, capture_output=True)
+    cert, key = self_signed_cert(tmp)
     s = Server(tmp, "--tls-cert", cert, "--tls-key", key, "--basic-auth", "elastic:pw")
     try:
         ctx = ssl.create_default_context(cafile=cert)
@@ -445,29 +341,5 @@ TESTS = [test_handshake, test_python_client_bulk_alerts, test_malformed_bodies,
          test_api_key_auth, test_tls_and_basic_auth, test_forward_alerts_to_elasticsearch]
 
 
-def main():
-    only = sys.argv[1:]
-    passed = failed = 0
-    for test in TESTS:
-        if only and test.__name__ not in only:
-            continue
-        tmp = tempfile.mkdtemp(prefix="picket_serve_e2e_")
-        start = time.time()
-        try:
-            test(tmp)
-            passed += 1
-            print("PASS %s (%.1fs)" % (test.__name__, time.time() - start), flush=True)
-            shutil.rmtree(tmp, ignore_errors=True)
-        except Exception:
-            failed += 1
-            print("FAIL %s (state kept in %s)" % (test.__name__, tmp), flush=True)
-            traceback.print_exc()
-            log = os.path.join(tmp, "stderr.log")
-            if os.path.exists(log):
-                print(open(log, errors="replace").read()[-2000:])
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(TESTS))

@@ -90,7 +90,7 @@ TEST(Auth, ApiKeyAndBasic) {
   EXPECT_FALSE(auth.SetApiKey("nocolon", &error));
   ASSERT_TRUE(auth.SetApiKey("id1:secret", &error));
   ASSERT_TRUE(auth.SetBasic("elastic:changeme", &error));
-  EXPECT_TRUE(auth.Allows("ApiKey aWQxOnNlY3JldA=="));      // id1:secret
+  EXPECT_TRUE(auth.Allows("ApiKey aWQxOnNlY3JldA=="));         // id1:secret
   EXPECT_TRUE(auth.Allows("Basic ZWxhc3RpYzpjaGFuZ2VtZQ=="));  // elastic:changeme
   EXPECT_FALSE(auth.Allows("ApiKey aWQxOnNlY3JldB=="));
   EXPECT_FALSE(auth.Allows("Basic ZWxhc3RpYzp3cm9uZw=="));

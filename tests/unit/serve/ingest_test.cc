@@ -7,8 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
+#include "event/document.h"
 #include "serve/alert_log.h"
 #include "serve/ingest_queue.h"
 #include "serve/ingest_worker.h"
@@ -17,11 +19,18 @@
 namespace picket::serve {
 namespace {
 
-// Alerts once per distinct "k" value, using the store like a new_terms rule.
+// Matches every event; alerts once per distinct "k" value, using the store
+// like a new_terms rule.
+class EveryEventMatcher : public Evaluator::Matcher {
+ public:
+  bool Match(const IngestEvent&, engine::MatchResult*) override { return true; }
+};
+
 class FakeEvaluator : public Evaluator {
  public:
   explicit FakeEvaluator(state::TermStore* store) : store_(store) {}
-  void Evaluate(const IngestEvent& event, const Emit& emit) override {
+  std::unique_ptr<Matcher> NewMatcher() override { return std::make_unique<EveryEventMatcher>(); }
+  void Evaluate(const IngestEvent& event, const engine::MatchResult&, const Emit& emit) override {
     std::string_view k;
     if (event.doc["k"].get_string().get(k) != simdjson::SUCCESS) return;
     if (!store_->Observe(k, 1000, 1000000, false).is_new) return;
@@ -75,11 +84,14 @@ TEST_F(IngestTest, AnswersOnlyAfterAlertsAndStateAreCommitted) {
   IngestWorker worker(&evaluator, store.get(), log.get(), &metrics, &queue);
   worker.Start();
   size_t events = 0;
-  auto batch = MakeBatch("{\"index\":{}}\n{\"k\":\"a\"}\n{\"index\":{}}\n{\"k\":\"a\"}\n"
-                         "{\"index\":{}}\nnot json\n{\"index\":{}}\n{\"k\":\"b\"}\n",
-                         &events);
+  auto batch = MakeBatch(
+      "{\"index\":{}}\n{\"k\":\"a\"}\n{\"index\":{}}\n{\"k\":\"a\"}\n"
+      "{\"index\":{}}\nnot json\n{\"index\":{}}\n{\"k\":\"b\"}\n",
+      &events);
   EXPECT_EQ(events, 4u);
-  auto done = batch->done.get_future();
+  std::promise<void> answered;
+  batch->on_done = [&] { answered.set_value(); };
+  auto done = answered.get_future();
   ASSERT_TRUE(queue.TryPush(batch, events));
   done.wait();
   EXPECT_EQ(batch->http_status, 200);
@@ -97,61 +109,283 @@ TEST_F(IngestTest, AnswersOnlyAfterAlertsAndStateAreCommitted) {
   EXPECT_EQ(metrics.alerts_written.load(), 2u);
 }
 
+std::string AlertLine(const std::string& id) { return "{\"kibana.alert.uuid\":\"" + id + "\"}"; }
+
+// Writes a fresh alert file at `path`: the alerts `committed`, whose end
+// position is returned (what the worker commits), then `uncommitted`.
+AlertLogPosition WriteAlerts(const std::string& path, const std::vector<std::string>& committed,
+                             const std::vector<std::string>& uncommitted = {}) {
+  std::filesystem::remove(path);
+  std::string error;
+  auto log = AlertLog::Open(path, 0, std::nullopt, &error);
+  EXPECT_TRUE(log) << error;
+  for (const auto& id : committed) log->Append(AlertLine(id));
+  EXPECT_TRUE(log->Flush(&error)) << error;
+  AlertLogPosition position = log->position();
+  for (const auto& id : uncommitted) log->Append(AlertLine(id));
+  EXPECT_TRUE(log->Flush(&error)) << error;
+  return position;
+}
+
+// Records what the evaluator was given.
+class RecordingEvaluator : public Evaluator {
+ public:
+  std::unique_ptr<Matcher> NewMatcher() override { return std::make_unique<EveryEventMatcher>(); }
+  void Evaluate(const IngestEvent& event, const engine::MatchResult&, const Emit&) override {
+    raws.emplace_back(event.raw);
+    received.emplace_back(event.received_raw);
+    std::string_view ingested;
+    event::FirstString(event.doc, "event.ingested", &ingested);
+    seen_ingested.emplace_back(ingested);
+  }
+  std::vector<std::string> raws, received, seen_ingested;
+};
+
+TEST_F(IngestTest, StampsArrivalTimeWhereMissingAndKeepsTheReceivedBytes) {
+  std::string error;
+  auto store = state::RocksDbTermStore::Open(dir_ + "/terms", {}, &error);
+  auto log = AlertLog::Open(dir_ + "/alerts.ndjson", 0, std::nullopt, &error);
+  for (bool stamp : {true, false}) {
+    RecordingEvaluator evaluator;
+    ServeMetrics metrics;
+    IngestQueue queue(100);
+    IngestWorkerOptions options;
+    options.stamp_arrival = stamp;
+    IngestWorker worker(&evaluator, store.get(), log.get(), &metrics, &queue, options);
+    worker.Start();
+    size_t events = 0;
+    auto batch = MakeBatch(
+        "{\"index\":{}}\n{\"event\":{\"id\":\"1\"}}\n"
+        "{\"index\":{}}\n{\"event\":{\"ingested\":\"2026-01-01T00:00:00Z\"}}\n"
+        "{\"index\":{}}\n{\"note\":\"ingested\"}\n",
+        &events);
+    batch->arrival_ms = 1772460313482;  // 2026-03-02T14:05:13.482Z
+    std::promise<void> answered;
+    batch->on_done = [&] { answered.set_value(); };
+    ASSERT_TRUE(queue.TryPush(batch, events));
+    answered.get_future().wait();
+    queue.Close();
+    worker.Join();
+    ASSERT_EQ(evaluator.raws.size(), 3u);
+    if (stamp) {
+      EXPECT_EQ(evaluator.raws[0],
+                "{\"event\":{\"id\":\"1\"},\"event.ingested\":\"2026-03-02T14:05:13Z\"}");
+      EXPECT_EQ(evaluator.received[0], "{\"event\":{\"id\":\"1\"}}");
+      EXPECT_EQ(evaluator.seen_ingested[0], "2026-03-02T14:05:13Z");
+      EXPECT_EQ(evaluator.seen_ingested[1], "2026-01-01T00:00:00Z");  // its own is kept
+      EXPECT_EQ(evaluator.received[1], "");
+      EXPECT_EQ(evaluator.seen_ingested[2], "2026-03-02T14:05:13Z");  // parsed, then stamped
+      EXPECT_EQ(evaluator.received[2], "{\"note\":\"ingested\"}");
+    } else {
+      EXPECT_EQ(evaluator.raws[0], "{\"event\":{\"id\":\"1\"}}");
+      EXPECT_EQ(evaluator.received[0], "");
+      EXPECT_EQ(evaluator.seen_ingested[0], "");
+    }
+  }
+}
+
 TEST_F(IngestTest, ReopenCutsUncommittedAlerts) {
   std::string path = dir_ + "/alerts.ndjson";
   std::string error;
   {
-    auto log = AlertLog::Open(path, 0, std::nullopt, &error);
-    log->Append("{\"committed\":1}");
-    ASSERT_TRUE(log->Flush(&error));
-    AlertLogPosition committed = log->position();
-    log->Append("{\"lost\":1}");
-    ASSERT_TRUE(log->Flush(&error));
-    log.reset();
-    auto reopened = AlertLog::Open(path, 0, committed, &error);
+    AlertLogPosition committed = WriteAlerts(path, {"committed"}, {"lost"});
+    // Encoded and decoded, as the worker stores it.
+    auto reopened = AlertLog::Open(path, 0, AlertLogPosition::Decode(committed.Encode()), &error);
     ASSERT_TRUE(reopened) << error;
-    EXPECT_EQ(reopened->truncated_at_open(), 11u);
+    EXPECT_EQ(reopened->truncated_at_open(), AlertLine("lost").size() + 1);
+    // The checksum continues over the kept prefix: the next position is
+    // the same as if nothing had been cut.
+    EXPECT_EQ(reopened->position().Encode(), committed.Encode());
   }
-  EXPECT_EQ(ReadAll(path), "{\"committed\":1}\n");
+  EXPECT_EQ(ReadAll(path), AlertLine("committed") + "\n");
+}
+
+TEST_F(IngestTest, ReopenCutsAnIncompleteLastAlert) {
+  std::string path = dir_ + "/alerts.ndjson";
+  std::string error;
+  auto log = AlertLog::Open(path, 0, std::nullopt, &error);
+  log->Append(AlertLine("a"));
+  ASSERT_TRUE(log->Flush(&error));
+  AlertLogPosition committed = log->position();
+  log.reset();
+  std::ofstream(path, std::ios::app)
+      << AlertLine("b") << "\n{\"kibana.alert.uu";  // crash mid-write
+  auto reopened = AlertLog::Open(path, 0, committed, &error);
+  ASSERT_TRUE(reopened) << error;
+  EXPECT_EQ(ReadAll(path), AlertLine("a") + "\n");
+}
+
+// Issue 16 item 9: `serve --alerts FILE` cut a 1.29 MB file picket had not
+// written down to the committed offset of its own state.
+TEST_F(IngestTest, NeverCutsAFileItCannotProveItWrote) {
+  std::string path = dir_ + "/alerts.ndjson";
+  std::string error;
+  AlertLogPosition committed = WriteAlerts(path, {"a"});
+
+  // Another file at the path (another inode), longer than the offset.
+  std::string foreign(5000, 'x');
+  std::filesystem::remove(path);
+  std::ofstream(path) << foreign;
+  EXPECT_FALSE(AlertLog::Open(path, 0, committed, &error));
+  EXPECT_NE(error.find("refusing"), std::string::npos) << error;
+  EXPECT_NE(error.find("inode"), std::string::npos) << error;
+  EXPECT_EQ(ReadAll(path), foreign);
+
+  // Same inode, but the committed prefix was edited.
+  committed = WriteAlerts(path, {"a"}, {"b"});
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(2);
+    f.put('K');
+  }
+  std::string edited = ReadAll(path);
+  error.clear();
+  EXPECT_FALSE(AlertLog::Open(path, 0, committed, &error));
+  EXPECT_NE(error.find("differ"), std::string::npos) << error;
+  EXPECT_EQ(ReadAll(path), edited);
+
+  // Same inode, prefix intact, but lines after it that are not alerts.
+  committed = WriteAlerts(path, {"a"});
+  std::ofstream(path, std::ios::app) << AlertLine("b") << "\nsomeone else's log line\n";
+  std::string mixed = ReadAll(path);
+  error.clear();
+  EXPECT_FALSE(AlertLog::Open(path, 0, committed, &error));
+  EXPECT_NE(error.find("line 2"), std::string::npos) << error;
+  EXPECT_EQ(ReadAll(path), mixed);
+
+  // Shorter than committed: cut by someone else.
+  std::filesystem::resize_file(path, 3);
+  error.clear();
+  EXPECT_FALSE(AlertLog::Open(path, 0, committed, &error));
+  EXPECT_NE(error.find("shorter"), std::string::npos) << error;
+}
+
+TEST_F(IngestTest, PositionWithoutIdentityIsNeverUsedToCut) {
+  std::string path = dir_ + "/alerts.ndjson";
+  std::string error;
+  AlertLogPosition committed = WriteAlerts(path, {"a"}, {"b"});
+  // What an older picket stored: 16 bytes, seq and offset.
+  auto legacy = AlertLogPosition::Decode(committed.Encode().substr(0, 16));
+  ASSERT_TRUE(legacy && !legacy->has_identity);
+  std::string before = ReadAll(path);
+  EXPECT_FALSE(AlertLog::Open(path, 0, legacy, &error));
+  EXPECT_EQ(ReadAll(path), before);
+  // Nothing to cut: accepted.
+  std::filesystem::resize_file(path, committed.offset);
+  EXPECT_TRUE(AlertLog::Open(path, 0, legacy, &error)) << error;
+}
+
+TEST_F(IngestTest, MissingCommittedFileStartsTheNextSequence) {
+  std::string path = dir_ + "/alerts.ndjson";
+  std::string error;
+  AlertLogPosition committed = WriteAlerts(path, {"a"});
+  std::filesystem::rename(path, dir_ + "/elsewhere.ndjson");
+  auto reopened = AlertLog::Open(path, 0, committed, &error);
+  ASSERT_TRUE(reopened) << error;
+  EXPECT_TRUE(reopened->moved_at_open());
+  EXPECT_EQ(reopened->position().seq, committed.seq + 1);
+  EXPECT_EQ(reopened->position().offset, 0u);
 }
 
 TEST_F(IngestTest, RotationKeepsCommittedPositionsMeaningful) {
   std::string path = dir_ + "/alerts.ndjson";
   std::string error;
   auto log = AlertLog::Open(path, 10, std::nullopt, &error);
-  log->Append("{\"first\":1}");
+  log->Append(AlertLine("first"));
   ASSERT_TRUE(log->Flush(&error));
-  AlertLogPosition committed = log->position();
-  ASSERT_TRUE(log->RotateIfNeeded(&error));
-  EXPECT_EQ(ReadAll(path + ".0"), "{\"first\":1}\n");
-  log->Append("{\"uncommitted\":1}");
+  AlertLogPosition before_rotation = log->position();
+  bool rotated = false;
+  ASSERT_TRUE(log->RotateIfNeeded(&error, &rotated));
+  EXPECT_TRUE(rotated);
+  EXPECT_EQ(ReadAll(path + ".0"), AlertLine("first") + "\n");
+  // The worker commits this at once: the new file's identity.
+  AlertLogPosition after_rotation = log->position();
+  EXPECT_EQ(after_rotation.seq, 1u);
+  EXPECT_NE(after_rotation.inode, before_rotation.inode);
+  log->Append(AlertLine("uncommitted"));
   ASSERT_TRUE(log->Flush(&error));
   log.reset();
-  // Crash before the next commit: reopening at the pre-rotation position
-  // continues in the new file and drops its uncommitted content.
-  auto reopened = AlertLog::Open(path, 10, committed, &error);
+  // Crash before the next commit: the new file is cut back.
+  auto reopened = AlertLog::Open(path, 10, after_rotation, &error);
   ASSERT_TRUE(reopened) << error;
   EXPECT_EQ(reopened->position().seq, 1u);
   EXPECT_EQ(ReadAll(path), "");
+  reopened.reset();
+  // Crash between the rename and the commit of the new position: the new
+  // file is empty, and picket goes on with it.
+  reopened = AlertLog::Open(path, 10, before_rotation, &error);
+  ASSERT_TRUE(reopened) << error;
+  EXPECT_EQ(reopened->position().seq, 1u);
+  reopened.reset();
+  // But a non-empty file there was not written under any committed
+  // position: refused.
+  std::ofstream(path) << AlertLine("who wrote this") << "\n";
+  EXPECT_FALSE(AlertLog::Open(path, 10, before_rotation, &error));
+  EXPECT_EQ(ReadAll(path), AlertLine("who wrote this") + "\n");
 }
 
 TEST(IngestQueueTest, RefusesWhenFullButTakesOversizeWhenEmpty) {
   IngestQueue queue(10);
-  EXPECT_TRUE(queue.TryPush(std::make_shared<BulkBatch>(), 25));  // empty: oversize taken
+  auto big = std::make_shared<BulkBatch>();
+  EXPECT_TRUE(queue.TryPush(big, 25));  // nothing held: oversize taken
   EXPECT_FALSE(queue.TryPush(std::make_shared<BulkBatch>(), 1));
-  std::vector<std::shared_ptr<BulkBatch>> group;
-  ASSERT_TRUE(queue.PopGroup(&group, 100));
-  EXPECT_EQ(group.size(), 1u);
-  EXPECT_TRUE(queue.TryPush(std::make_shared<BulkBatch>(), 6));
-  EXPECT_TRUE(queue.TryPush(std::make_shared<BulkBatch>(), 4));
+  std::shared_ptr<BulkBatch> popped;
+  ASSERT_TRUE(queue.PopForMatching(&popped));
+  EXPECT_EQ(popped, big);
+  // Popped but not answered: still held.
+  EXPECT_FALSE(queue.TryPush(std::make_shared<BulkBatch>(), 1));
+  queue.Release(25);
+  auto a = std::make_shared<BulkBatch>(), b = std::make_shared<BulkBatch>();
+  EXPECT_TRUE(queue.TryPush(a, 6));
+  EXPECT_TRUE(queue.TryPush(b, 4));
   EXPECT_FALSE(queue.TryPush(std::make_shared<BulkBatch>(), 1));
   EXPECT_EQ(queue.depth_events(), 10u);
+  EXPECT_EQ(a->seq + 1, b->seq);  // numbered in arrival order
   queue.Close();
-  group.clear();
-  ASSERT_TRUE(queue.PopGroup(&group, 100));  // drained after Close
-  EXPECT_EQ(group.size(), 2u);
-  group.clear();
-  EXPECT_FALSE(queue.PopGroup(&group, 100));
+  EXPECT_FALSE(queue.TryPush(std::make_shared<BulkBatch>(), 1));
+  ASSERT_TRUE(queue.PopForMatching(&popped));  // drained after Close
+  EXPECT_EQ(popped, a);
+  ASSERT_TRUE(queue.PopForMatching(&popped));
+  EXPECT_EQ(popped, b);
+  EXPECT_FALSE(queue.PopForMatching(&popped));
+}
+
+// Many matching threads, one order of decisions: whatever thread matches a
+// batch first, every event is decided in the order the batches were taken.
+TEST_F(IngestTest, DecisionsFollowArrivalOrderWithManyMatchers) {
+  std::string error;
+  auto store = state::RocksDbTermStore::Open(dir_ + "/terms", {}, &error);
+  auto log = AlertLog::Open(dir_ + "/alerts.ndjson", 0, std::nullopt, &error);
+  RecordingEvaluator evaluator;
+  ServeMetrics metrics;
+  IngestQueue queue(1000000);
+  IngestWorkerOptions options;
+  options.workers = 4;
+  options.max_group_events = 7;
+  options.stamp_arrival = false;
+  IngestWorker worker(&evaluator, store.get(), log.get(), &metrics, &queue, options);
+  worker.Start();
+  std::vector<std::future<void>> answers;
+  std::vector<std::promise<void>> promises(200);
+  for (int b = 0; b < 200; ++b) {
+    std::string body;
+    for (int e = 0; e < 1 + b % 5; ++e)
+      body += "{\"index\":{}}\n{\"n\":" + std::to_string(b * 10 + e) + "}\n";
+    size_t events = 0;
+    auto batch = MakeBatch(body, &events);
+    answers.push_back(promises[b].get_future());
+    batch->on_done = [&promises, b] { promises[b].set_value(); };
+    ASSERT_TRUE(queue.TryPush(batch, events));
+  }
+  for (auto& a : answers) a.wait();
+  queue.Close();
+  worker.Join();
+  std::vector<std::string> expected;
+  for (int b = 0; b < 200; ++b)
+    for (int e = 0; e < 1 + b % 5; ++e)
+      expected.push_back("{\"n\":" + std::to_string(b * 10 + e) + "}");
+  EXPECT_EQ(evaluator.raws, expected);
+  EXPECT_EQ(queue.depth_events(), 0u);
 }
 
 }  // namespace
