@@ -458,13 +458,28 @@ def test_state_dir_keeps_one_kind_of_state(tmp):
     assert proc.returncode == 2 and "holds local state" in proc.stderr, proc.stderr
 
 
+def test_readme_scale_out_demo(tmp):
+    # README.md, "Scale-out on one machine", exactly as written.
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(os.path.abspath(os.environ.get("PICKET", "build/picket"))) + \
+        os.pathsep + env["PATH"]
+    readme = open(os.path.join(root, "README.md")).read()
+    assert "\n    scripts/scale-out-demo.sh\n" in readme
+    proc = subprocess.run(["bash", "-c", "scripts/scale-out-demo.sh"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "wrote the same" in proc.stdout and "as `picket run`" in proc.stdout, proc.stdout
+
+
 TESTS = [test_three_nodes_give_the_alerts_of_one,
          test_node_killed_mid_stream_loses_and_repeats_nothing,
          test_redis_master_killed_mid_stream_with_wait,
          test_same_new_term_on_every_node_at_once_alerts_once,
          test_redis_unreachable_answers_503_then_recovers,
          test_tls_and_acl_user,
-         test_state_dir_keeps_one_kind_of_state]
+         test_state_dir_keeps_one_kind_of_state,
+         test_readme_scale_out_demo]
 
 if __name__ == "__main__":
     try:
