@@ -92,7 +92,7 @@ std::pair<double, double> CommandStats(picket::redis::Cluster* cluster, const st
   for (const auto& r : replies) {
     size_t at = r.str.find("cmdstat_" + name + ":calls=");
     if (at == std::string::npos) continue;
-    calls += std::atof(r.str.c_str() + at + name.size() + 14);
+    calls += std::atof(r.str.c_str() + at + name.size() + 15);  // "cmdstat_" NAME ":calls="
     size_t u = r.str.find("usec=", at);
     if (u != std::string::npos) usec += std::atof(r.str.c_str() + u + 5);
   }

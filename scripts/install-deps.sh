@@ -20,6 +20,9 @@ PACKAGES=(
   python3 python3-numpy python3-joblib python3-sklearn python3-torch python3-elasticsearch python3-brotli
   # a real log shipper for the serve tests (run as a private instance, never as a service)
   rsyslog rsyslog-elasticsearch
+  # Redis Cluster for shared serve state: scripts/redis-cluster.sh runs private
+  # instances for the tests and the scale-out demo, never the system service
+  redis-server redis-tools
 )
 
 missing=()
