@@ -295,7 +295,7 @@ void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) 
   metrics_->commit_latency.Record(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count());
   ++metrics_->commits;
-  metrics_->state_entries = store_->size();
+  metrics_->state_entries = options_.shared ? options_.shared->entries() : store_->size();
   {
     std::lock_guard<std::mutex> lock(mu_);
     committed_ = position;

@@ -26,6 +26,7 @@ class RedisState : public SharedState {
   bool Commit(std::string* error) override;
   void GroupFailed(const std::string& error) override;
   bool Available(std::string* reason) const override;
+  size_t entries() const override { return store_->size(); }
 
   // The "redis" member of /_picket/stats, and picket_redis_* metrics.
   std::string StatsJson() const;

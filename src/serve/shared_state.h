@@ -9,6 +9,7 @@
 // owners). While the store is known to be unreachable, Available() says so
 // at once, so that requests are refused without waiting on it.
 #pragma once
+#include <cstddef>
 #include <string>
 
 namespace picket::serve {
@@ -25,6 +26,8 @@ class SharedState {
   virtual void GroupFailed(const std::string& error) = 0;
   // False with *reason while the store is known to be unreachable.
   virtual bool Available(std::string* reason) const = 0;
+  // State entries it holds, for the stats (may lag).
+  virtual size_t entries() const = 0;
 };
 
 }  // namespace picket::serve

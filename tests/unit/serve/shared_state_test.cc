@@ -63,6 +63,7 @@ class FakeShared : public SharedState {
     if (!available) *reason = "down for a test";
     return available;
   }
+  size_t entries() const override { return 7; }
   int groups = 0;
   bool commit_ok = true;
   bool available = true;
@@ -137,6 +138,7 @@ TEST_F(SharedStateTest, StagesTheGroupBeforeDecidingItThenCommits) {
   EXPECT_EQ(ReadAll(dir_ + "/alerts.ndjson"), "{\"k\":\"a\"}\n{\"k\":\"b\"}\n");
   EXPECT_EQ(shared_.groups, 1);
   EXPECT_TRUE(shared_.failures.empty());
+  EXPECT_EQ(metrics_.state_entries.load(), 7u);  // the shared store's count
 }
 
 TEST_F(SharedStateTest, AGroupThatCannotBeResolvedIsRefusedWithoutDecidingAndNotFatally) {
