@@ -15,6 +15,7 @@
 #         in sync, and prints the `--state` URL for picket serve. --port 0
 #         (the default) picks six free consecutive ports. The ports are kept in
 #         DIR/ports, the URL in DIR/url, each node's pid in DIR/<port>/redis.pid.
+#         A start on picked ports that fails to bind is tried again on others.
 #         --tls serves TLS only (a CA and a node certificate are made in DIR/tls:
 #         give picket --redis-tls-ca DIR/tls/ca.crt). --user/--password-file
 #         create an ACL user with only the rights picket needs (docs/redis.md)
@@ -85,8 +86,10 @@ port_free() {  # $1: a TCP port on 127.0.0.1 nobody listens on
 
 pick_ports() {
   local tries=0 base
+  # Ports and bus ports (+10000) below 32768, Linux's first ephemeral port,
+  # so that no outgoing connection can take one between the check and bind.
   while [ $tries -lt 200 ]; do
-    base=$((20000 + (RANDOM % 9000)))
+    base=$((10000 + (RANDOM % 12700)))
     local ok=1
     for i in 0 1 2 3 4 5; do
       if ! port_free $((base + i)) || ! port_free $((base + i + 10000)); then ok=0; break; fi
@@ -184,7 +187,20 @@ fail_start() {
   exit 1
 }
 
+# Picked ports can be taken between the check and the bind: try again.
 start() {
+  local attempt
+  if [ "$port" != 0 ]; then start_once; return; fi
+  local rc=1
+  for attempt in 1 2 3; do
+    (start_once) && return 0 || rc=$?
+    [ $rc = 2 ] && exit 2  # a usage error: trying again changes nothing
+    echo "redis-cluster: retrying on other ports" >&2
+  done
+  exit $rc
+}
+
+start_once() {
   if [ -f "$dir/ports" ]; then
     echo "redis-cluster: $dir already holds a cluster (stop it first)" >&2
     exit 2
