@@ -268,7 +268,8 @@ bool Cluster::Run(std::span<Call* const> calls, std::string* error) {
         transient = refresh = true;
         continue;
       }
-      NoteWrite(node);
+      if (std::any_of(group.begin(), group.end(), [](const Call* c) { return c->writes; }))
+        NoteWrite(node);
       stats_.commands += group.size() + script_loads;
       sent.push_back(node);
     }

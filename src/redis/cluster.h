@@ -19,9 +19,10 @@
 //  * A call whose reply was lost (connection cut) is sent again, so a call
 //    may execute twice: only idempotent commands belong here (picket's
 //    state scripts are: a re-run of the same sighting decides the same).
-//  * WaitReplicas: WAIT on every master written since BeginWrites, on the
-//    very connections that carried the writes; if one of them was replaced
-//    in between, nothing vouches for the earlier writes and it fails.
+//  * WaitReplicas: WAIT on every master written since BeginWrites (calls
+//    not marked read-only), on the very connections that carried the
+//    writes; if one of them was replaced in between, nothing vouches for the
+//    earlier writes and it fails.
 //
 // Not thread-safe; one thread drives a Cluster. stats() may be read from any
 // thread.
@@ -68,6 +69,7 @@ struct Call {
   uint16_t slot = 0;
   std::string command;             // one command, RESP-encoded
   const Script* script = nullptr;  // set when `command` is EVALSHA of it
+  bool writes = true;              // false for reads: WaitReplicas need not cover them
   Reply reply;                     // after a successful Run: never a redirect
 
   // Run's bookkeeping.

@@ -85,6 +85,7 @@ std::optional<std::string> RedisRecordStore::Get(std::string_view key) {
     redis::Call call;
     std::string redis_key = RedisKey(key);
     call.slot = redis::KeySlot(redis_key);
+    call.writes = false;
     redis::AppendCommand(&call.command, {"GET", redis_key});
     std::string error;
     if (!cluster_->Run(&call, &error)) {
@@ -182,6 +183,7 @@ void RedisRecordStore::Scan(std::string_view prefix, const Visitor& visit) {
   std::vector<redis::Call*> raw;
   for (size_t i = 0; i < keys.size(); ++i) {
     calls[i].slot = redis::KeySlot(keys[i]);
+    calls[i].writes = false;
     redis::AppendCommand(&calls[i].command, {"GET", keys[i]});
     raw.push_back(&calls[i]);
   }
@@ -237,6 +239,7 @@ bool RedisRecordStore::ResolveStaged(std::string* error) {
   for (size_t i = 0; i < staged_.size(); ++i) {
     std::string redis_key = RedisKey(staged_[i]);
     calls[i].slot = redis::KeySlot(redis_key);
+    calls[i].writes = false;
     redis::AppendCommand(&calls[i].command, {"GET", redis_key});
     raw.push_back(&calls[i]);
   }

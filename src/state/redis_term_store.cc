@@ -224,6 +224,7 @@ std::optional<TermRecord> RedisTermStore::Get(std::string_view key) const {
   std::string redis_key = RedisKey(key);
   redis::Call get, expiry;
   get.slot = expiry.slot = redis::KeySlot(redis_key);
+  get.writes = expiry.writes = false;
   redis::AppendCommand(&get.command, {"GET", redis_key});
   redis::AppendCommand(&expiry.command, {"PEXPIRETIME", redis_key});
   redis::Call* calls[] = {&get, &expiry};

@@ -117,6 +117,7 @@ class RedisTermStore : public TermStore {
   void set_latency_observer(std::function<void(double)> observer) {
     latency_observer_ = std::move(observer);
   }
+  const RedisStoreOptions& options() const { return options_; }
   const RedisStoreStats& stats() const { return stats_; }
   const redis::ClusterStats& cluster_stats() const { return cluster_->stats(); }
   redis::Cluster* cluster() { return cluster_.get(); }
