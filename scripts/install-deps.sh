@@ -18,6 +18,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # Debian's python3 for generators, emulation tests and the e2e client
   python3 python3-numpy python3-joblib python3-sklearn python3-torch python3-elasticsearch python3-brotli
+  python3-py7zr
   # a real log shipper for the serve tests (run as a private instance, never as a service)
   rsyslog rsyslog-elasticsearch
   # Redis Cluster for shared serve state: scripts/redis-cluster.sh runs private

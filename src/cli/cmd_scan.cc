@@ -88,8 +88,9 @@ void RegisterScan(CLI::App& app, int* exit_code) {
       "Formats are identified by content, never by file extension. Directories are scanned "
       "recursively.\n"
       "Verdicts: clean, suspicious (not on the allowlist), malicious, inconclusive (malformed "
-      "or over a limit), not_a_model, error.\n"
-      "Exit codes: 0 all clean (or not a model); 1 a file is malicious, or suspicious with "
+      "or over a limit), skipped (not a model file), error (unreadable, or a model file name "
+      "over content that is no model: a failed or tampered download).\n"
+      "Exit codes: 0 all clean or skipped; 1 a file is malicious, or suspicious with "
       "--fail-on suspicious (the default); 2 an error or inconclusive result (and no file "
       "failed), or a usage error.");
   cmd->add_option("paths", options->paths, "Files or directories to scan")->required();
@@ -117,6 +118,11 @@ void RegisterScan(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--timeout", options->limits.max_seconds_per_file,
                   "Time budget per file in seconds")
+      ->capture_default_str();
+  cmd->add_option("--max-memory", options->limits.max_memory_bytes,
+                  "Memory the scanner may hold per file (bytes; suffixes K, M, G); beyond it the "
+                  "file is inconclusive")
+      ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
   cmd->callback([options, exit_code] { *exit_code = RunScan(*options); });
 }

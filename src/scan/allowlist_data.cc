@@ -242,12 +242,33 @@ distutils.* * process build tooling (files, processes)
 setuptools.* * process build tooling (files, processes)
 _osx_support * process runs commands
 _aix_support * process runs commands
+_bootsubprocess * process runs commands
+_winapi * process creates processes (CreateProcess)
+_posixshmem * system shared memory
+pipes * process runs shell pipelines
+mailcap * process runs mailcap test and view commands
+platform _syscmd_file process runs the file command
+platform _syscmd_ver process runs the ver command
+platform architecture process runs the file command on a path
+platform popen process runs commands (Python 2)
+site * exec executes .pth import lines and site hooks
+tkinter.* * exec Tcl interpreter (Tcl exec runs commands)
+_tkinter * exec Tcl interpreter (Tcl exec runs commands)
+concurrent.* * process starts worker processes and threads
+pkg_resources.* * resolver loads entry points (imports and calls)
+importlib_metadata.* * resolver loads entry points (imports and calls)
+IPython.* * exec interactive shell (runs code and commands)
+yaml * loader unsafe YAML loading constructs arbitrary objects
+jsonpickle.* * loader decodes arbitrary objects (imports and calls)
+operator call resolver calls an arbitrary callable
+_operator call resolver calls an arbitrary callable
 _pyrepl.* * process REPL internals (pagers, processes)
 _interpreters * exec runs code in subinterpreters
 _xxsubinterpreters * exec runs code in subinterpreters
 uuid _get_command_stdout process runs commands
 uuid _popen process runs commands
 imaplib IMAP4_stream process runs commands
+imaplib * network IMAP client
 asyncio.* * process event loop (subprocesses, sockets)
 shutil * file copies, moves and deletes files
 tempfile * file creates files
@@ -293,6 +314,8 @@ httpx.* * network fetches URLs
 urllib3.* * network fetches URLs
 paramiko.* * network SSH client
 numpy.f2py.* * exec eval gadgets (crackfortran)
+numpy.distutils.* * process build tooling (exec_command runs commands)
+numpy._pyinstaller.* * process test hooks (run processes)
 numpy.testing.* * exec runs code strings
 numpy load file loads files (and pickles)
 numpy loadtxt file reads files
@@ -323,6 +346,14 @@ torch.utils.bottleneck.* * exec profiler (runs code)
 torch.utils._config_module * loader loads pickled config
 torch.utils.data.datapipes.* * loader decoders (unpickle data)
 torch.utils.cpp_extension * process builds and loads native code
+torch.utils.benchmark.* * exec benchmark timers (compile and run code, valgrind)
+torch.backends.xeon.* * process CPU launcher (runs commands)
+torch.cuda._memory_viz * process runs commands
+torch.testing.* * exec test helpers (run processes and code)
+torch.onnx.* * exec exporter and verification (runs models and processes)
+joblib.externals.loky.* * process process pool (spawns workers)
+joblib.externals.cloudpickle.* * loader serialises code (functions and code objects)
+sklearn._build_utils.* * process build helpers (compile and run code)
 torch.package.* * exec imports code from packages
 torch.distributed.* * network distributed runtime (sockets, processes)
 torch.ops * resolver resolves arbitrary operators

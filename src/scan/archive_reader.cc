@@ -10,8 +10,9 @@ namespace picket::scan {
 
 bool ForEachArchiveMember(std::string_view bytes, ArchiveKind kind, uint64_t member_limit,
                           uint32_t max_members,
-                          const std::function<void(const ArchiveMember&)>& visit,
-                          std::string* error) {
+                          const std::function<void(const ArchiveMember&)>& visit, uint32_t* entries,
+                          std::string* error, ResourceBudget* budget) {
+  *entries = 0;
   std::unique_ptr<archive, int (*)(archive*)> a(archive_read_new(), archive_read_free);
   if (!a) {
     *error = "libarchive: out of memory";
@@ -30,6 +31,8 @@ bool ForEachArchiveMember(std::string_view bytes, ArchiveKind kind, uint64_t mem
   }
   uint32_t members = 0;
   std::string buffer;
+  ChargedBytes charge(budget);
+  uint64_t chunks = 0;
   while (true) {
     archive_entry* entry = nullptr;
     int rc = archive_read_next_header(a.get(), &entry);
@@ -43,7 +46,21 @@ bool ForEachArchiveMember(std::string_view bytes, ArchiveKind kind, uint64_t mem
       *error = "archive has more members than the limit";
       return false;
     }
-    if (archive_entry_filetype(entry) != AE_IFREG) continue;
+    ++*entries;
+    // Only entries that certainly carry no data are passed over; an unknown
+    // type (0) is extracted as a file by 7-Zip, py7zr and bsdtar alike.
+    switch (archive_entry_filetype(entry)) {
+      case AE_IFDIR:
+      case AE_IFLNK:
+      case AE_IFCHR:
+      case AE_IFBLK:
+      case AE_IFIFO:
+      case AE_IFSOCK:
+        continue;
+      default:
+        break;
+    }
+    if (archive_entry_hardlink(entry) != nullptr && archive_entry_size(entry) == 0) continue;
     ArchiveMember m;
     const char* name = archive_entry_pathname(entry);
     m.name = name ? name : "";
@@ -60,13 +77,20 @@ bool ForEachArchiveMember(std::string_view bytes, ArchiveKind kind, uint64_t mem
         return false;
       }
       if (n == 0) break;
-      uint64_t room = member_limit - std::min<uint64_t>(member_limit, buffer.size());
-      if (static_cast<uint64_t>(n) > room) {
-        buffer.append(chunk, room);
+      if (budget && (++chunks & 15) == 0 && budget->Expired()) {
+        *error = "time budget exhausted while reading member " + m.name;
+        return false;
+      }
+      uint64_t limit = member_limit;
+      if (budget) limit = std::min<uint64_t>(limit, buffer.size() + budget->Available());
+      uint64_t room = limit - std::min<uint64_t>(limit, buffer.size());
+      bool fits = static_cast<uint64_t>(n) <= room;
+      buffer.append(chunk, fits ? n : room);
+      charge.GrowTo(buffer.capacity());
+      if (!fits) {
         m.truncated = true;
         break;
       }
-      buffer.append(chunk, n);
     }
     m.data = buffer;
     visit(m);

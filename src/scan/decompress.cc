@@ -14,15 +14,37 @@ namespace {
 
 constexpr size_t kChunk = 1 << 16;
 
-// Appends up to `n` bytes of `chunk` while respecting the limit.
-bool Append(std::string* out, const char* chunk, size_t n, uint64_t limit) {
-  uint64_t room = limit - std::min<uint64_t>(limit, out->size());
-  out->append(chunk, std::min<uint64_t>(n, room));
-  return n <= room;
-}
+// The output of one decompression: appends within the limit, grows the
+// buffer itself so that its capacity never passes the limit, charges that
+// capacity to the budget, and looks at the clock every few chunks.
+class Sink {
+ public:
+  Sink(std::string* out, uint64_t limit, ChargedBytes* charge)
+      : out_(out), limit_(limit), charge_(charge) {}
+  // False when the output would pass the limit or the memory budget.
+  bool Append(const char* chunk, size_t n) {
+    uint64_t room = limit_ - std::min<uint64_t>(limit_, out_->size());
+    size_t take = std::min<uint64_t>(n, room);
+    if (out_->size() + take > out_->capacity()) {
+      uint64_t want = std::max<uint64_t>(out_->capacity() * 2, out_->size() + take);
+      out_->reserve(std::min<uint64_t>(std::max<uint64_t>(want, 1 << 16), limit_));
+      if (charge_ && !charge_->GrowTo(out_->capacity())) return false;
+    }
+    out_->append(chunk, take);
+    return n <= room;
+  }
+  bool Expired() {
+    return charge_ && charge_->budget() && (++chunks_ & 15) == 0 && charge_->budget()->Expired();
+  }
 
-DecompressStatus Zlib(int window_bits, std::string_view in, uint64_t limit, std::string* out,
-                      std::string* error) {
+ private:
+  std::string* out_;
+  uint64_t limit_;
+  ChargedBytes* charge_;
+  uint64_t chunks_ = 0;
+};
+
+DecompressStatus Zlib(int window_bits, std::string_view in, Sink& sink, std::string* error) {
   z_stream z{};
   if (inflateInit2(&z, window_bits) != Z_OK) {
     *error = "zlib init failed";
@@ -44,8 +66,13 @@ DecompressStatus Zlib(int window_bits, std::string_view in, uint64_t limit, std:
     z.avail_out = kChunk;
     int rc = inflate(&z, Z_NO_FLUSH);
     size_t produced = kChunk - z.avail_out;
-    if (!Append(out, buf, produced, limit)) {
+    if (!sink.Append(buf, produced)) {
       status = DecompressStatus::kLimit;
+      break;
+    }
+    if (sink.Expired()) {
+      *error = "time budget exhausted";
+      status = DecompressStatus::kTimeout;
       break;
     }
     if (rc == Z_STREAM_END) break;
@@ -64,7 +91,7 @@ DecompressStatus Zlib(int window_bits, std::string_view in, uint64_t limit, std:
   return status;
 }
 
-DecompressStatus Bzip2(std::string_view in, uint64_t limit, std::string* out, std::string* error) {
+DecompressStatus Bzip2(std::string_view in, Sink& sink, std::string* error) {
   bz_stream bz{};
   if (BZ2_bzDecompressInit(&bz, 0, 0) != BZ_OK) {
     *error = "bzip2 init failed";
@@ -78,8 +105,13 @@ DecompressStatus Bzip2(std::string_view in, uint64_t limit, std::string* out, st
     bz.next_out = buf;
     bz.avail_out = kChunk;
     int rc = BZ2_bzDecompress(&bz);
-    if (!Append(out, buf, kChunk - bz.avail_out, limit)) {
+    if (!sink.Append(buf, kChunk - bz.avail_out)) {
       status = DecompressStatus::kLimit;
+      break;
+    }
+    if (sink.Expired()) {
+      *error = "time budget exhausted";
+      status = DecompressStatus::kTimeout;
       break;
     }
     if (rc == BZ_STREAM_END) break;
@@ -98,8 +130,7 @@ DecompressStatus Bzip2(std::string_view in, uint64_t limit, std::string* out, st
   return status;
 }
 
-DecompressStatus Lzma(bool alone, std::string_view in, uint64_t limit, std::string* out,
-                      std::string* error) {
+DecompressStatus Lzma(bool alone, std::string_view in, Sink& sink, std::string* error) {
   lzma_stream s = LZMA_STREAM_INIT;
   // The dictionary size is chosen by the file; cap the decoder's memory so a
   // header cannot make us allocate gigabytes (xz -9e needs 674 MiB at most).
@@ -118,8 +149,13 @@ DecompressStatus Lzma(bool alone, std::string_view in, uint64_t limit, std::stri
     s.next_out = buf;
     s.avail_out = kChunk;
     lzma_ret rc = lzma_code(&s, LZMA_FINISH);
-    if (!Append(out, reinterpret_cast<char*>(buf), kChunk - s.avail_out, limit)) {
+    if (!sink.Append(reinterpret_cast<char*>(buf), kChunk - s.avail_out)) {
       status = DecompressStatus::kLimit;
+      break;
+    }
+    if (sink.Expired()) {
+      *error = "time budget exhausted";
+      status = DecompressStatus::kTimeout;
       break;
     }
     if (rc == LZMA_STREAM_END) break;
@@ -135,7 +171,7 @@ DecompressStatus Lzma(bool alone, std::string_view in, uint64_t limit, std::stri
   return status;
 }
 
-DecompressStatus Lz4(std::string_view in, uint64_t limit, std::string* out, std::string* error) {
+DecompressStatus Lz4(std::string_view in, Sink& sink, std::string* error) {
   LZ4F_dctx* ctx = nullptr;
   if (LZ4F_isError(LZ4F_createDecompressionContext(&ctx, LZ4F_VERSION))) {
     *error = "lz4 init failed";
@@ -155,8 +191,13 @@ DecompressStatus Lz4(std::string_view in, uint64_t limit, std::string* out, std:
     }
     src += src_size;
     left -= src_size;
-    if (!Append(out, buf, dst_size, limit)) {
+    if (!sink.Append(buf, dst_size)) {
       status = DecompressStatus::kLimit;
+      break;
+    }
+    if (sink.Expired()) {
+      *error = "time budget exhausted";
+      status = DecompressStatus::kTimeout;
       break;
     }
     if (hint == 0) break;
@@ -170,7 +211,7 @@ DecompressStatus Lz4(std::string_view in, uint64_t limit, std::string* out, std:
   return status;
 }
 
-DecompressStatus Zstd(std::string_view in, uint64_t limit, std::string* out, std::string* error) {
+DecompressStatus Zstd(std::string_view in, Sink& sink, std::string* error) {
   ZSTD_DStream* ds = ZSTD_createDStream();
   if (!ds) {
     *error = "zstd init failed";
@@ -188,8 +229,13 @@ DecompressStatus Zstd(std::string_view in, uint64_t limit, std::string* out, std
       status = DecompressStatus::kError;
       break;
     }
-    if (!Append(out, buf, output.pos, limit)) {
+    if (!sink.Append(buf, output.pos)) {
       status = DecompressStatus::kLimit;
+      break;
+    }
+    if (sink.Expired()) {
+      *error = "time budget exhausted";
+      status = DecompressStatus::kTimeout;
       break;
     }
     if (rc == 0 && input.pos == input.size) break;
@@ -228,24 +274,25 @@ std::string_view CodecName(Codec codec) {
 }
 
 DecompressStatus Decompress(Codec codec, std::string_view in, uint64_t limit, std::string* out,
-                            std::string* error) {
+                            std::string* error, ChargedBytes* charge) {
+  Sink sink(out, limit, charge);
   switch (codec) {
     case Codec::kZlib:
-      return Zlib(15, in, limit, out, error);
+      return Zlib(15, in, sink, error);
     case Codec::kGzip:
-      return Zlib(15 + 16, in, limit, out, error);
+      return Zlib(15 + 16, in, sink, error);
     case Codec::kRawDeflate:
-      return Zlib(-15, in, limit, out, error);
+      return Zlib(-15, in, sink, error);
     case Codec::kBzip2:
-      return Bzip2(in, limit, out, error);
+      return Bzip2(in, sink, error);
     case Codec::kXz:
-      return Lzma(false, in, limit, out, error);
+      return Lzma(false, in, sink, error);
     case Codec::kLzmaAlone:
-      return Lzma(true, in, limit, out, error);
+      return Lzma(true, in, sink, error);
     case Codec::kLz4Frame:
-      return Lz4(in, limit, out, error);
+      return Lz4(in, sink, error);
     case Codec::kZstd:
-      return Zstd(in, limit, out, error);
+      return Zstd(in, sink, error);
   }
   *error = "unknown codec";
   return DecompressStatus::kError;

@@ -16,6 +16,10 @@ struct ScanLimits {
   uint32_t max_members = 100'000;                // archive members per archive
   uint32_t max_pickles_per_stream = 10'000;      // stacked pickles
   double max_seconds_per_file = 120.0;           // wall-clock budget per top-level file
+  // Memory the scanner may hold for one file: decompressed data, archive
+  // members, non-regular input read into memory, the pickle machine's
+  // values, stack and memo. (Regular files are mapped, not counted.)
+  uint64_t max_memory_bytes = 1ull << 30;
 };
 
 }  // namespace picket::scan

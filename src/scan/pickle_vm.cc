@@ -12,7 +12,9 @@
 #include <unordered_map>
 
 #include "scan/compat_names.h"
+#include "scan/numpy_dtype.h"
 #include "scan/opcodes.h"
+#include "scan/text_codec.h"
 
 namespace picket::scan {
 
@@ -114,31 +116,6 @@ std::string_view TrimSpace(std::string_view s) {
   return s;
 }
 
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | ((cp >> 18) & 0x07));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Python's bytes escape decoding (used by the STRING opcode). False on a
 // malformed escape, which CPython also rejects.
 bool DecodeBytesEscape(std::string_view in, std::string& out) {
@@ -150,38 +127,12 @@ bool DecodeBytesEscape(std::string_view in, std::string& out) {
     }
     if (++i >= in.size()) return false;  // trailing backslash
     char e = in[i];
+    if (int simple = SimpleEscape(e); simple >= 0) {
+      out += static_cast<char>(simple);
+      continue;
+    }
     switch (e) {
       case '\n':
-        break;
-      case '\\':
-        out += '\\';
-        break;
-      case '\'':
-        out += '\'';
-        break;
-      case '"':
-        out += '"';
-        break;
-      case 'a':
-        out += '\a';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'v':
-        out += '\v';
         break;
       case 'x': {
         if (i + 2 >= in.size()) return false;
@@ -264,6 +215,15 @@ bool ParseDecimal(std::string_view s, int64_t& value, bool& big) {
   return true;
 }
 
+// What numpy makes of a pickled numpy.dtype (see Machine::PickledDtype).
+struct ArrayDtype {
+  enum Status { kPlain, kObject, kError, kUndecided } status = kUndecided;
+  bool object_type = false;  // the type itself is object (elsize 8)
+  bool flexible = false;     // S/U/V or structured: elsize comes from the state
+  int64_t itemsize = -1;
+  std::string why;
+};
+
 class Machine {
  public:
   Machine(std::string_view data, uint64_t start, const ScanLimits& limits, const VmOptions& options,
@@ -286,20 +246,43 @@ class Machine {
   }
   void Note(std::string message) { out_.anomalies.push_back({op_offset_, std::move(message)}); }
 
+  // Memory is charged to the file's budget as it is taken (values, decoded
+  // strings, container slots, stack and memo growth); Run() stops at the next
+  // opcode once the budget is gone.
+  void Charge(uint64_t bytes) {
+    charged_ += bytes;
+    if (options_.budget && !options_.budget->Charge(bytes)) over_budget_ = true;
+  }
   Value* New(Value::Kind kind) {
+    Charge(sizeof(Value) + 16);
     arena_.emplace_back();
     arena_.back().kind = kind;
     return &arena_.back();
   }
   Value* NewText(Value::Kind kind, std::string text) {
+    Charge(text.size() + 32);
     strings_.push_back(std::move(text));
     Value* v = New(kind);
     v->text = strings_.back();
     return v;
   }
+  // None, True, False and () are immutable: one shared value each, so that a
+  // flood of them costs no memory (as in CPython).
+  Value* Constant(Value::Kind kind, int64_t value = 0) {
+    Value*& slot = kind == Value::kNone    ? none_
+                   : kind == Value::kTuple ? empty_tuple_
+                   : value                 ? true_
+                                           : false_;
+    if (!slot) {
+      slot = New(kind);
+      slot->int_value = value;
+    }
+    return slot;
+  }
 
   bool Push(Value* v) {
     if (stack_.size() >= limits_.max_stack_depth) return FailLimit("stack depth limit reached");
+    if (stack_.size() == stack_.capacity()) Charge(8 * std::max<size_t>(stack_.capacity(), 16));
     stack_.push_back(v);
     return true;
   }
@@ -325,19 +308,55 @@ class Machine {
     return true;
   }
 
+  // The reader's position, as the unpicklers move it. Inside a FRAME, reads
+  // come from the frame's bytes [.., frame_end_); once it is exhausted, from
+  // the file at file_pos_. The two only part ways when joblib reads array
+  // bytes from the *file* while its pickle.py _Unpickler still holds the rest
+  // of the frame (_Unframer): the array starts at the frame's end and the
+  // frame's remaining opcodes run afterwards. Until then reading is linear,
+  // which is also how CPython's C unpickler treats frames (an opcode may
+  // cross a frame's end there); after it, crossing the frame's end is
+  // pickle.py's "pickle exhausted before end of frame".
+  bool EnterFileIfFrameDone() {
+    if (in_frame_ && pos_ >= frame_end_) {
+      in_frame_ = false;
+      pos_ = file_pos_;
+    }
+    return true;
+  }
+  bool FrameCrossing(uint64_t end) {
+    if (!in_frame_ || end <= frame_end_) return true;
+    if (file_pos_ != frame_end_) return Fail("pickle exhausted before end of frame");
+    Note("opcode crosses a FRAME boundary (CPython's C unpickler accepts, pickle.py rejects)");
+    in_frame_ = false;
+    return true;
+  }
   // Argument readers: each returns false (after Fail) when the data ends.
   bool Read(size_t n, std::string_view& out) {
+    if (n > 0) EnterFileIfFrameDone();
     if (n > data_.size() - pos_) return Fail("pickle data was truncated");
+    if (!FrameCrossing(pos_ + n)) return false;
     out = data_.substr(pos_, n);
     pos_ += n;
     return true;
   }
   bool ReadLine(std::string_view& line) {
+    EnterFileIfFrameDone();
     size_t nl = data_.find('\n', pos_);
     if (nl == std::string_view::npos) return Fail("pickle data was truncated (no newline)");
+    if (!FrameCrossing(nl + 1)) return false;
     line = data_.substr(pos_, nl - pos_);
     pos_ = nl + 1;
     return true;
+  }
+  // Where the file (not the frame) is read next: joblib's array bytes.
+  uint64_t FilePos() const { return in_frame_ ? file_pos_ : pos_; }
+  void SetFilePos(uint64_t at) {
+    if (in_frame_) {
+      file_pos_ = at;
+    } else {
+      pos_ = at;
+    }
   }
   bool ReadUint(size_t n, uint64_t& v) {
     std::string_view b;
@@ -353,6 +372,7 @@ class Machine {
   // style expansion (the loader's object graph is small, but anything that
   // walks it as a tree, like repr or copy, explodes).
   void Grow(Value* container, const Value* const* items, size_t n) {
+    Charge(16 * n);  // the container's slots, with vector slack
     for (size_t i = 0; i < n; ++i)
       container->tree_size = SaturatingAdd(container->tree_size, items[i]->tree_size);
     if (container->tree_size > kExpansionLimit && !out_.expansion_bomb) {
@@ -369,7 +389,13 @@ class Machine {
   bool MemoPut(uint64_t key, Value* v);
   bool MemoGet(uint64_t key);
   void CheckNested(Value* callee_global_value, Value* args);
-  bool MaybeReadJoblibArray(Value* inst);
+  bool IsJoblibWrapper(const Value* v) const;
+  void SetWrapperAttributesFromCall(Value* wrapper, const Value* args);
+  bool MergeWrapperState(Value* wrapper, Value* state);
+  Value* WrapperAttribute(Value* wrapper, std::string_view name);
+  ArrayDtype PickledDtype(const Value* dtype, int depth);
+  ArrayDtype ApplyDtypeState(const ArrayDtype& base, const Value* state, int depth);
+  bool ReadJoblibArray(Value* inst);
   std::string DescribeValue(const Value* v) const;
   const GlobalRecord* GlobalOf(const Value* v) const {
     return v && v->global >= 0 ? &out_.globals[v->global] : nullptr;
@@ -383,12 +409,34 @@ class Machine {
   PickleResult& out_;
   int proto_ = 0;
   bool saw_proto_ = false;
-  uint64_t frame_end_ = 0;  // 0: not inside a frame
+  bool in_frame_ = false;
+  uint64_t frame_end_ = 0;  // end of the current frame's bytes
+  uint64_t file_pos_ = 0;   // where the file continues after the frame
   std::deque<Value> arena_;
   std::deque<std::string> strings_;
   std::vector<Value*> stack_;
   std::vector<size_t> marks_;
-  std::unordered_map<uint64_t, Value*> memo_;
+  // The memo as CPython keeps it (a table indexed by key); keys far beyond
+  // the filled part go to a side map instead of a huge table.
+  std::vector<Value*> memo_;
+  std::unordered_map<uint64_t, Value*> sparse_memo_;
+  uint64_t memo_count_ = 0;
+  Value* none_ = nullptr;
+  Value* true_ = nullptr;
+  Value* false_ = nullptr;
+  Value* empty_tuple_ = nullptr;
+  uint64_t charged_ = 0;
+  bool over_budget_ = false;
+
+ public:
+  ~Machine() {
+    if (options_.budget) options_.budget->Release(charged_);
+  }
+
+ private:
+  // joblib: attributes of NumpyArrayWrapper instances, BUILDs per dtype.
+  std::unordered_map<const Value*, std::vector<std::pair<std::string, Value*>>> wrapper_attrs_;
+  std::unordered_map<const Value*, uint32_t> dtype_builds_;
 };
 
 std::string Machine::DescribeValue(const Value* v) const {
@@ -479,6 +527,7 @@ bool Machine::Call(Value* callee, Value* args, uint32_t use, const char* opcode)
   result->global = callee->kind == Value::kGlobal ? callee->global : -1;
   if (callee->kind == Value::kGlobal && args) {
     CheckNested(callee, args);
+    if (use == kUseCalled && IsJoblibWrapper(callee)) SetWrapperAttributesFromCall(result, args);
     const GlobalRecord& g = out_.globals[callee->global];
     // copyreg's helpers construct the class passed as their first argument
     // (and _reconstructor calls base.__init__): account the use to that class.
@@ -530,55 +579,364 @@ bool Machine::MemoPut(uint64_t key, Value* v) {
   if (key > limits_.max_memo_entries * 4 + 1024) {
     return FailLimit("memo index " + std::to_string(key) + " is implausibly large");
   }
-  if (memo_.size() >= limits_.max_memo_entries && !memo_.count(key)) {
-    return FailLimit("memo size limit reached");
+  Value** slot;
+  if (key < memo_.size() || key < 2 * memo_.size() + 1024) {
+    if (key >= memo_.size()) {
+      size_t grown = std::max<size_t>(key + 1, 2 * memo_.size());
+      Charge(8 * (grown - memo_.size()));
+      memo_.resize(grown, nullptr);
+    }
+    slot = &memo_[key];
+    if (!*slot && !sparse_memo_.empty()) {
+      if (auto it = sparse_memo_.find(key); it != sparse_memo_.end()) {
+        *slot = it->second;  // the key was stored sparse before the table grew
+        sparse_memo_.erase(it);
+      }
+    }
+  } else {
+    auto [it, inserted] = sparse_memo_.emplace(key, nullptr);
+    if (inserted) Charge(64);
+    slot = &it->second;
   }
-  memo_[key] = v;
+  if (!*slot) {
+    if (memo_count_ >= limits_.max_memo_entries) return FailLimit("memo size limit reached");
+    ++memo_count_;
+  }
+  *slot = v;
   return true;
 }
 
 bool Machine::MemoGet(uint64_t key) {
-  auto it = memo_.find(key);
-  if (it == memo_.end()) return Fail("memo key " + std::to_string(key) + " not found");
-  return Push(it->second);
+  Value* v = nullptr;
+  if (key < memo_.size()) v = memo_[key];
+  if (!v) {
+    if (auto it = sparse_memo_.find(key); it != sparse_memo_.end()) v = it->second;
+  }
+  if (!v) return Fail("memo key " + std::to_string(key) + " not found");
+  return Push(v);
+}
+
+// ---- joblib arrays (joblib/numpy_pickle.py NumpyArrayWrapper.read_array)
+
+namespace {
+
+ArrayDtype FromInfo(const DtypeInfo& d) {
+  ArrayDtype a;
+  a.why = d.why;
+  switch (d.status) {
+    case DtypeInfo::kPlain:
+      a.status = ArrayDtype::kPlain;
+      break;
+    case DtypeInfo::kObject:
+      a.status = ArrayDtype::kObject;
+      a.object_type = !d.flexible;
+      break;
+    case DtypeInfo::kError:
+      a.status = ArrayDtype::kError;
+      return a;
+    case DtypeInfo::kUndecided:
+      a.status = ArrayDtype::kUndecided;
+      return a;
+  }
+  a.flexible = d.flexible;
+  a.itemsize = a.object_type ? 8 : d.itemsize;
+  return a;
+}
+
+// Python truthiness of a small value, or -1 when picket cannot tell.
+int Truthy(const Value* v) {
+  switch (v->kind) {
+    case Value::kNone:
+      return 0;
+    case Value::kBool:
+    case Value::kInt:
+      return v->big_int || v->int_value != 0;
+    case Value::kStr:
+    case Value::kBytes:
+      return !v->text.empty();
+    case Value::kTuple:
+    case Value::kList:
+    case Value::kDict:
+    case Value::kSet:
+    case Value::kFrozenSet:
+      return !v->items.empty();
+    default:
+      return -1;
+  }
+}
+
+bool IntLike(const Value* v) {
+  return (v->kind == Value::kInt && !v->big_int) || v->kind == Value::kBool;
+}
+
+}  // namespace
+
+bool Machine::IsJoblibWrapper(const Value* v) const {
+  const GlobalRecord* cls = GlobalOf(v);
+  return cls && cls->name == "NumpyArrayWrapper" &&
+         (cls->module == "joblib.numpy_pickle" ||
+          cls->module == "sklearn.externals.joblib.numpy_pickle");
+}
+
+// NumpyArrayWrapper(subclass, shape, order, dtype, allow_mmap=False,
+// numpy_array_alignment_bytes=16) called by REDUCE/INST/OBJ: __init__ sets
+// the attributes from the positional arguments.
+void Machine::SetWrapperAttributesFromCall(Value* wrapper, const Value* args) {
+  static constexpr std::string_view kNames[] = {
+      "subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes"};
+  auto& attrs = wrapper_attrs_[wrapper];
+  attrs.clear();
+  for (size_t i = 0; i < std::size(kNames); ++i) {
+    Value* v = args && i < args->items.size() ? args->items[i] : nullptr;
+    if (!v && i == 5) {
+      v = New(Value::kInt);
+      v->int_value = 16;
+    }
+    if (v) attrs.emplace_back(std::string(kNames[i]), v);
+  }
+}
+
+// pickle.py's load_build on an object without __setstate__: a (state,
+// slotstate) pair is split; a truthy state must be a dict merged into
+// __dict__, a truthy slotstate is applied with setattr.
+bool Machine::MergeWrapperState(Value* wrapper, Value* state) {
+  auto& attrs = wrapper_attrs_[wrapper];
+
+  auto merge = [&](const Value* dict, bool setattr) {
+    if (Truthy(dict) == 0) return true;  // unknown truthiness counts as true
+    if (dict->kind != Value::kDict) {
+      return Fail("NumpyArrayWrapper state is not a dict (pickle.py's BUILD raises)");
+    }
+    for (size_t i = 0; i + 1 < dict->items.size(); i += 2) {
+      const Value* k = dict->items[i];
+      if (k->kind != Value::kStr) {
+        if (setattr) return Fail("setattr with a non-str name");
+        continue;  // lands in __dict__ but is no attribute
+      }
+      bool replaced = false;
+      for (auto& [name, value] : attrs) {
+        if (name == k->text) {
+          value = dict->items[i + 1];
+          replaced = true;
+        }
+      }
+      if (!replaced) attrs.emplace_back(std::string(k->text), dict->items[i + 1]);
+    }
+    return true;
+  };
+  if (state->kind == Value::kTuple && state->items.size() == 2) {
+    return merge(state->items[0], false) && merge(state->items[1], true);
+  }
+  return merge(state, false);
+}
+
+Value* Machine::WrapperAttribute(Value* wrapper, std::string_view name) {
+  for (auto& [n, v] : wrapper_attrs_[wrapper]) {
+    if (n == name) return v;
+  }
+  return nullptr;
+}
+
+// What numpy makes of numpy.dtype(*args) followed by __setstate__(state)
+// (descriptor.c arraydescr_setstate): whether the array holds objects (then
+// joblib unpickles its body) and its element size.
+ArrayDtype Machine::PickledDtype(const Value* v, int depth) {
+  ArrayDtype unknown;
+  if (depth > 8) {
+    unknown.why = "dtype nests too deeply";
+    return unknown;
+  }
+  const GlobalRecord* g = v->kind == Value::kObject && v->callee ? GlobalOf(v->callee) : nullptr;
+  if (!g || g->name != "dtype" ||
+      (g->module != "numpy" && g->module != "numpy.core.multiarray" &&
+       g->module != "numpy._core.multiarray")) {
+    unknown.why = "the array's dtype is not a numpy.dtype(...) call";
+    return unknown;
+  }
+  const Value* args = v->args;
+  if (!args || args->kind != Value::kTuple || args->items.empty()) {
+    unknown.why = "numpy.dtype() without arguments";
+    return unknown;
+  }
+  const Value* spec = args->items[0];
+  ArrayDtype base;
+  if (spec->kind == Value::kStr || spec->kind == Value::kBytes) {
+    base = FromInfo(DtypeFromString(spec->text));
+  } else if (spec->kind == Value::kObject) {
+    base = PickledDtype(spec, depth + 1);
+  } else if (const GlobalRecord* type = GlobalOf(spec); type && spec->kind == Value::kGlobal) {
+    // Python and numpy scalar types: numpy.dtype(object), numpy.dtype(numpy.float64).
+    std::string name = type->name;
+    if ((type->module == "builtins" && name == "object") ||
+        (type->module == "numpy" && (name == "object_" || name == "object0"))) {
+      base = FromInfo(DtypeFromString("O"));
+    } else if (type->module == "numpy" || type->module == "builtins") {
+      if (type->module == "builtins" && name == "bool") name = "bool_";
+      DtypeInfo d = DtypeFromString(name);
+      base = d.status == DtypeInfo::kError ? unknown : FromInfo(d);
+    } else {
+      base = unknown;
+    }
+    if (base.status == ArrayDtype::kUndecided && base.why.empty()) {
+      base.why = "numpy.dtype() of " + type->module + "." + type->name;
+    }
+  } else {
+    unknown.why = "numpy.dtype() of " + DescribeValue(spec);
+    return unknown;
+  }
+  if (base.status == ArrayDtype::kError || base.status == ArrayDtype::kUndecided) return base;
+  const Value* state = v->state;
+  if (!state) return base;
+  if (dtype_builds_[v] > 1) {
+    unknown.why = "dtype state set more than once";
+    return unknown;
+  }
+  int copy = args->items.size() >= 3 ? Truthy(args->items[2]) : 0;
+  ArrayDtype applied = ApplyDtypeState(base, state, depth);
+  if (copy == 1) return applied;
+  // Without copy=True numpy may hand out its shared built-in descriptor,
+  // whose __setstate__ does nothing: decidable only when both agree.
+  if (applied.status == base.status && applied.itemsize == base.itemsize) return applied;
+  unknown.why = "dtype made without copy=True and then given a state";
+  return unknown;
+}
+
+ArrayDtype Machine::ApplyDtypeState(const ArrayDtype& base, const Value* state, int depth) {
+  ArrayDtype error;
+  error.status = ArrayDtype::kError;
+  ArrayDtype unknown;
+  if (state->kind != Value::kTuple || state->items.size() < 5 || state->items.size() > 9) {
+    error.why = "invalid dtype state";
+    return error;
+  }
+  const auto& it = state->items;
+  size_t n = it.size();
+  // Field positions by tuple size (n == 5 has no version: it is 0).
+  size_t at_endian = n == 5 ? 0 : 1,
+         at_fields = n == 5   ? 2
+                     : n == 6 ? 3
+                              : 4,
+         at_elsize = n == 5   ? 3
+                     : n == 6 ? 4
+                              : 5;
+  int64_t version = 0;
+  if (n != 5) {
+    if (!IntLike(it[0])) {
+      error.why = "dtype state version is not an int";
+      return error;
+    }
+    version = it[0]->int_value;
+  }
+  if (version < 0 || version > 4) {
+    error.why = "can't handle version " + std::to_string(version) + " of numpy.dtype pickle";
+    return error;
+  }
+  const Value* endian = it[at_endian];
+  if ((endian->kind != Value::kStr && endian->kind != Value::kBytes) || endian->text.size() != 1) {
+    error.why = "endian is not a 1-char string";
+    return error;
+  }
+  if (!IntLike(it[at_elsize]) || !IntLike(it[at_elsize + 1])) {
+    error.why = "dtype state elsize/alignment is not an int";
+    return error;
+  }
+  int64_t flags = 0;
+  if (n >= 8) {
+    if (!IntLike(it[7])) {
+      error.why = "dtype state flags are not an int";
+      return error;
+    }
+    flags = it[7]->int_value;
+  }
+  const Value* fields = it[at_fields];
+  if (fields->kind != Value::kNone && fields->kind != Value::kDict) {
+    error.why = "non-dict fields in dtype state";
+    return error;
+  }
+  if (n >= 7) {
+    const Value* names = it[3];
+    if ((fields->kind == Value::kNone) != (names->kind == Value::kNone) ||
+        (names->kind != Value::kNone && names->kind != Value::kTuple)) {
+      error.why = "inconsistent fields and names in dtype state";
+      return error;
+    }
+  } else if (fields->kind != Value::kNone) {
+    unknown.why = "version 0/1 dtype state with fields";
+    return unknown;
+  }
+  ArrayDtype out = base;
+  if (version >= 3) {
+    // NPY_ITEM_HASOBJECT is bit 0 of the flags the state carries.
+    out.status = (flags & 1) ? ArrayDtype::kObject : ArrayDtype::kPlain;
+  } else {
+    // _descr_find_object: flags, an object type, or an object field.
+    bool object = flags != 0 || base.object_type;
+    if (fields->kind == Value::kDict) {
+      for (size_t i = 1; i < fields->items.size(); i += 2) {
+        const Value* f = fields->items[i];
+        if (f->kind != Value::kTuple || f->items.empty()) continue;
+        ArrayDtype fd = PickledDtype(f->items[0], depth + 1);
+        if (fd.status == ArrayDtype::kUndecided) return fd;
+        object |= fd.status == ArrayDtype::kObject;
+      }
+    } else if (base.status == ArrayDtype::kObject) {
+      object = true;  // fields built by the constructor stay
+    }
+    out.status = object ? ArrayDtype::kObject : ArrayDtype::kPlain;
+  }
+  // Flexible types (S, U, V, structured) take their element size from the
+  // state; the others keep their own.
+  if (base.flexible) out.itemsize = it[at_elsize]->int_value;
+  return out;
 }
 
 // joblib writes an array's raw bytes right after the BUILD of its
-// NumpyArrayWrapper; NumpyUnpickler reads them from the stream at that point.
-bool Machine::MaybeReadJoblibArray(Value* inst) {
-  const GlobalRecord* cls = GlobalOf(inst);
-  if (!cls || cls->name != "NumpyArrayWrapper" ||
-      (cls->module != "joblib.numpy_pickle" &&
-       cls->module != "sklearn.externals.joblib.numpy_pickle")) {
-    return true;
-  }
-  Value* state = inst->state;
-  if (!state || state->kind != Value::kDict) return Fail("NumpyArrayWrapper state is not a dict");
-  Value *shape = nullptr, *dtype = nullptr, *alignment = nullptr;
-  for (size_t i = 0; i + 1 < state->items.size(); i += 2) {
-    Value* k = state->items[i];
-    if (k->kind != Value::kStr) continue;
-    if (k->text == "shape") shape = state->items[i + 1];
-    if (k->text == "dtype") dtype = state->items[i + 1];
-    if (k->text == "numpy_array_alignment_bytes") alignment = state->items[i + 1];
-  }
-  if (!shape || !dtype || dtype->kind != Value::kObject || !dtype->args ||
-      dtype->args->items.empty() || dtype->args->items[0]->kind != Value::kStr) {
-    return Fail("NumpyArrayWrapper without a readable shape/dtype");
-  }
+// NumpyArrayWrapper; NumpyUnpickler.load_build then calls read_array, which
+// reads from the *file*: object arrays with pickle.load (the C unpickler),
+// others as an optional padding byte + padding, then count * itemsize bytes.
+bool Machine::ReadJoblibArray(Value* inst) {
   out_.used_joblib_arrays = true;
-  std::string_view descr = dtype->args->items[0]->text;
-  if (!descr.empty() &&
-      (descr[0] == '<' || descr[0] == '>' || descr[0] == '|' || descr[0] == '=')) {
-    descr.remove_prefix(1);
+  Value* shape = WrapperAttribute(inst, "shape");
+  Value* dtype = WrapperAttribute(inst, "dtype");
+  Value* alignment = WrapperAttribute(inst, "numpy_array_alignment_bytes");
+  Value* subclass = WrapperAttribute(inst, "subclass");
+  if (!shape || !dtype) return Fail("NumpyArrayWrapper without shape or dtype (joblib raises)");
+  // A subclass other than ndarray/memmap is rebuilt with _reconstruct and
+  // its __array_prepare__ is called.
+  if (const GlobalRecord* sub = GlobalOf(subclass);
+      sub && subclass->kind == Value::kGlobal &&
+      !(sub->module == "numpy" && (sub->name == "ndarray" || sub->name == "memmap"))) {
+    MarkUse(subclass, kUseNewObj);
   }
-  if (!descr.empty() && descr[0] == 'O') {
-    // Object arrays are a complete pickle embedded in the stream.
+  // count = multiply.reduce([np.int64(x) for x in shape]), wrapping as int64.
+  int64_t count = 1;
+  if (shape->kind != Value::kTuple && shape->kind != Value::kList) {
+    return Fail("NumpyArrayWrapper shape is " + DescribeValue(shape) + "; picket cannot follow it");
+  }
+  for (const Value* d : shape->items) {
+    int64_t x;
+    if (IntLike(d)) {
+      x = d->int_value;
+    } else {
+      return Fail("NumpyArrayWrapper shape holds " + DescribeValue(d) +
+                  "; picket cannot follow it");
+    }
+    count = static_cast<int64_t>(static_cast<uint64_t>(count) * static_cast<uint64_t>(x));
+  }
+  ArrayDtype facts = PickledDtype(dtype, 0);
+  if (facts.status == ArrayDtype::kUndecided) {
+    return Fail("cannot tell how joblib reads this array: " + facts.why);
+  }
+  if (facts.status == ArrayDtype::kError)
+    return Fail("numpy refuses the array's dtype: " + facts.why);
+  uint64_t at = FilePos();
+  if (facts.status == ArrayDtype::kObject) {
+    // An object array is a complete pickle read by pickle.load from the file.
     if (options_.nesting + 1 > limits_.max_nesting)
       return FailLimit("pickle nesting limit reached");
     VmOptions nested = options_;
     nested.nesting++;
-    PickleResult sub = SimulatePickle(data_, pos_, limits_, nested);
+    PickleResult sub = SimulatePickle(data_, at, limits_, nested);
     for (auto& g : sub.globals) out_.globals.push_back(std::move(g));
     for (auto& d : sub.dynamic_calls) out_.dynamic_calls.push_back(std::move(d));
     for (auto& n : sub.nested) out_.nested.push_back(std::move(n));
@@ -588,55 +946,35 @@ bool Machine::MaybeReadJoblibArray(Value* inst) {
       out_.limit_hit |= sub.limit_hit;
       return Fail("in joblib object array: " + sub.error);
     }
-    pos_ = sub.end;
+    if (sub.frame_after_stop) {
+      return Fail(
+          "a FRAME in a joblib object array runs past its STOP; where joblib reads next "
+          "depends on buffering");
+    }
+    SetFilePos(sub.end);
     return true;
   }
-  // Item size: from the BUILD state's elsize when set, else the descriptor.
-  uint64_t itemsize = 0;
-  if (dtype->state && dtype->state->kind == Value::kTuple && dtype->state->items.size() >= 6 &&
-      dtype->state->items[5]->kind == Value::kInt && dtype->state->items[5]->int_value > 0) {
-    itemsize = dtype->state->items[5]->int_value;
-  } else if (!descr.empty()) {
-    char kind = descr[0];
-    int64_t n = 0;
-    bool big = false;
-    if (descr.size() > 1 && ParseDecimal(descr.substr(1), n, big) && !big && n >= 0) {
-      itemsize = kind == 'U' ? 4 * n : n;
-    } else if (descr.size() == 1 && (kind == '?' || kind == 'b' || kind == 'B')) {
-      itemsize = 1;
-    }
+  // Padding is read whenever numpy_array_alignment_bytes is not None.
+  if (alignment && alignment->kind != Value::kNone && at < data_.size()) {
+    uint64_t pad = static_cast<uint8_t>(data_[at]);
+    at = std::min<uint64_t>(at + 1 + pad, data_.size());
   }
-  if (itemsize == 0)
-    return Fail("cannot determine joblib array item size for '" + std::string(descr) + "'");
-  uint64_t count = 1;
-  if (shape->kind == Value::kTuple) {
-    for (Value* d : shape->items) {
-      if (d->kind != Value::kInt || d->int_value < 0) return Fail("bad joblib array shape");
-      if (d->int_value != 0 && count > UINT64_MAX / static_cast<uint64_t>(d->int_value)) {
-        return Fail("joblib array size overflows");
-      }
-      count *= d->int_value;
-    }
-  } else if (shape->kind == Value::kInt && shape->int_value >= 0) {
-    count = shape->int_value;
-  } else {
-    return Fail("bad joblib array shape");
+  if (facts.itemsize <= 0)
+    return Fail("joblib array with element size " + std::to_string(facts.itemsize));
+  if (count < 0) return Fail("negative joblib array size (numpy.empty raises)");
+  uint64_t ucount = static_cast<uint64_t>(count);
+  if (ucount != 0 && static_cast<uint64_t>(facts.itemsize) > UINT64_MAX / ucount) {
+    return Fail("joblib array size overflows");
   }
-  if (count != 0 && itemsize > UINT64_MAX / count) return Fail("joblib array size overflows");
-  uint64_t bytes = count * itemsize;
-  if (alignment && alignment->kind == Value::kInt) {
-    uint64_t pad = 0;
-    if (!ReadUint(1, pad)) return false;
-    std::string_view skip;
-    if (!Read(pad, skip)) return false;
-  }
-  std::string_view skip;
-  if (!Read(bytes, skip)) return Fail("joblib array data truncated");
+  uint64_t bytes = ucount * static_cast<uint64_t>(facts.itemsize);
+  if (bytes > data_.size() - at) return Fail("joblib array data truncated");
+  SetFilePos(at + bytes);
   return true;
 }
 
 void Machine::Run() {
   while (true) {
+    EnterFileIfFrameDone();
     if (pos_ >= data_.size()) {
       Fail(out_.opcode_count == 0 ? "empty pickle" : "pickle data was truncated (no STOP)");
       break;
@@ -645,17 +983,24 @@ void Machine::Run() {
       FailLimit("opcode limit reached");
       break;
     }
+    if (options_.budget && (out_.opcode_count & 4095) == 0 && options_.budget->Expired()) {
+      FailLimit("time budget for this file exhausted");
+      break;
+    }
+    std::string_view opcode;
     op_offset_ = pos_;
-    uint8_t code = static_cast<uint8_t>(data_[pos_++]);
-    if (frame_end_ && pos_ > frame_end_) frame_end_ = 0;
-    bool ok = Step(code);
-    if (frame_end_ && pos_ > frame_end_) {
-      Note("opcode crosses a FRAME boundary (CPython's C unpickler accepts, pickle.py rejects)");
-      frame_end_ = 0;
+    if (!Read(1, opcode)) break;
+    bool ok = Step(static_cast<uint8_t>(opcode[0]));
+    if (over_budget_) {
+      FailLimit("memory budget exhausted (--max-memory)");
+      break;
     }
     if (!ok || out_.stopped) break;
   }
-  out_.end = pos_;
+  // A frame that the C unpickler read whole but that goes on after STOP
+  // leaves the file position to the loader's buffering.
+  if (out_.stopped && in_frame_ && frame_end_ > pos_) out_.frame_after_stop = true;
+  out_.end = in_frame_ && file_pos_ > frame_end_ ? file_pos_ : pos_;
   out_.protocol = proto_;
 }
 
@@ -718,9 +1063,7 @@ bool Machine::Step(uint8_t code) {
       std::string_view line;
       if (!ReadLine(line)) return false;
       if (code == INT && (line == "00" || line == "01")) {
-        Value* v = New(Value::kBool);
-        v->int_value = line == "01";
-        return Push(v);
+        return Push(Constant(Value::kBool, line == "01"));
       }
       std::string_view digits = TrimSpace(line);
       if (code == LONG && !digits.empty() && (digits.back() == 'L' || digits.back() == 'l')) {
@@ -771,13 +1114,10 @@ bool Machine::Step(uint8_t code) {
       return Push(v);
     }
     case NONE:
-      return Push(New(Value::kNone));
+      return Push(Constant(Value::kNone));
     case NEWTRUE:
-    case NEWFALSE: {
-      Value* v = New(Value::kBool);
-      v->int_value = code == NEWTRUE;
-      return Push(v);
-    }
+    case NEWFALSE:
+      return Push(Constant(Value::kBool, code == NEWTRUE));
     case STRING: {
       std::string_view line;
       if (!ReadLine(line)) return false;
@@ -822,7 +1162,7 @@ bool Machine::Step(uint8_t code) {
       return Push(NewText(Value::kStr, std::move(decoded)));
     }
     case EMPTY_TUPLE:
-      return Push(New(Value::kTuple));
+      return Push(Constant(Value::kTuple));
     case EMPTY_LIST:
       return Push(New(Value::kList));
     case EMPTY_DICT:
@@ -936,7 +1276,7 @@ bool Machine::Step(uint8_t code) {
     }
     case MEMOIZE: {
       Value* v;
-      return Top(v) && MemoPut(memo_.size(), v);
+      return Top(v) && MemoPut(memo_count_, v);
     }
     case GLOBAL:
     case INST: {
@@ -1007,7 +1347,10 @@ bool Machine::Step(uint8_t code) {
       } else if (inst->kind == Value::kObject) {
         MarkUse(inst, kUseBuilt);
         inst->state = state;
-        if (options_.joblib_arrays && !MaybeReadJoblibArray(inst)) return false;
+        if (dtype_builds_[inst]++ == 0) Charge(48);
+        if (options_.joblib_arrays && IsJoblibWrapper(inst)) {
+          if (!MergeWrapperState(inst, state) || !ReadJoblibArray(inst)) return false;
+        }
       } else if (inst->kind == Value::kPersistent || inst->kind == Value::kUnknown) {
         out_.dynamic_calls.push_back(
             {op_offset_, "BUILD", "__setstate__ of " + DescribeValue(inst)});
@@ -1053,13 +1396,21 @@ bool Machine::Step(uint8_t code) {
     case FRAME: {
       uint64_t n;
       if (!ReadUint(8, n)) return false;
-      if (frame_end_) Note("FRAME starts before the previous frame ended");
+      if (in_frame_ && pos_ < frame_end_) {
+        // pickle.py refuses this; the C unpickler reads the new frame from
+        // here on. Only the former applies once joblib moved the file.
+        if (file_pos_ != frame_end_)
+          return Fail("beginning of a new frame before end of current frame");
+        Note("FRAME starts before the previous frame ended");
+      }
+      EnterFileIfFrameDone();
       if (n > data_.size() - pos_) {
         Note("FRAME length runs past the end of the data");
-        frame_end_ = 0;
-      } else {
-        frame_end_ = n ? pos_ + n : 0;
+        n = data_.size() - pos_;
       }
+      in_frame_ = true;
+      frame_end_ = pos_ + n;
+      file_pos_ = frame_end_;
       return true;
     }
     case NEXT_BUFFER: {

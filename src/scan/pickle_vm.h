@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scan/budget.h"
 #include "scan/limits.h"
 
 namespace picket::scan {
@@ -81,7 +82,8 @@ struct PickleResult {
   bool result_is_big_int = false;
   std::string result_int_text;  // ...with this decimal or hex text (for magic numbers)
   bool used_joblib_arrays = false;
-  bool expansion_bomb = false;  // shared references expand past a billion nodes
+  bool frame_after_stop = false;  // STOP inside a FRAME that has more bytes
+  bool expansion_bomb = false;    // shared references expand past a billion nodes
   std::vector<GlobalRecord> globals;
   std::vector<DynamicCall> dynamic_calls;
   std::vector<NestedPayload> nested;
@@ -97,6 +99,9 @@ struct VmOptions {
   // NumpyArrayWrapper are skipped (or, for object arrays, scanned as a pickle).
   bool joblib_arrays = true;
   uint32_t nesting = 0;  // how deep inside other pickles this one is
+  // Memory and time of the whole file: values, stack and memo are charged to
+  // it; exhausting either stops the simulation as a limit (inconclusive).
+  ResourceBudget* budget = nullptr;
 };
 
 PickleResult SimulatePickle(std::string_view data, uint64_t start, const ScanLimits& limits,

@@ -27,8 +27,8 @@ std::string_view VerdictName(Verdict v) {
       return "inconclusive";
     case Verdict::kMalicious:
       return "malicious";
-    case Verdict::kNotAModel:
-      return "not_a_model";
+    case Verdict::kSkipped:
+      return "skipped";
     case Verdict::kError:
       return "error";
   }
@@ -55,7 +55,7 @@ void FileReport::ComputeVerdict() {
       verdict = Verdict::kSuspicious;
       return;
     case Severity::kInfo:
-      verdict = recognised ? Verdict::kClean : Verdict::kNotAModel;
+      verdict = recognised ? Verdict::kClean : Verdict::kSkipped;
       return;
   }
 }

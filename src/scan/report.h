@@ -1,8 +1,10 @@
 // The scan result model shared by the scanner, the policy and the writers.
 // Contract: plain data; a FileReport's verdict is derived from its findings
-// by ComputeVerdict() (malicious > inconclusive > suspicious > clean), and
-// `not_a_model` / `error` are set by the scanner when no model was recognised
-// or the file could not be read.
+// by ComputeVerdict() (malicious > inconclusive > suspicious > clean).
+// `skipped` means no model format was recognised in a file whose name does not
+// claim one; `error` means the file could not be read, or its name claims a
+// model format (model.ckpt, weights.pt, ...) but its content is none: a failed
+// or tampered download that the loader would choke on. Neither is ever clean.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -12,7 +14,7 @@
 namespace picket::scan {
 
 enum class Severity { kInfo, kSuspicious, kInconclusive, kMalicious };
-enum class Verdict { kClean, kSuspicious, kInconclusive, kMalicious, kNotAModel, kError };
+enum class Verdict { kClean, kSuspicious, kInconclusive, kMalicious, kSkipped, kError };
 
 std::string_view SeverityName(Severity s);
 std::string_view VerdictName(Verdict v);
@@ -32,14 +34,16 @@ struct Finding {
 struct FileReport {
   std::string path;
   std::vector<std::string> formats;  // formats recognised, outermost first
-  Verdict verdict = Verdict::kNotAModel;
-  std::string error;  // set when verdict is kError
+  Verdict verdict = Verdict::kSkipped;
+  std::string error;       // set when verdict is kError
+  std::string error_rule;  // SCN309 unreadable file, SCN310 model file that is no model
   std::vector<Finding> findings;
   uint64_t size = 0;
   uint64_t pickles = 0;  // pickle streams simulated
   uint64_t opcodes = 0;
   double seconds = 0;
-  bool recognised = false;  // some model format was recognised
+  uint64_t peak_memory = 0;  // most memory the scanner charged to its budget for this file
+  bool recognised = false;   // some model format was recognised
 
   void ComputeVerdict();
 };
@@ -50,7 +54,7 @@ namespace picket::scan {
 
 // Documented exit codes of `picket scan`: 1 when any file's verdict reaches
 // `fail_on` (suspicious or malicious), else 2 when any file is inconclusive or
-// could not be read, else 0 (clean and not-a-model files).
+// an error, else 0 (clean and skipped files).
 enum class FailOn { kSuspicious, kMalicious };
 int ScanExitCode(const std::vector<FileReport>& reports, FailOn fail_on);
 

@@ -64,6 +64,22 @@ int EcsSeverity(Severity s) {
   }
 }
 
+bool IsFileError(const Finding& f) { return f.rule_id == "SCN309" || f.rule_id == "SCN310"; }
+
+std::string_view FindingSeverityName(const Finding& f) {
+  return IsFileError(f) ? "error" : SeverityName(f.severity);
+}
+
+// A file-level error rendered as a finding (SCN309 / SCN310, see report.h).
+Finding ErrorFinding(const FileReport& r) {
+  Finding f;
+  f.severity = Severity::kInconclusive;
+  f.rule_id = r.error_rule.empty() ? "SCN309" : r.error_rule;
+  f.title = f.rule_id == "SCN310" ? "not-a-model-file" : "unreadable-file";
+  f.reason = r.error;
+  return f;
+}
+
 std::string BaseName(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -147,8 +163,8 @@ void WriteText(const std::vector<FileReport>& reports, const WriterOptions& opti
   }
   out << "scanned " << reports.size() << " file(s):";
   for (Verdict v : {Verdict::kMalicious, Verdict::kSuspicious, Verdict::kInconclusive,
-                    Verdict::kError, Verdict::kClean, Verdict::kNotAModel}) {
-    out << " " << counts[v] << " " << VerdictName(v) << (v == Verdict::kNotAModel ? "" : ",");
+                    Verdict::kError, Verdict::kClean, Verdict::kSkipped}) {
+    out << " " << counts[v] << " " << VerdictName(v) << (v == Verdict::kSkipped ? "" : ",");
   }
   out << "\n";
 }
@@ -165,8 +181,10 @@ void WriteJson(const std::vector<FileReport>& reports, const WriterOptions& opti
     out << "],\"size\":" << r.size << ",\"pickles\":" << r.pickles << ",\"opcodes\":" << r.opcodes;
     char secs[32];
     snprintf(secs, sizeof secs, "%.6f", r.seconds);
-    out << ",\"seconds\":" << secs;
-    if (!r.error.empty()) out << ",\"error\":" << JsonString(r.error);
+    out << ",\"seconds\":" << secs << ",\"peak_memory\":" << r.peak_memory;
+    if (!r.error.empty()) {
+      out << ",\"error\":" << JsonString(r.error) << ",\"error_rule\":" << JsonString(r.error_rule);
+    }
     out << ",\"findings\":[";
     for (size_t k = 0; k < r.findings.size(); ++k) {
       const Finding& f = r.findings[k];
@@ -184,16 +202,25 @@ void WriteJson(const std::vector<FileReport>& reports, const WriterOptions& opti
 void WriteSarif(const std::vector<FileReport>& reports, const WriterOptions& options,
                 std::ostream& out) {
   // One rule per distinct rule id seen, in first-seen order.
+  // Files that are errors (unreadable, or no model under a model file name)
+  // are reported through the same rule/result shape as findings.
+  std::vector<Finding> error_findings;
+  error_findings.reserve(reports.size());
+  for (const FileReport& r : reports) {
+    if (r.verdict == Verdict::kError) error_findings.push_back(ErrorFinding(r));
+  }
   std::vector<const Finding*> rules;
   std::map<std::string, size_t> rule_index;
-  for (const FileReport& r : reports) {
-    for (const Finding& f : r.findings) {
-      if (!rule_index.count(f.rule_id)) {
-        rule_index[f.rule_id] = rules.size();
-        rules.push_back(&f);
-      }
+  auto add_rule = [&](const Finding& f) {
+    if (!rule_index.count(f.rule_id)) {
+      rule_index[f.rule_id] = rules.size();
+      rules.push_back(&f);
     }
+  };
+  for (const FileReport& r : reports) {
+    for (const Finding& f : r.findings) add_rule(f);
   }
+  for (const Finding& f : error_findings) add_rule(f);
   out << "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
          "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"picket-scan\",\"version\":"
       << JsonString(options.tool_version)
@@ -204,10 +231,12 @@ void WriteSarif(const std::vector<FileReport>& reports, const WriterOptions& opt
     out << (i ? "," : "") << "\n{\"id\":" << JsonString(f.rule_id)
         << ",\"name\":" << JsonString(f.title)
         << ",\"shortDescription\":{\"text\":" << JsonString(f.title)
-        << "},\"defaultConfiguration\":{\"level\":\"" << SarifLevel(f.severity) << "\"}}";
+        << "},\"defaultConfiguration\":{\"level\":\""
+        << (IsFileError(f) ? "error" : SarifLevel(f.severity)) << "\"}}";
   }
   out << "]}},\"results\":[";
   bool first = true;
+  size_t next_error = 0;
   for (const FileReport& r : reports) {
     auto emit = [&](const std::string& rule, const char* level, const std::string& message,
                     const Finding* f) {
@@ -227,7 +256,7 @@ void WriteSarif(const std::vector<FileReport>& reports, const WriterOptions& opt
         out << ",\"properties\":{\"verdict\":" << JsonString(VerdictName(r.verdict))
             << ",\"global\":" << JsonString(f->global) << ",\"uses\":" << JsonString(f->uses)
             << ",\"offset\":" << f->offset
-            << ",\"severity\":" << JsonString(SeverityName(f->severity)) << "}";
+            << ",\"severity\":" << JsonString(FindingSeverityName(*f)) << "}";
       }
       out << "}";
       first = false;
@@ -239,6 +268,10 @@ void WriteSarif(const std::vector<FileReport>& reports, const WriterOptions& opt
       if (!f.location.empty()) msg += " [in " + f.location + " at offset " + Hex(f.offset) + "]";
       emit(f.rule_id, SarifLevel(f.severity), msg, &f);
     }
+    if (r.verdict == Verdict::kError) {
+      const Finding& f = error_findings[next_error++];
+      emit(f.rule_id, "error", f.reason, &f);
+    }
   }
   out << "\n]}]}\n";
 }
@@ -247,7 +280,9 @@ void WriteEcs(const std::vector<FileReport>& reports, const WriterOptions& optio
               std::ostream& out) {
   std::string now = NowIso8601();
   for (const FileReport& r : reports) {
-    for (const Finding& f : r.findings) {
+    std::vector<Finding> findings = r.findings;
+    if (r.verdict == Verdict::kError) findings.push_back(ErrorFinding(r));
+    for (const Finding& f : findings) {
       if (f.severity == Severity::kInfo) continue;
       std::string message = "picket scan: " + std::string(VerdictName(r.verdict)) + " model file " +
                             r.path + ": " + (f.global.empty() ? f.title : f.global) + " - " +
@@ -267,7 +302,7 @@ void WriteEcs(const std::vector<FileReport>& reports, const WriterOptions& optio
           << "},\"observer\":{\"vendor\":\"picket\","
              "\"product\":\"picket\",\"type\":\"scanner\"},\"picket\":{\"scan\":{\"verdict\":"
           << JsonString(VerdictName(r.verdict))
-          << ",\"severity\":" << JsonString(SeverityName(f.severity))
+          << ",\"severity\":" << JsonString(FindingSeverityName(f))
           << ",\"global\":" << JsonString(f.global) << ",\"uses\":" << JsonString(f.uses)
           << ",\"opcode\":" << JsonString(f.opcode) << ",\"member\":" << JsonString(f.location)
           << ",\"offset\":" << f.offset << ",\"formats\":[";

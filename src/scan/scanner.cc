@@ -3,11 +3,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <system_error>
 
 #include "scan/archive_reader.h"
 #include "scan/decompress.h"
 #include "scan/mapped_file.h"
+#include "scan/model_files.h"
 #include "scan/npy.h"
 #include "scan/pickle_vm.h"
 #include "scan/sniff.h"
@@ -36,8 +39,8 @@ bool EndsWithAny(std::string_view s, std::initializer_list<std::string_view> suf
 
 struct Scanner::Context {
   FileReport* report;
+  ResourceBudget* budget;
   uint64_t decompressed = 0;
-  std::chrono::steady_clock::time_point deadline;
   bool out_of_time = false;
 
   void AddFormat(std::string_view name) {
@@ -55,17 +58,25 @@ struct Scanner::Context {
     f.reason = std::move(reason);
     report->findings.push_back(std::move(f));
   }
-  // Charges decompressed bytes against the per-file budget.
+  // How much the next decompressed member may take: the per-file and
+  // per-member decompression limits, and the memory budget.
   uint64_t Room(const ScanLimits& limits) const {
     uint64_t left =
         limits.max_decompressed_bytes - std::min(limits.max_decompressed_bytes, decompressed);
-    return std::min(left, limits.max_member_bytes);
+    return std::min({left, limits.max_member_bytes, budget->Available()});
+  }
+  // Why a decompression stopped short: the memory budget or a size limit.
+  std::string LimitReason(const std::string& what) const {
+    return budget->memory_exhausted() || budget->Available() == 0
+               ? what + " does not fit in the memory budget (" + std::to_string(budget->limit()) +
+                     " bytes, --max-memory); only its beginning was analysed"
+               : what + " exceeds the decompression budget; only its beginning was analysed";
   }
 };
 
 bool Scanner::CheckBudget(Context& ctx, const std::string& location) const {
   if (ctx.out_of_time) return false;
-  if (std::chrono::steady_clock::now() > ctx.deadline) {
+  if (ctx.budget->Expired()) {
     ctx.out_of_time = true;
     ctx.Add(Severity::kInconclusive, "SCN300", "resource-limit", location, 0,
             "time budget for this file exhausted; the rest was not analysed");
@@ -74,30 +85,58 @@ bool Scanner::CheckBudget(Context& ctx, const std::string& location) const {
   return true;
 }
 
+ResourceBudget::Clock::time_point Scanner::Deadline(ResourceBudget::Clock::time_point start) const {
+  double seconds = std::clamp(limits_.max_seconds_per_file, 0.0, 1e9);
+  return start + std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
+}
+
 FileReport Scanner::ScanFile(const std::string& path) const {
+  auto start = ResourceBudget::Clock::now();
+  ResourceBudget budget(limits_.max_memory_bytes, Deadline(start));
   MappedFile file;
   std::string error;
-  if (!file.Open(path, &error)) {
+  if (!file.Open(path, &budget, &error)) {
     FileReport report;
     report.path = path;
     report.error = error;
+    report.error_rule = "SCN309";
     report.ComputeVerdict();
     return report;
   }
-  return ScanBytes(file.bytes(), path);
+  FileReport report = Scan(file.bytes(), path, budget, start, file.incomplete());
+  if (report.verdict == Verdict::kSkipped && HasModelExtension(path)) {
+    // The name promises a model the loader would open; the content is none.
+    report.error = "not a model file although the name says so: " + DescribeContent(file.bytes()) +
+                   " (a failed or tampered download?)";
+    report.error_rule = "SCN310";
+    report.ComputeVerdict();
+  }
+  return report;
 }
 
 FileReport Scanner::ScanBytes(std::string_view bytes, const std::string& name) const {
-  auto start = std::chrono::steady_clock::now();
+  auto start = ResourceBudget::Clock::now();
+  ResourceBudget budget(limits_.max_memory_bytes, Deadline(start));
+  return Scan(bytes, name, budget, start, "");
+}
+
+FileReport Scanner::Scan(std::string_view bytes, const std::string& name, ResourceBudget& budget,
+                         ResourceBudget::Clock::time_point start,
+                         const std::string& incomplete) const {
   FileReport report;
   report.path = name;
   report.size = bytes.size();
   Context ctx;
   ctx.report = &report;
-  ctx.deadline =
-      start + std::chrono::microseconds(static_cast<int64_t>(limits_.max_seconds_per_file * 1e6));
+  ctx.budget = &budget;
+  if (!incomplete.empty()) {
+    ctx.Add(
+        Severity::kInconclusive, "SCN300", "resource-limit", "", bytes.size(),
+        incomplete + "; only the first " + std::to_string(bytes.size()) + " bytes were analysed");
+  }
   ScanBlob(ctx, bytes, "", 0, false);
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = std::chrono::duration<double>(ResourceBudget::Clock::now() - start).count();
+  report.peak_memory = budget.peak();
   report.ComputeVerdict();
   return report;
 }
@@ -148,6 +187,7 @@ void Scanner::ScanPickles(Context& ctx, std::string_view bytes, const std::strin
     }
     VmOptions options;
     options.nesting = depth;
+    options.budget = ctx.budget;
     PickleResult r = SimulatePickle(bytes, pos, limits_, options);
     report.pickles++;
     report.opcodes += r.opcode_count;
@@ -214,27 +254,88 @@ void Scanner::ScanNpy(Context& ctx, std::string_view bytes, const std::string& l
     return;
   }
   ctx.report->recognised = true;
-  if (header.has_object || !header.descr_understood) {
-    // np.load(allow_pickle=True) unpickles the body of object arrays.
-    std::string body_location = Child(location, "npy-object-data");
-    if (!header.descr_understood) {
-      ctx.Add(Severity::kInfo, "PKL904", "npy-unknown-descr", location, 0,
-              "dtype '" + header.descr + "' not understood; scanning the body as a pickle");
-    }
-    ScanPickles(ctx, bytes.substr(header.data_offset), body_location, depth + 1, header.has_object,
-                true);
+  std::string body_location = Child(location, "npy-object-data");
+  switch (header.body) {
+    case NpyHeader::Body::kPlain:
+      return;
+    case NpyHeader::Body::kObject:
+      // np.load(allow_pickle=True) unpickles the body of object arrays.
+      ScanPickles(ctx, bytes.substr(header.data_offset), body_location, depth + 1, true, true);
+      return;
+    case NpyHeader::Body::kRefused:
+      ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0,
+              "numpy refuses this .npy header: " + header.why);
+      break;
+    case NpyHeader::Body::kUndecided:
+      ctx.Add(Severity::kInconclusive, "SCN307", "undecidable-header", location, 0,
+              "picket cannot tell whether numpy would unpickle this array: " + header.why);
+      break;
   }
+  // Whatever a pickle in the body holds still counts (malicious beats
+  // inconclusive), though no loader is known to read it.
+  ScanPickles(ctx, bytes.substr(header.data_offset), body_location, depth + 1, false, false);
 }
 
 void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& location,
                       uint32_t depth) const {
-  ZipDirectory dir;
+  std::vector<ZipDirectory> readings;
   std::string error;
-  if (!ReadZipDirectory(bytes, limits_.max_members, &dir, &error)) {
+  if (!ReadZipDirectories(bytes, limits_.max_members, &readings, &error)) {
     ctx.AddFormat("zip");
     ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0,
             "unreadable ZIP: " + error);
     return;
+  }
+  // Loaders that find different central directories load different members:
+  // every reading is scanned, and the disagreement itself is suspicious.
+  auto members = [](const ZipDirectory& d) {
+    std::set<std::pair<std::string, uint64_t>> m;
+    for (const ZipEntry& e : d.entries) m.emplace(e.name, e.data_offset);
+    return m;
+  };
+  for (size_t i = 1; i < readings.size(); ++i) {
+    if (members(readings[i]) == members(readings[0])) continue;
+    ctx.Add(Severity::kSuspicious, "ZIP200", "zip-directories-disagree", location,
+            readings[i].directory_offset,
+            "two central directories: " + readings[0].reader + " reads " +
+                std::to_string(readings[0].entries.size()) + " member(s) from offset " +
+                std::to_string(readings[0].directory_offset) + ", " + readings[i].reader +
+                " reads " + std::to_string(readings[i].entries.size()) + " from offset " +
+                std::to_string(readings[i].directory_offset) + "; both were scanned");
+  }
+  std::set<std::pair<std::string, uint64_t>> scanned;
+  for (const ZipDirectory& dir : readings)
+    ScanZipReading(ctx, bytes, dir, location, depth, scanned);
+}
+
+void Scanner::ScanZipReading(Context& ctx, std::string_view bytes, const ZipDirectory& dir,
+                             const std::string& location, uint32_t depth,
+                             std::set<std::pair<std::string, uint64_t>>& scanned) const {
+  // Duplicate names: which one a loader picks depends on its lookup (miniz
+  // binary-searches a sorted index); overlapping data is never written by a
+  // ZIP writer. Both are scanned, and suspicious.
+  std::map<std::string, int> names;
+  for (const ZipEntry& e : dir.entries) names[e.name]++;
+  for (const auto& [name, n] : names) {
+    if (n > 1) {
+      ctx.Add(Severity::kSuspicious, "ZIP201", "zip-duplicate-member", Child(location, name), 0,
+              std::to_string(n) +
+                  " members have this name; loaders pick one of them, picket "
+                  "scanned all");
+    }
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> spans;
+  for (const ZipEntry& e : dir.entries) {
+    if (!e.data_missing) spans.emplace_back(e.header_offset, e.data_offset + e.data.size());
+  }
+  std::sort(spans.begin(), spans.end());
+  for (size_t i = 1; i < spans.size(); ++i) {
+    if (spans[i].first < spans[i - 1].second) {
+      ctx.Add(Severity::kSuspicious, "ZIP202", "zip-overlapping-members", location, spans[i].first,
+              "members share bytes (a local header at " + std::to_string(spans[i].first) +
+                  " lies inside another member); every member was scanned");
+      break;
+    }
   }
   std::string torch_root;
   bool all_npy = !dir.entries.empty();
@@ -251,6 +352,11 @@ void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& l
     return false;
   }());
   ctx.AddFormat(torch ? "pytorch-zip" : all_npy ? "npz" : "zip");
+  if (dir.entries.empty()) {
+    ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0,
+            "the ZIP archive holds no members");
+    return;
+  }
   if (torch) ctx.report->recognised = true;
   for (const std::string& a : dir.anomalies) {
     ctx.Add(Severity::kInfo, "ZIP900", "zip-anomaly", location, 0, a);
@@ -258,11 +364,22 @@ void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& l
   std::string storage_prefix = torch_root + "data/";
   for (const ZipEntry& e : dir.entries) {
     if (!CheckBudget(ctx, location)) return;
+    if (!scanned.emplace(e.name, e.data_offset).second) continue;  // same member, other reading
     std::string member = Child(location, e.name);
     for (const std::string& a : e.anomalies) {
       ctx.Add(Severity::kInfo, "ZIP900", "zip-anomaly", member, e.header_offset, a);
     }
-    if (e.name.ends_with("/")) continue;
+    if (e.name.ends_with("/") && e.compressed_size == 0) continue;  // directory
+    if (e.data_missing) {
+      ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", member, e.header_offset,
+              "the member's data cannot be located (no local header where the directory says)");
+      continue;
+    }
+    if (e.data_truncated) {
+      ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", member, e.header_offset,
+              "the member's data runs past the end of the archive; only the readable part was "
+              "analysed");
+    }
     bool storage = torch && e.name.starts_with(storage_prefix);
     bool designated = EndsWithAny(e.name, {".pkl", ".pickle", ".joblib"});
     // Peek first: tensor storage and numeric .npy members need no full read.
@@ -280,8 +397,7 @@ void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& l
     if (format == Format::kNpy) {
       NpyHeader header;
       std::string npy_error;
-      if (ParseNpyHeader(peek, &header, &npy_error) && !header.has_object &&
-          header.descr_understood) {
+      if (ParseNpyHeader(peek, &header, &npy_error) && header.body == NpyHeader::Body::kPlain) {
         ctx.AddFormat("npy");
         ctx.report->recognised = true;
         continue;
@@ -290,11 +406,15 @@ void Scanner::ScanZip(Context& ctx, std::string_view bytes, const std::string& l
     std::string storage_bytes, read_error;
     std::string_view data;
     uint64_t room = ctx.Room(limits_);
-    DecompressStatus status = ReadZipEntry(e, room, &data, &storage_bytes, &read_error);
+    ChargedBytes charge(ctx.budget);
+    DecompressStatus status = ReadZipEntry(e, room, &data, &storage_bytes, &read_error, &charge);
     if (e.method != 0) ctx.decompressed += data.size();
     if (status == DecompressStatus::kLimit) {
       ctx.Add(Severity::kInconclusive, "SCN300", "resource-limit", member, e.header_offset,
-              "member exceeds the decompression budget; only its beginning was analysed");
+              ctx.LimitReason("the member"));
+    } else if (status == DecompressStatus::kTimeout) {
+      CheckBudget(ctx, member);
+      return;
     } else if (status == DecompressStatus::kError) {
       ctx.Add(Severity::kInconclusive, "SCN304", "unreadable-member", member, e.header_offset,
               read_error + "; only the readable part was analysed");
@@ -312,6 +432,7 @@ void Scanner::ScanArchive(Context& ctx, std::string_view bytes, const std::strin
   ctx.AddFormat(seven_zip ? "7z" : "tar");
   std::string error;
   std::vector<std::string> names;
+  uint32_t entries = 0;
   bool ok = ForEachArchiveMember(
       bytes, seven_zip ? ArchiveKind::kSevenZip : ArchiveKind::kTar, ctx.Room(limits_),
       limits_.max_members,
@@ -326,13 +447,13 @@ void Scanner::ScanArchive(Context& ctx, std::string_view bytes, const std::strin
         }
         if (m.truncated) {
           ctx.Add(Severity::kInconclusive, "SCN300", "resource-limit", member, 0,
-                  "member exceeds the decompression budget; only its beginning was analysed");
+                  ctx.LimitReason("the member"));
         }
         bool legacy_member = m.name == "pickle" || m.name == "storages" || m.name == "tensors";
         ScanBlob(ctx, m.data, member, depth + 1,
                  legacy_member || EndsWithAny(m.name, {".pkl", ".pickle", ".joblib"}));
       },
-      &error);
+      &entries, &error, ctx.budget);
   bool has = [&](std::string_view n) {
     return std::find(names.begin(), names.end(), n) != names.end();
   }("pickle");
@@ -340,8 +461,14 @@ void Scanner::ScanArchive(Context& ctx, std::string_view bytes, const std::strin
     ctx.AddFormat("pytorch-legacy-tar");
     ctx.report->recognised = true;
   }
-  if (!ok) {
+  if (!ok && ctx.budget->Expired()) {
+    CheckBudget(ctx, location);
+  } else if (!ok) {
     ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0, error);
+  } else if (names.empty()) {
+    // Nothing could be read: an empty archive is no evidence of a clean model.
+    ctx.Add(Severity::kInconclusive, "SCN303", "malformed-container", location, 0,
+            entries ? "the archive holds no member with data" : "the archive holds no members");
   }
 }
 
@@ -388,8 +515,13 @@ void Scanner::ScanCompressed(Context& ctx, std::string_view bytes, const std::st
       return;
   }
   std::string out, error;
-  DecompressStatus status = Decompress(codec, input, ctx.Room(limits_), &out, &error);
+  ChargedBytes charge(ctx.budget);
+  DecompressStatus status = Decompress(codec, input, ctx.Room(limits_), &out, &error, &charge);
   ctx.decompressed += out.size();
+  if (status == DecompressStatus::kTimeout) {
+    CheckBudget(ctx, location);
+    return;
+  }
   ctx.AddFormat(FormatName(format));
   if (status == DecompressStatus::kError && out.empty()) {
     // Magic bytes alone prove nothing: a failing stream is not a model.
@@ -400,7 +532,7 @@ void Scanner::ScanCompressed(Context& ctx, std::string_view bytes, const std::st
   }
   if (status == DecompressStatus::kLimit) {
     ctx.Add(Severity::kInconclusive, "SCN300", "resource-limit", location, 0,
-            "decompressed size exceeds the budget; only the beginning was analysed");
+            ctx.LimitReason("the decompressed " + std::string(CodecName(codec)) + " stream"));
   } else if (status == DecompressStatus::kError) {
     ctx.Add(Severity::kInconclusive, "SCN304", "unreadable-member", location, 0,
             std::string(CodecName(codec)) + " stream is damaged (" + error +

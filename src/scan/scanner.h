@@ -7,18 +7,22 @@
 // recurse up to limits.max_nesting; all decompression counts against
 // limits.max_decompressed_bytes; exceeding a limit or the time budget adds an
 // inconclusive finding. A file with no recognised model format gets verdict
-// not_a_model, never clean. ScanPath() expands directories recursively
-// (regular files only; symlinks are not followed).
+// skipped, never clean -- or error when its name claims a model format
+// (HasModelExtension). ExpandPaths() expands directories recursively (regular
+// files only; symlinks are not followed).
 #pragma once
 #include <chrono>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "scan/budget.h"
 #include "scan/limits.h"
 #include "scan/policy.h"
 #include "scan/report.h"
+#include "scan/zip_reader.h"
 
 namespace picket::scan {
 
@@ -41,6 +45,9 @@ class Scanner {
                    uint32_t depth, bool designated, bool strong) const;
   void ScanZip(Context& ctx, std::string_view bytes, const std::string& location,
                uint32_t depth) const;
+  void ScanZipReading(Context& ctx, std::string_view bytes, const ZipDirectory& dir,
+                      const std::string& location, uint32_t depth,
+                      std::set<std::pair<std::string, uint64_t>>& scanned) const;
   void ScanNpy(Context& ctx, std::string_view bytes, const std::string& location, uint32_t depth,
                bool designated) const;
   void ScanArchive(Context& ctx, std::string_view bytes, const std::string& location,
@@ -48,6 +55,9 @@ class Scanner {
   void ScanCompressed(Context& ctx, std::string_view bytes, const std::string& location,
                       uint32_t depth, int format) const;
   bool CheckBudget(Context& ctx, const std::string& location) const;
+  ResourceBudget::Clock::time_point Deadline(ResourceBudget::Clock::time_point start) const;
+  FileReport Scan(std::string_view bytes, const std::string& name, ResourceBudget& budget,
+                  ResourceBudget::Clock::time_point start, const std::string& incomplete) const;
 
   Policy policy_;
   ScanLimits limits_;

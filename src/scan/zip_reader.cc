@@ -47,47 +47,35 @@ uint32_t Crc32(std::string_view bytes) {
 
 bool HasZipDirectory(std::string_view bytes) { return FindEocd(bytes) != std::string_view::npos; }
 
-bool ReadZipDirectory(std::string_view bytes, uint32_t max_members, ZipDirectory* out,
-                      std::string* error) {
-  size_t eocd = FindEocd(bytes);
-  if (eocd == std::string_view::npos) {
-    *error = "no ZIP end-of-central-directory record";
+namespace {
+
+// The classic or ZIP64 end record's directory fields.
+struct EndRecord {
+  uint64_t count = 0, size = 0, offset = 0;
+  bool zip64 = false;
+};
+
+bool ReadZip64End(std::string_view bytes, uint64_t at, EndRecord* r) {
+  if (at > bytes.size() || bytes.size() - at < 56 || bytes.compare(at, 4, kZip64EocdSig) != 0) {
     return false;
   }
-  uint64_t count = Le(bytes, eocd + 10, 2);
-  uint64_t cd_size = Le(bytes, eocd + 12, 4);
-  uint64_t cd_offset = Le(bytes, eocd + 16, 4);
-  // ZIP64: the locator sits right before the classic record.
-  if (eocd >= 20 && bytes.compare(eocd - 20, 4, kZip64LocatorSig) == 0) {
-    uint64_t z64 = Le(bytes, eocd - 20 + 8, 8);
-    if (z64 + 56 <= bytes.size() && bytes.compare(z64, 4, kZip64EocdSig) == 0) {
-      count = Le(bytes, z64 + 32, 8);
-      cd_size = Le(bytes, z64 + 40, 8);
-      cd_offset = Le(bytes, z64 + 48, 8);
-    } else {
-      out->anomalies.push_back("ZIP64 locator points at no ZIP64 end record");
-    }
-  }
-  // Data in front of the archive shifts every offset (self-extracting and
-  // polyglot files); the central directory must end where the EOCD starts.
-  if (cd_offset + cd_size != eocd && cd_size <= eocd) {
-    uint64_t real = eocd - cd_size;
-    if (real + 4 <= bytes.size() && bytes.compare(real, 4, kCentralSig) == 0) {
-      out->prefix_bytes = real - std::min(real, cd_offset);
-      out->anomalies.push_back("archive is preceded by " + std::to_string(out->prefix_bytes) +
-                               " bytes of other data");
-      cd_offset = real;
-    }
-  }
-  if (count > max_members) {
-    *error = "archive has more members than the limit (" + std::to_string(count) + ")";
-    return false;
-  }
-  uint64_t at = cd_offset;
+  r->count = Le(bytes, at + 32, 8);
+  r->size = Le(bytes, at + 40, 8);
+  r->offset = Le(bytes, at + 48, 8);
+  r->zip64 = true;
+  return true;
+}
+
+// Reads `count` central directory entries at `at`; offsets are shifted by
+// `shift` (the bytes in front of the archive).
+bool ReadCentralDirectory(std::string_view bytes, uint64_t at, uint64_t count, uint64_t shift,
+                          ZipDirectory* out, std::string* error) {
   for (uint64_t i = 0; i < count; ++i) {
-    if (at + 46 > bytes.size() || bytes.compare(at, 4, kCentralSig) != 0) {
+    if (at > bytes.size() || bytes.size() - at < 46 || bytes.compare(at, 4, kCentralSig) != 0) {
       *error = "central directory entry " + std::to_string(i) + " is damaged";
-      return !out->entries.empty() ? (out->anomalies.push_back(*error), true) : false;
+      if (out->entries.empty()) return false;
+      out->anomalies.push_back(*error);
+      return true;
     }
     ZipEntry e;
     e.flags = Le(bytes, at + 8, 2);
@@ -122,12 +110,13 @@ bool ReadZipDirectory(std::string_view bytes, uint32_t max_members, ZipDirectory
       }
       x += 4 + len;
     }
-    e.header_offset += out->prefix_bytes;
+    e.header_offset += shift;
     at += 46 + name_len + extra_len + comment_len;
 
     uint64_t h = e.header_offset;
-    if (h + 30 > bytes.size() || bytes.compare(h, 4, kLocalSig) != 0) {
+    if (h > bytes.size() || bytes.size() - h < 30 || bytes.compare(h, 4, kLocalSig) != 0) {
       e.anomalies.push_back("local header missing or damaged");
+      e.data_missing = true;
       out->entries.push_back(std::move(e));
       continue;
     }
@@ -135,6 +124,7 @@ bool ReadZipDirectory(std::string_view bytes, uint32_t max_members, ZipDirectory
     uint64_t lname = Le(bytes, h + 26, 2), lextra = Le(bytes, h + 28, 2);
     if (h + 30 + lname + lextra > bytes.size()) {
       e.anomalies.push_back("local header is truncated");
+      e.data_missing = true;
       out->entries.push_back(std::move(e));
       continue;
     }
@@ -153,6 +143,7 @@ bool ReadZipDirectory(std::string_view bytes, uint32_t max_members, ZipDirectory
     }
     if (e.compressed_size > bytes.size() - std::min<uint64_t>(bytes.size(), e.data_offset)) {
       e.anomalies.push_back("member data runs past the end of the archive");
+      e.data_truncated = true;
       e.data = bytes.substr(std::min<uint64_t>(e.data_offset, bytes.size()));
     } else {
       e.data = bytes.substr(e.data_offset, e.compressed_size);
@@ -162,24 +153,100 @@ bool ReadZipDirectory(std::string_view bytes, uint32_t max_members, ZipDirectory
   return true;
 }
 
+}  // namespace
+
+bool ReadZipDirectories(std::string_view bytes, uint32_t max_members,
+                        std::vector<ZipDirectory>* out, std::string* error) {
+  size_t eocd = FindEocd(bytes);
+  if (eocd == std::string_view::npos) {
+    *error = "no ZIP end-of-central-directory record";
+    return false;
+  }
+  EndRecord classic;
+  classic.count = Le(bytes, eocd + 10, 2);
+  classic.size = Le(bytes, eocd + 12, 4);
+  classic.offset = Le(bytes, eocd + 16, 4);
+  // ZIP64: miniz 2.x follows the locator's offset; zipfile and miniz 3.x
+  // read the record right before the locator.
+  EndRecord by_locator = classic, before_locator = classic;
+  bool has_locator = eocd >= 20 && bytes.compare(eocd - 20, 4, kZip64LocatorSig) == 0;
+  std::vector<std::string> anomalies;
+  if (has_locator) {
+    bool a = ReadZip64End(bytes, Le(bytes, eocd - 20 + 8, 8), &by_locator);
+    bool b = eocd >= 76 && ReadZip64End(bytes, eocd - 76, &before_locator);
+    if (!b && a) before_locator = by_locator;
+    if (!a && !b) anomalies.push_back("ZIP64 locator points at no ZIP64 end record");
+  }
+  struct Candidate {
+    std::string reader;
+    uint64_t directory, count, shift;
+  };
+  std::vector<Candidate> candidates;
+  // miniz 2.x: offsets from the start of the file.
+  candidates.push_back({"PyTorch < 2.1 (miniz 2)", by_locator.offset, by_locator.count, 0});
+  // miniz 3.x / zipfile: the directory ends where the end records start.
+  uint64_t end = before_locator.zip64 ? eocd - 76 : eocd;
+  if (before_locator.size <= end && before_locator.offset <= end - before_locator.size) {
+    uint64_t shift = end - before_locator.size - before_locator.offset;
+    candidates.push_back({"PyTorch >= 2.1 (miniz 3) and Python zipfile",
+                          before_locator.offset + shift, before_locator.count, shift});
+  }
+  std::string first_error;
+  for (const Candidate& c : candidates) {
+    bool same = false;
+    for (ZipDirectory& d : *out) {
+      if (d.directory_offset == c.directory && d.prefix_bytes == c.shift) {
+        d.reader += ", " + c.reader;
+        same = true;
+      }
+    }
+    if (same) continue;
+    if (c.count > max_members) {
+      *error = "archive has more members than the limit (" + std::to_string(c.count) + ")";
+      return false;
+    }
+    ZipDirectory dir;
+    dir.reader = c.reader;
+    dir.directory_offset = c.directory;
+    dir.prefix_bytes = c.shift;
+    dir.anomalies = anomalies;
+    if (c.shift) {
+      dir.anomalies.push_back("archive is preceded by " + std::to_string(c.shift) +
+                              " bytes of other data");
+    }
+    std::string why;
+    if (!ReadCentralDirectory(bytes, c.directory, c.count, c.shift, &dir, &why)) {
+      if (first_error.empty()) first_error = why;
+      continue;
+    }
+    out->push_back(std::move(dir));
+  }
+  if (out->empty()) {
+    *error = first_error.empty() ? "no readable central directory" : first_error;
+    return false;
+  }
+  return true;
+}
+
 DecompressStatus ReadZipEntry(const ZipEntry& entry, uint64_t limit, std::string_view* out_view,
-                              std::string* storage, std::string* error) {
+                              std::string* storage, std::string* error, ChargedBytes* charge) {
   switch (entry.method) {
     case 0:
       *out_view = entry.data.substr(0, std::min<uint64_t>(entry.data.size(), limit));
       return entry.data.size() > limit ? DecompressStatus::kLimit : DecompressStatus::kOk;
     case 8: {
-      DecompressStatus s = Decompress(Codec::kRawDeflate, entry.data, limit, storage, error);
+      DecompressStatus s =
+          Decompress(Codec::kRawDeflate, entry.data, limit, storage, error, charge);
       *out_view = *storage;
       return s;
     }
     case 12: {
-      DecompressStatus s = Decompress(Codec::kBzip2, entry.data, limit, storage, error);
+      DecompressStatus s = Decompress(Codec::kBzip2, entry.data, limit, storage, error, charge);
       *out_view = *storage;
       return s;
     }
     case 93: {
-      DecompressStatus s = Decompress(Codec::kZstd, entry.data, limit, storage, error);
+      DecompressStatus s = Decompress(Codec::kZstd, entry.data, limit, storage, error, charge);
       *out_view = *storage;
       return s;
     }

@@ -275,8 +275,9 @@ def patch_flags(data, bit):
     return bytes(out)
 
 
-def write_7z(name, data):
-    """Minimal 7z archive with one stored (Copy coder) file."""
+def write_7z(name, data, attributes=None):
+    """Minimal 7z archive with one stored (Copy coder) file. `attributes`, when
+    given, is written as the file's attribute word (kAttributes)."""
     def num(n):
         if n < 0x80:
             return bytes([n])
@@ -288,7 +289,10 @@ def write_7z(name, data):
     uname = name.encode("utf-16-le") + b"\0\0"
     header = (b"\x01\x04\x06" + num(0) + num(1) + b"\x09" + num(len(data)) + b"\x00" +
               b"\x07\x0b" + num(1) + b"\x00" + b"\x01" + b"\x01\x00" + b"\x0c" + num(len(data)) + b"\x00" +
-              b"\x08\x00" + b"\x00" + b"\x05" + num(1) + b"\x11" + num(len(uname) + 1) + b"\x00" + uname + b"\x00" + b"\x00")
+              b"\x08\x00" + b"\x00" + b"\x05" + num(1) + b"\x11" + num(len(uname) + 1) + b"\x00" + uname)
+    if attributes is not None:
+        header += b"\x15" + num(6) + b"\x01\x00" + struct.pack("<I", attributes)
+    header += b"\x00" + b"\x00"
     start = struct.pack("<QQI", len(data), len(header), zlib.crc32(header))
     return b"7z\xbc\xaf\x27\x1c\x00\x04" + struct.pack("<I", zlib.crc32(start)) + start + data + header
 
@@ -357,6 +361,19 @@ def gen_containers():
     mal("D31_7z_pickle.7z", write_7z("data.pkl", MALICIOUS_PICKLE), "D31 7z-wrapped pickle")
     mal("D31_7z_torch_zip.7z", write_7z("model.pt", zp), "D31 7z-wrapped torch zip")
     mal("D31_7z_broken_pickle.7z", write_7z("data.pkl", b"cbuiltins\nexec\n(X\x40\x00\x00\x00import os"), "D31 7z + broken pickle")
+    # py7zr stores FILE_ATTRIBUTE_UNIX_EXTENSION with the permission bits only
+    # (S_IMODE), so the member's file type is unknown (bsdtar: ?rw-r--r--).
+    py7zr_attr = 0x20 | 0x8000 | (0o644 << 16)
+    mal("D31_7z_no_type_bits_torch_zip.7z", write_7z("model.pt", zp, py7zr_attr), "D31 7z member without type bits (py7zr)")
+    mal("D31_7z_no_type_bits_pickle.7z", write_7z("data.pkl", MALICIOUS_PICKLE, py7zr_attr), "D31 7z member without type bits (py7zr)")
+    empty_7z = b"7z\xbc\xaf\x27\x1c\x00\x04" + struct.pack("<I", zlib.crc32(bytes(20))) + bytes(20)
+    write("malicious/D31_7z_empty.7z", empty_7z, "inconclusive", "D31 empty 7z: nothing to read")
+    whole = write_7z("model.pt", zp, py7zr_attr)
+    write("malicious/D31_7z_truncated.7z", whole[:len(whole) // 2], "inconclusive", "D31 truncated 7z")
+    write("malicious/D31_7z_corrupt.7z", whole[:32] + bytes((i * 37) % 256 for i in range(len(whole) - 32)), "inconclusive", "D31 corrupt 7z")
+    eocd_only = b"PK\x05\x06" + bytes(18)
+    write("malicious/D33_zip_empty.zip", eocd_only, "inconclusive", "D33 empty ZIP: nothing to read")
+    write("malicious/D33_zip_truncated_member.pt", zp[:zp.find(b"archive/version")] + zp[-200:], "inconclusive", "D33 ZIP member data cut away")
     tbuf = io.BytesIO()
     with tarfile.open(fileobj=tbuf, mode="w", format=tarfile.PAX_FORMAT) as t:
         for name, data in (("sys_info", b"\x80\x02}."), ("pickle", BENIGN_PICKLE_P2), ("storages", b"\x80\x02K\x01." + MALICIOUS_PICKLE),
@@ -365,6 +382,7 @@ def gen_containers():
             ti.size = len(data)
             t.addfile(ti, io.BytesIO(data))
     mal("D32_legacy_tar.tar", tbuf.getvalue(), "D32 legacy torch tar, payload in storages")
+    write("malicious/D32_tar_truncated.tar", tbuf.getvalue()[:1024 + 100], "inconclusive", "D32 truncated tar")
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as z:
         z.writestr("inner.pkl", MALICIOUS_PICKLE)
@@ -454,15 +472,28 @@ def gen_benign_plain():
         benign(f"plain_p{proto}.pkl", pickle.dumps(value, protocol=proto), f"plain data protocol {proto}")
     benign("plain_stacked.pkl", pickle.dumps([1, 2], protocol=2) + pickle.dumps({"a": 1}, protocol=4), "stacked benign pickles")
     benign("plain_p0_string.pkl", pickle.dumps("just a string", protocol=0), "protocol 0 scalar")
-    write("not_model/readme.txt", b"This is a README.\ncopyright notice\n", "not_a_model", "text file")
-    write("not_model/image.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "not_a_model", "PNG header")
-    write("not_model/config.json", b'{"model_type": "bert"}\n', "not_a_model", "JSON")
-    write("not_model/empty.bin", b"", "not_a_model", "empty file")
-    write("not_model/random.bin", bytes((i * 131 + 7) % 251 for i in range(4096)), "not_a_model", "random bytes")
+    # Files whose names claim no model format are skipped ...
+    write("not_model/readme.txt", b"This is a README.\ncopyright notice\n", "skipped", "text file")
+    write("not_model/image.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "skipped", "PNG header")
+    write("not_model/config.json", b'{"model_type": "bert"}\n', "skipped", "JSON")
+    write("not_model/empty.dat", b"", "skipped", "empty file")
+    write("not_model/random.dat", bytes((i * 131 + 7) % 251 for i in range(4096)), "skipped", "random bytes")
     b = io.BytesIO()
     with zipfile.ZipFile(b, "w") as z:
         z.writestr("docs/readme.md", "# hello\n")
-    write("not_model/docs.zip", b.getvalue(), "not_a_model", "zip without models")
+    write("not_model/docs.zip", b.getvalue(), "skipped", "zip without models")
+    # ... but a model file name over other content is a failed or tampered
+    # download: an error (issue 15 item 3).
+    html = b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>Not Found</body></html>\n"
+    write("broken/model.ckpt", html, "error", "HTML error page saved as a checkpoint")
+    write("broken/image.pt", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "error", "PNG renamed .pt")
+    write("broken/empty.pkl", b"", "error", "empty .pkl")
+    write("broken/random.bin", bytes((i * 131 + 7) % 251 for i in range(4096)), "error", "random bytes as .bin")
+    write("broken/lfs_pointer.pth", b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 1234\n",
+          "error", "Git LFS pointer instead of the weights")
+    write("broken/docs.pt", b.getvalue(), "error", "zip without models named .pt")
+    write("broken/text.npy", b"not numpy\n", "error", "text named .npy")
+    write("broken/model.joblib.gz", gzip.compress(b"plain text\n"), "error", "gzip of text named .joblib.gz")
 
 
 def gen_benign_numpy(np):

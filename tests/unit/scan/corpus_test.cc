@@ -77,9 +77,11 @@ std::string SkipReason(const std::string& group) {
 bool Meets(Verdict v, const std::string& expectation) {
   if (expectation == "malicious") return v == Verdict::kMalicious;
   if (expectation == "flagged") return v == Verdict::kMalicious || v == Verdict::kSuspicious;
-  if (expectation == "not_clean") return v != Verdict::kClean && v != Verdict::kNotAModel;
+  if (expectation == "not_clean") return v != Verdict::kClean && v != Verdict::kSkipped;
+  if (expectation == "inconclusive") return v == Verdict::kInconclusive;
   if (expectation == "clean") return v == Verdict::kClean;
-  if (expectation == "not_a_model") return v == Verdict::kNotAModel;
+  if (expectation == "skipped") return v == Verdict::kSkipped;
+  if (expectation == "error") return v == Verdict::kError;
   return false;
 }
 
@@ -111,7 +113,7 @@ int CheckSamples(const std::string& prefix, std::initializer_list<std::string> e
 }
 
 TEST(ScanCorpus, EveryMaliciousSampleIsFlagged) {
-  int n = CheckSamples("malicious/", {"malicious", "flagged", "not_clean"});
+  int n = CheckSamples("malicious/", {"malicious", "flagged", "not_clean", "inconclusive"});
   EXPECT_GE(n, 150);
 }
 
@@ -133,7 +135,14 @@ TEST(ScanCorpus, SklearnAndJoblibBenignFilesAreClean) {
 }
 
 TEST(ScanCorpus, NonModelsAreReportedAsSuch) {
-  EXPECT_GE(CheckSamples("not_model/", {"not_a_model"}), 5);
+  EXPECT_GE(CheckSamples("not_model/", {"skipped"}), 6);
+}
+
+TEST(ScanCorpus, ModelFileNamesOverOtherContentAreErrors) {
+  EXPECT_GE(CheckSamples("broken/", {"error"}), 8);
+  FileReport r = DefaultScanner().ScanFile(EnsureCorpus() + "/broken/model.ckpt");
+  EXPECT_EQ(r.error_rule, "SCN310");
+  EXPECT_NE(r.error.find("HTML"), std::string::npos) << r.error;
 }
 
 TEST(ScanCorpus, MaliciousFindingNamesTheGlobalAndOffset) {
@@ -189,6 +198,9 @@ TEST(ScanCli, ExitCodesFollowTheDocumentedContract) {
   std::string c = EnsureCorpus();
   EXPECT_EQ(RunPicket("scan " + c + "/benign/plain_p4.pkl").exit_code, 0);
   EXPECT_EQ(RunPicket("scan " + c + "/not_model/readme.txt").exit_code, 0);
+  EXPECT_EQ(RunPicket("scan " + c + "/broken/model.ckpt").exit_code, 2);
+  EXPECT_EQ(RunPicket("scan " + c + "/broken/empty.pkl").exit_code, 2);
+  EXPECT_EQ(RunPicket("scan " + c + "/broken/image.pt").exit_code, 2);
   EXPECT_EQ(RunPicket("scan " + c + "/malicious/A01_os_system_p0.pkl").exit_code, 1);
   EXPECT_EQ(RunPicket("scan " + c + "/malicious/C26_nested_marks.pkl").exit_code, 2);
   EXPECT_EQ(RunPicket("scan /nonexistent/file.pkl").exit_code, 2);
@@ -215,7 +227,59 @@ TEST(ScanCli, DirectoryJsonReportCoversEveryFile) {
   simdjson::dom::array files;
   ASSERT_EQ(doc["files"].get(files), simdjson::SUCCESS);
   EXPECT_EQ(files.size(), 6u);
-  for (auto f : files) EXPECT_EQ(std::string_view(f["verdict"]), "not_a_model");
+  for (auto f : files) EXPECT_EQ(std::string_view(f["verdict"]), "skipped");
+}
+
+// Issue 15 item 3: in a directory, a file with a model name but no model is an
+// error in every output format; other non-models are listed as skipped.
+TEST(ScanCli, BrokenModelFilesAreErrorsInEveryFormat) {
+  fs::path dir = fs::path(::testing::TempDir()) / "broken_download";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "README.md") << "# model card\n";
+  std::ofstream(dir / "model.ckpt") << "<!DOCTYPE html><html><body>403 Forbidden</body></html>\n";
+  std::ofstream(dir / "weights.pkl", std::ios::binary) << std::string("\x80\x04K\x01.", 5);
+  RunResult text = RunPicket("scan " + dir.string());
+  EXPECT_EQ(text.exit_code, 2) << text.out;
+  EXPECT_NE(text.out.find("README.md: skipped"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("model.ckpt: error (not a model file"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("weights.pkl: clean"), std::string::npos) << text.out;
+
+  RunResult json = RunPicket("scan -f json " + dir.string());
+  EXPECT_EQ(json.exit_code, 2);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json.out).get(doc), simdjson::SUCCESS) << json.out;
+  std::map<std::string, std::string> verdicts;
+  for (auto f : doc["files"].get_array()) {
+    std::string path{std::string_view(f["path"])};
+    verdicts[fs::path(path).filename().string()] = std::string(std::string_view(f["verdict"]));
+    if (path.ends_with("model.ckpt")) EXPECT_EQ(std::string_view(f["error_rule"]), "SCN310");
+  }
+  EXPECT_EQ(verdicts["README.md"], "skipped");
+  EXPECT_EQ(verdicts["model.ckpt"], "error");
+  EXPECT_EQ(verdicts["weights.pkl"], "clean");
+
+  RunResult sarif = RunPicket("scan -f sarif " + dir.string());
+  EXPECT_EQ(sarif.exit_code, 2);
+  simdjson::dom::parser sp;
+  simdjson::dom::element sdoc;
+  ASSERT_EQ(sp.parse(sarif.out).get(sdoc), simdjson::SUCCESS) << sarif.out;
+  simdjson::dom::array results = sdoc["runs"].at(0)["results"];
+  ASSERT_EQ(results.size(), 1u) << sarif.out;
+  EXPECT_EQ(std::string_view(results.at(0)["ruleId"]), "SCN310");
+  EXPECT_EQ(std::string_view(results.at(0)["level"]), "error");
+
+  RunResult ecs = RunPicket("scan -f ecs " + dir.string());
+  EXPECT_EQ(ecs.exit_code, 2);
+  simdjson::dom::parser ep;
+  simdjson::dom::element event;
+  ASSERT_EQ(ep.parse(ecs.out).get(event), simdjson::SUCCESS) << ecs.out;
+  EXPECT_EQ(std::string_view(event["rule"]["id"]), "SCN310");
+  EXPECT_EQ(std::string_view(event["picket"]["scan"]["verdict"]), "error");
+
+  fs::remove(dir / "model.ckpt");
+  EXPECT_EQ(RunPicket("scan " + dir.string()).exit_code, 0);
 }
 
 TEST(ScanCli, SarifAndEcsOutputsAreWellFormed) {

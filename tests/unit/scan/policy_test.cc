@@ -120,3 +120,50 @@ TEST(DangerRules, MatchesThroughDottedAttributePaths) {
 
 }  // namespace
 }  // namespace picket::scan
+
+namespace picket::scan {
+namespace {
+
+// Issue 16 item 4: gadgets that reach a process or exec under pickle.load are
+// malicious (PKL100) whether they are called or only referenced, never
+// "suspicious". Each was checked against CPython 3.11 / numpy 1.24 / torch 1.13
+// sources: the named callable runs a command or evaluates code.
+TEST(DangerRules, EveryProcessAndExecGadgetIsMalicious) {
+  const std::pair<const char*, const char*> kGadgets[] = {
+      {"numpy.distutils.exec_command", "exec_command"},
+      {"numpy.distutils.misc_util", "exec_mod_from_location"},
+      {"numpy.distutils.ccompiler", "CCompiler_spawn"},
+      {"_bootsubprocess", "_check_cmd"},
+      {"pipes", "Template"},
+      {"mailcap", "findmatch"},
+      {"platform", "_syscmd_file"},
+      {"platform", "architecture"},
+      {"site", "addpackage"},
+      {"tkinter", "Tcl"},
+      {"IPython.utils.process", "system"},
+      {"operator", "call"},
+      {"torch.utils.benchmark.utils.valgrind_wrapper.timer_interface", "GlobalsBridge"},
+      {"torch.backends.xeon.run_cpu", "_Launcher"},
+      {"torch.testing._internal.common_utils", "shell"},
+      {"joblib.externals.loky.backend.popen_loky_posix", "Popen"},
+      {"concurrent.futures", "ProcessPoolExecutor"},
+      {"yaml", "unsafe_load"},
+  };
+  for (const auto& [module, name] : kGadgets) {
+    for (bool call : {false, true}) {
+      std::string body = Global(module, name) + (call ? "(" + Bu("id") + "tR" : "0N");
+      auto findings = JudgeBytes(P2(body));
+      ASSERT_FALSE(findings.empty()) << module << "." << name;
+      EXPECT_EQ(Worst(findings), Severity::kMalicious) << module << "." << name;
+      EXPECT_EQ(findings[0].rule_id, "PKL100") << module << "." << name;
+    }
+  }
+  // An unlisted module's function named like a command runner is malicious
+  // when called (PKL105), suspicious when only referenced.
+  auto called = JudgeBytes(P2(Global("vendor.tools", "exec_command") + "(" + Bu("id") + "tR"));
+  EXPECT_EQ(Worst(called), Severity::kMalicious);
+  EXPECT_EQ(called[0].rule_id, "PKL105");
+}
+
+}  // namespace
+}  // namespace picket::scan
