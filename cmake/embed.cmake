@@ -9,6 +9,7 @@ set(PICKET_EMBED
   data/case_traps.tsv
   src/state/lua/new_terms.lua
   src/state/lua/records.lua
+  data/ecs_allowed_values.tsv
 )
 file(GLOB PICKET_EMBED_RULES CONFIGURE_DEPENDS RELATIVE ${CMAKE_SOURCE_DIR}
      ${CMAKE_SOURCE_DIR}/rules/macos/*.toml ${CMAKE_SOURCE_DIR}/data/demo/*.ndjson)

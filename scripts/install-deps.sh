@@ -9,6 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
+  # packaging (cpack -G DEB: dpkg-shlibdeps; package_test: dpkg-deb, objdump)
+  dpkg-dev binutils
   # core libraries
   libsimdjson-dev libtomlplusplus-dev libcli11-dev libfmt-dev libre2-dev libabsl-dev
   libxxhash-dev librocksdb-dev libcpp-httplib-dev libssl-dev libboost-dev libbrotli-dev

@@ -32,8 +32,8 @@ int RunCoverage(const CoverageOptions& o) {
     fprintf(stderr, "picket coverage: %s\n", error.c_str());
     return 2;
   }
-  rules::RuleSet set = o.paths.empty() ? rules::LoadBundledRules(*types)
-                                       : rules::LoadRules(o.paths, *types);
+  rules::RuleSet set =
+      o.paths.empty() ? rules::LoadBundledRules(*types) : rules::LoadRules(o.paths, *types);
   for (const auto& e : set.errors) fprintf(stderr, "picket coverage: %s\n", e.ToString().c_str());
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -75,6 +75,10 @@ void RegisterCoverage(CLI::App& app, int* exit_code) {
   cmd->add_option("--layer-name", opts->layer_name, "Name of the Navigator layer")
       ->capture_default_str();
   AddFieldTypeOptions(cmd, &opts->types);
+  cmd->footer(
+      "Examples:\n"
+      "  picket coverage\n"
+      "  picket coverage rules/macos --layer layer.json --layer-name 'macOS pack'\n");
   cmd->callback([opts, exit_code] { *exit_code = RunCoverage(*opts); });
 }
 

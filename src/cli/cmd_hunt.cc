@@ -24,7 +24,7 @@ struct HuntOptions {
   std::vector<std::string> paths;
   bool count = false;
   bool quiet = false;
-  std::string fields;
+  std::vector<std::string> fields;
   std::string now;
   size_t max_line_bytes = 64u << 20;
   size_t max_count = 0;
@@ -80,14 +80,15 @@ int RunHunt(const HuntOptions& o) {
   }
   auto compiled = kql::Compile(*parsed.root, *types, copts);
   for (const auto& w : compiled.warnings) fprintf(stderr, "picket hunt: warning: %s\n", w.c_str());
+  if (!compiled.ok()) {
+    kql::ParseError e = kql::ErrorAt(o.query, compiled.error.offset, compiled.error.message);
+    fprintf(stderr, "%s\n", e.Render(o.query, "query").c_str());
+    return 2;
+  }
 
   std::vector<std::string> fields;
-  for (size_t start = 0; !o.fields.empty() && start <= o.fields.size();) {
-    size_t comma = o.fields.find(',', start);
-    if (comma == std::string::npos) comma = o.fields.size();
-    if (comma > start) fields.push_back(o.fields.substr(start, comma - start));
-    start = comma + 1;
-  }
+  for (const auto& f : o.fields)
+    if (!f.empty()) fields.push_back(f);
 
   std::vector<std::string> inputs;
   if (!io::ExpandInputs(o.paths.empty() ? std::vector<std::string>{"-"} : o.paths, &inputs,
@@ -154,11 +155,25 @@ void RegisterHunt(CLI::App& app, int* exit_code) {
   cmd->add_flag("-c,--count", opts->count, "Print only the number of matching events");
   cmd->add_flag("-q,--quiet", opts->quiet, "Print nothing; the exit status tells");
   cmd->add_option("-m,--max-count", opts->max_count, "Stop after this many matches");
-  cmd->add_option("--fields", opts->fields, "Print only these fields (comma-separated) as JSON");
+  cmd->add_option("--fields", opts->fields,
+                  "Print only these fields as one JSON object per match (a comma list, or "
+                  "repeat the option)")
+      ->delimiter(',');
   cmd->add_option("--now", opts->now, "The time 'now' in date math (ISO-8601 or epoch ms)");
   cmd->add_option("--max-line-bytes", opts->max_line_bytes,
                   "Lines longer than this are reported and skipped (default 64 MiB)");
   AddFieldTypeOptions(cmd, &opts->types);
+  cmd->footer(
+      "Examples:\n"
+      "  picket hunt 'process.parent.name:python* and process.args:\"-c\"' telemetry/ --count\n"
+      "  picket hunt 'event.category:network and process.name:python3' events.ndjson.gz "
+      "--fields process.name,destination.ip\n"
+      "  zcat events.ndjson.gz | picket hunt -q 'process.name:curl and process.parent.name:ruby'\n"
+      "  picket hunt 'host.os.type:linux and event.action:exec' telemetry/ -m 3 --fields "
+      "process.command_line\n"
+      "  picket hunt 'process.name:powershell.exe' telemetry/ --count   # exit 1: no match\n"
+      "  picket hunt --mapping mapping.json 'process.pid > 1000 and process.parent.name:zsh' "
+      "telemetry/ --count\n");
   cmd->callback([opts, exit_code] { *exit_code = RunHunt(*opts); });
 }
 

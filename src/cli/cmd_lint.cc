@@ -74,10 +74,18 @@ void RegisterLint(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"text", "json", "sarif"}))
       ->capture_default_str();
   cmd->add_option("--ignore", opts->ignore,
-                  "Drop findings of this check id (repeatable), e.g. --ignore unsupported-type")
-      ->allow_extra_args(false);
+                  "Drop findings of these check ids (a comma list, or repeat the option), e.g. "
+                  "--ignore unsupported-type,tag-prefix")
+      ->delimiter(',');
   cmd->add_flag("--list-checks", opts->list_checks, "List every check id with its severity");
   AddFieldTypeOptions(cmd, &opts->types);
+  cmd->footer(
+      "Examples:\n"
+      "  picket lint rules/macos\n"
+      "  picket lint --format sarif rules/ > lint.sarif\n"
+      "  picket lint --ignore case-trap,new-terms-field-not-in-event --format json rules/macos\n"
+      "  picket lint --list-checks\n"
+      "  picket lint --mapping mapping.json rules/macos\n");
   cmd->callback([opts, exit_code] { *exit_code = RunLint(*opts); });
 }
 

@@ -98,12 +98,17 @@ void RegisterRules(CLI::App& app, int* exit_code) {
       "Load Elastic detection-rules TOML files (files or directories) and report what loads.\n"
       "KQL query and new_terms rules are compiled; other types are named as unsupported.\n"
       "Without PATH, the bundled rule pack. Exit status: 0 all loaded, 1 load errors, 2 usage.");
-  cmd->add_option("paths", opts->paths, "Rule files or directories");
+  cmd->add_option("paths", opts->paths, "Rule files or directories (default: the bundled pack)");
   cmd->add_flag("-l,--list", opts->list, "List every rule");
   cmd->add_flag("-w,--warnings", opts->warnings, "Print compile warnings");
   cmd->add_flag("--skip-deprecated", opts->skip_deprecated, "Skip */_deprecated/* directories");
   cmd->add_option("--format", opts->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   AddFieldTypeOptions(cmd, &opts->types);
+  cmd->footer(
+      "Examples:\n"
+      "  picket rules\n"
+      "  picket rules rules/macos --list\n"
+      "  picket rules detection-rules/rules --skip-deprecated --format json > rules.json\n");
   cmd->callback([opts, exit_code] { *exit_code = RunRules(*opts); });
 }
 

@@ -287,7 +287,8 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
 
 void AddCommonOptions(CLI::App* cmd, RunOptions* o) {
   cmd->add_option("--rules,-r", o->rules,
-                  "Rule files or directories (recursive); default: the bundled macOS pack");
+                  "Rule file or directory (recursive); repeat for several; default: the bundled "
+                  "macOS pack");
   cmd->add_option("--now", o->now,
                   "Fixed clock (ISO-8601 or epoch ms): alert @timestamp and date math in queries");
   cmd->add_option("--index", o->index,
@@ -313,7 +314,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("events", o->events, "NDJSON files or directories (.gz too); '-' or none: stdin");
   AddCommonOptions(cmd, o.get());
   cmd->add_option("--baseline", o->baseline,
-                  "Events loaded into the first-seen state first, without alerting (cold start)");
+                  "Event file or directory loaded into the first-seen state first, without "
+                  "alerting (cold start); repeat for several");
   cmd->add_option("--output,-o", o->output, "Write alerts here instead of stdout");
   cmd->add_option("--format", o->format, "ndjson (default off a TTY) or text (default on a TTY)")
       ->check(CLI::IsMember({"ndjson", "text"}));
@@ -346,6 +348,14 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "--now when given)");
   cmd->add_flag("--demo", o->demo,
                 "Run the bundled rules over the bundled demo telemetry and show the alerts");
+  cmd->footer(
+      "Examples:\n"
+      "  picket run --demo\n"
+      "  picket run --rules rules/macos events.ndjson.gz --output alerts.ndjson\n"
+      "  picket run -r rules/macos --format text --guide telemetry/\n"
+      "  picket run --rules rules/macos --baseline telemetry/ events.ndjson.gz -o alerts.ndjson\n"
+      "  picket run --rules rules/macos --fail-on-alert -q telemetry/ > alerts.ndjson   "
+      "# exit 1: alerts\n");
   cmd->callback([o, exit_code] { *exit_code = RunDetection(*o, false); });
 
   auto l = std::make_shared<RunOptions>();
@@ -355,6 +365,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       "for a later `picket run` with the same --state/--state-dir).");
   learn->add_option("events", l->events, "NDJSON files or directories; '-' or none: stdin");
   AddCommonOptions(learn, l.get());
+  learn->footer(
+      "Examples:\n"
+      "  picket learn --rules rules/macos --state state.bin telemetry/\n"
+      "  picket learn -r rules/macos --state-dir state events.ndjson.gz\n");
   learn->callback([l, exit_code] {
     if (l->state_file.empty() && l->state_dir.empty()) {
       *exit_code = Fail("learn", "--state FILE or --state-dir DIR is required");

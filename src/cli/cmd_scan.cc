@@ -92,7 +92,12 @@ void RegisterScan(CLI::App& app, int* exit_code) {
       "over content that is no model: a failed or tampered download).\n"
       "Exit codes: 0 all clean or skipped; 1 a file is malicious, or suspicious with "
       "--fail-on suspicious (the default); 2 an error or inconclusive result (and no file "
-      "failed), or a usage error.");
+      "failed), or a usage error.\n"
+      "\n"
+      "Examples:\n"
+      "  picket scan models/\n"
+      "  picket scan --format sarif models/ > scan.sarif\n"
+      "  picket scan -f json --fail-on malicious -o scan.json models/\n");
   cmd->add_option("paths", options->paths, "Files or directories to scan")->required();
   cmd->add_option("-f,--format", options->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "ecs"}))
@@ -101,7 +106,8 @@ void RegisterScan(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"suspicious", "malicious"}))
       ->capture_default_str();
   cmd->add_option("--allowlist", options->allowlists,
-                  "Extra allowlist file(s): lines of '<module> <name> <uses>' (see docs/scan.md)")
+                  "Extra allowlist file: lines of '<module> <name> <uses>' (see docs/scan.md); "
+                  "repeat for several")
       ->check(CLI::ExistingFile);
   cmd->add_option("-o,--output", options->output, "Write the report to this file");
   cmd->add_flag("-v,--verbose", options->verbose, "Text output: also show informational notes");

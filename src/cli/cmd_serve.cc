@@ -313,8 +313,8 @@ void RegisterServe(CLI::App& app, int* exit_code) {
       "serve",
       "Run rules on live events received through an Elasticsearch-compatible _bulk API, "
       "with durable first-seen state (see docs/serve.md)");
-  cmd->add_option("--rules", o->rule_paths,
-                  "Rule files or directories (default: the bundled rule pack)");
+  cmd->add_option("--rules,-r", o->rule_paths,
+                  "Rule file or directory; repeat for several (default: the bundled rule pack)");
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0 = any free port)")
       ->capture_default_str();
   cmd->add_option("--state-dir", o->state_dir,
@@ -419,6 +419,14 @@ void RegisterServe(CLI::App& app, int* exit_code) {
                 "Do not set event.ingested to the arrival time on events that lack it (for "
                 "replays of old events: rules then judge them by their own time)");
   AddFieldTypeOptions(cmd, &o->types);
+  cmd->footer(
+      "Exit status: 0 after SIGINT/SIGTERM, 1 when a storage failure stopped ingest, 2 on a "
+      "setup error.\n"
+      "\n"
+      "Examples:\n"
+      "  picket serve --state-dir state\n"
+      "  picket serve --rules rules/macos --state-dir state --listen 127.0.0.1:9200 --alerts "
+      "alerts.ndjson\n");
   cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
 }
 

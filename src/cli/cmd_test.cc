@@ -7,13 +7,13 @@
 // failure with --require-coverage. --junit FILE writes JUnit XML for CI.
 // Exit status: 0 all cases passed, 1 a case failed (or a gap with
 // --require-coverage), 2 error.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/common.h"
 #include "cli/registry.h"
@@ -35,13 +35,23 @@ std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
-        else out.push_back(c);
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t')
+          out += ' ';
+        else
+          out.push_back(c);
     }
   }
   return out;
@@ -60,7 +70,8 @@ int RunTest(const TestOptions& o) {
     return 2;
   }
   rules::RuleSet set = rules::LoadRules(o.paths, *types);
-  for (const auto& e : set.errors) fprintf(stderr, "picket test: error: %s\n", e.ToString().c_str());
+  for (const auto& e : set.errors)
+    fprintf(stderr, "picket test: error: %s\n", e.ToString().c_str());
   if (set.rules.empty() && set.errors.empty()) {
     fprintf(stderr, "picket test: no runnable rules under the given paths\n");
     return 2;
@@ -128,17 +139,20 @@ int RunTest(const TestOptions& o) {
       skipped += c.skipped;
     }
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    out << fmt::format("<testsuites name=\"picket test\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
-                       junit.size(), failures, skipped);
-    out << fmt::format("<testsuite name=\"emulations\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
-                       junit.size(), failures, skipped);
+    out << fmt::format(
+        "<testsuites name=\"picket test\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
+        junit.size(), failures, skipped);
+    out << fmt::format(
+        "<testsuite name=\"emulations\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">\n",
+        junit.size(), failures, skipped);
     for (const auto& c : junit) {
       out << fmt::format("  <testcase classname=\"{}\" name=\"{}\">", XmlEscape(c.suite),
                          XmlEscape(c.name));
       if (c.skipped)
         out << fmt::format("<skipped message=\"{}\"/>", XmlEscape(c.failure));
       else if (!c.failure.empty())
-        out << fmt::format("<failure message=\"emulation mismatch\">{}</failure>", XmlEscape(c.failure));
+        out << fmt::format("<failure message=\"emulation mismatch\">{}</failure>",
+                           XmlEscape(c.failure));
       out << "</testcase>\n";
     }
     out << "</testsuite>\n</testsuites>\n";
@@ -160,9 +174,12 @@ void RegisterTest(CLI::App& app, int* exit_code) {
                   "Directory holding <rule-stem>/manifest.json (default: the emulations "
                   "directory found above each rule)");
   cmd->add_option("--junit", o->junit, "Write JUnit XML results here");
-  cmd->add_flag("--require-coverage", o->require_coverage,
-                "Fail when a rule has no emulation");
+  cmd->add_flag("--require-coverage", o->require_coverage, "Fail when a rule has no emulation");
   AddFieldTypeOptions(cmd, &o->types);
+  cmd->footer(
+      "Examples:\n"
+      "  picket test rules/macos\n"
+      "  picket test rules/macos --junit junit.xml --require-coverage\n");
   cmd->callback([o, exit_code] { *exit_code = RunTest(*o); });
 }
 

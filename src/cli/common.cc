@@ -4,26 +4,38 @@
 
 #include <cstdio>
 
+#include "event/es_mapping.h"
+
 namespace picket::cli {
 
 void AddFieldTypeOptions(CLI::App* cmd, FieldTypeOptions* opts) {
+  cmd->add_option("--mapping", opts->mappings,
+                  "Elasticsearch mapping of the events: the output of GET <index>/_mapping, a "
+                  "{\"properties\": ...} or {\"mappings\": ...} body, or an index/component "
+                  "template; its fields override the built-in table (repeat for several files)");
   cmd->add_option("--field-type", opts->overrides,
-                  "Override a field's mapping type for custom data, e.g. "
-                  "--field-type my.addr=ip (repeatable; types: keyword, wildcard, text, "
-                  "match_only_text, ip, long, double, date, boolean)");
+                  "Set a field's mapping type for custom data, e.g. --field-type my.addr=ip "
+                  "(repeat for several; types: keyword, wildcard, text, match_only_text, ip, "
+                  "long, double, date, boolean, ...)");
   cmd->add_option("--field-types", opts->files,
                   "File of 'field type' lines (or field=type) adding to or overriding the "
-                  "built-in ECS + Elastic Defend mapping table");
+                  "built-in ECS + Elastic Defend mapping table (repeatable)");
   cmd->add_flag("--no-ecs", opts->no_builtin,
                 "Do not use the built-in mapping table (every field is typed by its JSON value)");
 }
 
 std::shared_ptr<const event::FieldTypes> BuildFieldTypes(const FieldTypeOptions& opts,
                                                          std::string* error) {
-  if (opts.overrides.empty() && opts.files.empty())
+  if (opts.overrides.empty() && opts.files.empty() && opts.mappings.empty())
     return opts.no_builtin ? std::make_shared<event::FieldTypes>() : event::FieldTypes::BuiltIn();
   auto types = opts.no_builtin ? std::make_shared<event::FieldTypes>()
                                : std::make_shared<event::FieldTypes>(*event::FieldTypes::BuiltIn());
+  for (const auto& m : opts.mappings) {
+    std::vector<std::string> warnings;
+    bool ok = event::LoadEsMappingFile(m, types.get(), &warnings, error);
+    for (const auto& w : warnings) fprintf(stderr, "picket: warning: %s\n", w.c_str());
+    if (!ok) return nullptr;
+  }
   for (const auto& f : opts.files)
     if (!types->LoadFile(f, error)) return nullptr;
   for (const auto& o : opts.overrides) {

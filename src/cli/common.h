@@ -12,13 +12,19 @@
 
 namespace picket::cli {
 
+// Where field types come from, later sources overriding earlier ones field
+// by field: the built-in ECS + Elastic Defend table (unless --no-ecs), each
+// --mapping file in order (Elasticsearch mappings and templates), each
+// --field-types file in order, then each --field-type.
 struct FieldTypeOptions {
-  std::vector<std::string> overrides;  // --field-type name=type
+  std::vector<std::string> mappings;   // --mapping FILE
   std::vector<std::string> files;      // --field-types FILE
+  std::vector<std::string> overrides;  // --field-type name=type
   bool no_builtin = false;             // --no-ecs
 };
 void AddFieldTypeOptions(CLI::App* cmd, FieldTypeOptions* opts);
-// The built-in table plus overrides. Returns null with *error on a bad option.
+// The table the options describe. Mapping warnings go to stderr. Returns
+// null with *error on a bad option or file.
 std::shared_ptr<const event::FieldTypes> BuildFieldTypes(const FieldTypeOptions& opts,
                                                          std::string* error);
 

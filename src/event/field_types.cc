@@ -65,9 +65,88 @@ std::shared_ptr<const FieldTypes> FieldTypes::BuiltIn() {
   return table;
 }
 
+std::string_view DynamicMappingName(DynamicMapping d) {
+  switch (d) {
+    case DynamicMapping::kTrue:
+      return "true";
+    case DynamicMapping::kRuntime:
+      return "runtime";
+    case DynamicMapping::kFalse:
+      return "false";
+    case DynamicMapping::kStrict:
+      return "strict";
+    case DynamicMapping::kDisabled:
+      return "enabled: false";
+  }
+  return "true";
+}
+
 const FieldInfo* FieldTypes::Find(std::string_view field) const {
   auto it = fields_.find(field);
-  return it == fields_.end() ? nullptr : &it->second;
+  if (it != fields_.end()) return &it->second;
+  return flattened_.empty() ? nullptr : FlattenedLeaf(field);
+}
+
+const FieldInfo* FieldTypes::FlattenedLeaf(std::string_view field) const {
+  for (size_t dot = field.rfind('.'); dot != std::string_view::npos && dot > 0;
+       dot = field.rfind('.', dot - 1)) {
+    auto it = flattened_.find(field.substr(0, dot));
+    if (it != flattened_.end()) return &it->second;
+  }
+  return nullptr;
+}
+
+void FieldTypes::SetInfo(std::string_view field, FieldInfo info) {
+  fields_[std::string(field)] = std::move(info);
+}
+
+void FieldTypes::Remove(std::string_view field) {
+  auto it = fields_.find(field);
+  if (it != fields_.end()) fields_.erase(it);
+}
+
+void FieldTypes::SetFlattened(std::string_view field, uint32_t ignore_above) {
+  FieldInfo root;
+  root.type = FieldType::kObject;
+  root.es_type = "flattened";
+  root.source_path = std::string(field);
+  fields_[std::string(field)] = root;
+  FieldInfo leaf;
+  leaf.type = FieldType::kKeyword;
+  leaf.es_type = "flattened";
+  leaf.ignore_above = ignore_above;  // source_path empty: the leaf itself
+  flattened_[std::string(field)] = leaf;
+}
+
+void FieldTypes::SetDynamic(std::string_view object, DynamicMapping dynamic) {
+  dynamic_[std::string(object)] = dynamic;
+}
+
+DynamicMapping FieldTypes::DynamicAt(std::string_view field) const {
+  if (dynamic_.empty()) return DynamicMapping::kTrue;
+  // enabled: false anywhere above wins over the settings below it.
+  DynamicMapping nearest = DynamicMapping::kTrue;
+  bool found = false;
+  for (size_t end = field.rfind('.'); end != std::string_view::npos && end > 0;
+       end = field.rfind('.', end - 1)) {
+    auto it = dynamic_.find(field.substr(0, end));
+    if (it == dynamic_.end()) continue;
+    if (it->second == DynamicMapping::kDisabled) return DynamicMapping::kDisabled;
+    if (!found) {
+      nearest = it->second;
+      found = true;
+    }
+  }
+  if (auto root = dynamic_.find(std::string_view()); root != dynamic_.end()) {
+    if (root->second == DynamicMapping::kDisabled || !found) return root->second;
+  }
+  return nearest;
+}
+
+bool FieldTypes::Indexed(std::string_view field) const {
+  if (fields_.count(field)) return DynamicAt(field) != DynamicMapping::kDisabled;
+  DynamicMapping d = DynamicAt(field);
+  return d == DynamicMapping::kTrue || d == DynamicMapping::kRuntime;
 }
 
 FieldInfo FieldTypes::Lookup(std::string_view field) const {

@@ -44,6 +44,18 @@ struct FieldInfo {
 std::optional<FieldType> FieldTypeFromEsName(std::string_view es_type);
 std::string_view FieldTypeName(FieldType type);
 
+// What Elasticsearch does with the fields of an object that its mapping does
+// not list (the object's `dynamic`, or `enabled: false`), inherited by the
+// objects below it unless they set their own.
+enum class DynamicMapping : uint8_t {
+  kTrue,      // mapped from their first value (picket: typed by each JSON value)
+  kRuntime,   // runtime fields of the same types: searchable alike
+  kFalse,     // kept in _source but not indexed: no query matches them
+  kStrict,    // the document is rejected
+  kDisabled,  // enabled: false: nothing below the object is indexed
+};
+std::string_view DynamicMappingName(DynamicMapping d);
+
 class FieldTypes {
  public:
   // The embedded ECS + Elastic Defend table.
@@ -61,6 +73,20 @@ class FieldTypes {
 
   // Sets or replaces a field's type. `es_type` is an Elasticsearch type name.
   bool Set(std::string_view field, std::string_view es_type, std::string* error);
+  // Sets or replaces a field's whole mapping (an empty source_path is the field).
+  void SetInfo(std::string_view field, FieldInfo info);
+  void Remove(std::string_view field);
+  // A flattened field: every leaf below it is a keyword (Find gives them
+  // `leaf`, whose ignore_above is the flattened field's).
+  void SetFlattened(std::string_view field, uint32_t ignore_above);
+  // The `dynamic` setting (or enabled: false) of an object ("" = the root).
+  void SetDynamic(std::string_view object, DynamicMapping dynamic);
+  // The setting that applies to an unlisted field: its nearest object
+  // ancestor's, kTrue when none is set.
+  DynamicMapping DynamicAt(std::string_view field) const;
+  // Whether Elasticsearch indexes `field` at all: false when it is not in
+  // the table and DynamicAt() says unlisted fields are not indexed.
+  bool Indexed(std::string_view field) const;
   // Loads "field<TAB or =>type" lines (and the generated TSV format);
   // returns false with "file:line: reason" in *error.
   bool LoadFile(const std::string& path, std::string* error);
@@ -75,7 +101,12 @@ class FieldTypes {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  // The flattened field containing `field`, if any.
+  const FieldInfo* FlattenedLeaf(std::string_view field) const;
+
   std::unordered_map<std::string, FieldInfo, Hash, std::equal_to<>> fields_;
+  std::unordered_map<std::string, FieldInfo, Hash, std::equal_to<>> flattened_;  // root -> leaf
+  std::unordered_map<std::string, DynamicMapping, Hash, std::equal_to<>> dynamic_;
 };
 
 }  // namespace picket::event

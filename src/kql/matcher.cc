@@ -265,6 +265,7 @@ class Compiler {
     PredicateContext ctx;
     ctx.now = now_;
     ctx.warnings = warnings_;
+    ctx.error = &error_;
     ctx.field = field;
     return ctx;
   }
@@ -396,6 +397,8 @@ class Compiler {
   TimeMs now_;
 
  public:
+  PredicateError error_;  // a value that fails the whole query
+
   std::unique_ptr<Matcher> Root(const Node& n) { return Node_(n, ""); }
 };
 
@@ -406,6 +409,10 @@ CompileResult Compile(const Node& root, const event::FieldTypes& types,
   CompileResult result;
   Compiler compiler(types, options, &result.warnings);
   result.matcher = compiler.Root(root);
+  if (compiler.error_.set) {  // Elasticsearch fails such a query: so does picket
+    result.matcher.reset();
+    result.error = {compiler.error_.offset, compiler.error_.message};
+  }
   return result;
 }
 

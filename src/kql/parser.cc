@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <set>
 
+#include "util/text_lines.h"
+
 namespace picket::kql {
 namespace {
 
@@ -631,18 +633,7 @@ class Parser {
 
   // ---- errors --------------------------------------------------------------
   ParseError MakeError(size_t offset, std::string message) const {
-    ParseError e;
-    e.offset = static_cast<uint32_t>(offset);
-    e.message = std::move(message);
-    for (size_t i = 0; i < offset && i < q_.size(); ++i) {
-      if (q_[i] == '\n') {
-        ++e.line;
-        e.column = 1;
-      } else {
-        ++e.column;
-      }
-    }
-    return e;
+    return ErrorAt(q_, static_cast<uint32_t>(offset), std::move(message));
   }
 
   ParseError FailureError() const {
@@ -689,6 +680,16 @@ class Parser {
 
 ParseResult Parse(std::string_view query, const ParseLimits& limits) {
   return Parser(query, limits).Run();
+}
+
+ParseError ErrorAt(std::string_view query, uint32_t offset, std::string message) {
+  ParseError e;
+  e.offset = offset;
+  e.message = std::move(message);
+  TextPosition at = PositionAt(query, offset);
+  e.line = at.line;
+  e.column = at.column;
+  return e;
 }
 
 std::string ParseError::Render(std::string_view query, std::string_view origin, uint32_t line_base,

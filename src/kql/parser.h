@@ -29,6 +29,10 @@ struct ParseError {
                      uint32_t column_base = 1) const;
 };
 
+// An error at a byte offset of `query` (line and column computed), e.g. a
+// compile error (kql::CompileError) to render with a caret.
+ParseError ErrorAt(std::string_view query, uint32_t offset, std::string message);
+
 struct ParseLimits {
   size_t max_query_bytes = 1 << 20;
   size_t max_depth = 256;  // nesting of parentheses/not/nested

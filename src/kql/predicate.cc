@@ -113,6 +113,20 @@ void Warn(const PredicateContext& ctx, const std::string& msg) {
   if (ctx.warnings) ctx.warnings->push_back(ctx.field + ": " + msg);
 }
 
+// A date value that did not resolve: a warning when it is not date math
+// (Kibana's query fails to match, picket says so), an error when it is date
+// math beyond the dates Elasticsearch can represent (it rejects the query).
+void DateProblem(const PredicateContext& ctx, const Literal& lit, DateMathProblem problem,
+                 const std::string& what) {
+  if (problem == DateMathProblem::kSyntax || problem == DateMathProblem::kNone) {
+    Warn(ctx, what + " '" + lit.raw + "' is not a date or date math");
+    return;
+  }
+  if (!ctx.error || ctx.error->set) return;
+  *ctx.error = {true, lit.offset,
+                ctx.field + ": " + what + " '" + lit.raw + "' " + DateMathProblemText(problem)};
+}
+
 Predicate Never() { return Predicate{}; }
 
 }  // namespace
@@ -332,10 +346,11 @@ std::vector<Predicate> BuildMatchPredicates(MatchType type, uint32_t ignore_abov
       }
       // An exact date is a range gte..lte, each bound rounded to the
       // precision written ("2026-03-01" covers the whole day).
-      auto lo = ParseDateMath(lit.text, ctx.now, DateRounding::kDown);
-      auto hi = ParseDateMath(lit.text, ctx.now, DateRounding::kUp);
+      DateMathProblem problem;
+      auto lo = ParseDateMath(lit.text, ctx.now, DateRounding::kDown, &problem);
+      auto hi = lo ? ParseDateMath(lit.text, ctx.now, DateRounding::kUp, &problem) : lo;
       if (!lo || !hi) {
-        if (!free_text) Warn(ctx, "'" + lit.text + "' is not a date");
+        if (!free_text) DateProblem(ctx, lit, problem, "value");
         add(Never());
         return out;
       }
@@ -407,9 +422,11 @@ std::vector<Predicate> BuildRangePredicates(MatchType type, uint32_t ignore_abov
     case MatchType::kDate: {
       // Elasticsearch rounds gt and lte bounds up, gte and lt bounds down.
       bool round_up = op == RangeOp::kGt || op == RangeOp::kLte;
-      auto t = ParseDateMath(lit.text, ctx.now, round_up ? DateRounding::kUp : DateRounding::kDown);
+      DateMathProblem problem;
+      auto t = ParseDateMath(lit.text, ctx.now, round_up ? DateRounding::kUp : DateRounding::kDown,
+                             &problem);
       if (!t) {
-        Warn(ctx, "range bound '" + lit.raw + "' is not a date or date math");
+        DateProblem(ctx, lit, problem, "range bound");
         out.push_back(Never());
         return out;
       }

@@ -67,9 +67,18 @@ struct Predicate {
 // ignore_above (not indexed). As kKeywordEq / kKeywordWildcard see it.
 bool KeywordTerm(event::Json value, uint32_t ignore_above, std::string_view* out);
 
+// A value for which Elasticsearch fails the whole query instead of matching
+// nothing (date math beyond the representable dates): the first one found.
+struct PredicateError {
+  bool set = false;
+  uint32_t offset = 0;  // of the literal in the query
+  std::string message;
+};
+
 struct PredicateContext {
   TimeMs now = 0;
   std::vector<std::string>* warnings = nullptr;
+  PredicateError* error = nullptr;
   std::string field;  // for messages
 };
 

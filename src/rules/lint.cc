@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "rules/lint_context.h"
+#include "rules/toml_depth.h"
 
 namespace picket::rules {
 namespace {
@@ -22,11 +23,17 @@ struct FileResult {
 FileResult LintOne(std::string_view text, const std::string& path, const event::FieldTypes& types) {
   FileResult result;
   lint::LintContext ctx(text, path, types, &result.findings);
+  if (auto deep = FindExcessiveTomlDepth(text)) {  // toml++ would recurse that deep
+    ctx.Report("toml-syntax", {deep->line, deep->column}, deep->message,
+               "flatten the keys; nothing else was checked");
+    return result;
+  }
   try {
     ctx.root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     const auto& begin = e.source().begin;
-    ctx.Report("toml-syntax", {static_cast<uint32_t>(begin.line), static_cast<uint32_t>(begin.column)},
+    ctx.Report("toml-syntax",
+               {static_cast<uint32_t>(begin.line), static_cast<uint32_t>(begin.column)},
                std::string(e.description()), "fix the TOML syntax; nothing else was checked");
     return result;
   }
@@ -48,6 +55,7 @@ FileResult LintOne(std::string_view text, const std::string& path, const event::
     if (ctx.query_ast) {
       lint::CheckQueryFields(ctx);
       lint::CheckCaseTraps(ctx);
+      lint::CheckAllowedValues(ctx);
       lint::CheckQueryLogic(ctx);
     }
   }

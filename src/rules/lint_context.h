@@ -104,6 +104,7 @@ void CheckTags(LintContext& ctx);        // lint_tags.cc
 void CheckQuerySyntax(LintContext& ctx); // lint_query_syntax.cc
 void CheckQueryFields(LintContext& ctx); // lint_query_fields.cc
 void CheckCaseTraps(LintContext& ctx);   // lint_case_traps.cc
+void CheckAllowedValues(LintContext& ctx);  // lint_allowed_values.cc
 void CheckQueryLogic(LintContext& ctx);  // lint_query_logic.cc
 
 // Calls visit(const kql::Literal&) for every literal of a value expression.

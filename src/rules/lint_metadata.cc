@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "rules/lint_context.h"
+#include "rules/rule_schema.h"
 
 namespace picket::rules::lint {
 namespace {
@@ -41,10 +42,7 @@ void RequireString(LintContext& ctx, const toml::table* table, std::string_view 
     ctx.Report("missing-field", ctx.PosOf(table),
                "[" + std::string(table_name) + "] has no " + std::string(key),
                "add " + std::string(key) + " = \"...\"");
-  } else if (!node->is_string()) {
-    ctx.Report("field-type", ctx.PosOf(node), std::string(key) + " must be a string",
-               "quote the value");
-  } else if (node->value<std::string>()->empty()) {
+  } else if (node->is_string() && node->value<std::string>()->empty()) {  // else CheckKeyTypes
     ctx.Report("missing-field", ctx.PosOf(node), std::string(key) + " is empty",
                "give " + std::string(key) + " a value");
   }
@@ -85,24 +83,17 @@ void CheckRuleIdentity(LintContext& ctx) {
     RequireString(ctx, rule, "rule", key);
 
   const toml::node* author = rule->get("author");
-  if (!author || !author->is_array() || author->as_array()->empty())
+  if (!author || (author->is_array() && author->as_array()->empty()))
     ctx.Report("missing-field", ctx.PosOfKey(rule, "author"), "author must be a non-empty list",
                "add author = [\"Your Team\"]");
-
-  // Lists that other checks read; a scalar there would silently skip them.
-  for (const char* key : {"tags", "threat", "references", "false_positives"}) {
-    const toml::node* node = rule->get(key);
-    if (node && !node->is_array())
-      ctx.Report("field-type", ctx.PosOf(node), std::string(key) + " must be a list",
-                 std::string("write ") + key + " = [...]");
-  }
 
   if (auto name = LintContext::GetString(rule, "name")) {
     static const std::regex kName(R"(^[a-zA-Z0-9].+?[a-zA-Z0-9\[\]()]$)");
     if (!name->empty() && !std::regex_match(*name, kName))
       ctx.Report("rule-name", ctx.PosOfKey(rule, "name"),
-                 "name \"" + *name + "\" must start with a letter or digit and end with one "
-                 "(or a bracket)",
+                 "name \"" + *name +
+                     "\" must start with a letter or digit and end with one "
+                     "(or a bracket)",
                  "remove leading/trailing punctuation or spaces");
   }
   if (auto id = LintContext::GetString(rule, "rule_id"); id && !id->empty() && !IsLowerUuid(*id))
@@ -164,13 +155,14 @@ void CheckTypeAndLanguage(LintContext& ctx) {
                         : "a " + *type + " rule needs a language",
                "set language = \"kuery\" for a KQL query");
     return;
-  } else if ((*type == "eql") != (*language == "eql") || (*type == "esql") != (*language == "esql")) {
+  } else if ((*type == "eql") != (*language == "eql") ||
+             (*type == "esql") != (*language == "esql")) {
     ctx.Report("language", ctx.PosOfKey(rule, "language"),
                "type " + *type + " cannot use language " + *language,
                "eql rules use eql, esql rules use esql, the others kuery or lucene");
     return;
   }
-  if (*type != "saved_query" && ctx.query.empty())
+  if (*type != "saved_query" && ctx.query.empty() && !rule->get("query"))
     ctx.Report("language", ctx.PosOfKey(rule, "query"), "the rule has no query",
                "add query = '''...'''");
   if (!ctx.runs_kql)
@@ -180,12 +172,24 @@ void CheckTypeAndLanguage(LintContext& ctx) {
                "nothing to fix for Elastic; picket will skip this rule");
 }
 
+// Keys whose TOML type is not the rule schema's: the loader refuses them.
+// The keys with a check of their own (range or format) are left to it.
+void CheckKeyTypesOf(LintContext& ctx) {
+  for (const KeyTypeProblem& p : CheckKeyTypes(ctx.root)) {
+    if (p.key == "rule.risk_score" || p.key == "rule.max_signals" || p.key == "rule.from" ||
+        p.key == "rule.interval")
+      continue;
+    ctx.Report("field-type", ctx.PosOf(p.node), p.message,
+               "give the key the type Kibana's rule schema has (quote strings, [..] for lists)");
+  }
+}
+
 void CheckInvestigationGuide(LintContext& ctx) {
   auto note = LintContext::GetString(ctx.rule, "note");
   if (!note || note->find_first_not_of(" \t\r\n") == std::string::npos)
-    ctx.Report("investigation-guide", ctx.PosOf(ctx.rule),
-               "the rule has no investigation guide",
-               "add note = \"\"\"## Triage and analysis ...\"\"\" telling an analyst what to check");
+    ctx.Report(
+        "investigation-guide", ctx.PosOf(ctx.rule), "the rule has no investigation guide",
+        "add note = \"\"\"## Triage and analysis ...\"\"\" telling an analyst what to check");
 }
 
 }  // namespace
@@ -202,6 +206,7 @@ void CheckMetadata(LintContext& ctx) {
   if (!ctx.rule)
     ctx.Report("missing-table", {1, 1}, "the file has no [rule] table",
                "add [rule] with the rule's definition");
+  CheckKeyTypesOf(ctx);
   if (ctx.metadata) CheckMetadataTable(ctx);
   if (ctx.rule) {
     CheckRuleIdentity(ctx);

@@ -3,12 +3,15 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "kql/parser.h"
+#include "rules/rule_schema.h"
+#include "rules/toml_depth.h"
 #include "rules/toml_json.h"
 #include "util/embedded.h"
 #include "util/time.h"
@@ -192,6 +195,9 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   if (text.size() > kMaxRuleFileBytes)
     return error({}, "rule file larger than " + std::to_string(kMaxRuleFileBytes) + " bytes");
 
+  // toml++ and TomlToJson recurse once per nesting level: bound it first.
+  if (auto deep = FindExcessiveTomlDepth(text))
+    return error({deep->line, deep->column}, deep->message);
   toml::table doc;
   try {
     doc = toml::parse(text, std::string_view(path));
@@ -200,6 +206,11 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
     return error({static_cast<uint32_t>(b.line), static_cast<uint32_t>(b.column)},
                  "TOML syntax error: " + std::string(e.description()));
   }
+  // A key of the wrong type would read as absent (an empty query matches
+  // every event): every one is an error at its value.
+  std::vector<KeyTypeProblem> type_problems = CheckKeyTypes(doc);
+  for (const KeyTypeProblem& p : type_problems) error(PosOf(p.node), p.message);
+  if (!type_problems.empty()) return nullptr;
   const toml::table* rt = doc.get_as<toml::table>("rule");
   if (!rt) return error({1, 1}, "no [rule] table");
   auto rule = std::make_shared<Rule>();
@@ -230,9 +241,23 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   rule->tags = StrList(r, "tags");
   rule->references = StrList(r, "references");
   rule->false_positives = StrList(r, "false_positives");
-  if (auto v = r["risk_score"].value<int64_t>()) rule->risk_score = static_cast<int>(*v);
-  if (auto v = r["max_signals"].value<int64_t>()) rule->max_signals = static_cast<int>(*v);
-  if (auto v = r["version"].value<int64_t>()) rule->version = static_cast<int>(*v);
+  // Kibana's ranges: risk_score 0..100, max_signals and version at least 1.
+  struct IntKey {
+    std::string_view key;
+    int64_t min, max;
+    int* out;
+  };
+  for (const IntKey& k : {IntKey{"risk_score", 0, 100, &rule->risk_score},
+                          IntKey{"max_signals", 1, INT32_MAX, &rule->max_signals},
+                          IntKey{"version", 1, INT32_MAX, &rule->version}}) {
+    const toml::node* n = r.get(k.key);
+    if (!n) continue;
+    int64_t v = *n->value<int64_t>();  // an integer: CheckKeyTypes said so
+    if (v < k.min || v > k.max)
+      return error(PosOf(n), std::string(k.key) + " = " + std::to_string(v) + " is outside " +
+                                 std::to_string(k.min) + ".." + std::to_string(k.max));
+    *k.out = static_cast<int>(v);
+  }
   rule->threat = ThreatsOf(r);
   if (const auto* threat = r.get("threat"))
     rule->threat_json = TomlToJson(*threat);
@@ -242,22 +267,25 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   if (rule->rule_id.empty()) return error(rule_pos, "[rule] has no rule_id");
   if (rule->type_name.empty()) return error(rule_pos, "[rule] has no type");
 
-  // Parses and compiles the query, reporting a syntax error at its position
-  // in the file. Only a rule that will run keeps its matcher and warnings.
+  // A query error at its position in the file, with the query line and a caret.
+  auto query_error = [&](const kql::ParseError& e) {
+    uint32_t line = rule->query_pos.line + e.line - 1;
+    uint32_t col = e.line == 1 ? rule->query_pos.column + e.column - 1 : e.column;
+    errors->push_back({path, line, col,
+                       e.Render(rule->query, path, rule->query_pos.line, rule->query_pos.column)});
+    return false;
+  };
+  // Parses and compiles the query, reporting a syntax error, or a value
+  // Elasticsearch would reject when the rule runs, at its position in the
+  // file. Only a rule that will run keeps its matcher and warnings.
   auto compile_query = [&](const toml::node* qnode, bool will_run) {
     rule->query_pos = QueryStart(text, PosOf(qnode));
     auto parsed = kql::Parse(rule->query);
-    if (!parsed.ok()) {
-      const auto& e = parsed.error;
-      uint32_t line = rule->query_pos.line + e.line - 1;
-      uint32_t col = e.line == 1 ? rule->query_pos.column + e.column - 1 : e.column;
-      errors->push_back(
-          {path, line, col,
-           e.Render(rule->query, path, rule->query_pos.line, rule->query_pos.column)});
-      return false;
-    }
+    if (!parsed.ok()) return query_error(parsed.error);
     rule->ast = std::move(parsed.root);
     auto compiled = kql::Compile(*rule->ast, types, options.compile);
+    if (!compiled.ok())
+      return query_error(kql::ErrorAt(rule->query, compiled.error.offset, compiled.error.message));
     if (will_run) {
       for (const auto& w : compiled.warnings) warn(rule->query_pos, "query: " + w);
       rule->matcher = std::move(compiled.matcher);

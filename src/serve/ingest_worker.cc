@@ -109,12 +109,18 @@ void IngestWorker::MatchLoop(Evaluator::Matcher* matcher) {
   std::string scratch;
   std::shared_ptr<BulkBatch> batch;
   while (queue_->PopForMatching(&batch)) {
+    uint64_t seq = batch->seq;
+    {
+      std::lock_guard<std::mutex> lock(ready_mu_);
+      matching_.insert(seq);
+    }
     matcher->BeginBatch();
     Match(*batch, *matcher, &scratch);
     matcher->EndBatch();
     {
       std::lock_guard<std::mutex> lock(ready_mu_);
-      ready_.emplace(batch->seq, std::move(batch));
+      matching_.erase(seq);
+      ready_.emplace(seq, std::move(batch));
     }
     ready_cv_.notify_all();
   }
@@ -165,6 +171,9 @@ void IngestWorker::Match(BulkBatch& batch, Evaluator::Matcher& matcher, std::str
 }
 
 void IngestWorker::DecideLoop() {
+  // How long the group may wait for the next request when a matching thread
+  // is about to finish it: far less than the fsync a separate commit costs.
+  constexpr auto kGroupWait = std::chrono::milliseconds(2);
   std::vector<std::shared_ptr<BulkBatch>> group;
   for (;;) {
     {
@@ -174,8 +183,17 @@ void IngestWorker::DecideLoop() {
       });
       if (!ready_.count(next_seq_)) return;  // drained
       size_t events = 0;
-      for (auto it = ready_.find(next_seq_); it != ready_.end() && it->first == next_seq_;
-           it = ready_.find(next_seq_)) {
+      auto deadline = std::chrono::steady_clock::now() + kGroupWait;
+      for (;;) {
+        auto it = ready_.find(next_seq_);
+        if (it == ready_.end()) {
+          // The next request is being matched: wait a moment for it, so
+          // that it shares this group's commit.
+          if (!matching_.count(next_seq_) ||
+              !ready_cv_.wait_until(lock, deadline, [&] { return ready_.count(next_seq_) > 0; }))
+            break;
+          continue;
+        }
         if (!group.empty() && events + it->second->events > options_.max_group_events) break;
         events += it->second->events;
         group.push_back(std::move(it->second));

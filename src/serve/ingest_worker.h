@@ -8,7 +8,9 @@
 //     nothing are done here.
 //  2. One deciding thread takes the matched requests strictly in arrival
 //     order (IngestQueue numbers them), groups consecutive ones (group
-//     commit, at most max_group_events events), and for each event that
+//     commit, at most max_group_events events; when the next request is
+//     being matched right now, it waits up to 2 ms for it rather than pay
+//     a commit of its own), and for each event that
 //     matched something runs the stateful decisions (first-seen, ...) in
 //     order; alerts are appended to the alert log. Decisions are therefore
 //     exactly those of one thread evaluating the requests in arrival order.
@@ -34,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -137,6 +140,7 @@ class IngestWorker {
   std::mutex ready_mu_;
   std::condition_variable ready_cv_;
   std::map<uint64_t, std::shared_ptr<BulkBatch>> ready_;
+  std::set<uint64_t> matching_;  // being matched now
   uint64_t next_seq_ = 0;
   int matching_running_ = 0;
 

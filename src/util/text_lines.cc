@@ -33,4 +33,17 @@ std::vector<std::string_view> Split(std::string_view text, char sep) {
   }
 }
 
+TextPosition PositionAt(std::string_view text, size_t offset) {
+  TextPosition p;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++p.line;
+      p.column = 1;
+    } else {
+      ++p.column;
+    }
+  }
+  return p;
+}
+
 }  // namespace picket

@@ -6,6 +6,7 @@
 // `sep` (empty fields kept).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string_view>
 #include <vector>
@@ -17,5 +18,12 @@ void ForEachDataLine(std::string_view text,
                      const std::function<void(std::string_view comment)>& on_comment = nullptr);
 
 std::vector<std::string_view> Split(std::string_view text, char sep);
+
+// The 1-based line and byte column of `offset` in `text` (for error messages).
+struct TextPosition {
+  uint32_t line = 1;
+  uint32_t column = 1;
+};
+TextPosition PositionAt(std::string_view text, size_t offset);
 
 }  // namespace picket

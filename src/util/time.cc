@@ -1,6 +1,8 @@
 #include "util/time.h"
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 
 namespace picket {
@@ -73,44 +75,103 @@ int64_t UnitMs(char unit) {
   }
 }
 
-TimeMs AddCalendar(TimeMs t, char unit, int64_t n) {
-  if (unit != 'M' && unit != 'y') return t + n * UnitMs(unit);
-  int64_t days = t >= 0 ? t / kDay : (t - kDay + 1) / kDay;
-  TimeMs rest = t - days * kDay;
+// A point in time as java.time's ZonedDateTime (UTC) holds it for date
+// math: a day and a millisecond within it. Elasticsearch's date math does
+// each step on that representation, which refuses years beyond
+// +-999,999,999 (DateTimeException), and converts the result to epoch
+// milliseconds, which refuses what a signed 64-bit count cannot hold
+// (DateUtils.toLongMillis: "too far in the future/past"). Steps are checked
+// here the same way instead of wrapping around.
+struct DayTime {
+  int64_t day = 0;  // days since 1970-01-01
+  int64_t ms = 0;   // 0 <= ms < kDay
+};
+
+constexpr int64_t kMaxJavaYear = 999999999;
+
+DayTime FromMs(TimeMs t) {
+  int64_t day = t >= 0 ? t / kDay : (t - kDay + 1) / kDay;
+  return {day, t - day * kDay};
+}
+
+bool InJavaRange(const DayTime& t) {
   int64_t y;
   unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  int64_t months = y * 12 + (m - 1) + (unit == 'y' ? n * 12 : n);
-  y = months >= 0 ? months / 12 : (months - 11) / 12;
-  m = static_cast<unsigned>(months - y * 12) + 1;
-  d = std::min<unsigned>(d, DaysInMonth(y, m));
-  return DaysFromCivil(y, m, d) * kDay + rest;
+  CivilFromDays(t.day, &y, &m, &d);
+  return y >= -kMaxJavaYear && y <= kMaxJavaYear;
+}
+
+// t + n units; false when the result leaves java.time's year range.
+bool Add(DayTime* t, char unit, int64_t n) {
+  if (unit == 'M' || unit == 'y') {
+    int64_t y;
+    unsigned m, d;
+    CivilFromDays(t->day, &y, &m, &d);
+    int64_t months = y * 12 + (m - 1) + (unit == 'y' ? n * 12 : n);  // |n| < 2^31
+    y = months >= 0 ? months / 12 : (months - 11) / 12;
+    if (y < -kMaxJavaYear || y > kMaxJavaYear) return false;
+    m = static_cast<unsigned>(months - y * 12) + 1;
+    d = std::min<unsigned>(d, DaysInMonth(y, m));
+    t->day = DaysFromCivil(y, m, d);
+    return true;
+  }
+  // |n| < 2^31 and a unit of at most a week: no overflow in ms.
+  DayTime delta = FromMs(n * UnitMs(unit));
+  t->day += delta.day;
+  t->ms += delta.ms;
+  if (t->ms >= kDay) {
+    t->ms -= kDay;
+    ++t->day;
+  }
+  return InJavaRange(*t);
 }
 
 // Start of the unit containing t (UTC).
-TimeMs RoundDown(TimeMs t, char unit) {
-  int64_t days = t >= 0 ? t / kDay : (t - kDay + 1) / kDay;
+void RoundDown(DayTime* t, char unit) {
   int64_t y;
   unsigned m, d;
   switch (unit) {
     case 'y':
-      CivilFromDays(days, &y, &m, &d);
-      return DaysFromCivil(y, 1, 1) * kDay;
+      CivilFromDays(t->day, &y, &m, &d);
+      *t = {DaysFromCivil(y, 1, 1), 0};
+      return;
     case 'M':
-      CivilFromDays(days, &y, &m, &d);
-      return DaysFromCivil(y, m, 1) * kDay;
+      CivilFromDays(t->day, &y, &m, &d);
+      *t = {DaysFromCivil(y, m, 1), 0};
+      return;
     case 'w': {
       // ISO weeks start on Monday; 1970-01-01 was a Thursday.
-      int64_t weekday = ((days % 7) + 7 + 3) % 7;  // 0 = Monday
-      return (days - weekday) * kDay;
+      int64_t weekday = ((t->day % 7) + 7 + 3) % 7;  // 0 = Monday
+      *t = {t->day - weekday, 0};
+      return;
     }
-    default: {
-      int64_t u = UnitMs(unit);
-      if (u == 0) return t;
-      int64_t q = t >= 0 ? t / u : (t - u + 1) / u;
-      return q * u;
-    }
+    case 'd':
+      t->ms = 0;
+      return;
+    default:
+      t->ms -= t->ms % UnitMs(unit);
   }
+}
+
+// The last millisecond of the unit containing t, as ES rounds an upper
+// bound: start of the unit, plus one unit, minus 1 ms.
+bool RoundUp(DayTime* t, char unit) {
+  RoundDown(t, unit);
+  if (!Add(t, unit, 1)) return false;
+  if (t->ms > 0) {
+    --t->ms;
+  } else {
+    --t->day;
+    t->ms = kDay - 1;
+  }
+  return InJavaRange(*t);
+}
+
+// Epoch milliseconds, or false when a signed 64-bit count cannot hold them.
+bool ToMs(const DayTime& t, TimeMs* out) {
+  int64_t day_ms;
+  return !__builtin_mul_overflow(t.day, kDay, &day_ms) &&
+         !__builtin_add_overflow(day_ms, t.ms, out);
 }
 
 }  // namespace
@@ -212,51 +273,92 @@ std::optional<ParsedDate> ParseDate(std::string_view text) {
   return ParseIsoDate(text);
 }
 
-std::optional<TimeMs> ParseDateMath(std::string_view text, TimeMs now, DateRounding rounding) {
-  TimeMs t;
+const char* DateMathProblemText(DateMathProblem problem) {
+  switch (problem) {
+    case DateMathProblem::kNone:
+      return "";
+    case DateMathProblem::kSyntax:
+      return "is not a date or date math";
+    case DateMathProblem::kNumberTooLarge:
+      return "counts more than 2147483647 units, beyond the Java int Elasticsearch reads "
+             "(Elasticsearch rejects the query)";
+    case DateMathProblem::kYearOutOfRange:
+      return "goes beyond year 999999999, the limit of Elasticsearch's date math "
+             "(Elasticsearch rejects the query)";
+    case DateMathProblem::kNotRepresentable:
+      return "is too far in the future or the past to be represented in milliseconds "
+             "(Elasticsearch rejects the query)";
+  }
+  return "";
+}
+
+std::optional<TimeMs> ParseDateMath(std::string_view text, TimeMs now, DateRounding rounding,
+                                    DateMathProblem* problem) {
+  DateMathProblem ignored;
+  if (!problem) problem = &ignored;
+  *problem = DateMathProblem::kSyntax;
+  DayTime t;
   std::string_view math;
   if (text.substr(0, 3) == "now") {
-    t = now;
+    t = FromMs(now);
     math = text.substr(3);
   } else {
     size_t bars = text.find("||");
     std::string_view anchor = bars == std::string_view::npos ? text : text.substr(0, bars);
     auto date = ParseDate(anchor);
     if (!date) return std::nullopt;
-    t = date->ms;
+    t = FromMs(date->ms);
     if (bars == std::string_view::npos) {
       // A bare date used as an upper bound covers its whole unit.
-      if (rounding == DateRounding::kUp && date->precision != 'S')
-        t = AddCalendar(RoundDown(t, date->precision), date->precision, 1) - 1;
-      return t;
+      if (rounding == DateRounding::kUp && date->precision != 'S' &&
+          !RoundUp(&t, date->precision)) {
+        *problem = DateMathProblem::kYearOutOfRange;
+        return std::nullopt;
+      }
+      math = {};
+    } else {
+      math = text.substr(bars + 2);
     }
-    math = text.substr(bars + 2);
   }
   size_t pos = 0;
   while (pos < math.size()) {
     char op = math[pos++];
+    if (op != '/' && op != '+' && op != '-') return std::nullopt;
+    if (pos >= math.size()) return std::nullopt;
+    int64_t n = 1;
+    if (IsDigit(math[pos])) {
+      n = 0;
+      while (pos < math.size() && IsDigit(math[pos])) {
+        n = n * 10 + (math[pos++] - '0');
+        if (n > INT32_MAX) {
+          *problem = DateMathProblem::kNumberTooLarge;
+          return std::nullopt;
+        }
+      }
+    }
+    if (pos >= math.size()) return std::nullopt;
+    char unit = math[pos++];
+    if (unit != 'y' && unit != 'M' && UnitMs(unit) == 0) return std::nullopt;
+    bool in_range;
     if (op == '/') {
-      if (pos >= math.size()) return std::nullopt;
-      char unit = math[pos++];
-      if (unit != 'y' && unit != 'M' && unit != 'w' && unit != 'd' && unit != 'h' && unit != 'H' &&
-          unit != 'm' && unit != 's')
-        return std::nullopt;
-      t = RoundDown(t, unit);
-      if (rounding == DateRounding::kUp) t = AddCalendar(t, unit, 1) - 1;
-    } else if (op == '+' || op == '-') {
-      int64_t n = 0;
-      size_t start = pos;
-      while (pos < math.size() && IsDigit(math[pos])) n = n * 10 + (math[pos++] - '0');
-      if (pos == start) n = 1;
-      if (pos >= math.size()) return std::nullopt;
-      char unit = math[pos++];
-      if (unit != 'y' && unit != 'M' && UnitMs(unit) == 0) return std::nullopt;
-      t = AddCalendar(t, unit, op == '+' ? n : -n);
+      if (n != 1) return std::nullopt;  // ES: rounding only on single units
+      RoundDown(&t, unit);
+      in_range = rounding != DateRounding::kUp || RoundUp(&t, unit);
     } else {
+      in_range = Add(&t, unit, op == '+' ? n : -n);
+    }
+    if (!in_range) {
+      *problem = DateMathProblem::kYearOutOfRange;
       return std::nullopt;
     }
   }
-  return t;
+  TimeMs out;
+  if (!ToMs(t, &out)) {
+    *problem = DateMathProblem::kNotRepresentable;
+    return std::nullopt;
+  }
+  *problem = DateMathProblem::kNone;
+  return out;
 }
 
 std::optional<int64_t> ParseNowMinus(std::string_view text) {

@@ -31,10 +31,25 @@ std::optional<ParsedDate> ParseIsoDate(std::string_view text);
 std::optional<ParsedDate> ParseDate(std::string_view text);
 
 enum class DateRounding { kNone, kDown, kUp };
+
+// Why ParseDateMath gave no time. Elasticsearch rejects a query (400) whose
+// date math overflows, so the last three are errors, not "no match".
+enum class DateMathProblem {
+  kNone,
+  kSyntax,            // not a date or date math
+  kNumberTooLarge,    // a count beyond 2^31-1 (ES parses it as a Java int)
+  kYearOutOfRange,    // a step goes beyond year +-999,999,999 (java.time's range)
+  kNotRepresentable,  // the result does not fit in int64 milliseconds
+};
+// "is too far in the future or the past ...": follows the value in messages.
+const char* DateMathProblemText(DateMathProblem problem);
+
 // Resolves date math. `now` anchors "now"; with kUp a rounding "/d" goes to
 // the last millisecond of the unit (ES does this for lte and gt bounds).
+// On failure returns nullopt and, when given, sets *problem.
 std::optional<TimeMs> ParseDateMath(std::string_view text, TimeMs now,
-                                    DateRounding rounding = DateRounding::kNone);
+                                    DateRounding rounding = DateRounding::kNone,
+                                    DateMathProblem* problem = nullptr);
 
 // "now-7d", "now-36h", "now-9m" -> the positive length of the offset in ms.
 std::optional<int64_t> ParseNowMinus(std::string_view text);

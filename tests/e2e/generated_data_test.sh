@@ -15,3 +15,6 @@ echo "field_types.tsv up to date ($(grep -vc '^#' data/field_types.tsv) fields)"
 /usr/bin/python3 scripts/gen_attack.py --shared "$shared" --out "$tmp/attack.tsv" 2>/dev/null
 diff -q data/attack.tsv "$tmp/attack.tsv"
 echo "attack.tsv up to date"
+/usr/bin/python3 scripts/gen_ecs_allowed_values.py --shared "$shared" --out "$tmp/ecs_allowed_values.tsv" 2>/dev/null
+diff -q data/ecs_allowed_values.tsv "$tmp/ecs_allowed_values.tsv"
+echo "ecs_allowed_values.tsv up to date ($(grep -vc '^#' data/ecs_allowed_values.tsv) values)"

@@ -27,10 +27,25 @@ check "fields" '{"process.name":"sh","n":1}' "$("$PICKET" hunt --fields process.
 check "keyword by default" 0 "$("$PICKET" hunt --count 'source.ip:10.0.0.0/8' "$tmp/e.ndjson" --field-type source.ip=keyword 2>/dev/null)"
 check "ip from ECS" 1 "$("$PICKET" hunt --count 'source.ip:10.0.0.0/8' "$tmp/e.ndjson" 2>/dev/null)"
 
+# --mapping: an Elasticsearch mapping overrides the built-in table; --field-type overrides it.
+maps=tests/data/mappings
+check "mapping: source.ip keyword" 0 "$("$PICKET" hunt --count 'source.ip:10.0.0.0/8' "$tmp/e.ndjson" --mapping $maps/bare_properties.json 2>/dev/null)"
+check "field-type over mapping" 1 "$("$PICKET" hunt --count 'source.ip:10.0.0.0/8' "$tmp/e.ndjson" --mapping $maps/bare_properties.json --field-type source.ip=ip 2>/dev/null)"
+check "mapping: GET _mapping output" 1 "$("$PICKET" hunt --count 'process.title:sh' "$tmp/e.ndjson" --mapping $maps/get_mapping_two_indices.json 2>/dev/null)"
+printf '{"properties": {"n": {"type": 5}}}' > "$tmp/bad_mapping.json"
+"$PICKET" hunt 'n:1' "$tmp/e.ndjson" --mapping "$tmp/bad_mapping.json" >/dev/null 2>"$tmp/err"; rc=$?
+check "bad mapping exit 2" 2 $rc
+check "bad mapping located" 1 "$(grep -c 'bad_mapping.json: \$.properties.n.type: expected a string' "$tmp/err")"
+
 "$PICKET" hunt 'a:(b or' "$tmp/e.ndjson" >/dev/null 2>"$tmp/err"; rc=$?
 check "exit 2 on bad query" 2 $rc
 check "caret" 1 "$(grep -c '\^' "$tmp/err")"
 "$PICKET" hunt 'a:b' "$tmp/missing.ndjson" >/dev/null 2>&1; check "exit 2 on missing file" 2 $?
+# Date math Elasticsearch cannot represent fails the query there: here too.
+"$PICKET" hunt '@timestamp < now+300000000y' "$tmp/e.ndjson" >/dev/null 2>"$tmp/err"; rc=$?
+check "exit 2 on date math overflow" 2 $rc
+check "overflow located" 1 "$(grep -c '^query:1:14: @timestamp: range bound .now+300000000y. is too far' "$tmp/err")"
+check "overflow caret" '               ^' "$(grep '\^' "$tmp/err")"
 
 mkdir -p "$tmp/rules"
 cat > "$tmp/rules/ok.toml" <<'TOML'

@@ -319,7 +319,7 @@ def trickle(port, stop, data, interval, tls_context=None):
 
 def test_slow_clients_do_not_block_ingest_and_hit_the_request_deadline(tmp):
     # Two clients trickling a byte every 3 s blocked ingest for 41 s.
-    s = Server(tmp, "--read-timeout", "3")
+    s = Server(tmp, "--read-timeout", "8")
     stop = threading.Event()
     results = []
     try:
@@ -333,11 +333,13 @@ def test_slow_clients_do_not_block_ingest_and_hit_the_request_deadline(tmp):
         time.sleep(1)
         secs, status, answer = timed_bulk(s)
         assert status == 200 and not answer["errors"], answer
-        assert secs < 1.5, secs
+        # Blocked ingest would wait for the slow requests' 8 s deadline; the
+        # margin below it absorbs a loaded CI machine.
+        assert secs < 4, secs
         for t in threads:
-            t.join(timeout=15)
-        # Bytes kept coming, but the whole request had 3 s.
-        assert len(results) == 2 and all(r is not None and r < 5 for r in results), results
+            t.join(timeout=25)
+        # Bytes kept coming, but the whole request had 8 s.
+        assert len(results) == 2 and all(r is not None and r < 11 for r in results), results
         assert s.stats()["http"]["timed_out"] >= 2
     finally:
         stop.set()
@@ -346,7 +348,7 @@ def test_slow_clients_do_not_block_ingest_and_hit_the_request_deadline(tmp):
 
 def test_slow_tls_handshakes_do_not_block_ingest(tmp):
     cert, key = self_signed_cert(tmp)
-    s = Server(tmp, "--tls-cert", cert, "--tls-key", key, "--read-timeout", "3")
+    s = Server(tmp, "--tls-cert", cert, "--tls-key", key, "--read-timeout", "8")
     stop = threading.Event()
     results = []
     try:
@@ -376,10 +378,10 @@ def test_slow_tls_handshakes_do_not_block_ingest(tmp):
         resp = conn.getresponse()
         answer = json.loads(resp.read())
         assert resp.status == 200 and not answer["errors"], answer
-        assert time.time() - start < 1.5, time.time() - start
+        assert time.time() - start < 4, time.time() - start
         for t in threads:
-            t.join(timeout=15)
-        assert len(results) == 2 and all(r is not None and r < 5 for r in results), results
+            t.join(timeout=25)
+        assert len(results) == 2 and all(r is not None and r < 11 for r in results), results
     finally:
         stop.set()
         s.stop()
@@ -396,6 +398,10 @@ def test_connection_caps_evict_idle_and_refuse_busy(tmp):
             sock.sendall(request_bytes(["GET / HTTP/1.1", "Host: x"]))
             assert statuses(sock.recv(65536)) == [200]
             socks.append(sock)
+            # The server marks a connection idle when its write completes,
+            # which can follow the client's read; space the four out so
+            # "longest idle" is unambiguous.
+            time.sleep(0.2)
         secs, status, answer = timed_bulk(s)
         assert status == 200, answer
         assert s.stats()["http"]["connections_evicted"] >= 1

@@ -11,7 +11,8 @@
 
 namespace picket::kql::testing {
 
-// Returns 1 for a match, 0 for none, -1 when the query does not parse.
+// Returns 1 for a match, 0 for none, -1 when the query does not parse, -2
+// when it does not compile (a query Elasticsearch rejects).
 inline int Eval(const std::string& query, const std::string& json, const event::FieldTypes& types,
                 TimeMs now = 1772359200000 /*2026-03-01T10Z*/) {
   auto parsed = Parse(query);
@@ -19,6 +20,7 @@ inline int Eval(const std::string& query, const std::string& json, const event::
   CompileOptions options;
   options.now = now;
   auto compiled = Compile(*parsed.root, types, options);
+  if (!compiled.ok()) return -2;
   simdjson::dom::parser parser;
   simdjson::padded_string padded(json);
   simdjson::dom::element doc = parser.parse(padded).value();

@@ -2,6 +2,7 @@
 // what is flagged and, as importantly, what must not be.
 #include <gtest/gtest.h>
 
+#include "event/es_mapping.h"
 #include "unit/lint/lint_helpers.h"
 
 namespace picket::rules {
@@ -16,7 +17,9 @@ using testing::RuleWithQuery;
 const std::string kPrefix =
     "event.category:process and host.os.type:macos and event.type:start and event.action:exec and ";
 
-std::vector<LintFinding> LintQuery(const std::string& tail) { return Lint(RuleWithQuery(kPrefix + tail)); }
+std::vector<LintFinding> LintQuery(const std::string& tail) {
+  return Lint(RuleWithQuery(kPrefix + tail));
+}
 
 TEST(LintQueryLogic, ContradictionIsAlwaysFalse) {
   auto f = LintQuery("process.name:sh and not process.name:sh");
@@ -41,7 +44,8 @@ TEST(LintQueryLogic, ValueListContradiction) {
 }
 
 TEST(LintQueryLogic, ContradictionAcrossParentheses) {
-  auto checks = ChecksOf(LintQuery("process.name:sh and (process.args:\"-c\" and not process.name:sh)"));
+  auto checks =
+      ChecksOf(LintQuery("process.name:sh and (process.args:\"-c\" and not process.name:sh)"));
   EXPECT_EQ(std::count(checks.begin(), checks.end(), std::string("always-false")), 1);
 }
 
@@ -75,6 +79,8 @@ TEST(LintQueryTypes, ValuesAgainstFieldTypes) {
       {"@timestamp >= now-1d", false},
       {"@timestamp >= \"2026-03-01T00:00:00Z\"", false},
       {"@timestamp >= yesterday", true},
+      {"@timestamp < now+300000000y", true},  // beyond int64 ms: ES rejects the query
+      {"@timestamp < now+292000000y", false},
       {"process.code_signature.trusted:true", false},
       {"process.code_signature.trusted:yes", true},
       {"process.pid:*", false},  // exists fits every type
@@ -86,11 +92,43 @@ TEST(LintQueryTypes, ValuesAgainstFieldTypes) {
   }
 }
 
+TEST(LintQueryTypes, DateMathOverflowSaysWhy) {
+  for (const auto& f : LintQuery("@timestamp > now-300000000y"))
+    if (f.check == "type-mismatch")
+      EXPECT_NE(f.message.find("too far in the future or the past"), std::string::npos)
+          << f.message;
+  EXPECT_TRUE(HasCheck(LintQuery("@timestamp > now-300000000y"), "type-mismatch"));
+}
+
+// With --mapping, a field that an object with dynamic: false does not map is
+// not indexed: the comparison never matches in Elasticsearch.
+TEST(LintQueryFields, FieldNotIndexedByTheMapping) {
+  auto types = std::make_shared<event::FieldTypes>(*event::FieldTypes::BuiltIn());
+  std::vector<std::string> warnings;
+  std::string error;
+  ASSERT_TRUE(event::LoadEsMappingText(
+      R"({"properties": {"process": {"dynamic": false, "properties": {"name": {"type": "keyword"}}}}})",
+      "m.json", types.get(), &warnings, &error))
+      << error;
+  LintOptions options;
+  options.types = types;
+  auto f = LintRuleText(RuleWithQuery(kPrefix + "process.title:sh"),
+                        "lint_test/execution_case.toml", options);
+  ASSERT_TRUE(HasCheck(f, "unknown-field")) << ::testing::PrintToString(ChecksOf(f));
+  for (const auto& finding : f)
+    if (finding.check == "unknown-field")
+      EXPECT_NE(finding.message.find("process.title is not indexed"), std::string::npos)
+          << finding.message;
+  // The same query without the mapping is fine (process.title is ECS).
+  EXPECT_FALSE(HasCheck(LintQuery("process.title:sh"), "unknown-field"));
+}
+
 TEST(LintQueryFields, UnknownFieldOnlyForEndpointIndices) {
   auto f = LintQuery("process.parent.nmae:bash");
   ASSERT_TRUE(HasCheck(f, "unknown-field"));
   for (const auto& finding : f)
-    if (finding.check == "unknown-field") EXPECT_NE(finding.hint.find("process.parent.name"), std::string::npos);
+    if (finding.check == "unknown-field")
+      EXPECT_NE(finding.hint.find("process.parent.name"), std::string::npos);
   // The same query on an integration index: picket has no schema for it.
   auto text = testing::BaselineWith("index = [\"logs-endpoint.events.process-*\"]",
                                     "index = [\"logs-custom.app-*\"]");
@@ -175,7 +213,8 @@ TEST(LintRobustness, ScalarsWhereListsBelongAreReportedNotIgnored) {
   auto findings = testing::Lint(text);
   bool tags_reported = false;
   for (const auto& f : findings)
-    tags_reported = tags_reported || (f.check == "field-type" && f.message.find("tags") != std::string::npos);
+    tags_reported =
+        tags_reported || (f.check == "field-type" && f.message.find("tags") != std::string::npos);
   EXPECT_TRUE(tags_reported) << ::testing::PrintToString(testing::ChecksOf(findings));
   // The threat entry without a framework is reported, not skipped.
   EXPECT_TRUE(testing::HasCheck(findings, "threat-framework"));
@@ -183,7 +222,9 @@ TEST(LintRobustness, ScalarsWhereListsBelongAreReportedNotIgnored) {
 
 TEST(LintRobustness, GarbageDoesNotCrash) {
   const char* texts[] = {
-      "", "[rule]\n", "[metadata]\n[rule]\nthreat = [1, \"x\", {tactic = 5}]\n",
+      "",
+      "[rule]\n",
+      "[metadata]\n[rule]\nthreat = [1, \"x\", {tactic = 5}]\n",
       "[rule]\ntype = \"new_terms\"\nnew_terms = 5\n",
       "[rule]\ntype = \"new_terms\"\n[rule.new_terms]\nvalue = [1, \"\", \"a\", \"a\"]\n"
       "history_window_start = \"x\"\n",

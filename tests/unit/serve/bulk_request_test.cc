@@ -2,6 +2,7 @@
 #include "serve/bulk_request.h"
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include "serve/auth.h"
 #include "serve/es_responses.h"
@@ -56,6 +57,100 @@ TEST(BulkRequest, BrokenFramingFailsTheRequest) {
   EXPECT_FALSE(ParseBulkBody("{\"index\":{\"_index\":3}}\n{}\n", "", &items, &error));
   items.clear();
   EXPECT_FALSE(ParseBulkBody("\n\n", "i", &items, &error));  // nothing at all
+}
+
+// What a JSON parser makes of an action line, to compare with ParseBulkBody
+// (which reads plain action lines without one): ok, op, index, id.
+struct Expected {
+  bool ok = false;
+  std::string op, index, id;
+};
+
+Expected ReferenceAction(const std::string& line) {
+  Expected e;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(line).get_object().get(object) != simdjson::SUCCESS || object.size() != 1)
+    return e;
+  auto field = *object.begin();
+  e.op = std::string(field.key);
+  if (e.op != "create" && e.op != "index" && e.op != "delete" && e.op != "update") return e;
+  simdjson::dom::object meta;
+  if (field.value.get_object().get(meta) != simdjson::SUCCESS) return e;
+  e.index = "dflt";
+  for (auto m : meta) {
+    if (m.key != "_index" && m.key != "_id") continue;
+    std::string_view text;
+    if (m.value.get_string().get(text) != simdjson::SUCCESS) return e;
+    (m.key == "_index" ? e.index : e.id) = std::string(text);
+  }
+  e.ok = true;
+  return e;
+}
+
+// The plain action line fast path agrees with a JSON parser on crafted and
+// randomly mutated lines: same verdict, same action, index and id.
+TEST(BulkRequest, PlainActionLinesReadAsAJsonParserReadsThem) {
+  std::vector<std::string> lines = {
+      R"({"create":{"_index":"logs-a","_id":"x"}})",
+      R"({"index":{}})",
+      R"( { "create" : { "_index" : "a" , "_id" : "b" } } )",
+      R"({"create":{"_index":"a\"b"}})",
+      R"({"create":{"_index":"a\u0041"}})",
+      R"({"create":{"_index":"a","_index":"b"}})",
+      R"({"create":{"_index":"a","_version":1}})",
+      R"({"create":{"_index":"a","pipeline":"p","require_alias":true}})",
+      R"({"create":{"_index":"a"}} x)",
+      R"({"create":{"_index":"a"}})"
+      "\t",
+      R"({"create":{"_index":"a"},"index":{}})",
+      R"({"create":{"_index":5}})",
+      R"({"create":"x"})",
+      R"({"explode":{}})",
+      R"({"create":{"_index":"a",}})",
+      R"({"create":{"_index":"a"})",
+      R"({"create":{"_id":""}})",
+      R"({"delete":{"_index":"a","_id":"1"}})",
+  };
+  uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  const std::string alphabet = "{}\":, \\ax_\t1";
+  for (int i = 0; i < 20000; ++i) {
+    std::string line = lines[next() % 3];
+    for (int edits = 1 + next() % 3; edits > 0; --edits) {
+      size_t at = next() % (line.size() + 1);
+      switch (next() % 3) {
+        case 0:
+          line.insert(at, 1, alphabet[next() % alphabet.size()]);
+          break;
+        case 1:
+          if (at < line.size()) line.erase(at, 1);
+          break;
+        default:
+          if (at < line.size()) line[at] = alphabet[next() % alphabet.size()];
+      }
+    }
+    lines.push_back(line);
+  }
+  for (const std::string& line : lines) {
+    if (line.find('\n') != std::string::npos) continue;
+    std::vector<BulkItem> items;
+    BulkParseError error;
+    Expected want = ReferenceAction(line);
+    // delete has no source line.
+    bool ok = ParseBulkBody(line + (want.op == "delete" ? "\n" : "\n{}\n"), "dflt", &items, &error);
+    bool blank = line.find_first_not_of(" \t\r") == std::string::npos;
+    if (blank) continue;  // skipped as a blank line (then "{}" is the action)
+    ASSERT_EQ(ok, want.ok) << line << " -> " << error.reason;
+    if (!ok) continue;
+    ASSERT_FALSE(items.empty()) << line;
+    EXPECT_EQ(std::string(BulkOpName(items[0].op)), want.op) << line;
+    EXPECT_EQ(items[0].index, want.index) << line;
+    EXPECT_EQ(items[0].id, want.id) << line;
+  }
 }
 
 TEST(EsResponses, BulkResponseMarksErrors) {
