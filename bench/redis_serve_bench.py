@@ -28,6 +28,9 @@ through one Redis Cluster, against one node with RocksDB, in one command
   time apart: a term that spans hosts can then also be forgotten and alerted
   again, or not, differently ("terms differ"), as docs/serve.md says of
   parallel back-fills. Live shippers send in near real time.
+* The parse-only baseline (../shared/tools/parse_only.cpp: simdjson DOM, one
+  core) over the same file, measured at the start of every round, is printed
+  beside the figures ("% parse": events/s over parse-only events/s).
 Rounds alternate the configurations; figures are medians. On this 2-core
 machine every node, every Redis server and every loader share two cores: the
 figures show the cost of sharing state, not the gain of more machines.
@@ -44,6 +47,8 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from serve_bench import parse_only  # noqa: E402  (the same baseline as serve_bench)
 UPSTREAM = os.path.join(ROOT, "..", "shared", "upstream", "detection-rules")
 
 
@@ -182,8 +187,14 @@ def main():
                    ("1 node, Redis", 1, []), ("2 nodes, Redis", 2, []), ("3 nodes, Redis", 3, []),
                    ("3 nodes, Redis, WAIT 1 replica", 3, ["--redis-wait-replicas", "1"])]
         figures = {name: [] for name, _, _ in configs}
+        lines = sum(1 for line in open(path, "rb") if line.strip())
+        mb = os.path.getsize(path) / 1e6
+        parse_eps = []
         run = 0
         for _ in range(args.rounds):
+            parse_mb_s = parse_only(args.build, path)
+            if parse_mb_s:
+                parse_eps.append(parse_mb_s / mb * lines)
             for name, n, redis_args in configs:
                 run += 1
                 extra = [] if redis_args is None else (
@@ -197,8 +208,12 @@ def main():
               "node, %s rules, %d rounds (medians), %d cores, Redis %s" % (
                   events, args.batch, args.connections, args.rules, args.rounds, os.cpu_count(),
                   "local cluster (3 masters, 3 replicas)" if cluster_dir else url))
-        print("  %-32s %10s %8s %8s %12s %12s %10s %9s  %s" % (
-            "configuration", "events/s", "p50 ms", "p99 ms", "trips/1000ev", "calls/1000ev",
+        parse_median = statistics.median(parse_eps) if parse_eps else None
+        if parse_median:
+            print("  parse-only baseline (simdjson DOM, 1 core, same file, each round): "
+                  "%.0f events/s (%.1f MB, %.0f bytes/event)" % (parse_median, mb, mb * 1e6 / lines))
+        print("  %-32s %10s %8s %8s %8s %12s %12s %10s %9s  %s" % (
+            "configuration", "events/s", "% parse", "p50 ms", "p99 ms", "trips/1000ev", "calls/1000ev",
             "writes/1k", "Redis p99", "alert ids"))
         for name, _, _ in configs:
             fs = figures[name]
@@ -206,8 +221,10 @@ def main():
             same = all(f["ids"] == base_ids for f in fs)
             same_terms = all(f["terms"] == base_terms for f in fs)
             redis = "round_trips_per_1000" in fs[0]
-            print("  %-32s %10.0f %8.1f %8.1f %12s %12s %10s %9s  %s" % (
-                name, med("events_per_s"), med("p50_ms"), med("p99_ms"),
+            print("  %-32s %10.0f %8s %8.1f %8.1f %12s %12s %10s %9s  %s" % (
+                name, med("events_per_s"),
+                "%.1f%%" % (100 * med("events_per_s") / parse_median) if parse_median else "-",
+                med("p50_ms"), med("p99_ms"),
                 "%.2f" % med("round_trips_per_1000") if redis else "-",
                 "%.2f" % med("script_calls_per_1000") if redis else "-",
                 "%.2f" % med("writes_per_1000") if redis else "-",

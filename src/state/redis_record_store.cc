@@ -51,6 +51,18 @@ bool Unhex(std::string_view hex, std::string* out) {
   return true;
 }
 
+// Redis refuses a PX that, added to its clock, passes INT64_MAX ("invalid
+// expire time"), which a record kept for as long as the rule runs
+// (expires_at = INT64_MAX) would ask for. A century is as good as forever.
+constexpr int64_t kMaxTtlMs = 100LL * 365 * 24 * 3600 * 1000;
+
+int64_t RecordTtlMs(TimeMs expires_at, int64_t base, int64_t grace_ms) {
+  int64_t left;
+  if (__builtin_sub_overflow(expires_at, base, &left) || left > kMaxTtlMs - grace_ms)
+    return kMaxTtlMs;
+  return std::max<int64_t>(left, 0) + grace_ms;
+}
+
 }  // namespace
 
 RedisRecordStore::RedisRecordStore(RedisTermStore* owner, redis::Cluster* cluster,
@@ -115,7 +127,7 @@ bool RedisRecordStore::CompareAndSet(std::string_view key, std::string_view new_
   auto it = known_.find(std::string(key));
   std::string expected = it != known_.end() && it->second.present ? it->second.version : "";
   int64_t base = watermark_ != INT64_MIN ? watermark_ : NowMs();
-  int64_t ttl = std::max<int64_t>(expires_at - base, 0) + grace_ms_;
+  int64_t ttl = RecordTtlMs(expires_at, base, grace_ms_);
   std::string payload;
   if (!remove) payload = Int64Bytes(expires_at) + std::string(new_value);
   redis::Call call;

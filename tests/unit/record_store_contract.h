@@ -4,6 +4,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,6 +48,18 @@ inline void ScanVisitsAPrefixInKeyOrder(RecordStore* store) {
   });
   EXPECT_EQ(keys, (std::vector<std::string>{"rule1/k1", "rule1/k2"}));
   EXPECT_EQ(ScanAll(store, "").size(), 4u);
+}
+
+// Records a unit keeps for as long as the rule runs (a sequence rule's
+// watermark, its list of keys awaiting a decision) are written with
+// expires_at = INT64_MAX and must be kept, not refused.
+inline void ARecordThatNeverExpiresIsKept(RecordStore* store) {
+  constexpr TimeMs kForever = std::numeric_limits<TimeMs>::max();
+  EXPECT_TRUE(store->Put("meta", "m", kForever));
+  store->Expire(1000 * kDay);
+  EXPECT_EQ(store->Get("meta").value(), "m");
+  EXPECT_TRUE(store->Put("meta", "m2", kForever));  // and replaced
+  EXPECT_EQ(store->Get("meta").value(), "m2");
 }
 
 inline void ExpiryHidesRecordsBelowTheThreshold(RecordStore* store) {

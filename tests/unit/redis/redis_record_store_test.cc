@@ -49,6 +49,19 @@ TEST(RedisRecordStore, PutGetReplaceDelete) {
   EXPECT_TRUE(node->Sync(&error)) << error;
 }
 
+TEST(RedisRecordStore, ARecordThatNeverExpiresIsKept) {
+  // SET ... PX of INT64_MAX - now is refused by Redis ("invalid expire
+  // time"); the TTL is capped instead.
+  auto node = OpenNode(TestPrefix());
+  ASSERT_NE(node, nullptr);
+  contract::ARecordThatNeverExpiresIsKept(node->records());
+  std::string error;
+  EXPECT_TRUE(node->Sync(&error)) << error;
+  auto reader = OpenNode(node->options().prefix);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(reader->records()->Get("meta").value(), "m2");
+}
+
 TEST(RedisRecordStore, ScanVisitsAPrefixInKeyOrder) {
   auto node = OpenNode(TestPrefix());
   ASSERT_NE(node, nullptr);

@@ -60,6 +60,10 @@ class RecordStoreContract : public ::testing::TestWithParam<std::string> {
 
 TEST_P(RecordStoreContract, PutGetReplaceDelete) { contract::PutGetReplaceDelete(store_); }
 
+TEST_P(RecordStoreContract, ARecordThatNeverExpiresIsKept) {
+  contract::ARecordThatNeverExpiresIsKept(store_);
+}
+
 TEST_P(RecordStoreContract, ScanVisitsAPrefixInKeyOrder) {
   contract::ScanVisitsAPrefixInKeyOrder(store_);
 }
