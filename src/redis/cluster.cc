@@ -377,26 +377,29 @@ bool Cluster::Run(std::span<Call* const> calls, std::string* error) {
 bool Cluster::WaitReplicas(int replicas, int timeout_ms, std::string* error) {
   std::string command;
   AppendCommand(&command, {"WAIT", std::to_string(replicas), std::to_string(timeout_ms)});
-  // All WAITs in flight at once; each blocks its own connection.
+  // All WAITs in flight at once; each blocks its own connection. A WAIT
+  // sent is always answered and read below, even when another node already
+  // failed the group: a reply left unread would be taken as the answer to
+  // the connection's next command.
   std::vector<int> asked;
+  bool ok = true;
   for (auto [node, generation] : written_) {
     Node& n = nodes_[node];
     if (generation == 0 || !n.conn || n.generation != generation) {
-      ++stats_.failures;
       *error = "cannot confirm replication of writes to " + n.name +
                ": its connection was lost after they were sent";
-      return false;
+      ok = false;
+      break;
     }
     std::string err;
     if (!n.conn->Send(command, &err)) {
       Drop(node);
-      ++stats_.failures;
       *error = "WAIT on " + n.name + ": " + err;
-      return false;
+      ok = false;
+      break;
     }
     asked.push_back(node);
   }
-  bool ok = true;
   for (int node : asked) {
     Node& n = nodes_[node];
     Reply reply;
