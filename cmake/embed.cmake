@@ -7,6 +7,8 @@ set(PICKET_EMBED
   data/attack.tsv
   data/event_fields.tsv
   data/case_traps.tsv
+  src/state/lua/new_terms.lua
+  src/state/lua/records.lua
   data/ecs_allowed_values.tsv
 )
 file(GLOB PICKET_EMBED_RULES CONFIGURE_DEPENDS RELATIVE ${CMAKE_SOURCE_DIR}
@@ -27,5 +29,8 @@ add_custom_command(
   DEPENDS ${embed_inputs} ${CMAKE_SOURCE_DIR}/cmake/embed_gen.cmake
   COMMENT "Embedding bundled data"
   VERBATIM)
+# The object pulls the bytes in with .incbin: it must be rebuilt when an
+# embedded file changes even though the generated source does not.
+set_source_files_properties(${embed_out} PROPERTIES OBJECT_DEPENDS "${embed_inputs}")
 add_library(picket_embedded STATIC ${embed_out})
 target_include_directories(picket_embedded PUBLIC ${CMAKE_SOURCE_DIR}/src)

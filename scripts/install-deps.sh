@@ -23,6 +23,9 @@ PACKAGES=(
   python3-py7zr
   # a real log shipper for the serve tests (run as a private instance, never as a service)
   rsyslog rsyslog-elasticsearch
+  # Redis Cluster for shared serve state: scripts/redis-cluster.sh runs private
+  # instances for the tests and the scale-out demo, never the system service
+  redis-server redis-tools
 )
 
 missing=()

@@ -1,10 +1,13 @@
 // picket serve: live detection behind an Elasticsearch-compatible `_bulk`
-// endpoint, with first-seen state in RocksDB under --state-dir.
+// endpoint, with its state in RocksDB under --state-dir, or shared with
+// other nodes in Redis Cluster (--state redis://..., docs/redis.md; the
+// alert log and its committed position stay under --state-dir).
 //
 // Composition only; the parts are in src/serve/ (see docs/serve.md):
 // HttpServer -> IngestQueue -> IngestWorker (Detector + AlertLog +
-// RocksDbTermStore, group commit) and, optionally, an AlertForwarder that
-// copies committed alerts to a real Elasticsearch.
+// RocksDbTermStore, group commit; RedisState with --state redis://) and,
+// optionally, an AlertForwarder that copies committed alerts to a real
+// Elasticsearch.
 // Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 2 on a setup
 // error (bad option, rules that do not load, state or port unavailable),
 // 1 when a storage failure stopped ingest.
@@ -14,9 +17,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +38,9 @@
 #include "serve/ingest_queue.h"
 #include "serve/ingest_worker.h"
 #include "serve/metrics.h"
+#include "serve/redis_state.h"
+#include "state/redis_term_store.h"
+#include "state/redis_url.h"
 #include "state/rocksdb_store.h"
 
 namespace picket::cli {
@@ -61,7 +69,52 @@ struct ServeOptions {
   bool no_max_signals = false;
   bool no_event_ingested = false;
   FieldTypeOptions types;
+  // Shared state (docs/redis.md).
+  std::string state;  // "" = RocksDB under state_dir; redis://... = Redis
+  std::string redis_user, redis_password_file;
+  std::string redis_tls_ca, redis_tls_cert, redis_tls_key, redis_tls_server_name;
+  std::string redis_prefix = "picket";
+  int redis_wait_replicas = 0;
+  int redis_wait_timeout_ms = 1000;
+  int redis_timeout_ms = 5000;
 };
+
+// The Redis store's options from --state and the --redis-* options; the
+// password from the URL, --redis-password-file or $PICKET_REDIS_PASSWORD.
+bool RedisOptions(const ServeOptions& o, state::RedisStoreOptions* r, std::string* error) {
+  if (!state::ParseRedisUrl(o.state, r, error)) return false;
+  if (!o.redis_user.empty()) r->cluster.connect.user = o.redis_user;
+  if (!o.redis_password_file.empty()) {
+    std::ifstream in(o.redis_password_file);
+    std::string line;
+    if (!in || !std::getline(in, line)) {
+      *error = "cannot read a password from --redis-password-file " + o.redis_password_file;
+      return false;
+    }
+    r->cluster.connect.password = line;
+  } else if (const char* env = std::getenv("PICKET_REDIS_PASSWORD");
+             env && *env && r->cluster.connect.password.empty()) {
+    r->cluster.connect.password = env;
+  }
+  if (!r->cluster.connect.user.empty() && r->cluster.connect.password.empty()) {
+    *error = "Redis user \"" + r->cluster.connect.user +
+             "\" given without a password (--redis-password-file or PICKET_REDIS_PASSWORD)";
+    return false;
+  }
+  auto& tls = r->cluster.connect.tls;
+  tls.ca_file = o.redis_tls_ca;
+  tls.cert_file = o.redis_tls_cert;
+  tls.key_file = o.redis_tls_key;
+  tls.server_name = o.redis_tls_server_name;
+  if (!tls.enabled && (!tls.ca_file.empty() || !tls.cert_file.empty()))
+    tls.enabled = true;  // TLS options imply TLS, whatever the scheme says
+  r->prefix = o.redis_prefix;
+  r->wait_replicas = o.redis_wait_replicas;
+  r->wait_timeout_ms = o.redis_wait_timeout_ms;
+  r->cluster.retry_timeout_ms = o.redis_timeout_ms;
+  r->cluster.connect.io_timeout_ms = std::min(o.redis_timeout_ms, 5000);
+  return true;
+}
 
 bool SplitListen(const std::string& listen, std::string* host, int* port, std::string* error) {
   size_t colon = listen.rfind(':');
@@ -136,6 +189,31 @@ int RunServe(const ServeOptions& o) {
   auto store = state::RocksDbTermStore::Open(o.state_dir + "/terms", store_options, &error);
   if (!store) return Fail(error);
 
+  // With --state redis://, decisions live in Redis; the local database keeps
+  // only this node's own: the committed alert-log position. A directory is
+  // used with one kind of state only, so that a node never decides from a
+  // stale local copy.
+  bool shared = !o.state.empty();
+  if (shared && !state::IsRedisUrl(o.state))
+    return Fail("--state takes redis://HOST:PORT[,...] or rediss://...; got \"" + o.state + "\"");
+  std::string kind = shared ? "redis:" + o.redis_prefix : "local";
+  std::optional<std::string> used = store->GetMeta("state_kind");
+  if (!used && store->size() > 0) used = "local";  // a directory of an older version
+  if (used && *used != kind)
+    return Fail(o.state_dir + " holds " +
+                (*used == "local" ? "local state" : "the node state of " + *used) +
+                "; give this node a new --state-dir (its alert file can be copied over)");
+  if (!used) store->PutMeta("state_kind", kind);
+  std::unique_ptr<state::RedisTermStore> redis;
+  std::unique_ptr<serve::RedisState> redis_state;
+  if (shared) {
+    state::RedisStoreOptions redis_options;
+    if (!RedisOptions(o, &redis_options, &error)) return Fail(error);
+    redis = state::RedisTermStore::Open(redis_options, &error);
+    if (!redis) return Fail("cannot use Redis at " + o.state + ": " + error);
+    redis_state = std::make_unique<serve::RedisState>(redis.get());
+  }
+
   std::optional<serve::AlertLogPosition> committed;
   if (auto meta = store->GetMeta(serve::kAlertLogMetaKey))
     committed = serve::AlertLogPosition::Decode(*meta);
@@ -159,8 +237,13 @@ int RunServe(const ServeOptions& o) {
   detector_options.types = types;
   detector_options.apply_max_signals = !o.no_max_signals;
   engine::StateStores stores;
-  stores.terms = store.get();
-  stores.records = store->records();  // same database and atomic commit as the terms
+  if (redis) {
+    stores.terms = redis.get();
+    stores.records = redis->records();  // same cluster and WAIT as the terms
+  } else {
+    stores.terms = store.get();
+    stores.records = store->records();  // same database and atomic commit as the terms
+  }
   engine::Detector detector(std::move(rules), stores, detector_options);
   for (const auto& w : detector.warnings()) std::fprintf(stderr, "picket serve: %s\n", w.c_str());
   serve::EngineEvaluator evaluator(&detector);
@@ -172,6 +255,8 @@ int RunServe(const ServeOptions& o) {
   worker_options.max_group_events = o.group_events;
   worker_options.stamp_arrival = !o.no_event_ingested;
   worker_options.workers = o.workers;
+  worker_options.shared = redis_state.get();
+  if (redis_state) metrics.more_json = [&] { return "\"redis\":" + redis_state->StatsJson(); };
   serve::IngestWorker worker(&evaluator, store.get(), log.get(), &metrics, &queue, worker_options);
 
   std::unique_ptr<serve::AlertForwarder> forwarder;
@@ -188,7 +273,7 @@ int RunServe(const ServeOptions& o) {
 
   serve::HttpServer server(
       http, &queue, &worker, &metrics, auth, [&] { return evaluator.RulesJson(); },
-      [&] { return evaluator.RulesPrometheus(); });
+      [&] { return evaluator.RulesPrometheus() + (redis_state ? redis_state->Prometheus() : ""); });
   if (!server.Bind(&error)) return Fail(error);
 
   std::thread signal_thread([&] {
@@ -200,8 +285,11 @@ int RunServe(const ServeOptions& o) {
   worker.Start();
   if (forwarder) forwarder->Start();
   std::string scheme = o.tls_cert.empty() ? "http" : "https";
+  std::string where = redis ? o.state + " (" + std::to_string(redis->cluster()->Masters().size()) +
+                                  " masters), node state " + o.state_dir
+                            : o.state_dir;
   std::fprintf(stderr, "picket serve: listening on %s://%s:%d (%zu rules, state %s, alerts %s)\n",
-               scheme.c_str(), http.host.c_str(), server.port(), rules_count, o.state_dir.c_str(),
+               scheme.c_str(), http.host.c_str(), server.port(), rules_count, where.c_str(),
                alerts_path.c_str());
   if (!o.port_file.empty()) {
     std::string tmp = o.port_file + ".tmp";
@@ -232,8 +320,44 @@ void RegisterServe(CLI::App& app, int* exit_code) {
                   "Rule file or directory; repeat for several (default: the bundled rule pack)");
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0 = any free port)")
       ->capture_default_str();
-  cmd->add_option("--state-dir", o->state_dir, "Directory for first-seen state and alerts")
+  cmd->add_option("--state-dir", o->state_dir,
+                  "Directory for first-seen state and alerts (with --state redis://: this node's "
+                  "alerts and committed position)")
       ->required();
+  cmd->add_option("--state", o->state,
+                  "Share the detection state with other nodes through Redis Cluster: "
+                  "redis://[USER[:PASSWORD]@]HOST:PORT[,HOST:PORT...] (rediss:// for TLS); see "
+                  "docs/redis.md");
+  cmd->add_option("--redis-user", o->redis_user, "Redis ACL user (else the URL's)");
+  cmd->add_option("--redis-password-file", o->redis_password_file,
+                  "File whose first line is the Redis password (else $PICKET_REDIS_PASSWORD, "
+                  "else the URL's)");
+  cmd->add_option("--redis-tls-ca", o->redis_tls_ca,
+                  "PEM CA bundle that signed the Redis servers' certificates (default: the "
+                  "system's)");
+  cmd->add_option("--redis-tls-cert", o->redis_tls_cert,
+                  "PEM client certificate, for Redis servers that require one");
+  cmd->add_option("--redis-tls-key", o->redis_tls_key, "PEM key of --redis-tls-cert");
+  cmd->add_option("--redis-tls-server-name", o->redis_tls_server_name,
+                  "Name the Redis certificates carry, when not the host connected to");
+  cmd->add_option("--redis-prefix", o->redis_prefix,
+                  "First part of every key picket writes (deployments sharing a cluster use "
+                  "different ones)")
+      ->capture_default_str();
+  cmd->add_option("--redis-wait-replicas", o->redis_wait_replicas,
+                  "Answer 2xx only after this many replicas of each Redis master written have "
+                  "the group's decisions (Redis WAIT); 0 = do not wait")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 16));
+  cmd->add_option("--redis-wait-timeout", o->redis_wait_timeout_ms,
+                  "Milliseconds WAIT may take before the group is answered 503")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60000));
+  cmd->add_option("--redis-timeout", o->redis_timeout_ms,
+                  "Milliseconds a group keeps retrying Redis (reconnects, failovers) before it "
+                  "is answered 503")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
   cmd->add_option("--alerts", o->alerts,
                   "Alert NDJSON file, or - for stdout (default: STATE_DIR/alerts.ndjson)");
   cmd->add_option("--alerts-max-bytes", o->alerts_max_bytes,

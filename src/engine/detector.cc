@@ -94,11 +94,8 @@ void Detector::Process(const EventRef& event, bool learn_only, const AlertSink& 
   Decide(event, match_, learn_only, on_alert);
 }
 
-void Detector::Decide(const EventRef& event, const MatchResult& match, bool learn_only,
-                      const AlertSink& on_alert) {
-  ++events_;
-  on_alert_ = &on_alert;
-  MatchedEvent matched{event, match.index};
+template <typename Visit>
+void Detector::ForEachMatchedUnit(const MatchResult& match, Visit visit) {
   const auto& entries = conditions_->entries;
   // Matched conditions are ascending and a unit's are consecutive: one call
   // per unit with all its matched stages.
@@ -107,10 +104,20 @@ void Detector::Decide(const EventRef& event, const MatchResult& match, bool lear
     stages_.clear();
     for (; i < match.matched.size() && entries[match.matched[i]].unit == unit; ++i)
       stages_.push_back(entries[match.matched[i]].stage);
+    visit(unit);
+  }
+}
+
+void Detector::Decide(const EventRef& event, const MatchResult& match, bool learn_only,
+                      const AlertSink& on_alert) {
+  ++events_;
+  on_alert_ = &on_alert;
+  MatchedEvent matched{event, match.index};
+  ForEachMatchedUnit(match, [&](uint32_t unit) {
     ++units_[unit]->stats().matched;
     UnitOutput out(this, unit);
     units_[unit]->OnMatch(matched, stages_, learn_only, out);
-  }
+  });
   on_alert_ = nullptr;
   if (events_ % kExpireEvery == 0) MaybeExpire();
 }
@@ -159,6 +166,17 @@ void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> event
   }
 }
 
+void Detector::Stage(const EventRef& event, const MatchResult& match, bool learn_only) {
+  MatchedEvent matched{event, match.index};
+  ForEachMatchedUnit(match,
+                     [&](uint32_t unit) { units_[unit]->Stage(matched, stages_, learn_only); });
+}
+
+bool Detector::ResolveStaged(std::string* error) {
+  return (!stores_.terms || stores_.terms->ResolveStaged(error)) &&
+         (!stores_.records || stores_.records->ResolveStaged(error));
+}
+
 void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
                               std::vector<std::string> new_terms,
                               std::optional<TimeMs> event_time) {
@@ -169,17 +187,15 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
       !WithinMaxSignals(u, event_time.value_or(alert_time), event.ref.Origin()))
     return;
   const EventRef& ref = event.ref;
-  std::string_view event_id = FirstStringOr(ref.doc, "event.id");
   Alert alert;
   alert.rule = &rule;
   alert.new_terms = std::move(new_terms);
   alert.event_time = event_time;
   alert.index = std::string(event.index);
   alert.origin = ref.Origin();
-  alert.uuid =
-      AlertUuid(unit.rule_uuid(), EventIdentity(event.index, ref.doc_id, ref.IdentityBytes()),
-                alert.new_terms);
-  std::string source_id = SourceDocumentId(ref.doc_id, event_id, ref.raw);
+  alert.uuid = AlertUuid(unit.rule_uuid(), EventIdentityOf(event), alert.new_terms);
+  std::string source_id =
+      SourceDocumentId(ref.doc_id, FirstStringOr(ref.doc, "event.id"), ref.raw);
   alert.severity = MappedSeverity(ref.doc, rule);
   alert.risk_score = MappedRiskScore(ref.doc, rule);
   alert.reason = BuildReason(ref.doc, rule, alert.severity);

@@ -111,6 +111,14 @@ class Detector {
   // for more events (RuleUnit::Finish).
   void Finish(const AlertSink& on_alert);
 
+  // Batching for shared state stores (Redis, docs/redis.md): Stage each
+  // event of a batch once it is matched (before any of them is decided),
+  // then ResolveStaged (false with *error: the stores could not decide, and
+  // nothing of the batch may be acknowledged), then Decide each in the same
+  // order. With local stores Stage does nothing.
+  void Stage(const EventRef& event, const MatchResult& match, bool learn_only);
+  bool ResolveStaged(std::string* error);
+
   const std::vector<std::shared_ptr<const rules::Rule>>& rules() const { return rules_; }
   // Per rule, in rules() order. Candidate counts are read from every
   // matcher: call when no Match is running on another thread.
@@ -121,6 +129,10 @@ class Detector {
 
  private:
   class UnitOutput;
+  // Calls visit(unit) for each unit with a matched condition, in unit
+  // order, with stages_ holding its matched stages.
+  template <typename Visit>
+  void ForEachMatchedUnit(const MatchResult& match, Visit visit);
   void EmitEventAlert(size_t unit, const MatchedEvent& event, std::vector<std::string> new_terms,
                       std::optional<TimeMs> event_time);
   void EmitSequenceAlerts(size_t unit, std::span<const SequenceEvent> events, TimeMs time,

@@ -1,6 +1,7 @@
 #include "engine/new_terms_unit.h"
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include "engine/event_time.h"
 #include "engine/new_terms.h"
@@ -14,23 +15,52 @@ NewTermsUnit::NewTermsUnit(std::shared_ptr<const rules::Rule> rule, state::TermS
       types_(std::move(types)),
       max_combinations_(max_combinations) {}
 
+bool NewTermsUnit::Sighting(const MatchedEvent& event, EventTimeResult* time,
+                            std::optional<TimeMs>* arrival, bool* late) {
+  const rules::Rule& r = rule();
+  *time = EventTime(event.ref.doc, r.timestamp_override);
+  if (!time->time) return false;
+  if (!CollectTermValues(event.ref.doc, r.new_terms_fields, types_.get(), &term_values_))
+    return false;
+  *arrival = ArrivalTime(event.ref.doc);
+  *late = *arrival && *time->time < **arrival - r.lookback_ms;
+  if (store_->wants_event_owner()) {
+    std::string identity = EventIdentityOf(event);
+    store_->SetEventOwner(XXH3_64bits(identity.data(), identity.size()));
+  }
+  return true;
+}
+
+void NewTermsUnit::Stage(const MatchedEvent& event, std::span<const uint32_t>, bool learn_only) {
+  EventTimeResult time;
+  std::optional<TimeMs> arrival;
+  bool late = false;
+  if (!Sighting(event, &time, &arrival, &late)) return;
+  const rules::Rule& r = rule();
+  ForEachCombination(term_values_, max_combinations_,
+                     [&](const std::vector<std::string_view>& combination) {
+                       BuildTermKey(rule_uuid(), combination, &key_);
+                       store_->Stage(key_, *time.time, r.history_window_ms, learn_only || late);
+                     });
+}
+
 void NewTermsUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>, bool learn_only,
                            AlertOutput& out) {
   const rules::Rule& r = rule();
   RuleStats& s = stats();
-  EventTimeResult time = EventTime(event.ref.doc, r.timestamp_override);
-  if (!time.time) {
-    ++s.no_time;
-    out.Problem(event, "no usable time: " + time.problem);
-    return;
-  }
-  if (!CollectTermValues(event.ref.doc, r.new_terms_fields, types_.get(), &term_values_)) {
-    ++s.missing_terms;
+  EventTimeResult time;
+  std::optional<TimeMs> arrival;
+  bool late = false;
+  if (!Sighting(event, &time, &arrival, &late)) {
+    if (!time.time) {
+      ++s.no_time;
+      out.Problem(event, "no usable time: " + time.problem);
+    } else {
+      ++s.missing_terms;
+    }
     return;
   }
   const TimeMs t = *time.time;
-  std::optional<TimeMs> arrival = ArrivalTime(event.ref.doc);
-  bool late = arrival && t < *arrival - r.lookback_ms;
   TimeMs now = arrival.value_or(t);
   if (!newest_ || now > *newest_) newest_ = now;
   if (late) ++s.late;

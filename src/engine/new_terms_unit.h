@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/event_time.h"
 #include "engine/rule_unit.h"
 #include "state/term_store.h"
 
@@ -30,6 +31,9 @@ class NewTermsUnit : public RuleUnit {
 
   void OnMatch(const MatchedEvent& event, std::span<const uint32_t> stages, bool learn_only,
                AlertOutput& out) override;
+  // The sightings OnMatch will observe, staged in the store (same keys,
+  // times and lateness; nothing counted).
+  void Stage(const MatchedEvent& event, std::span<const uint32_t> stages, bool learn_only) override;
 
   // Entries whose last sighting plus the history window is older than the
   // newest arrival (or event time) minus the lookback: a future event that
@@ -37,6 +41,12 @@ class NewTermsUnit : public RuleUnit {
   std::optional<TimeMs> TermExpiryThreshold() const override;
 
  private:
+  // The event's time (false: none, or a field without a value; *time says
+  // which), its terms (in term_values_), arrival time and lateness; names
+  // the event to stores that keep owners.
+  bool Sighting(const MatchedEvent& event, EventTimeResult* time, std::optional<TimeMs>* arrival,
+                bool* late);
+
   state::TermStore* store_;
   std::shared_ptr<const event::FieldTypes> types_;
   size_t max_combinations_;

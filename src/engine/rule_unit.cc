@@ -12,6 +12,10 @@ std::string EventRef::Origin() const {
   return fmt::format("{}:{}", source, line);
 }
 
+std::string EventIdentityOf(const MatchedEvent& event) {
+  return EventIdentity(event.index, event.ref.doc_id, event.ref.IdentityBytes());
+}
+
 RuleUnit::RuleUnit(std::shared_ptr<const rules::Rule> rule)
     : rule_(std::move(rule)), rule_uuid_(RuleUuid(rule_->rule_id)) {}
 

@@ -60,6 +60,11 @@ struct MatchedEvent {
   std::string_view index;  // the event's index as it scoped the rules ("" = unknown)
 };
 
+// What names the event in alert ids (engine/alert_id.h, EventIdentity):
+// its index, its bulk _id, the hash of its bytes as received. Shared state
+// stores key their record of who alerted by it too.
+std::string EventIdentityOf(const MatchedEvent& event);
+
 // A condition the matching stage tests for a unit: a compiled query and
 // what every match satisfies (for the rule index).
 struct Condition {
@@ -127,6 +132,13 @@ class RuleUnit {
   // for its trailing missing-event check is accepted, as Elasticsearch
   // decides over the data it has).
   virtual void Finish(AlertOutput& out) {}
+
+  // Batching for shared stores (Detector::Stage): announce to the store the
+  // decisions OnMatch will ask of it for this event, without changing any
+  // state or counter. OnMatch follows for the same events in the same order.
+  // Default: nothing to announce.
+  virtual void Stage(const MatchedEvent& event, std::span<const uint32_t> stages, bool learn_only) {
+  }
 
   // For the shared first-seen store: entries whose expiry time is below the
   // returned time can no longer change any of this unit's decisions

@@ -63,6 +63,9 @@ class AlertLog {
   void Append(std::string_view alert_json);  // one line; the newline is added
   bool Flush(std::string* error);
   bool has_pending() const { return !buffer_.empty(); }  // appended, not yet flushed
+  // Forgets the alerts appended since the last Flush (a group that cannot
+  // be acknowledged: its events will be sent again).
+  void DiscardPending() { buffer_.clear(); }
   AlertLogPosition position() const;
   // Rotates when the current file has reached max_bytes; *rotated says
   // whether it did (the caller then commits position()).

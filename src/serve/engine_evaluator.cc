@@ -50,6 +50,10 @@ void EngineEvaluator::Evaluate(const IngestEvent& event, const engine::MatchResu
   });
 }
 
+void EngineEvaluator::Stage(const IngestEvent& event, const engine::MatchResult& match) {
+  detector_->Stage(RefOf(event), match, /*learn_only=*/false);
+}
+
 std::vector<engine::RuleStats> EngineEvaluator::Snapshot() const {
   std::lock_guard<std::mutex> decisions(deciding_);
   for (std::mutex& m : matching_) m.lock();

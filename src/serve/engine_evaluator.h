@@ -30,6 +30,8 @@ class EngineEvaluator : public Evaluator {
                 const Emit& emit) override;
   void BeginGroup() override { deciding_.lock(); }
   void EndGroup() override { deciding_.unlock(); }
+  void Stage(const IngestEvent& event, const engine::MatchResult& match) override;
+  bool ResolveStaged(std::string* error) override { return detector_->ResolveStaged(error); }
 
   // Per-rule engine counters for /_picket/stats and /metrics (any thread).
   std::string RulesJson() const;

@@ -135,7 +135,8 @@ std::optional<ApiReply> EsApi::Handle(ApiRequest request, std::function<void(Api
       return Json(200, std::move(body));
     }
     if (path == "/_picket/health") {
-      if (worker_->failed()) return Error(503, "picket_unavailable_exception", worker_->failure());
+      std::string reason;
+      if (!worker_->Accepting(&reason)) return Error(503, "picket_unavailable_exception", reason);
       return Json(200, "{\"status\":\"ok\"}");
     }
     if (path == "/metrics") {
@@ -167,9 +168,9 @@ std::optional<ApiReply> EsApi::Bulk(ApiRequest& request, std::string_view path_i
                                     std::function<void(ApiReply)>& deliver) {
   ++metrics_->bulk_requests;
   metrics_->bytes_received += request.body.size();
-  if (worker_->failed()) {
+  if (std::string reason; !worker_->Accepting(&reason)) {
     ++metrics_->bulk_rejected_other;
-    return Error(503, "picket_unavailable_exception", worker_->failure());
+    return Error(503, "picket_unavailable_exception", reason);
   }
   if (request.body.empty()) {
     ++metrics_->bulk_rejected_other;

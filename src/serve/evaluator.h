@@ -13,6 +13,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "engine/event_matcher.h"
@@ -63,6 +64,14 @@ class Evaluator {
   // The deciding thread brackets each group commit's decisions with these.
   virtual void BeginGroup() {}
   virtual void EndGroup() {}
+
+  // Decisions made by a shared store (docs/redis.md), inside BeginGroup /
+  // EndGroup: every matched event of the group is staged first, in arrival
+  // order, then resolved at once (false: the store could not decide, and
+  // nothing of the group may be acknowledged), then evaluated in the same
+  // order.
+  virtual void Stage(const IngestEvent& event, const engine::MatchResult& match) {}
+  virtual bool ResolveStaged(std::string* error) { return true; }
 };
 
 }  // namespace picket::serve

@@ -79,6 +79,17 @@ std::string IngestWorker::failure() const {
   return failure_;
 }
 
+bool IngestWorker::Accepting(std::string* reason) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failure_.empty()) {
+      *reason = failure_;
+      return false;
+    }
+  }
+  return !options_.shared || options_.shared->Available(reason);
+}
+
 AlertLogPosition IngestWorker::committed_position() const {
   std::lock_guard<std::mutex> lock(mu_);
   return committed_;
@@ -223,6 +234,20 @@ void IngestWorker::DecideBatch(BulkBatch& batch) {
   metrics_->events_evaluated += batch.evaluated;
 }
 
+bool IngestWorker::StageGroup(std::vector<std::shared_ptr<BulkBatch>>& group, std::string* error) {
+  thread_local simdjson::dom::parser parser;
+  for (auto& batch : group)
+    for (MatchedItem& m : batch->matched) {
+      BulkItem& item = batch->items[m.item];
+      std::string_view source = m.stamped ? std::string_view(m.rewritten) : item.source;
+      simdjson::dom::element doc;
+      if (parser.parse(source.data(), source.size()).get(doc) != simdjson::SUCCESS) continue;
+      evaluator_->Stage(IngestEvent{doc, source, item.index, item.id, m.stamped ? item.source : ""},
+                        m.match);
+    }
+  return evaluator_->ResolveStaged(error);
+}
+
 void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) {
   auto finish = [&](int status, const std::string& type, const std::string& reason) {
     auto now = std::chrono::steady_clock::now();
@@ -243,12 +268,30 @@ void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) 
     finish(503, "picket_unavailable_exception", "picket cannot accept events: " + failure());
     return;
   }
+  std::string error;
+  SharedState* shared = options_.shared;
+  if (shared) {
+    if (!shared->Available(&error)) {
+      finish(503, "picket_unavailable_exception", "picket's shared state is unavailable: " + error);
+      return;
+    }
+    shared->BeginGroup();
+  }
   evaluator_->BeginGroup();
-  for (auto& batch : group) DecideBatch(*batch);
+  bool staged = !shared || StageGroup(group, &error);
+  if (staged)
+    for (auto& batch : group) DecideBatch(*batch);
   evaluator_->EndGroup();
+  if (shared && (!staged || !shared->Commit(&error))) {
+    // Nothing of the group is acknowledged: its alerts go, the shipper
+    // sends it again and the shared store decides the same (owners).
+    log_->DiscardPending();
+    shared->GroupFailed(error);
+    finish(503, "picket_unavailable_exception", "picket's shared state failed: " + error);
+    return;
+  }
 
   auto commit_start = std::chrono::steady_clock::now();
-  std::string error;
   if (store_->pending_bytes() == 0 && !log_->has_pending()) {
     // The group changed no state and wrote no alert: nothing to make
     // durable, and no fsync to wait for.
@@ -270,7 +313,7 @@ void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) 
   metrics_->commit_latency.Record(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count());
   ++metrics_->commits;
-  metrics_->state_entries = store_->size();
+  metrics_->state_entries = options_.shared ? options_.shared->entries() : store_->size();
   {
     std::lock_guard<std::mutex> lock(mu_);
     committed_ = position;

@@ -23,7 +23,11 @@
 // the alert log is cut back to the committed position, so re-sent events
 // alert again, once, with the same ids. A failure in 2 or 3 is fatal: the
 // group is answered 500 and the pipeline refuses all later requests (503)
-// because memory and disk no longer agree. While a group is decided and
+// because memory and disk no longer agree. With shared state (options.shared,
+// docs/redis.md) the decisions of step 2 are made by the shared store
+// (staged, then resolved in one round trip per server) and must be
+// committed there before step 3; a shared-store failure answers the group
+// 503, drops its alerts, and is not fatal. While a group is decided and
 // committed, the matching threads go on with the requests after it.
 #pragma once
 #include <chrono>
@@ -42,6 +46,7 @@
 #include "serve/evaluator.h"
 #include "serve/ingest_queue.h"
 #include "serve/metrics.h"
+#include "serve/shared_state.h"
 #include "state/rocksdb_store.h"
 
 namespace picket::serve {
@@ -83,6 +88,12 @@ struct IngestWorkerOptions {
   // it (arrival_time.h); off for replays of old events.
   bool stamp_arrival = true;
   int workers = 1;  // matching threads
+  // Decisions shared with other nodes (Redis, docs/redis.md); null = the
+  // local RocksDB store decides. With it, each group's matched events are
+  // staged and resolved before they are decided, and the shared store must
+  // Commit before the alerts are written; its failures answer the group
+  // 503 and are not fatal.
+  SharedState* shared = nullptr;
 };
 
 class IngestWorker {
@@ -97,6 +108,9 @@ class IngestWorker {
 
   bool failed() const;
   std::string failure() const;
+  // False with *reason when `_bulk` must be refused now (503): after a
+  // storage failure, or while the shared state is unreachable.
+  bool Accepting(std::string* reason) const;
   // The alert log position of the last durable commit (for the forwarder).
   AlertLogPosition committed_position() const;
 
@@ -106,6 +120,9 @@ class IngestWorker {
   void DecideLoop();
   void ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group);
   void DecideBatch(BulkBatch& batch);
+  // Stages the group's matched events in the shared store and resolves
+  // them; false with *error when it cannot.
+  bool StageGroup(std::vector<std::shared_ptr<BulkBatch>>& group, std::string* error);
   void Fail(const std::string& reason);
   std::string NextId();
 

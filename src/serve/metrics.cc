@@ -121,7 +121,9 @@ std::string ServeMetrics::ToJson(double uptime_seconds) const {
     engine::AppendJsonString(&out, c.name);
     out += ",\"alerts\":" + std::to_string(c.alerts) + "}";
   }
-  out += "}}";
+  out += "}";
+  if (more_json) out += "," + more_json();
+  out += "}";
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -66,6 +67,10 @@ struct ServeMetrics {
 
   void AddRuleAlert(const std::string& rule_id, const std::string& rule_name);
   std::map<std::string, RuleCounters> rules() const;
+
+  // More members of the stats object, rendered last (e.g. "redis":{...});
+  // set before the server starts.
+  std::function<std::string()> more_json;
 
   std::string ToJson(double uptime_seconds) const;
   std::string ToPrometheus(double uptime_seconds) const;

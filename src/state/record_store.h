@@ -11,7 +11,10 @@
 // so that the same code runs on one node (memory, RocksDB) and on a store
 // shared by several nodes (Redis Cluster), where Put fails when another node
 // changed the record since this node's Get and the decision is retried on
-// the new record. Local stores never fail a Put.
+// the new record. Local stores never fail a Put. On a shared store a Get may
+// be answered from what this node last read or wrote; only a successful Put
+// proves the record was current, so a decision that alerts must Put (even
+// an unchanged record) before it writes the alert.
 //
 // Keys are opaque bytes; each unit prefixes its own (rule uuid, a kind byte,
 // the join key or group values, length-prefixed), so units never collide.
@@ -70,6 +73,14 @@ class RecordStore {
 
   // Makes every change so far durable. In-memory stores return true.
   virtual bool Sync(std::string* error) { return true; }
+
+  // Batching, for stores whose reads cost a network round trip (Redis,
+  // state/redis_record_store.h); local stores ignore these. Stage announces
+  // a key a decision of the coming batch will Get; ResolveStaged reads every
+  // staged key at once (false with *error when the store cannot: nothing of
+  // the batch may then be acknowledged).
+  virtual void Stage(std::string_view key) {}
+  virtual bool ResolveStaged(std::string* error) { return true; }
 };
 
 }  // namespace picket::state

@@ -26,9 +26,9 @@ struct TermRecord {
 };
 
 struct ObserveResult {
-  bool is_new = false;        // the sighting starts a new first-seen record: alert
-  bool existed = false;       // a record was there before
-  TermRecord before;          // valid when existed
+  bool is_new = false;   // the sighting starts a new first-seen record: alert
+  bool existed = false;  // a record was there before
+  TermRecord before;     // valid when existed
   TermRecord after;
 };
 
@@ -53,6 +53,25 @@ class TermStore {
 
   // Makes every change so far durable. In-memory stores return true.
   virtual bool Sync(std::string* error) { return true; }
+
+  // Batching, for stores whose decisions cost a network round trip (Redis,
+  // state/redis_term_store.h); local stores decide in Observe and ignore
+  // these. Stage announces a sighting that Observe will be asked for later,
+  // in the same order; ResolveStaged decides every staged sighting at once
+  // (false with *error when the store cannot: then nothing may be
+  // acknowledged); the Observe calls that follow answer from those
+  // decisions. A sighting Observe is asked for without staging is decided
+  // on its own.
+  virtual void Stage(std::string_view key, TimeMs t, int64_t window_ms, bool learn_only) {}
+  virtual bool ResolveStaged(std::string* error) { return true; }
+
+  // Shared stores keep, with a sighting that was new, which event it came
+  // from (a hash of its identity, as alert ids use it), so that the same
+  // event sent again to any node is told "new" again and gives the same
+  // alert. SetEventOwner names the event of the Stage/Observe calls that
+  // follow; wants_event_owner() says whether the store uses it at all.
+  virtual bool wants_event_owner() const { return false; }
+  virtual void SetEventOwner(uint64_t owner) {}
 };
 
 }  // namespace picket::state

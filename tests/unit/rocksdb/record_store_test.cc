@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 
+#include "record_store_contract.h"
 #include "state/local_state.h"
 #include "state/memory_record_store.h"
 #include "state/rocksdb_store.h"
@@ -20,7 +21,8 @@
 namespace picket::state {
 namespace {
 
-constexpr int64_t kDay = 24 * 3600 * 1000LL;
+using contract::kDay;
+using contract::ScanAll;
 
 std::filesystem::path ScratchDir(const std::string& what) {
   std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -30,14 +32,6 @@ std::filesystem::path ScratchDir(const std::string& what) {
              ("picket_records_" + std::to_string(getpid()) + "_" + what + "_" + test);
   std::filesystem::remove_all(dir);
   return dir;
-}
-
-std::map<std::string, std::string> ScanAll(RecordStore* store, std::string_view prefix) {
-  std::map<std::string, std::string> out;
-  store->Scan(prefix, [&](std::string_view k, std::string_view v, TimeMs) {
-    out.emplace(std::string(k), std::string(v));
-  });
-  return out;
 }
 
 class RecordStoreContract : public ::testing::TestWithParam<std::string> {
@@ -64,50 +58,18 @@ class RecordStoreContract : public ::testing::TestWithParam<std::string> {
   std::filesystem::path dir_;
 };
 
-TEST_P(RecordStoreContract, PutGetReplaceDelete) {
-  EXPECT_FALSE(store_->Get("a").has_value());
-  EXPECT_TRUE(store_->Put("a", "one", 10 * kDay));
-  EXPECT_EQ(store_->Get("a").value(), "one");
-  EXPECT_TRUE(store_->Put("a", std::string("t\0wo", 4), 10 * kDay));  // binary values
-  EXPECT_EQ(store_->Get("a").value(), std::string("t\0wo", 4));
-  EXPECT_TRUE(store_->Put("b", "", 10 * kDay));  // an empty record is a record
-  EXPECT_EQ(store_->Get("b").value(), "");
-  EXPECT_TRUE(store_->Delete("a"));
-  EXPECT_FALSE(store_->Get("a").has_value());
-  EXPECT_TRUE(store_->Delete("never-there"));
+TEST_P(RecordStoreContract, PutGetReplaceDelete) { contract::PutGetReplaceDelete(store_); }
+
+TEST_P(RecordStoreContract, ARecordThatNeverExpiresIsKept) {
+  contract::ARecordThatNeverExpiresIsKept(store_);
 }
 
 TEST_P(RecordStoreContract, ScanVisitsAPrefixInKeyOrder) {
-  store_->Put("rule1/k2", "b", kDay);
-  store_->Put("rule1/k1", "a", kDay);
-  store_->Put("rule2/k1", "c", kDay);
-  store_->Put("rule1", "not under the prefix rule1/", kDay);
-  std::vector<std::string> keys;
-  store_->Scan("rule1/", [&](std::string_view k, std::string_view, TimeMs expires) {
-    keys.emplace_back(k);
-    EXPECT_EQ(expires, kDay);
-  });
-  EXPECT_EQ(keys, (std::vector<std::string>{"rule1/k1", "rule1/k2"}));
-  EXPECT_EQ(ScanAll(store_, "").size(), 4u);
+  contract::ScanVisitsAPrefixInKeyOrder(store_);
 }
 
 TEST_P(RecordStoreContract, ExpiryHidesRecordsBelowTheThreshold) {
-  store_->Put("old", "x", 1 * kDay);
-  store_->Put("edge", "y", 2 * kDay);
-  store_->Put("new", "z", 3 * kDay);
-  store_->Expire(2 * kDay);  // forgets expires_at < 2 days
-  EXPECT_FALSE(store_->Get("old").has_value());
-  EXPECT_TRUE(store_->Get("edge").has_value());
-  EXPECT_TRUE(store_->Get("new").has_value());
-  EXPECT_EQ(ScanAll(store_, "").size(), 2u);
-  // A record rewritten with a later expiry lives on.
-  store_->Put("edge", "y2", 5 * kDay);
-  store_->Expire(4 * kDay);
-  EXPECT_EQ(store_->Get("edge").value(), "y2");
-  EXPECT_FALSE(store_->Get("new").has_value());
-  // The threshold never goes back.
-  store_->Expire(0);
-  EXPECT_FALSE(store_->Get("new").has_value());
+  contract::ExpiryHidesRecordsBelowTheThreshold(store_);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RecordStoreContract, ::testing::Values("memory", "rocksdb"));
