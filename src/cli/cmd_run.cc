@@ -132,6 +132,9 @@ void PrintSummary(std::string_view command, const engine::Detector& detector,
     if (s.late) extra += fmt::format(", {} late (older than the lookback)", s.late);
     if (s.truncated_combinations)
       extra += fmt::format(", {} combinations over the limit", s.truncated_combinations);
+    if (s.alert_suppressed)
+      extra +=
+          fmt::format(", {} counted into earlier alerts (alert_suppression)", s.alert_suppressed);
     if (s.max_signals_suppressed)
       extra += fmt::format(", {} suppressed by max_signals ({} per {})", s.max_signals_suppressed,
                            rule.max_signals, rule.interval);
@@ -215,7 +218,7 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   uint64_t alerts = 0;
   std::string text;
   auto on_alert = [&](const engine::Alert& alert) {
-    ++alerts;
+    if (!alert.suppression_update) ++alerts;  // an update re-writes an alert already counted
     if (format == "text") {
       text = engine::FormatAlertText(alert, topts);
       text.push_back('\n');

@@ -266,14 +266,7 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
   if (!f.ancestors_json.empty()) {
     AppendRawField(out, "kibana.alert.ancestors", f.ancestors_json);
   } else {
-    std::string ancestors = "[{";
-    AppendJsonKey(&ancestors, "id");
-    AppendJsonString(&ancestors, f.source_id);
-    ancestors += ",";
-    AppendJsonKey(&ancestors, "index");
-    AppendJsonString(&ancestors, f.event_index);
-    ancestors += ",\"type\":\"event\",\"depth\":0}]";
-    AppendRawField(out, "kibana.alert.ancestors", ancestors);
+    AppendRawField(out, "kibana.alert.ancestors", EventAncestorsJson(f.source_id, f.event_index));
   }
   AppendStringField(out, "kibana.alert.reason", f.reason);
   AppendStringField(out, "kibana.alert.severity",
@@ -288,8 +281,20 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
     AppendRawField(out, "kibana.alert.group.index", std::to_string(f.group_index));
   if (f.new_terms) AppendArrayField(out, "kibana.alert.new_terms", *f.new_terms);
   AppendRunFields(out, f, iso_now);
+  out->append(f.trailing_fields_json);
   out->push_back('}');
   return true;
+}
+
+std::string EventAncestorsJson(std::string_view source_id, std::string_view event_index) {
+  std::string ancestors = "[{";
+  AppendJsonKey(&ancestors, "id");
+  AppendJsonString(&ancestors, source_id);
+  ancestors += ",";
+  AppendJsonKey(&ancestors, "index");
+  AppendJsonString(&ancestors, event_index);
+  ancestors += ",\"type\":\"event\",\"depth\":0}]";
+  return ancestors;
 }
 
 }  // namespace picket::engine

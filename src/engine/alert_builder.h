@@ -74,6 +74,9 @@ struct AlertFacts {
   bool building_block = false;
   std::string_view group_id;  // "" = not in a group
   int group_index = -1;       // < 0 = none
+  // Raw `,"key":value...` written as the document's last fields (alert
+  // suppression: engine/alert_suppressor.h); "" = none.
+  std::string_view trailing_fields_json;
 };
 
 // Kibana-style reason: "<category> event with process P, parent process PP,
@@ -89,6 +92,10 @@ std::string AlertUrl(std::string_view base_url, std::string_view space_id,
 // A detection-rules metadata date ("2026/02/23") as an ISO timestamp at
 // midnight UTC; "" when it is not such a date.
 std::string RuleDateIso(std::string_view date);
+
+// kibana.alert.ancestors of an alert built on one event: [{id, index,
+// type "event", depth 0}].
+std::string EventAncestorsJson(std::string_view source_id, std::string_view event_index);
 
 class AlertBuilder {
  public:

@@ -4,11 +4,14 @@
 
 #include "engine/alert_id.h"
 #include "engine/rule_mappings.h"
+#include "state/memory_record_store.h"
 
 namespace picket::engine {
 
 namespace {
 constexpr uint64_t kExpireEvery = 4096;
+// Read-modify-write attempts of one suppression decision on a shared store.
+constexpr int kSuppressionAttempts = 8;
 
 std::string_view FirstStringOr(event::Json doc, std::string_view field) {
   std::string_view value;
@@ -54,6 +57,11 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
   settings.max_combinations_per_event = options_.max_combinations_per_event;
   conditions_ = std::make_shared<ConditionSet>();
   conditions_->types = options_.types;
+  alerts_index_ = AlertsIndexName(options_.alert.space_id);
+  if (!stores_.records) {
+    own_records_ = std::make_unique<state::MemoryRecordStore>();
+    stores_.records = own_records_.get();
+  }
   for (auto& rule : rules) {
     if (!rule) continue;
     std::string why;
@@ -73,6 +81,19 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
       entry.facts = std::move(conditions[stage].facts);
       conditions_->entries.push_back(std::move(entry));
     }
+    std::unique_ptr<AlertSuppressor> suppressor;
+    if (rule->alert_suppression) {
+      if (rule->is_eql() && rule->eql && rule->eql->type != eql::QueryType::kEvent)
+        warnings_.push_back(fmt::format(
+            "{}: rule '{}': alert_suppression applies to event queries only; the sequence's "
+            "alerts are not suppressed",
+            rule->path, rule->name));
+      else
+        suppressor = std::make_unique<AlertSuppressor>(*rule->alert_suppression, rule->interval_ms,
+                                                       unit->rule_uuid(), stores_.records);
+    }
+    suppressors_.push_back(std::move(suppressor));
+    reads_alerts_.push_back(ReadsAlerts(*rule, alerts_index_));
     rules_.push_back(rule);
     units_.push_back(std::move(unit));
   }
@@ -80,6 +101,11 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
   matcher_options_.default_index = options_.default_index;
   matcher_options_.use_rule_index = options_.use_rule_index;
   AddMatcher();
+  for (bool reads : reads_alerts_)
+    if (reads) {
+      feedback_matcher_ = AddMatcher();
+      break;
+    }
 }
 
 Detector::~Detector() = default;
@@ -118,8 +144,40 @@ void Detector::Decide(const EventRef& event, const MatchResult& match, bool lear
     UnitOutput out(this, unit);
     units_[unit]->OnMatch(matched, stages_, learn_only, out);
   });
+  FeedBackAlerts();
   on_alert_ = nullptr;
   if (events_ % kExpireEvery == 0) MaybeExpire();
+}
+
+void Detector::FeedBackAlerts() {
+  MatchResult match;
+  simdjson::dom::parser parser;
+  while (!feedback_.empty()) {
+    FedAlert fed = std::move(feedback_.front());
+    feedback_.pop_front();
+    simdjson::dom::element doc;
+    if (parser.parse(fed.raw).get(doc) != simdjson::SUCCESS) continue;  // built by us: valid
+    EventRef ref;
+    ref.doc = doc;
+    ref.raw = fed.raw;
+    ref.index = fed.index;
+    ref.doc_id = fed.uuid;
+    std::string origin = "alert " + fed.uuid;
+    ref.origin = origin;
+    feedback_matcher_->Match(ref, &match);
+    MatchedEvent matched{ref, match.index};
+    current_fed_ = &fed;
+    ForEachMatchedUnit(match, [&](uint32_t unit) {
+      // Only rules that asked for alerts, and never one the alert descends from.
+      if (!reads_alerts_[unit]) return;
+      for (const std::string& ancestor_rule : fed.lineage)
+        if (ancestor_rule == units_[unit]->rule_uuid()) return;
+      ++units_[unit]->stats().matched;
+      UnitOutput out(this, unit);
+      units_[unit]->OnMatch(matched, stages_, /*learn_only=*/false, out);
+    });
+    current_fed_ = nullptr;
+  }
 }
 
 void Detector::Finish(const AlertSink& on_alert) {
@@ -128,6 +186,7 @@ void Detector::Finish(const AlertSink& on_alert) {
     UnitOutput out(this, u);
     units_[u]->Finish(out);
   }
+  FeedBackAlerts();
   on_alert_ = nullptr;
 }
 
@@ -177,47 +236,116 @@ bool Detector::ResolveStaged(std::string* error) {
          (!stores_.records || stores_.records->ResolveStaged(error));
 }
 
+bool Detector::SuppressEventAlert(size_t u, const MatchedEvent& event,
+                                  std::optional<TimeMs> event_time,
+                                  std::optional<SuppressionGroup>* group) {
+  AlertSuppressor* suppressor = suppressors_[u].get();
+  // An event without a time has no window to fall in: it alerts as usual.
+  if (!suppressor || !event_time) return false;
+  *group = suppressor->GroupOf(event.ref.doc);
+  if (!*group) return false;
+  for (int attempt = 0; attempt < kSuppressionAttempts; ++attempt) {
+    AlertSuppressor::Suppressed suppressed;
+    switch (suppressor->TrySuppress(**group, *event_time, &suppressed)) {
+      case AlertSuppressor::Outcome::kRetry:
+        continue;
+      case AlertSuppressor::Outcome::kOpenNew:
+        return false;
+      case AlertSuppressor::Outcome::kSuppressed: {
+        RuleUnit& unit = *units_[u];
+        ++unit.stats().alert_suppressed;
+        Alert alert;
+        alert.rule = &unit.rule();
+        alert.uuid = std::move(suppressed.alert_uuid);
+        alert.json = std::move(suppressed.json);
+        alert.event_time = event_time;
+        alert.index = std::string(event.index);
+        alert.origin = event.ref.Origin();
+        alert.suppression_update = true;
+        alert.suppressed_docs = suppressed.docs_count;
+        if (on_alert_ && *on_alert_) (*on_alert_)(alert);
+        return true;
+      }
+    }
+  }
+  ReportProblem(u, event.ref.Origin(),
+                "alert suppression: the shared store kept refusing the update; alert written "
+                "without suppression");
+  group->reset();
+  return false;
+}
+
 void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
                               std::vector<std::string> new_terms,
                               std::optional<TimeMs> event_time) {
-  RuleUnit& unit = *units_[u];
-  const rules::Rule& rule = unit.rule();
-  TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
-  if (options_.apply_max_signals &&
-      !WithinMaxSignals(u, event_time.value_or(alert_time), event.ref.Origin()))
-    return;
-  const EventRef& ref = event.ref;
-  Alert alert;
-  alert.rule = &rule;
-  alert.new_terms = std::move(new_terms);
-  alert.event_time = event_time;
-  alert.index = std::string(event.index);
-  alert.origin = ref.Origin();
-  alert.uuid = AlertUuid(unit.rule_uuid(), EventIdentityOf(event), alert.new_terms);
-  std::string source_id =
-      SourceDocumentId(ref.doc_id, FirstStringOr(ref.doc, "event.id"), ref.raw);
-  alert.severity = MappedSeverity(ref.doc, rule);
-  alert.risk_score = MappedRiskScore(ref.doc, rule);
-  alert.reason = BuildReason(ref.doc, rule, alert.severity);
-  AlertFacts facts;
-  facts.rule = &rule;
-  facts.rule_uuid = unit.rule_uuid();
-  facts.alert_uuid = alert.uuid;
-  facts.alert_time = alert_time;
-  facts.severity = alert.severity;
-  facts.risk_score = alert.risk_score;
-  facts.settings = &options_.alert;
-  facts.event_index = event.index;
-  facts.source_id = source_id;
-  facts.new_terms = rule.type == rules::RuleType::kNewTerms ? &alert.new_terms : nullptr;
-  facts.reason = alert.reason;
-  std::string error;
-  if (!builder_.Build(ref.raw, facts, &alert.json, &error)) {
-    ReportProblem(u, ref.Origin(), "cannot build alert: " + error);
+  for (int attempt = 0; attempt < kSuppressionAttempts; ++attempt) {
+    std::optional<SuppressionGroup> group;
+    if (SuppressEventAlert(u, event, event_time, &group)) return;
+    RuleUnit& unit = *units_[u];
+    const rules::Rule& rule = unit.rule();
+    TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
+    if (options_.apply_max_signals &&
+        !WithinMaxSignals(u, event_time.value_or(alert_time), event.ref.Origin()))
+      return;
+    const EventRef& ref = event.ref;
+    Alert alert;
+    alert.rule = &rule;
+    alert.new_terms = new_terms;
+    alert.event_time = event_time;
+    alert.index = std::string(event.index);
+    alert.origin = ref.Origin();
+    alert.uuid = AlertUuid(unit.rule_uuid(), EventIdentityOf(event), alert.new_terms);
+    std::string source_id =
+        SourceDocumentId(ref.doc_id, FirstStringOr(ref.doc, "event.id"), ref.raw);
+    alert.severity = MappedSeverity(ref.doc, rule);
+    alert.risk_score = MappedRiskScore(ref.doc, rule);
+    alert.reason = BuildReason(ref.doc, rule, alert.severity);
+    AlertFacts facts;
+    facts.rule = &rule;
+    facts.rule_uuid = unit.rule_uuid();
+    facts.alert_uuid = alert.uuid;
+    facts.alert_time = alert_time;
+    facts.severity = alert.severity;
+    facts.risk_score = alert.risk_score;
+    facts.settings = &options_.alert;
+    facts.event_index = event.index;
+    facts.source_id = source_id;
+    facts.new_terms = rule.type == rules::RuleType::kNewTerms ? &alert.new_terms : nullptr;
+    facts.reason = alert.reason;
+    // An alert on one of picket's own alerts descends from it (Kibana's
+    // buildAncestors); any other from the event.
+    std::string ancestors =
+        current_fed_ ? AncestorsOnAlert(*current_fed_) : EventAncestorsJson(source_id, event.index);
+    facts.ancestors_json = ancestors;
+    facts.depth = current_fed_ ? current_fed_->depth + 1 : 1;
+    std::string suppression_fields;
+    if (group)
+      suppression_fields = AlertSuppressor::SuppressionFields(*group, *event_time, *event_time, 0);
+    facts.trailing_fields_json = suppression_fields;
+    std::string error;
+    if (!builder_.Build(ref.raw, facts, &alert.json, &error)) {
+      ReportProblem(u, ref.Origin(), "cannot build alert: " + error);
+      return;
+    }
+    // The window is on record before its alert is written (a shared store
+    // may have seen another node open it first: decide again).
+    if (group && !suppressors_[u]->Open(*group, *event_time, alert.uuid, alert.json)) continue;
+    ++unit.stats().alerts;
+    if (on_alert_ && *on_alert_) (*on_alert_)(alert);
+    if (feedback_matcher_ && facts.depth < options_.max_alert_depth)
+      feedback_.push_back(FeedAlert({.json = alert.json,
+                                     .uuid = alert.uuid,
+                                     .index = alerts_index_,
+                                     .rule_uuid = unit.rule_uuid(),
+                                     .event_time = event_time,
+                                     .depth = facts.depth,
+                                     .ancestors_json = ancestors,
+                                     .parent = current_fed_}));
     return;
   }
-  ++unit.stats().alerts;
-  if (on_alert_ && *on_alert_) (*on_alert_)(alert);
+  ReportProblem(u, event.ref.Origin(),
+                "alert suppression: the shared store kept refusing the new window; alert not "
+                "written");
 }
 
 bool Detector::WithinMaxSignals(size_t u, TimeMs time, std::string_view origin) {
@@ -247,6 +375,8 @@ void Detector::MaybeExpire() {
     lower(&terms, unit->TermExpiryThreshold());
     lower(&records, unit->RecordExpiryThreshold());
   }
+  for (const auto& suppressor : suppressors_)
+    if (suppressor) lower(&records, suppressor->RecordExpiryThreshold());
   if (stores_.terms && terms) stores_.terms->Expire(*terms);
   if (stores_.records && records) stores_.records->Expire(*records);
 }

@@ -23,6 +23,7 @@
 // thread.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,6 +32,8 @@
 #include <vector>
 
 #include "engine/alert_builder.h"
+#include "engine/alert_feedback.h"
+#include "engine/alert_suppressor.h"
 #include "engine/event_matcher.h"
 #include "engine/max_signals.h"
 #include "engine/rule_unit.h"
@@ -62,6 +65,9 @@ struct DetectorOptions {
   // is derived from alert_time when that is fixed (reproducible output),
   // else random (one per Detector, i.e. per picket run).
   AlertSettings alert;
+  // Rules over alerts (engine/alert_feedback.h): alerts of this depth or
+  // more are not fed back to the rules that read the alerts index.
+  int max_alert_depth = 5;
 };
 
 struct Alert {
@@ -77,6 +83,11 @@ struct Alert {
   std::optional<TimeMs> event_time;
   std::string index;
   std::string origin;
+  // Alert suppression (engine/alert_suppressor.h): true when this is an
+  // earlier alert (same uuid) written again with its updated
+  // kibana.alert.suppression.* fields, not a new alert.
+  bool suppression_update = false;
+  uint64_t suppressed_docs = 0;  // its docs_count
 };
 
 class Detector {
@@ -140,6 +151,21 @@ class Detector {
   void ReportProblem(size_t unit, std::string_view origin, std::string_view problem);
   bool WithinMaxSignals(size_t unit, TimeMs time, std::string_view origin);
   void MaybeExpire();
+  // Alert suppression: true when the alert of `event` was counted into an
+  // open window (written as an update); else *group names the window the
+  // new alert opens (nullopt: the alert is not suppressible).
+  bool SuppressEventAlert(size_t unit, const MatchedEvent& event, std::optional<TimeMs> event_time,
+                          std::optional<SuppressionGroup>* group);
+  // Rules over alerts: decides the queued alerts for the units that read them.
+  void FeedBackAlerts();
+
+  std::vector<std::unique_ptr<AlertSuppressor>> suppressors_;  // per unit; null = none
+  std::unique_ptr<state::RecordStore> own_records_;            // when no store was given
+  std::string alerts_index_;
+  std::vector<bool> reads_alerts_;  // per unit
+  EventMatcher* feedback_matcher_ = nullptr;
+  std::deque<FedAlert> feedback_;
+  const FedAlert* current_fed_ = nullptr;  // the fed-back alert being decided
 
   std::vector<std::unique_ptr<RuleUnit>> units_;
   std::vector<std::shared_ptr<const rules::Rule>> rules_;  // units_[i]'s rule

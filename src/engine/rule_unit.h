@@ -82,6 +82,7 @@ struct RuleStats {
   uint64_t truncated_combinations = 0;
   uint64_t learned = 0;                 // matched in learn_only mode
   uint64_t max_signals_suppressed = 0;  // alerts over max_signals, not written
+  uint64_t alert_suppressed = 0;        // counted into an earlier alert ([rule.alert_suppression])
 };
 
 // How a unit reports; the detector gives each unit its own.

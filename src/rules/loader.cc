@@ -11,6 +11,7 @@
 
 #include "eql/eql.h"
 #include "kql/parser.h"
+#include "rules/alert_suppression_reader.h"
 #include "rules/rule_schema.h"
 #include "rules/toml_depth.h"
 #include "rules/toml_json.h"
@@ -351,6 +352,8 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
   SourcePos mapping_pos;
   std::string mapping_error;
   if (!ReadMappings(r, rule.get(), &mapping_pos, &mapping_error))
+    return error(mapping_pos, mapping_error);
+  if (!ReadAlertSuppression(r, &rule->alert_suppression, &mapping_pos, &mapping_error))
     return error(mapping_pos, mapping_error);
 
   // new_terms: the TOML form ([rule.new_terms] field/value and

@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "eql/query.h"
 #include "kql/ast.h"
 #include "kql/matcher.h"
+#include "rules/alert_suppression.h"
 
 namespace picket::rules {
 
@@ -99,6 +101,9 @@ struct Rule {
   std::string risk_score_mapping_json = "[]";
 
   SourcePos query_pos;  // where the query text starts in the file
+
+  // [rule.alert_suppression], when the rule has one.
+  std::optional<AlertSuppression> alert_suppression;
 
   std::unique_ptr<kql::Node> ast;
   std::unique_ptr<kql::Matcher> matcher;

@@ -182,7 +182,12 @@ bool AlertForwarder::SendSome(bool* idle) {
                    "kibana.alert.uuid\n");
       continue;
     }
-    body += "{\"create\":{\"_index\":";
+    // A suppressed alert is written again with its updated counts
+    // (engine/alert_suppressor.h): `index` overwrites the earlier copy, and
+    // the log's order leaves the newest count last.
+    event::Json count;
+    bool suppressed = doc["kibana.alert.suppression.docs_count"].get(count) == simdjson::SUCCESS;
+    body += suppressed ? "{\"index\":{\"_index\":" : "{\"create\":{\"_index\":";
     engine::AppendJsonString(&body, options_.index);
     body += ",\"_id\":";
     engine::AppendJsonString(&body, id);

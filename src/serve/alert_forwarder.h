@@ -9,7 +9,10 @@
 // and 5xx (item or request) are retried with backoff; other item errors
 // (mapping conflicts) are counted, reported and skipped. After a crash the
 // forwarder resumes at the persisted cursor: at-least-once delivery,
-// deduplicated by id on the Elasticsearch side.
+// deduplicated by id on the Elasticsearch side. Alerts with
+// kibana.alert.suppression.* fields are sent with `index` instead: a later
+// line with the same id carries an updated count and overwrites the earlier
+// document (docs/engine.md, alert suppression).
 #pragma once
 #include <atomic>
 #include <condition_variable>

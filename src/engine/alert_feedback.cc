@@ -1,0 +1,65 @@
+#include "engine/alert_feedback.h"
+
+#include "engine/index_name.h"
+#include "engine/json_text.h"
+
+namespace picket::engine {
+
+std::string AlertsIndexName(std::string_view space_id) {
+  return ".alerts-security.alerts-" + std::string(space_id.empty() ? "default" : space_id);
+}
+
+bool ReadsAlerts(const rules::Rule& rule, std::string_view alerts_index) {
+  IndexPatterns patterns(rule.index);
+  return !patterns.match_all() && patterns.Covers(alerts_index);
+}
+
+FedAlert FeedAlert(const AlertForFeedback& a) {
+  FedAlert fed;
+  fed.uuid.assign(a.uuid);
+  fed.index.assign(a.index);
+  fed.rule_uuid.assign(a.rule_uuid);
+  fed.depth = a.depth;
+  fed.ancestors_json.assign(a.ancestors_json);
+  if (a.parent) fed.lineage = a.parent->lineage;
+  fed.lineage.emplace_back(a.rule_uuid);
+  std::string_view json = a.json;
+  std::optional<TimeMs> event_time = a.event_time;
+  // AlertBuilder writes `{"@timestamp":"<alert time>",` first: swap the
+  // value for the source's event time.
+  constexpr std::string_view kHead = "{\"@timestamp\":\"";
+  size_t value_end = json.starts_with(kHead) ? json.find('"', kHead.size()) : std::string::npos;
+  if (event_time && value_end != std::string_view::npos) {
+    fed.raw = "{\"@timestamp\":";
+    AppendJsonString(&fed.raw, FormatIso8601(*event_time));
+    fed.raw.append(json.substr(value_end + 1));
+  } else {
+    fed.raw.assign(json);
+  }
+  return fed;
+}
+
+std::string AncestorsOnAlert(const FedAlert& source) {
+  // The source's own ancestors (an array) with the source appended.
+  std::string out;
+  std::string_view own = source.ancestors_json;
+  if (own.size() >= 2 && own.front() == '[' && own.back() == ']' && own != "[]") {
+    out.assign(own.substr(0, own.size() - 1));
+    out += ',';
+  } else {
+    out = "[";
+  }
+  out += "{";
+  AppendJsonKey(&out, "id");
+  AppendJsonString(&out, source.uuid);
+  out += ",\"type\":\"signal\",";
+  AppendJsonKey(&out, "index");
+  AppendJsonString(&out, source.index);
+  out += ",\"depth\":" + std::to_string(source.depth) + ",";
+  AppendJsonKey(&out, "rule");
+  AppendJsonString(&out, source.rule_uuid);
+  out += "}]";
+  return out;
+}
+
+}  // namespace picket::engine

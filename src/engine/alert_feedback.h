@@ -1,0 +1,61 @@
+// Rules over alerts: picket's own alerts, fed back to the rules whose index
+// patterns name the alerts index (.alerts-security.alerts-<space>), as
+// Kibana's rules over `.alerts-security.*` read the alerts of other rules.
+//
+// What a fed-back alert is to the rules that see it (FedAlert):
+//   * its index is the alerts index; its _id the alert's uuid;
+//   * its time is its source's event time: `@timestamp` (the alert time in
+//     the written document) reads as kibana.alert.original_time's instant,
+//     so a replayed file gives the alerts a live stream would (picket
+//     measures every window in event time; docs/semantics.md);
+//   * its lineage: the rule that produced it and the rules of every alert
+//     it descends from. A rule in the lineage never sees it (no loops), and
+//     alerts at the depth bound are not fed back at all.
+//
+// An alert built on a fed-back alert gets Kibana's ancestry
+// (buildAncestors): kibana.alert.ancestors = the source alert's ancestors
+// plus {id: its uuid, type: "signal", index, depth: its depth, rule: its
+// rule uuid}, and kibana.alert.depth = its depth + 1.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/rule.h"
+#include "util/time.h"
+
+namespace picket::engine {
+
+std::string AlertsIndexName(std::string_view space_id);
+
+// Whether `rule` reads the alerts index: one of its index patterns covers it
+// (a rule with no patterns, which sees every event, does not count: it
+// never asked for alerts).
+bool ReadsAlerts(const rules::Rule& rule, std::string_view alerts_index);
+
+struct FedAlert {
+  std::string raw;  // the document rules over alerts read
+  std::string uuid;
+  std::string index;
+  std::string rule_uuid;
+  int depth = 1;
+  std::string ancestors_json;        // its kibana.alert.ancestors
+  std::vector<std::string> lineage;  // rule uuids it descends from, its own rule's included
+};
+
+// What an alert is to the rules that read it back.
+struct AlertForFeedback {
+  std::string_view json;  // as AlertBuilder wrote it, beginning with its @timestamp
+  std::string_view uuid, index, rule_uuid;
+  std::optional<TimeMs> event_time;  // its source's; nullopt = keep the alert time
+  int depth = 1;
+  std::string_view ancestors_json;   // its kibana.alert.ancestors
+  const FedAlert* parent = nullptr;  // the fed-back alert it was built on, if any
+};
+FedAlert FeedAlert(const AlertForFeedback& alert);
+
+// kibana.alert.ancestors of an alert built on `source`.
+std::string AncestorsOnAlert(const FedAlert& source);
+
+}  // namespace picket::engine

@@ -1,0 +1,102 @@
+// Alert suppression (Kibana's [rule.alert_suppression]) for a streaming
+// detector, independent of the alert type: the caller hands it an alert's
+// source document and time, and builds the alert itself.
+//
+// Group: the values of the group_by fields in the source (each field's
+// values sorted, as Kibana's kibana.alert.suppression.terms has them; a
+// missing field has value null). With missing_fields_strategy
+// doNotSuppress, a source missing any group_by field has no group: its
+// alert is written as usual, without suppression fields (GroupOf = nullopt).
+//
+// Window, in event time (the rule's timestamp field), anchored at the time
+// T0 of the alert that opened it:
+//   * with a duration D: an alert of the group at time t is suppressed when
+//     T0 - D <= t <= T0 + D (a late event, older than T0, joins the window
+//     it falls in; Kibana's window is the same length, measured from the
+//     alert's creation in processing time);
+//   * without one (per rule execution): when t falls in the same bucket of
+//     the rule's interval as T0 (the bucket max_signals counts in, standing
+//     in for a Kibana execution).
+// Otherwise the alert opens a new window (a new alert, a new T0).
+//
+// The first alert of a window carries the suppression fields with
+// docs_count 0 and start = end = T0 (SuppressionFields, appended as its
+// last fields). Each later alert in the window is not written: it adds 1 to
+// docs_count, widens [start, end] to its time, and TrySuppress returns the
+// first alert's document again with the new fields (same kibana.alert.uuid),
+// for outputs that overwrite by id (docs/engine.md).
+//
+// State: one record per open window in the state::RecordStore (key "S",
+// rule uuid, terms), holding T0, the counts and the first alert's document
+// without its suppression fields, so that a restarted `picket serve` or a
+// `run --state` continues the count. Records expire at the window's end.
+// Decisions are read-modify-write (state/record_store.h): a false return
+// from Open or a nullopt-with-retry from TrySuppress on a shared store means
+// another node changed the record; the caller decides again.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "event/document.h"
+#include "rules/alert_suppression.h"
+#include "state/record_store.h"
+#include "util/time.h"
+
+namespace picket::engine {
+
+struct SuppressionGroup {
+  std::string terms_json;   // [{"field":"f","value":[...]}, ...] (value null when missing)
+  std::string instance_id;  // kibana.alert.instance.id: hash of rule and terms
+  std::string key;          // the record key
+};
+
+class AlertSuppressor {
+ public:
+  // `interval_ms`: the rule's interval (the window when there is no duration).
+  AlertSuppressor(rules::AlertSuppression config, int64_t interval_ms, std::string rule_uuid,
+                  state::RecordStore* records);
+
+  const rules::AlertSuppression& config() const { return config_; }
+
+  std::optional<SuppressionGroup> GroupOf(event::Json source) const;
+
+  struct Suppressed {
+    std::string alert_uuid;
+    std::string json;  // the group's alert with the updated suppression fields
+    uint64_t docs_count = 0;
+  };
+  enum class Outcome { kSuppressed, kOpenNew, kRetry };
+  // Outcome kSuppressed fills *out and has counted the alert; kOpenNew: no
+  // window takes it (build the alert with SuppressionFields, then Open);
+  // kRetry: a shared store refused the update, decide again.
+  Outcome TrySuppress(const SuppressionGroup& group, TimeMs time, Suppressed* out);
+
+  // The fields a new alert of `group` at `time` ends with: `,"kibana.alert.
+  // instance.id":...,"kibana.alert.suppression.*":...` (leading comma).
+  static std::string SuppressionFields(const SuppressionGroup& group, TimeMs start, TimeMs end,
+                                       uint64_t docs_count);
+
+  // Records the new alert (its document `json`, built with
+  // SuppressionFields(group, time, time, 0) as its last fields) as the
+  // group's open window. False: a shared store refused; decide again.
+  bool Open(const SuppressionGroup& group, TimeMs time, std::string_view alert_uuid,
+            std::string_view json);
+
+  // Records expiring before this cannot change a decision any more.
+  std::optional<TimeMs> RecordExpiryThreshold() const;
+
+ private:
+  struct Window;
+  bool Takes(const Window& w, TimeMs time) const;
+  TimeMs WindowEnd(TimeMs t0) const;
+
+  rules::AlertSuppression config_;
+  int64_t interval_ms_;
+  std::string rule_uuid_;
+  state::RecordStore* records_;
+  std::optional<TimeMs> newest_;  // newest time decided
+};
+
+}  // namespace picket::engine

@@ -1,0 +1,303 @@
+// Alert suppression ([rule.alert_suppression], engine/alert_suppressor.h)
+// through the detector: window edges in event time, per-execution windows,
+// missing fields under both strategies, groups of 1 to 3 fields (arrays
+// sorted), new_terms and EQL event queries, the state surviving a restart,
+// and the schema errors of the table.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "engine/engine_helpers.h"
+#include "rules/loader.h"
+#include "state/memory_record_store.h"
+#include "state/memory_store.h"
+
+namespace picket::engine {
+namespace {
+
+using testing::Harness;
+using testing::MakeRule;
+using testing::RuleSpec;
+
+const char* kIndex = "logs-endpoint.events.process-default";
+
+std::string Event(const std::string& time, const std::string& host_fields,
+                  const std::string& id = "") {
+  return R"({"@timestamp":")" + time + R"(","event":{"action":"exec")" +
+         (id.empty() ? "" : R"(,"id":")" + id + "\"") + "}" +
+         (host_fields.empty() ? "" : "," + host_fields) + "}";
+}
+std::string Host(const std::string& name) { return R"("host":{"name":")" + name + R"("})"; }
+
+RuleSpec Suppressed(const std::string& table, const std::string& type = "query") {
+  RuleSpec spec;
+  spec.type = type;
+  spec.timestamp_override = "";
+  spec.rule_tables = "\n[rule.alert_suppression]\n" + table;
+  return spec;
+}
+
+struct Fields {
+  std::string terms, start, end, instance;
+  int64_t docs_count = -1;
+};
+Fields SuppressionOf(const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(json);
+  Fields f;
+  simdjson::dom::element terms;
+  if (!doc["kibana.alert.suppression.terms"].get(terms)) f.terms = simdjson::minify(terms);
+  std::string_view v;
+  if (!doc["kibana.alert.suppression.start"].get(v)) f.start = v;
+  if (!doc["kibana.alert.suppression.end"].get(v)) f.end = v;
+  if (!doc["kibana.alert.instance.id"].get(v)) f.instance = v;
+  int64_t n;
+  if (!doc["kibana.alert.suppression.docs_count"].get(n)) f.docs_count = n;
+  return f;
+}
+
+const std::string kFiveMinutes =
+    "group_by = [\"host.name\"]\nduration = {value = 5, unit = \"m\"}\n";
+
+TEST(AlertSuppression, FirstAlertCarriesFieldsWithZeroCount) {
+  Harness h({MakeRule(Suppressed(kFiveMinutes))});
+  auto alerts = h.Run(Event("2026-03-01T00:00:00Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_FALSE(alerts[0].suppression_update);
+  Fields f = SuppressionOf(alerts[0].json);
+  EXPECT_EQ(f.terms, R"([{"field":"host.name","value":["h1"]}])");
+  EXPECT_EQ(f.start, "2026-03-01T00:00:00.000Z");
+  EXPECT_EQ(f.end, "2026-03-01T00:00:00.000Z");
+  EXPECT_EQ(f.docs_count, 0);
+  EXPECT_FALSE(f.instance.empty());
+  // Still one JSON object (the fields are spliced before the closing brace).
+  simdjson::dom::parser parser;
+  EXPECT_EQ(parser.parse(alerts[0].json).error(), simdjson::SUCCESS);
+}
+
+TEST(AlertSuppression, WindowEdgesInEventTime) {
+  Harness h({MakeRule(Suppressed(kFiveMinutes))});
+  auto first = h.Run(Event("2026-03-01T00:00:00Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(first.size(), 1u);
+  auto inside = h.Run(Event("2026-03-01T00:02:00Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(inside.size(), 1u);
+  EXPECT_TRUE(inside[0].suppression_update);
+  EXPECT_EQ(inside[0].uuid, first[0].uuid);
+  EXPECT_EQ(SuppressionOf(inside[0].json).docs_count, 1);
+  EXPECT_EQ(SuppressionOf(inside[0].json).end, "2026-03-01T00:02:00.000Z");
+  // T0 + duration exactly: still in the window (Kibana's range is gte).
+  auto edge = h.Run(Event("2026-03-01T00:05:00Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(edge.size(), 1u);
+  EXPECT_TRUE(edge[0].suppression_update);
+  Fields f = SuppressionOf(edge[0].json);
+  EXPECT_EQ(f.docs_count, 2);
+  EXPECT_EQ(f.start, "2026-03-01T00:00:00.000Z");
+  EXPECT_EQ(f.end, "2026-03-01T00:05:00.000Z");
+  // One millisecond later: a new alert, a new window.
+  auto after = h.Run(Event("2026-03-01T00:05:00.001Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_FALSE(after[0].suppression_update);
+  EXPECT_NE(after[0].uuid, first[0].uuid);
+  EXPECT_EQ(SuppressionOf(after[0].json).docs_count, 0);
+  EXPECT_EQ(SuppressionOf(after[0].json).instance, SuppressionOf(first[0].json).instance);
+  // Which the next event joins.
+  auto next = h.Run(Event("2026-03-01T00:06:00Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].uuid, after[0].uuid);
+  EXPECT_EQ(h.detector().stats()[0].alerts, 2u);
+  EXPECT_EQ(h.detector().stats()[0].alert_suppressed, 3u);
+}
+
+TEST(AlertSuppression, LateEventJoinsTheWindowAndMovesStart) {
+  Harness h({MakeRule(Suppressed(kFiveMinutes))});
+  auto first = h.Run(Event("2026-03-01T00:10:00Z", Host("h1")), false, kIndex);
+  auto late = h.Run(Event("2026-03-01T00:07:00Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_TRUE(late[0].suppression_update);
+  EXPECT_EQ(SuppressionOf(late[0].json).start, "2026-03-01T00:07:00.000Z");
+  EXPECT_EQ(SuppressionOf(late[0].json).end, "2026-03-01T00:10:00.000Z");
+  auto too_old = h.Run(Event("2026-03-01T00:04:59Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(too_old.size(), 1u);
+  EXPECT_FALSE(too_old[0].suppression_update);
+}
+
+TEST(AlertSuppression, GroupsAreSeparate) {
+  Harness h({MakeRule(Suppressed(kFiveMinutes))});
+  EXPECT_FALSE(
+      h.Run(Event("2026-03-01T00:00:00Z", Host("h1")), false, kIndex)[0].suppression_update);
+  EXPECT_FALSE(
+      h.Run(Event("2026-03-01T00:00:01Z", Host("h2")), false, kIndex)[0].suppression_update);
+  EXPECT_TRUE(
+      h.Run(Event("2026-03-01T00:00:02Z", Host("h1")), false, kIndex)[0].suppression_update);
+  EXPECT_TRUE(
+      h.Run(Event("2026-03-01T00:00:03Z", Host("h2")), false, kIndex)[0].suppression_update);
+  EXPECT_EQ(h.detector().stats()[0].alerts, 2u);
+}
+
+TEST(AlertSuppression, PerExecutionWindowIsTheIntervalBucket) {
+  // No duration: one window per rule execution, i.e. per bucket of the
+  // rule's interval (10m) in event time.
+  RuleSpec spec = Suppressed("group_by = [\"host.name\"]\n");
+  spec.rule_keys = "interval = \"10m\"\n";
+  Harness h({MakeRule(spec)});
+  auto a = h.Run(Event("2026-03-01T00:00:00Z", Host("h1")), false, kIndex);
+  auto b = h.Run(Event("2026-03-01T00:09:59.999Z", Host("h1")), false, kIndex);
+  auto c = h.Run(Event("2026-03-01T00:10:00Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(a.size() + b.size() + c.size(), 3u);
+  EXPECT_FALSE(a[0].suppression_update);
+  EXPECT_TRUE(b[0].suppression_update);
+  EXPECT_FALSE(c[0].suppression_update);
+}
+
+TEST(AlertSuppression, MissingFieldsSuppressedTogetherByDefault) {
+  Harness h({MakeRule(Suppressed(kFiveMinutes))});
+  auto a = h.Run(Event("2026-03-01T00:00:00Z", ""), false, kIndex);
+  auto b = h.Run(Event("2026-03-01T00:00:01Z", R"("host":{"name":null})"), false, kIndex);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(SuppressionOf(a[0].json).terms, R"([{"field":"host.name","value":null}])");
+  EXPECT_TRUE(b[0].suppression_update);
+  EXPECT_EQ(b[0].uuid, a[0].uuid);
+}
+
+TEST(AlertSuppression, DoNotSuppressAlertsEachEventMissingAField) {
+  Harness h({MakeRule(
+      Suppressed("group_by = [\"host.name\", \"user.name\"]\nduration = {value = 1, unit = \"h\"}\n"
+                 "missing_fields_strategy = \"doNotSuppress\"\n"))});
+  auto a = h.Run(Event("2026-03-01T00:00:00Z", Host("h1")), false, kIndex);
+  auto b = h.Run(Event("2026-03-01T00:00:01Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_FALSE(b[0].suppression_update);
+  EXPECT_NE(a[0].uuid, b[0].uuid);
+  EXPECT_EQ(SuppressionOf(a[0].json).docs_count, -1);  // no suppression fields at all
+  // With both fields present they are suppressed.
+  std::string both = Host("h1") + R"(,"user":{"name":"u"})";
+  auto c = h.Run(Event("2026-03-01T00:00:02Z", both), false, kIndex);
+  auto d = h.Run(Event("2026-03-01T00:00:03Z", both), false, kIndex);
+  EXPECT_FALSE(c[0].suppression_update);
+  EXPECT_TRUE(d[0].suppression_update);
+}
+
+TEST(AlertSuppression, ThreeFieldsWithSortedArrayValues) {
+  Harness h(
+      {MakeRule(Suppressed("group_by = [\"host.name\", \"user.name\", \"source.port\"]\n"
+                           "duration = {value = 30, unit = \"s\"}\n"))});
+  auto a = h.Run(Event("2026-03-01T00:00:00Z",
+                       R"("host":{"name":["b","a"]},"user":{"name":"u"},"source":{"port":22})"),
+                 false, kIndex);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(SuppressionOf(a[0].json).terms,
+            R"([{"field":"host.name","value":["a","b"]},{"field":"user.name","value":["u"]},)"
+            R"({"field":"source.port","value":[22]}])");
+  // The same values in another order are the same group.
+  auto b = h.Run(Event("2026-03-01T00:00:30Z",
+                       R"("host":{"name":["a","b"]},"user":{"name":"u"},"source":{"port":22})"),
+                 false, kIndex);
+  EXPECT_TRUE(b[0].suppression_update);
+  // A different third field is another group.
+  auto c = h.Run(Event("2026-03-01T00:00:31Z",
+                       R"("host":{"name":["a","b"]},"user":{"name":"u"},"source":{"port":23})"),
+                 false, kIndex);
+  EXPECT_FALSE(c[0].suppression_update);
+}
+
+TEST(AlertSuppression, NewTermsAlertsAreSuppressedByGroup) {
+  RuleSpec spec = Suppressed(kFiveMinutes, "new_terms");
+  spec.fields = {"process.executable"};
+  Harness h({MakeRule(spec)});
+  auto exec = [](const std::string& time, const std::string& path) {
+    return R"({"@timestamp":")" + time + R"(","event":{"action":"exec"},"host":{"name":"h1"},)" +
+           R"("process":{"executable":")" + path + R"("}})";
+  };
+  auto a = h.Run(exec("2026-03-01T00:00:00Z", "/bin/a"), false, kIndex);
+  auto again = h.Run(exec("2026-03-01T00:00:10Z", "/bin/a"), false, kIndex);  // not new
+  auto b = h.Run(exec("2026-03-01T00:01:00Z", "/bin/b"), false, kIndex);      // new, same host
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_TRUE(again.empty());
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_TRUE(b[0].suppression_update);
+  EXPECT_EQ(b[0].uuid, a[0].uuid);
+  EXPECT_EQ(SuppressionOf(b[0].json).docs_count, 1);
+}
+
+TEST(AlertSuppression, EqlEventQueryIsSuppressed) {
+  RuleSpec spec = Suppressed(kFiveMinutes, "eql");
+  spec.query = "any where event.action == \"exec\"";
+  Harness h({MakeRule(spec)});
+  auto a = h.Run(Event("2026-03-01T00:00:00Z", Host("h1")), false, kIndex);
+  auto b = h.Run(Event("2026-03-01T00:00:01Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_TRUE(b[0].suppression_update);
+}
+
+TEST(AlertSuppression, EqlSequenceIsNotSuppressedAndSaysSo) {
+  RuleSpec spec = Suppressed(kFiveMinutes, "eql");
+  spec.query = "sequence [any where event.action == \"exec\"] [any where event.action == \"x\"]";
+  Harness h({MakeRule(spec)});
+  ASSERT_EQ(h.detector().warnings().size(), 1u);
+  EXPECT_NE(h.detector().warnings()[0].find("event queries only"), std::string::npos);
+}
+
+TEST(AlertSuppression, StateSurvivesARestart) {
+  // Two detectors over the same record store: the second continues the count.
+  state::MemoryTermStore terms;
+  state::MemoryRecordStore records;
+  auto rule = MakeRule(Suppressed(kFiveMinutes));
+  simdjson::dom::parser parser;
+  auto run = [&](Detector& d, const std::string& json) {
+    std::vector<Alert> out;
+    EventRef ref;
+    ref.doc = parser.parse(json);
+    ref.raw = json;
+    ref.index = kIndex;
+    d.Process(ref, false, [&](const Alert& a) { out.push_back(a); });
+    return out;
+  };
+  std::string first_uuid;
+  {
+    Detector d({rule}, StateStores{&terms, &records}, Harness::DefaultOptions());
+    auto a = run(d, Event("2026-03-01T00:00:00Z", Host("h1")));
+    auto b = run(d, Event("2026-03-01T00:01:00Z", Host("h1")));
+    ASSERT_EQ(b.size(), 1u);
+    first_uuid = a[0].uuid;
+  }
+  Detector d({rule}, StateStores{&terms, &records}, Harness::DefaultOptions());
+  auto c = run(d, Event("2026-03-01T00:02:00Z", Host("h1")));
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_TRUE(c[0].suppression_update);
+  EXPECT_EQ(c[0].uuid, first_uuid);
+  EXPECT_EQ(SuppressionOf(c[0].json).docs_count, 2);
+  // The re-written alert is the first one with new counts: same bytes up to them.
+  EXPECT_NE(c[0].json.find("\"kibana.alert.uuid\":\"" + first_uuid + "\""), std::string::npos);
+}
+
+std::string LoadError(const std::string& table) {
+  RuleSpec spec = Suppressed(table);
+  std::vector<rules::LoadIssue> errors, warnings;
+  auto rule = rules::LoadRuleText(testing::RuleToml(spec), "x.toml", *event::FieldTypes::BuiltIn(),
+                                  {}, &errors, &warnings);
+  EXPECT_EQ(rule, nullptr);
+  return errors.empty() ? "" : errors[0].ToString();
+}
+
+TEST(AlertSuppression, SchemaErrorsAtTheirPosition) {
+  EXPECT_NE(LoadError("group_by = [\"a\", \"b\", \"c\", \"d\"]\n").find("1 to 3"),
+            std::string::npos);
+  EXPECT_NE(LoadError("group_by = []\n").find("1 to 3"), std::string::npos);
+  EXPECT_NE(LoadError("duration = {value = 5, unit = \"m\"}\n").find("no group_by"),
+            std::string::npos);
+  std::string unit = LoadError("group_by = [\"a\"]\nduration = {value = 5, unit = \"d\"}\n");
+  EXPECT_NE(unit.find("unit must be"), std::string::npos) << unit;
+  EXPECT_NE(unit.find("x.toml:"), std::string::npos);
+  EXPECT_NE(LoadError("group_by = [\"a\"]\nduration = {value = 0, unit = \"m\"}\n")
+                .find("positive integer"),
+            std::string::npos);
+  EXPECT_NE(LoadError("group_by = [\"a\"]\nmissing_fields_strategy = \"drop\"\n")
+                .find("missing_fields_strategy"),
+            std::string::npos);
+  EXPECT_NE(LoadError("group_by = [\"a\", \"a\"]\n").find("twice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace picket::engine
