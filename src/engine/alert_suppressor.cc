@@ -12,7 +12,11 @@
 namespace picket::engine {
 namespace {
 
-constexpr char kRecordVersion = 1;
+constexpr char kRecordVersion = 2;
+
+uint64_t IdHash(std::string_view alert_uuid) {
+  return XXH3_64bits(alert_uuid.data(), alert_uuid.size());
+}
 
 // One value of a group_by field, as Kibana's terms list it: strings and
 // numbers sort among their own kind (strings by code unit, numbers by value).
@@ -65,6 +69,7 @@ bool GetI64(std::string_view* in, int64_t* v) {
 // A group's open window, as its record holds it.
 struct AlertSuppressor::Window {
   int64_t t0 = 0, start = 0, end = 0, docs_count = 0;
+  std::vector<uint64_t> counted;  // hashes of the last counted alert ids, oldest first
   std::string alert_uuid;
   std::string head;  // the first alert's document up to its suppression fields
 
@@ -74,6 +79,8 @@ struct AlertSuppressor::Window {
     PutI64(&out, start);
     PutI64(&out, end);
     PutI64(&out, docs_count);
+    PutI64(&out, static_cast<int64_t>(counted.size()));
+    for (uint64_t h : counted) PutI64(&out, static_cast<int64_t>(h));
     PutI64(&out, static_cast<int64_t>(alert_uuid.size()));
     out += alert_uuid;
     out += head;
@@ -85,8 +92,16 @@ struct AlertSuppressor::Window {
     if (in.empty() || in[0] != kRecordVersion) return std::nullopt;
     in.remove_prefix(1);
     if (!GetI64(&in, &w.t0) || !GetI64(&in, &w.start) || !GetI64(&in, &w.end) ||
-        !GetI64(&in, &w.docs_count) || !GetI64(&in, &uuid_size) || uuid_size < 0 ||
-        static_cast<size_t>(uuid_size) > in.size())
+        !GetI64(&in, &w.docs_count))
+      return std::nullopt;
+    int64_t n = 0;
+    if (!GetI64(&in, &n) || n < 0 || static_cast<uint64_t>(n) > in.size() / 8) return std::nullopt;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t h = 0;
+      GetI64(&in, &h);
+      w.counted.push_back(static_cast<uint64_t>(h));
+    }
+    if (!GetI64(&in, &uuid_size) || uuid_size < 0 || static_cast<size_t>(uuid_size) > in.size())
       return std::nullopt;
     w.alert_uuid.assign(in.substr(0, uuid_size));
     w.head.assign(in.substr(uuid_size));
@@ -175,12 +190,18 @@ bool AlertSuppressor::Takes(const Window& w, TimeMs time) const {
 }
 
 AlertSuppressor::Outcome AlertSuppressor::TrySuppress(const SuppressionGroup& group, TimeMs time,
+                                                      std::string_view alert_uuid,
                                                       Suppressed* out) {
   if (!newest_ || time > *newest_) newest_ = time;
   std::optional<std::string> record = records_->Get(group.key);
   std::optional<Window> w = record ? Window::Decode(*record) : std::nullopt;
+  uint64_t id = IdHash(alert_uuid);
+  if (w && std::find(w->counted.begin(), w->counted.end(), id) != w->counted.end())
+    return Outcome::kDuplicate;
   if (!w || !Takes(*w, time)) return Outcome::kOpenNew;
   ++w->docs_count;
+  w->counted.push_back(id);
+  if (w->counted.size() > kRememberedAlerts) w->counted.erase(w->counted.begin());
   w->start = std::min<int64_t>(w->start, time);
   w->end = std::max<int64_t>(w->end, time);
   if (!records_->Put(group.key, w->Encode(), WindowEnd(w->t0))) return Outcome::kRetry;
@@ -197,6 +218,7 @@ bool AlertSuppressor::Open(const SuppressionGroup& group, TimeMs time, std::stri
   Window w;
   w.t0 = w.start = w.end = time;
   w.alert_uuid.assign(alert_uuid);
+  w.counted.push_back(IdHash(alert_uuid));
   size_t tail = SuppressionFields(group, time, time, 0).size() + 1;  // and the closing brace
   w.head.assign(json.substr(0, json.size() >= tail ? json.size() - tail : 0));
   return records_->Put(group.key, w.Encode(), WindowEnd(time));

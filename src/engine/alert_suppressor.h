@@ -26,6 +26,11 @@
 // first alert's document again with the new fields (same kibana.alert.uuid),
 // for outputs that overwrite by id (docs/engine.md).
 //
+// Replays: an alert whose id (derived from its event, engine/alert_id.h) was
+// already counted into the window is a re-sent event (a shipper repeating a
+// request after a crash): it changes nothing (kDuplicate). The window
+// remembers the ids of its last kRememberedAlerts alerts for this.
+//
 // State: one record per open window in the state::RecordStore (key "S",
 // rule uuid, terms), holding T0, the counts and the first alert's document
 // without its suppression fields, so that a restarted `picket serve` or a
@@ -67,11 +72,14 @@ class AlertSuppressor {
     std::string json;  // the group's alert with the updated suppression fields
     uint64_t docs_count = 0;
   };
-  enum class Outcome { kSuppressed, kOpenNew, kRetry };
-  // Outcome kSuppressed fills *out and has counted the alert; kOpenNew: no
-  // window takes it (build the alert with SuppressionFields, then Open);
-  // kRetry: a shared store refused the update, decide again.
-  Outcome TrySuppress(const SuppressionGroup& group, TimeMs time, Suppressed* out);
+  static constexpr size_t kRememberedAlerts = 1024;
+  enum class Outcome { kSuppressed, kDuplicate, kOpenNew, kRetry };
+  // For the alert `alert_uuid` at `time`: kSuppressed fills *out and has
+  // counted it; kDuplicate: already counted (a replay), nothing to write;
+  // kOpenNew: no window takes it (build the alert with SuppressionFields,
+  // then Open); kRetry: a shared store refused the update, decide again.
+  Outcome TrySuppress(const SuppressionGroup& group, TimeMs time, std::string_view alert_uuid,
+                      Suppressed* out);
 
   // The fields a new alert of `group` at `time` ends with: `,"kibana.alert.
   // instance.id":...,"kibana.alert.suppression.*":...` (leading comma).

@@ -237,7 +237,7 @@ bool Detector::ResolveStaged(std::string* error) {
 }
 
 bool Detector::SuppressEventAlert(size_t u, const MatchedEvent& event,
-                                  std::optional<TimeMs> event_time,
+                                  std::optional<TimeMs> event_time, std::string_view alert_uuid,
                                   std::optional<SuppressionGroup>* group) {
   AlertSuppressor* suppressor = suppressors_[u].get();
   // An event without a time has no window to fall in: it alerts as usual.
@@ -246,9 +246,11 @@ bool Detector::SuppressEventAlert(size_t u, const MatchedEvent& event,
   if (!*group) return false;
   for (int attempt = 0; attempt < kSuppressionAttempts; ++attempt) {
     AlertSuppressor::Suppressed suppressed;
-    switch (suppressor->TrySuppress(**group, *event_time, &suppressed)) {
+    switch (suppressor->TrySuppress(**group, *event_time, alert_uuid, &suppressed)) {
       case AlertSuppressor::Outcome::kRetry:
         continue;
+      case AlertSuppressor::Outcome::kDuplicate:  // a replayed event, already counted
+        return true;
       case AlertSuppressor::Outcome::kOpenNew:
         return false;
       case AlertSuppressor::Outcome::kSuppressed: {
@@ -279,9 +281,10 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
                               std::vector<std::string> new_terms,
                               std::optional<TimeMs> event_time) {
   for (int attempt = 0; attempt < kSuppressionAttempts; ++attempt) {
-    std::optional<SuppressionGroup> group;
-    if (SuppressEventAlert(u, event, event_time, &group)) return;
     RuleUnit& unit = *units_[u];
+    std::string uuid = AlertUuid(unit.rule_uuid(), EventIdentityOf(event), new_terms);
+    std::optional<SuppressionGroup> group;
+    if (SuppressEventAlert(u, event, event_time, uuid, &group)) return;
     const rules::Rule& rule = unit.rule();
     TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
     if (options_.apply_max_signals &&
@@ -294,7 +297,7 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
     alert.event_time = event_time;
     alert.index = std::string(event.index);
     alert.origin = ref.Origin();
-    alert.uuid = AlertUuid(unit.rule_uuid(), EventIdentityOf(event), alert.new_terms);
+    alert.uuid = std::move(uuid);
     std::string source_id =
         SourceDocumentId(ref.doc_id, FirstStringOr(ref.doc, "event.id"), ref.raw);
     alert.severity = MappedSeverity(ref.doc, rule);

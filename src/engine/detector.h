@@ -155,7 +155,7 @@ class Detector {
   // open window (written as an update); else *group names the window the
   // new alert opens (nullopt: the alert is not suppressible).
   bool SuppressEventAlert(size_t unit, const MatchedEvent& event, std::optional<TimeMs> event_time,
-                          std::optional<SuppressionGroup>* group);
+                          std::string_view alert_uuid, std::optional<SuppressionGroup>* group);
   // Rules over alerts: decides the queued alerts for the units that read them.
   void FeedBackAlerts();
 

@@ -120,6 +120,20 @@ TEST(AlertSuppression, LateEventJoinsTheWindowAndMovesStart) {
   EXPECT_FALSE(too_old[0].suppression_update);
 }
 
+TEST(AlertSuppression, ReplayedEventsAreNotCountedTwice) {
+  Harness h({MakeRule(Suppressed(kFiveMinutes))});
+  std::string first = Event("2026-03-01T00:00:00Z", Host("h1"), "e1");
+  std::string second = Event("2026-03-01T00:01:00Z", Host("h1"), "e2");
+  ASSERT_EQ(h.Run(first, false, kIndex).size(), 1u);
+  ASSERT_EQ(h.Run(second, false, kIndex).size(), 1u);
+  // A shipper re-sends both after a crash: nothing changes.
+  EXPECT_TRUE(h.Run(first, false, kIndex).empty());
+  EXPECT_TRUE(h.Run(second, false, kIndex).empty());
+  auto third = h.Run(Event("2026-03-01T00:02:00Z", Host("h1"), "e3"), false, kIndex);
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(third[0].suppressed_docs, 2u);
+}
+
 TEST(AlertSuppression, GroupsAreSeparate) {
   Harness h({MakeRule(Suppressed(kFiveMinutes))});
   EXPECT_FALSE(

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""`picket serve` with a suppressed rule ([rule.alert_suppression]), killed
+with SIGKILL in the middle of the suppression windows: after the restart and
+the shipper's re-sending (of what was not acknowledged, and of the last
+acknowledged request, which it cannot know was committed), every group has
+exactly one alert and its last written copy counts every other event of the
+group once (no lost count, no second alert, no double count)."""
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_support import BASE_TIME, Server, alert_id, bulk_body, file_open_event, run_tests  # noqa: E402
+
+RULE = """[metadata]
+creation_date = "2026/03/01"
+maturity = "production"
+updated_date = "2026/03/01"
+
+[rule]
+author = ["picket"]
+description = "Python opens a file; one alert per host per hour."
+from = "now-9m"
+index = ["logs-endpoint.events.*"]
+language = "kuery"
+license = "Elastic License v2"
+name = "Python file open, suppressed per host"
+risk_score = 21
+rule_id = "bbbbbbbb-1111-2222-3333-444444444444"
+severity = "low"
+tags = ["OS: macOS"]
+timestamp_override = "event.ingested"
+type = "query"
+query = '''
+event.action:open and process.name:python3
+'''
+
+[rule.alert_suppression]
+group_by = ["host.name"]
+duration = {value = 1, unit = "h"}
+missing_fields_strategy = "suppress"
+"""
+
+HOSTS = 7
+
+
+def test_kill9_mid_window_no_lost_count_no_second_alert(tmp):
+    rules = os.path.join(tmp, "rules")
+    os.makedirs(rules)
+    open(os.path.join(rules, "suppressed.toml"), "w").write(RULE)
+    # 40 requests of 21 events, all within one hour of event time.
+    batches = [[file_open_event("s%d" % (i % HOSTS), "/s/%d/%d" % (b, i),
+                                BASE_TIME + b * 1000 + i, b * 100 + i) for i in range(21)]
+               for b in range(40)]
+    per_host = {}
+    for batch in batches:
+        for e in batch:
+            per_host[e["host"]["name"]] = per_host.get(e["host"]["name"], 0) + 1
+    s = Server(tmp, "--rules", rules, "--no-max-signals")
+    acked = []
+    stop = threading.Event()
+
+    def shipper():
+        for n, batch in enumerate(batches):
+            if stop.is_set():
+                return
+            try:
+                status, _, answer = s.bulk(bulk_body(batch))
+            except Exception:
+                return
+            if status == 200 and not answer["errors"]:
+                acked.append(n)
+    th = threading.Thread(target=shipper)
+    th.start()
+    deadline = time.time() + 60
+    while len(acked) < 12 and time.time() < deadline and th.is_alive():
+        time.sleep(0.002)
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    stop.set()
+    th.join()
+    assert 0 < len(acked) < len(batches), len(acked)
+    s.stderr.close()
+    s.start()
+    try:
+        resend = [n for n in range(len(batches)) if n not in acked or n == max(acked)]
+        for n in resend:
+            status, _, answer = s.bulk(bulk_body(batches[n]))
+            assert status == 200 and not answer["errors"], answer
+        last = {}  # the last written copy of each alert
+        for a in s.alerts():
+            last[alert_id(a)] = a
+        by_host = {}
+        for a in last.values():
+            by_host.setdefault(a["host"]["name"], []).append(a)
+        assert sorted(by_host) == sorted(per_host), sorted(by_host)
+        for host, alerts in by_host.items():
+            assert len(alerts) == 1, (host, "a second alert", len(alerts))
+            a = alerts[0]
+            assert a["kibana.alert.suppression.terms"] == [{"field": "host.name", "value": [host]}]
+            assert a["kibana.alert.suppression.docs_count"] == per_host[host] - 1, (
+                host, a["kibana.alert.suppression.docs_count"], per_host[host] - 1)
+    finally:
+        s.stop()
+
+
+def test_run_state_carries_the_window(tmp):
+    """`picket run --state` keeps the open windows: a second run over later
+    events of the same hour counts them into the first run's alert."""
+    import subprocess
+    from serve_support import PICKET
+    rules = os.path.join(tmp, "rules")
+    os.makedirs(rules)
+    open(os.path.join(rules, "suppressed.toml"), "w").write(RULE)
+    state = os.path.join(tmp, "state.bin")
+    outs = []
+    for part in range(2):
+        events = os.path.join(tmp, "events%d.ndjson" % part)
+        with open(events, "w") as f:
+            for i in range(3):
+                e = file_open_event("h", "/r/%d/%d" % (part, i), BASE_TIME + part * 60000 + i,
+                                    part * 10 + i)
+                f.write(json.dumps(e) + "\n")
+        out = subprocess.run([PICKET, "run", "--rules", rules, "--state", state,
+                              events, "--now", "2026-03-02T00:00:00Z", "--format", "ndjson",
+                              "--quiet"], capture_output=True, text=True, check=True).stdout
+        outs.append([json.loads(l) for l in out.splitlines() if l.strip()])
+    first_ids = {alert_id(a) for a in outs[0]}
+    assert len(first_ids) == 1, first_ids
+    assert [alert_id(a) for a in outs[1]] == list(first_ids) * 3
+    assert [a["kibana.alert.suppression.docs_count"] for a in outs[1]] == [3, 4, 5]
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([test_kill9_mid_window_no_lost_count_no_second_alert,
+                        test_run_state_carries_the_window]))
