@@ -112,6 +112,40 @@ class Server:
         return json.loads(self.request("GET", "/_picket/stats")[2])
 
 
+def ship_and_kill9(server, bodies, min_acked):
+    """Sends `bodies` one request each from a shipper thread and kills the
+    server with SIGKILL once `min_acked` were acknowledged (mid-stream).
+    Returns the indexes of the acknowledged requests; the server is
+    restarted, ready for the shipper to re-send."""
+    import threading
+    acked = []
+    stop = threading.Event()
+
+    def shipper():
+        for n, body in enumerate(bodies):
+            if stop.is_set():
+                return
+            try:
+                status, _, answer = server.bulk(body)
+            except Exception:
+                return  # connection cut by the crash: not acknowledged
+            if status == 200 and not answer["errors"]:
+                acked.append(n)
+    th = threading.Thread(target=shipper)
+    th.start()
+    deadline = time.time() + 60
+    while len(acked) < min_acked and time.time() < deadline and th.is_alive():
+        time.sleep(0.002)
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait()
+    stop.set()
+    th.join()
+    assert 0 < len(acked) < len(bodies), len(acked)
+    server.stderr.close()
+    server.start()
+    return acked
+
+
 def alert_id(a):
     return a.get("kibana.alert.uuid")
 

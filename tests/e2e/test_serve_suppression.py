@@ -7,13 +7,11 @@ exactly one alert and its last written copy counts every other event of the
 group once (no lost count, no second alert, no double count)."""
 import json
 import os
-import signal
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_support import BASE_TIME, Server, alert_id, bulk_body, file_open_event, run_tests  # noqa: E402
+from serve_support import (BASE_TIME, Server, alert_id, bulk_body, file_open_event,  # noqa: E402
+                           run_tests, ship_and_kill9)
 
 RULE = """[metadata]
 creation_date = "2026/03/01"
@@ -60,31 +58,7 @@ def test_kill9_mid_window_no_lost_count_no_second_alert(tmp):
         for e in batch:
             per_host[e["host"]["name"]] = per_host.get(e["host"]["name"], 0) + 1
     s = Server(tmp, "--rules", rules, "--no-max-signals")
-    acked = []
-    stop = threading.Event()
-
-    def shipper():
-        for n, batch in enumerate(batches):
-            if stop.is_set():
-                return
-            try:
-                status, _, answer = s.bulk(bulk_body(batch))
-            except Exception:
-                return
-            if status == 200 and not answer["errors"]:
-                acked.append(n)
-    th = threading.Thread(target=shipper)
-    th.start()
-    deadline = time.time() + 60
-    while len(acked) < 12 and time.time() < deadline and th.is_alive():
-        time.sleep(0.002)
-    s.proc.send_signal(signal.SIGKILL)
-    s.proc.wait()
-    stop.set()
-    th.join()
-    assert 0 < len(acked) < len(batches), len(acked)
-    s.stderr.close()
-    s.start()
+    acked = ship_and_kill9(s, [bulk_body(b) for b in batches], 12)
     try:
         resend = [n for n in range(len(batches)) if n not in acked or n == max(acked)]
         for n in resend:
