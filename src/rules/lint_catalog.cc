@@ -48,6 +48,13 @@ const std::vector<LintCheckInfo>& LintChecks() {
       {"new-terms-unknown-field", S::kError, "a new_terms field is not in the indices' schema"},
       {"new-terms-field-not-in-event", S::kWarning,
        "the events the query selects do not carry a new_terms field"},
+      // alert_suppression.
+      {"alert-suppression-shape", S::kError,
+       "[rule.alert_suppression] is malformed (group_by 1 to 3 fields, duration, strategy)"},
+      {"alert-suppression-unknown-field", S::kError,
+       "a group_by field is not in the indices' schema"},
+      {"alert-suppression-field-not-in-event", S::kWarning,
+       "the events the query selects do not carry a group_by field"},
       // ATT&CK.
       {"threat-framework", S::kError, "threat framework is not MITRE ATT&CK or MITRE ATLAS"},
       {"attack-tactic", S::kError, "tactic id unknown or its name does not match"},

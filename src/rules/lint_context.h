@@ -104,17 +104,31 @@ class LintContext {
 void PrepareContext(LintContext& ctx);
 
 // The check families, one file each.
-void CheckMetadata(LintContext& ctx);       // lint_metadata.cc
-void CheckSchedule(LintContext& ctx);       // lint_schedule.cc
-void CheckNewTerms(LintContext& ctx);       // lint_new_terms.cc
-void CheckThreat(LintContext& ctx);         // lint_threat.cc
-void CheckTags(LintContext& ctx);           // lint_tags.cc
-void CheckQuerySyntax(LintContext& ctx);    // lint_query_syntax.cc
-void CheckQueryFields(LintContext& ctx);    // lint_query_fields.cc
-void CheckCaseTraps(LintContext& ctx);      // lint_case_traps.cc
-void CheckAllowedValues(LintContext& ctx);  // lint_allowed_values.cc
-void CheckQueryLogic(LintContext& ctx);     // lint_query_logic.cc
-void CheckEql(LintContext& ctx);            // lint_eql.cc
+void CheckMetadata(LintContext& ctx);          // lint_metadata.cc
+void CheckSchedule(LintContext& ctx);          // lint_schedule.cc
+void CheckNewTerms(LintContext& ctx);          // lint_new_terms.cc
+void CheckThreat(LintContext& ctx);            // lint_threat.cc
+void CheckTags(LintContext& ctx);              // lint_tags.cc
+void CheckQuerySyntax(LintContext& ctx);       // lint_query_syntax.cc
+void CheckQueryFields(LintContext& ctx);       // lint_query_fields.cc
+void CheckCaseTraps(LintContext& ctx);         // lint_case_traps.cc
+void CheckAllowedValues(LintContext& ctx);     // lint_allowed_values.cc
+void CheckQueryLogic(LintContext& ctx);        // lint_query_logic.cc
+void CheckEql(LintContext& ctx);               // lint_eql.cc
+void CheckAlertSuppression(LintContext& ctx);  // lint_alert_suppression.cc
+
+// A field a rule names outside its query (new_terms, alert_suppression), where.
+struct FieldAt {
+  std::string name;
+  Pos pos;
+};
+// Reports, as `check`, each of `fields` that the Elastic Defend events the
+// query selects (pinned OS and action) are documented not to carry:
+// "<role> field F is not among the fields ...; <consequence>"
+// (lint_new_terms.cc).
+void ReportFieldsNotCarried(LintContext& ctx, const std::vector<FieldAt>& fields,
+                            std::string_view check, std::string_view role,
+                            std::string_view consequence);
 
 // A case-sensitive value tested on a field, for the case-trap check: a
 // value written in lower case that matches a known capitalised spelling

@@ -14,11 +14,6 @@
 namespace picket::rules::lint {
 namespace {
 
-struct NewTermsField {
-  std::string name;
-  Pos pos;
-};
-
 std::string_view LastComponent(std::string_view field) {
   size_t dot = field.rfind('.');
   return dot == std::string_view::npos ? field : field.substr(dot + 1);
@@ -41,7 +36,11 @@ std::set<std::string> EventDatasets(const LintContext& ctx) {
   return datasets;
 }
 
-void CheckFieldsCarried(LintContext& ctx, const std::vector<NewTermsField>& fields) {
+}  // namespace
+
+void ReportFieldsNotCarried(LintContext& ctx, const std::vector<FieldAt>& fields,
+                            std::string_view check, std::string_view role,
+                            std::string_view consequence) {
   if (!ctx.any_endpoint) return;
   auto os = ctx.required_terms.find("host.os.type");
   auto action = ctx.required_terms.find("event.action");
@@ -59,10 +58,10 @@ void CheckFieldsCarried(LintContext& ctx, const std::vector<NewTermsField>& fiel
           std::string alternative;
           for (const auto& f : *carried)
             if (LastComponent(f) == LastComponent(field.name)) alternative = f;
-          ctx.Report("new-terms-field-not-in-event", field.pos,
-                     "new_terms field " + field.name + " is not among the fields Elastic Defend "
-                     "documents for " + os_name + " " + action_name + " events (" + dataset +
-                     "); documents without it produce no new term and no alert",
+          ctx.Report(std::string(check), field.pos,
+                     std::string(role) + " field " + field.name +
+                         " is not among the fields Elastic Defend documents for " + os_name + " " +
+                         action_name + " events (" + dataset + "); " + std::string(consequence),
                      alternative.empty()
                          ? "pick a field these events carry (see data/event_fields.tsv)"
                          : "use " + alternative + ", which these events carry");
@@ -70,13 +69,11 @@ void CheckFieldsCarried(LintContext& ctx, const std::vector<NewTermsField>& fiel
   }
 }
 
-}  // namespace
-
 void CheckNewTerms(LintContext& ctx) {
   const toml::table* rule = ctx.rule;
   if (LintContext::GetString(rule, "type").value_or("") != "new_terms") return;
 
-  std::vector<NewTermsField> fields;
+  std::vector<FieldAt> fields;
   const toml::node* fields_node = nullptr;
   std::optional<std::string> window;
   Pos window_pos = ctx.PosOf(rule);
@@ -110,8 +107,9 @@ void CheckNewTerms(LintContext& ctx) {
     window = LintContext::GetString(rule, "history_window_start");
     window_pos = ctx.PosOfKey(rule, "history_window_start");
   } else {
-    ctx.Report("new-terms-shape", ctx.PosOf(rule), "a new_terms rule has no [rule.new_terms]",
-               "add [rule.new_terms] with field = \"new_terms_fields\" and value = [\"host.id\", ...]");
+    ctx.Report(
+        "new-terms-shape", ctx.PosOf(rule), "a new_terms rule has no [rule.new_terms]",
+        "add [rule.new_terms] with field = \"new_terms_fields\" and value = [\"host.id\", ...]");
     return;
   }
 
@@ -124,13 +122,13 @@ void CheckNewTerms(LintContext& ctx) {
     for (const auto& item : *list) {
       auto name = item.value<std::string>();
       if (!name || name->empty()) {
-        ctx.Report("new-terms-fields", ctx.PosOf(&item), "a new_terms field is empty or not a string",
-                   "list field names as strings");
+        ctx.Report("new-terms-fields", ctx.PosOf(&item),
+                   "a new_terms field is empty or not a string", "list field names as strings");
         continue;
       }
       if (!seen.insert(*name).second) {
-        ctx.Report("new-terms-fields", ctx.PosOf(&item), "new_terms field " + *name + " is listed twice",
-                   "remove the duplicate");
+        ctx.Report("new-terms-fields", ctx.PosOf(&item),
+                   "new_terms field " + *name + " is listed twice", "remove the duplicate");
         continue;
       }
       fields.push_back({*name, ctx.PosOf(&item)});
@@ -153,8 +151,9 @@ void CheckNewTerms(LintContext& ctx) {
                  "write date math such as \"now-7d\"");
     else if (*ms <= ctx.lookback_ms)
       ctx.Report("new-terms-window", window_pos,
-                 "history_window_start " + *window + " does not reach further back than the "
-                 "rule's look-back (from), so there is no history to compare against",
+                 "history_window_start " + *window +
+                     " does not reach further back than the "
+                     "rule's look-back (from), so there is no history to compare against",
                  "make the history window longer than from, e.g. now-7d");
   }
 
@@ -167,7 +166,8 @@ void CheckNewTerms(LintContext& ctx) {
                                     : "did you mean " + suggestion + "?");
     }
   }
-  CheckFieldsCarried(ctx, fields);
+  ReportFieldsNotCarried(ctx, fields, "new-terms-field-not-in-event", "new_terms",
+                         "documents without it produce no new term and no alert");
 }
 
 }  // namespace picket::rules::lint
