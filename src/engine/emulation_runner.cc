@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "state/memory_record_store.h"
@@ -103,6 +104,22 @@ bool ParseManifest(simdjson::dom::element root, const fs::path& dir, const fs::p
         out.expect_terms.push_back(std::move(values));
       }
     }
+    simdjson::dom::array counts;
+    if (expect["docs_count"].get(counts) == simdjson::SUCCESS) {
+      out.has_expected_docs_count = true;
+      for (simdjson::dom::element v : counts) {
+        int64_t n = 0;
+        if (v.is_null()) {
+          out.expect_docs_count.emplace_back();
+        } else if (v.get(n) == simdjson::SUCCESS && n >= 0) {
+          out.expect_docs_count.emplace_back(static_cast<uint64_t>(n));
+        } else {
+          *error =
+              fmt::format("{}: case '{}': docs_count entries are counts or null", origin, out.name);
+          return false;
+        }
+      }
+    }
     manifest->cases.push_back(std::move(out));
   }
   return true;
@@ -189,9 +206,19 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
       [&](const rules::Rule&, std::string_view origin, std::string_view problem) {
         outcome.problems.push_back(fmt::format("{}: {}", origin, problem));
       });
+  std::map<std::string, size_t> position;  // alert uuid -> its place in order
   auto on_alert = [&](const Alert& alert) {
+    if (alert.suppression_update) {  // a later count of an alert already written
+      auto it = position.find(alert.uuid);
+      if (it != position.end()) outcome.docs_count[it->second] = alert.suppressed_docs;
+      return;
+    }
+    position[alert.uuid] = outcome.docs_count.size();
     ++outcome.alerts;
     outcome.terms.push_back(alert.new_terms);
+    bool suppressible =
+        alert.json.find("\"kibana.alert.suppression.docs_count\":") != std::string::npos;
+    outcome.docs_count.push_back(suppressible ? std::optional<uint64_t>(0) : std::nullopt);
   };
   bool read_ok = true;
   if (!c.baseline_path.empty())
@@ -214,6 +241,18 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
         outcome.failures.push_back(
             fmt::format("alert {}: expected new terms {}, got {}", i + 1, want, got));
     }
+  }
+  if (c.has_expected_docs_count) {
+    auto show = [](const std::vector<std::optional<uint64_t>>& v, size_t i) {
+      if (i >= v.size()) return std::string("(none)");
+      return v[i] ? std::to_string(*v[i]) : std::string("null");
+    };
+    size_t n = std::max(c.expect_docs_count.size(), outcome.docs_count.size());
+    for (size_t i = 0; i < n; ++i)
+      if (show(c.expect_docs_count, i) != show(outcome.docs_count, i))
+        outcome.failures.push_back(fmt::format("alert {}: expected docs_count {}, got {}", i + 1,
+                                               show(c.expect_docs_count, i),
+                                               show(outcome.docs_count, i)));
   }
   outcome.passed = outcome.failures.empty();
   return outcome;

@@ -9,8 +9,15 @@
 // fresh in-memory state: the baseline is learned (no alerts), then the
 // events are run in file order. It passes when the alert count and every
 // alert's kibana.alert.new_terms, in order, are as expected.
+//
+// Suppressed rules ([rule.alert_suppression]): "alerts" counts the alerts
+// written (not their re-written copies with updated counts); the optional
+// "docs_count": [n, ...] gives, per alert in order, its final
+// kibana.alert.suppression.docs_count (null for an alert without
+// suppression fields, e.g. doNotSuppress with a missing field).
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +34,8 @@ struct EmulationCase {
   uint64_t expect_alerts = 0;
   bool has_expected_terms = false;
   std::vector<std::vector<std::string>> expect_terms;
+  bool has_expected_docs_count = false;
+  std::vector<std::optional<uint64_t>> expect_docs_count;
 };
 
 struct EmulationManifest {
@@ -55,8 +64,10 @@ struct CaseOutcome {
   bool passed = false;
   uint64_t alerts = 0;
   std::vector<std::vector<std::string>> terms;  // each alert's new terms, in order
-  std::vector<std::string> failures;            // why it failed
-  std::vector<std::string> problems;            // input problems met (bad lines, no time)
+  // Each alert's final suppression docs_count, in order (nullopt: no suppression fields).
+  std::vector<std::optional<uint64_t>> docs_count;
+  std::vector<std::string> failures;  // why it failed
+  std::vector<std::string> problems;  // input problems met (bad lines, no time)
 };
 
 // `options.alert_time` should be fixed by the caller for reproducible ids.

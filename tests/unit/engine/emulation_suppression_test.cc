@@ -1,0 +1,92 @@
+// `picket test` for suppressed rules (engine/emulation_runner.h): a case
+// counts the alerts written, not their updated copies, and checks each
+// alert's final kibana.alert.suppression.docs_count from the manifest.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/emulation_runner.h"
+#include "engine/engine_helpers.h"
+
+namespace picket::engine {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::MakeRule;
+using testing::RuleSpec;
+
+class EmulationSuppression : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("picket_emul_supp_" + std::to_string(getpid()));
+    fs::create_directories(dir_);
+    std::ofstream events(dir_ / "events.ndjson");
+    // h1 three times in five minutes, h2 once, then h1 again past the window.
+    for (const char* e : {"{\"@timestamp\":\"2026-03-01T00:00:00Z\",\"event\":{\"action\":\"exec\"}"
+                          ",\"host\":{\"name\":\"h1\"}}",
+                          "{\"@timestamp\":\"2026-03-01T00:01:00Z\",\"event\":{\"action\":\"exec\"}"
+                          ",\"host\":{\"name\":\"h1\"}}",
+                          "{\"@timestamp\":\"2026-03-01T00:02:00Z\",\"event\":{\"action\":\"exec\"}"
+                          ",\"host\":{\"name\":\"h2\"}}",
+                          "{\"@timestamp\":\"2026-03-01T00:03:00Z\",\"event\":{\"action\":\"exec\"}"
+                          ",\"host\":{\"name\":\"h1\"}}",
+                          "{\"@timestamp\":\"2026-03-01T01:00:00Z\",\"event\":{\"action\":\"exec\"}"
+                          ",\"host\":{\"name\":\"h1\"}}"})
+      events << e << "\n";
+    std::ofstream manifest(dir_ / "manifest.json");
+    manifest << R"({"rule": "x.toml", "rule_id": "r", "cases": [{"name": "groups",
+      "events": "events.ndjson", "baseline": null,
+      "expect": {"alerts": 3, "docs_count": [2, 0, 0]}}]})";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::shared_ptr<const rules::Rule> Rule() {
+    RuleSpec spec;
+    spec.type = "query";
+    spec.timestamp_override = "";
+    spec.rule_tables =
+        "\n[rule.alert_suppression]\ngroup_by = [\"host.name\"]\n"
+        "duration = {value = 5, unit = \"m\"}\n";
+    return MakeRule(spec);
+  }
+  DetectorOptions Options() {
+    DetectorOptions o;
+    o.alert_time = 1780000000000;
+    return o;
+  }
+  fs::path dir_;
+};
+
+TEST_F(EmulationSuppression, DocsCountExpectationsPassAndFail) {
+  EmulationManifest manifest;
+  std::string error;
+  ASSERT_TRUE(LoadEmulationManifest((dir_ / "manifest.json").string(), &manifest, &error)) << error;
+  ASSERT_EQ(manifest.cases.size(), 1u);
+  const EmulationCase& c = manifest.cases[0];
+  ASSERT_TRUE(c.has_expected_docs_count);
+  CaseOutcome ok = RunEmulationCase(Rule(), c, Options());
+  EXPECT_TRUE(ok.passed) << (ok.failures.empty() ? "" : ok.failures[0]);
+  EXPECT_EQ(ok.alerts, 3u);
+
+  EmulationCase wrong = c;
+  wrong.expect_docs_count[0] = 1;
+  wrong.expect_docs_count[2] = std::nullopt;
+  CaseOutcome bad = RunEmulationCase(Rule(), wrong, Options());
+  EXPECT_FALSE(bad.passed);
+  ASSERT_EQ(bad.failures.size(), 2u);
+  EXPECT_EQ(bad.failures[0], "alert 1: expected docs_count 1, got 2");
+  EXPECT_EQ(bad.failures[1], "alert 3: expected docs_count null, got 0");
+}
+
+TEST_F(EmulationSuppression, BadDocsCountIsAManifestError) {
+  std::ofstream(dir_ / "bad.json") << R"({"cases": [{"name": "x", "events": "events.ndjson",
+      "expect": {"alerts": 1, "docs_count": ["two"]}}]})";
+  EmulationManifest manifest;
+  std::string error;
+  EXPECT_FALSE(LoadEmulationManifest((dir_ / "bad.json").string(), &manifest, &error));
+  EXPECT_NE(error.find("docs_count"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace picket::engine
