@@ -227,8 +227,13 @@ void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> event
 
 void Detector::Stage(const EventRef& event, const MatchResult& match, bool learn_only) {
   MatchedEvent matched{event, match.index};
-  ForEachMatchedUnit(match,
-                     [&](uint32_t unit) { units_[unit]->Stage(matched, stages_, learn_only); });
+  ForEachMatchedUnit(match, [&](uint32_t unit) {
+    units_[unit]->Stage(matched, stages_, learn_only);
+    // The window record an alert of this event would read (read once per
+    // batch on a shared store; the group depends on the event only).
+    if (suppressors_[unit] && !learn_only)
+      if (auto group = suppressors_[unit]->GroupOf(event.doc)) stores_.records->Stage(group->key);
+  });
 }
 
 bool Detector::ResolveStaged(std::string* error) {

@@ -8,6 +8,7 @@ group once (no lost count, no second alert, no double count)."""
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_support import (BASE_TIME, Server, alert_id, bulk_body, file_open_event,  # noqa: E402
@@ -108,6 +109,53 @@ def test_run_state_carries_the_window(tmp):
     assert [a["kibana.alert.suppression.docs_count"] for a in outs[1]] == [3, 4, 5]
 
 
+def test_forward_overwrites_with_the_newest_count(tmp):
+    """--forward-url sends suppressed alerts with `index` under their id, so
+    Elasticsearch keeps the newest count."""
+    import http.server
+    import threading
+    got = []  # (action, _id, document)
+
+    class FakeElasticsearch(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            lines = [l for l in body.split("\n") if l.strip()]
+            items = []
+            for action_line, doc_line in zip(lines[0::2], lines[1::2]):
+                (op, meta), = json.loads(action_line).items()
+                got.append((op, meta["_id"], json.loads(doc_line)))
+                items.append({op: {"_id": meta["_id"], "status": 200 if op == "index" else 201}})
+            answer = json.dumps({"errors": False, "items": items}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+    es = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeElasticsearch)
+    threading.Thread(target=es.serve_forever, daemon=True).start()
+    rules = os.path.join(tmp, "rules")
+    os.makedirs(rules)
+    open(os.path.join(rules, "suppressed.toml"), "w").write(RULE)
+    s = Server(tmp, "--rules", rules, "--forward-url", "http://127.0.0.1:%d" % es.server_port)
+    try:
+        for i in range(3):  # one request each: three lines in the alert log
+            events = [file_open_event("fw", "/fw/%d" % i, BASE_TIME + i * 1000, i)]
+            assert s.bulk(bulk_body(events))[0] == 200
+        deadline = time.time() + 20
+        while time.time() < deadline and len(got) < 3:
+            time.sleep(0.05)
+        assert [op for op, _, _ in got] == ["index"] * 3, got
+        assert len({i for _, i, _ in got}) == 1
+        assert [d["kibana.alert.suppression.docs_count"] for _, _, d in got] == [0, 1, 2]
+    finally:
+        s.stop()
+        es.shutdown()
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_kill9_mid_window_no_lost_count_no_second_alert,
-                        test_run_state_carries_the_window]))
+                        test_run_state_carries_the_window,
+                        test_forward_overwrites_with_the_newest_count]))
