@@ -201,8 +201,7 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
   alert.index = std::string(event.index);
   alert.origin = ref.Origin();
   alert.uuid = AlertUuid(unit.rule_uuid(), EventIdentityOf(event), alert.new_terms);
-  std::string source_id =
-      SourceDocumentId(ref.doc_id, FirstStringOr(ref.doc, "event.id"), ref.raw);
+  std::string source_id = SourceDocumentId(ref.doc_id, FirstStringOr(ref.doc, "event.id"), ref.raw);
   alert.severity = MappedSeverity(ref.doc, rule);
   alert.risk_score = MappedRiskScore(ref.doc, rule);
   alert.reason = BuildReason(ref.doc, rule, alert.severity);

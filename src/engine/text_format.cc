@@ -29,10 +29,9 @@ std::string GuideText(const rules::Rule& rule, const TextFormatOptions& options)
 // One line beneath the shell: "    [2/3] file:line  (index ...)  alert id ...".
 std::string BuildingBlockText(const Alert& alert, const TextFormatOptions& options) {
   std::string where = alert.origin.empty() ? "(missing event)" : alert.origin;
-  std::string out = fmt::format("    [{}/{}] {}{}  building block {}\n", alert.building_block + 1,
-                                alert.sequence_events, where,
-                                alert.index.empty() ? "" : "  (index " + alert.index + ")",
-                                alert.uuid);
+  std::string out = fmt::format(
+      "    [{}/{}] {}{}  building block {}\n", alert.building_block + 1, alert.sequence_events,
+      where, alert.index.empty() ? "" : "  (index " + alert.index + ")", alert.uuid);
   bool last = static_cast<size_t>(alert.building_block) + 1 >= alert.sequence_events;
   if (last) out += GuideText(*alert.rule, options) + "\n";
   return out;

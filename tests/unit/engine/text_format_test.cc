@@ -54,10 +54,12 @@ TEST(TextFormat, SequencePrintsOneAlertWithItsEventsBeneath) {
   std::string text = Text(alerts, true);
   EXPECT_EQ(Count(text, "ALERT "), 1u) << text;
   EXPECT_NE(text.find("  sequence   2 events:\n"), std::string::npos) << text;
-  std::string first = "    [1/2] test:1  (index logs-endpoint.events.process-default)  building block " +
-                      alerts[1].uuid + "\n";
-  std::string second = "    [2/2] test:2  (index logs-endpoint.events.network-default)  building block " +
-                       alerts[2].uuid + "\n";
+  std::string first =
+      "    [1/2] test:1  (index logs-endpoint.events.process-default)  building block " +
+      alerts[1].uuid + "\n";
+  std::string second =
+      "    [2/2] test:2  (index logs-endpoint.events.network-default)  building block " +
+      alerts[2].uuid + "\n";
   size_t at_first = text.find(first), at_second = text.find(second);
   ASSERT_NE(at_first, std::string::npos) << text;
   ASSERT_NE(at_second, std::string::npos) << text;
