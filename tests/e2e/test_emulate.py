@@ -136,6 +136,21 @@ class Fixtures(unittest.TestCase):
         self.assertEqual(len(rules), 26)  # 3 new_terms + 23 upstream EQL rules that concern Python
         self.assertEqual(rules, sorted(m.parent.name for m in EMU.glob("*/manifest.json")))
 
+    def test_rules_differ_from_upstream_only_in_our_prose(self):
+        """docs/rule-pack.md, "Provenance": logic, ids and metadata as upstream; only the prose keys, author and
+        (one file) a revoked ATT&CK sub-technique differ."""
+        up = ROOT.parent / "shared" / "upstream" / "detection-rules" / "rules" / "macos"
+        if not up.is_dir():
+            self.skipTest("no upstream snapshot at %s" % up)
+        ours = {"author", "description", "note", "false_positives", "setup"}
+        for f in sorted((ROOT / "rules" / "macos").glob("*.toml")):
+            a, b = (tomllib.loads(p.read_text()) for p in (f, up / f.name))
+            self.assertEqual(a["metadata"], b["metadata"], f)
+            diff = {k for k in a["rule"].keys() | b["rule"].keys() if a["rule"].get(k) != b["rule"].get(k)}
+            allowed = ours | ({"threat"} if f.stem == "persistence_suspicious_launch_agent_or_launch_daemon" else set())
+            self.assertTrue({"author", "description", "note"} <= diff <= allowed, (f.name, diff))
+            self.assertEqual(a["rule"]["author"], b["rule"]["author"] + ["picket"], f.name)
+
     def test_eql_manifests_are_consistent(self):
         """Each EQL manifest has a positive case that detects and a negative case that stays quiet; its
         "lines" point into its events file, and its alert count is what they imply (a sequence writes its
