@@ -35,6 +35,10 @@ ENTRY_POINTS = {
     "credential_access_python_sensitive_file_access_first_occurrence": ("credential", "pathlib Path.read_bytes"),
     "persistence_python_launch_agent_or_daemon_creation_first_occurrence": ("launch_agent",
                                                                             "pathlib Path.write_bytes"),
+    "persistence_suspicious_launch_agent_or_launch_daemon": ("launch_agent", "pathlib Path.write_bytes"),
+    "execution_unusual_library_load_via_python": ("library", "ctypes CDLL"),
+    "defense_evasion_privacy_controls_tcc_database_modification": ("tcc", "subprocess run"),
+    "command_and_control_script_interpreter_connection_to_non_standard_port": ("connect", "subprocess run"),
 }
 
 
@@ -99,6 +103,44 @@ class MarkerPayload(unittest.TestCase):
                 self.assertTrue(marker.exists(), stem)
                 marker.unlink()
                 self.assertEqual(list(pathlib.Path(homes).iterdir()), [], "temporary HOME not removed")
+
+
+class EqlStages(unittest.TestCase):
+    """The stages for the EQL rules really do what the rule looks for when the pickle is loaded (run() in
+    process: main() refuses them off macOS)."""
+
+    def test_library_stage_loads_a_copied_extension_module(self):
+        with tempfile.TemporaryDirectory() as homes:
+            out = io.StringIO()
+            self.assertEqual(pe.run(["library"], homes, keep=True, dry_run=False, marker_dir=None, out=out), 0)
+            home = pathlib.Path(out.getvalue().split("kept ")[1].strip())
+            lib = pe.library_path(home)
+            self.assertTrue(lib.exists())
+            self.assertNotIn(".", lib.name)  # no .so/.dylib suffix: what the rule keys on
+
+    def test_connect_stage_runs_a_second_interpreter_that_connects(self):
+        import socket
+        import threading
+        with socket.socket() as server, tempfile.TemporaryDirectory() as homes:
+            server.bind(("127.0.0.1", 0))
+            server.listen(1)
+            server.settimeout(20)
+            accepted = []
+            t = threading.Thread(target=lambda: accepted.append(server.accept()[0].close()))
+            t.start()
+            out = io.StringIO()
+            rc = pe.run(["connect"], homes, keep=False, dry_run=False, marker_dir=None, out=out,
+                        connect="127.0.0.1:%d" % server.getsockname()[1])
+            t.join(20)
+            self.assertEqual(rc, 0, out.getvalue())
+            self.assertEqual(len(accepted), 1)
+            self.assertEqual(list(pathlib.Path(homes).iterdir()), [])
+
+    def test_connect_refuses_without_a_target(self):
+        r = run_entry("command_and_control_script_interpreter_connection_to_non_standard_port", "--payload",
+                      "connect")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("refusing", r.stderr)
 
 
 class DryRun(unittest.TestCase):
