@@ -42,8 +42,10 @@ def on_linux(doc: dict) -> dict:
     return doc
 
 
-def app(k: Kit, host, exe: str, sig=None) -> "Proc":  # noqa: F821
-    return k.proc(host, exe, [], sig=sig)
+def as_end(doc: dict) -> dict:
+    """The same process's exit event (event.type end), which the start-only rules must ignore."""
+    doc["event"].update(type=["end"], action="end")
+    return doc
 
 
 # ==================================================================================================
@@ -164,6 +166,7 @@ def root_cert(k: Kit):
         (BOB, "/System/Applications/Utilities/Keychain Access.app/Contents/MacOS/Keychain Access", None, "/usr/bin/security",
          ["add-trusted-cert", "corp.cer"], "signed Keychain Access parent"),
         (CAROL, "/bin/bash", None, "/usr/bin/security", ["add-trusted-cert", "x.cer"], "Linux host", on_linux),
+        (ALICE, "/bin/bash", None, "/usr/bin/security", ["add-trusted-cert", "x.cer"], "process end, not start", as_end),
     ]))
 
 
@@ -183,6 +186,8 @@ def tcc(k: Kit):
         (BOB, "/System/Applications/Utilities/Terminal.app/Contents/MacOS/Terminal2", None, "/usr/bin/sqlite3", [TCC_USER, "SELECT 1"],
          "signed parent not named Terminal or a shell"),
         (CAROL, "/bin/zsh", None, "/usr/bin/sqlite3", [TCC_USER, grant], "Linux host", on_linux),
+        (ALICE, "/bin/zsh", None, "/usr/bin/sqlite3", [TCC_USER + "-journal", "SELECT 1"], "TCC.db-journal: like matches the whole value"),
+        (BOB, "/bin/zsh", None, "/usr/bin/sqlite3", [TCC_USER, grant], "process end, not start", as_end),
     ]))
 
 
@@ -258,6 +263,7 @@ def emond(k: Kit):
         (ALICE, "/sbin/emond", None, "/usr/bin/logger", ["emond rule fired"], "logger is not listed"),
         (BOB, "/sbin/launchd", None, "/bin/bash", ["-c", "x"], "parent launchd"),
         (CAROL, "/sbin/emond", None, "/bin/bash", ["-c", "x"], "Linux host", on_linux),
+        (ALICE, "/sbin/emond", None, "/bin/bash", ["-c", "x"], "process end, not start", as_end),
     ]))
 
 
@@ -311,6 +317,8 @@ def authtrampoline(k: Kit):
         (ALICE, "/System/Library/CoreServices/Installer.app/Contents/MacOS/Installer", None, tramp, ["x"], "Installer parent"),
         (BOB, "/System/Applications/System Settings.app/Contents/MacOS/System Settings", None, tramp, ["x"], "System Settings parent"),
         (CAROL, "/usr/bin/osascript", None, tramp, ["x"], "Linux host", on_linux),
+        (ALICE, "/usr/bin/osascript", None, tramp, ["x"], "process end, not start", as_end),
+        (BOB, "/usr/bin/osascript", None, "/usr/libexec/security_authtrampoline2", ["x"], "another name (== is exact)"),
     ]))
 
 
