@@ -22,7 +22,7 @@ Contract
   also proves the background adds no alert of its own; the EQL ones are the script's statements, checked
   against the engine by the C++ tests and `picket test`. The script fails if the oracle disagrees or the
   output exceeds the size budget.
-Usage: /usr/bin/python3 scripts/gen_demo.py
+Usage: /usr/bin/python3 scripts/gen_demo.py [--out DIR]   (default: data/demo; tests compare a fresh copy)
 """
 
 from __future__ import annotations
@@ -141,6 +141,12 @@ def payload_followup(d: tm.Defend, attack: list[dict], t9: float) -> tuple[list[
 
 
 def main() -> int:
+    global OUT
+    if len(sys.argv) == 3 and sys.argv[1] == "--out":
+        OUT = pathlib.Path(sys.argv[2])
+    elif len(sys.argv) != 1:
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        return 2
     rng = random.Random(SEED)
     d = tm.Defend(stream_tag="demo", lean=True)
     work = tm.Workload(rng, d)
