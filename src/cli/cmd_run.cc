@@ -220,8 +220,7 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   auto on_alert = [&](const engine::Alert& alert) {
     if (!alert.suppression_update) ++alerts;  // an update re-writes an alert already counted
     if (format == "text") {
-      text = engine::FormatAlertText(alert, topts);
-      text.push_back('\n');
+      text = engine::FormatAlertText(alert, topts);  // ends with its blank line
       fwrite(text.data(), 1, text.size(), out);
     } else {
       fwrite(alert.json.data(), 1, alert.json.size(), out);

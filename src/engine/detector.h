@@ -82,12 +82,18 @@ struct Alert {
   std::optional<double> risk_score;
   std::optional<TimeMs> event_time;
   std::string index;
-  std::string origin;
+  std::string origin;  // the event's file:line; a shell's: its last event's
   // Alert suppression (engine/alert_suppressor.h): true when this is an
   // earlier alert (same uuid) written again with its updated
   // kibana.alert.suppression.* fields, not a new alert.
   bool suppression_update = false;
   uint64_t suppressed_docs = 0;  // its docs_count
+  // EQL sequences (the shell comes first, then its building blocks in event
+  // order): the shell has sequence_events = the number of events; a
+  // building block has its event's position (0-based) and sequence_events
+  // too. -1 / 0 for every other alert.
+  int building_block = -1;
+  size_t sequence_events = 0;
 };
 
 class Detector {

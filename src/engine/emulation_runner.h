@@ -7,14 +7,22 @@
 //   file), "expect": {"alerts": N, "terms": [[v1, v2], ...]}, "description"}]}
 // with event files relative to the manifest's directory. A case runs on a
 // fresh in-memory state: the baseline is learned (no alerts), then the
-// events are run in file order. It passes when the alert count and every
-// alert's kibana.alert.new_terms, in order, are as expected.
+// events are run in file order, then the end of input (Finish: trailing
+// missing-event stages). It passes when the alert count (every alert
+// written: a sequence counts its shell and its building blocks) and, when
+// given, every alert's kibana.alert.new_terms, in order, are as expected.
 //
 // Suppressed rules ([rule.alert_suppression]): "alerts" counts the alerts
 // written (not their re-written copies with updated counts); the optional
 // "docs_count": [n, ...] gives, per alert in order, its final
 // kibana.alert.suppression.docs_count (null for an alert without
 // suppression fields, e.g. doNotSuppress with a missing field).
+//
+// EQL rules may also give "lines": [[l1, ...], ...], one entry per
+// detection in the order they are raised: an event query's alert is [its
+// event's line]; a sequence is the lines of its events, in sequence order,
+// read from its building blocks' origins (0 for a missing-event position).
+// Lines are 1-based lines of the case's events file.
 #pragma once
 #include <memory>
 #include <optional>
@@ -36,6 +44,8 @@ struct EmulationCase {
   std::vector<std::vector<std::string>> expect_terms;
   bool has_expected_docs_count = false;
   std::vector<std::optional<uint64_t>> expect_docs_count;
+  bool has_expected_lines = false;
+  std::vector<std::vector<uint64_t>> expect_lines;
 };
 
 struct EmulationManifest {
@@ -66,8 +76,9 @@ struct CaseOutcome {
   std::vector<std::vector<std::string>> terms;  // each alert's new terms, in order
   // Each alert's final suppression docs_count, in order (nullopt: no suppression fields).
   std::vector<std::optional<uint64_t>> docs_count;
-  std::vector<std::string> failures;  // why it failed
-  std::vector<std::string> problems;  // input problems met (bad lines, no time)
+  std::vector<std::vector<uint64_t>> lines;  // each detection's event lines (see "lines")
+  std::vector<std::string> failures;         // why it failed
+  std::vector<std::string> problems;         // input problems met (bad lines, no time)
 };
 
 // `options.alert_time` should be fixed by the caller for reproducible ids.

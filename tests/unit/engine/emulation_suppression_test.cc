@@ -75,8 +75,8 @@ TEST_F(EmulationSuppression, DocsCountExpectationsPassAndFail) {
   CaseOutcome bad = RunEmulationCase(Rule(), wrong, Options());
   EXPECT_FALSE(bad.passed);
   ASSERT_EQ(bad.failures.size(), 2u);
-  EXPECT_EQ(bad.failures[0], "alert 1: expected docs_count 1, got 2");
-  EXPECT_EQ(bad.failures[1], "alert 3: expected docs_count null, got 0");
+  EXPECT_EQ(bad.failures[0], "alert's docs_count 1: expected 1, got 2");
+  EXPECT_EQ(bad.failures[1], "alert's docs_count 3: expected null, got 0");
 }
 
 TEST_F(EmulationSuppression, BadDocsCountIsAManifestError) {
