@@ -32,14 +32,7 @@ void CheckAlertSuppression(LintContext& ctx) {
   if (const toml::array* list = (*table)["group_by"].as_array())
     for (const auto& item : *list)
       if (auto name = item.value<std::string>()) fields.push_back({*name, ctx.PosOf(&item)});
-  for (const auto& field : fields)
-    if (ctx.endpoint_only && !IsKnownField(ctx, field.name)) {
-      std::string suggestion = SuggestField(ctx, field.name);
-      ctx.Report("alert-suppression-unknown-field", field.pos,
-                 "group_by field " + field.name + " is not in the ECS / Elastic Defend schema",
-                 suggestion.empty() ? "check the field name against the index mapping"
-                                    : "did you mean " + suggestion + "?");
-    }
+  ReportUnknownFields(ctx, fields, "alert-suppression-unknown-field", "group_by");
   ReportFieldsNotCarried(ctx, fields, "alert-suppression-field-not-in-event", "group_by",
                          parsed->suppress_missing
                              ? "all such events share one group (value null) and one alert"

@@ -122,6 +122,11 @@ struct FieldAt {
   std::string name;
   Pos pos;
 };
+// Reports, as `check`, each of `fields` of an Elastic Defend-only rule that
+// is not in the ECS / Defend schema: "<role> field F is not in ..."
+// (lint_new_terms.cc).
+void ReportUnknownFields(LintContext& ctx, const std::vector<FieldAt>& fields,
+                         std::string_view check, std::string_view role);
 // Reports, as `check`, each of `fields` that the Elastic Defend events the
 // query selects (pinned OS and action) are documented not to carry:
 // "<role> field F is not among the fields ...; <consequence>"

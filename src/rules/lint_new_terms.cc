@@ -69,6 +69,20 @@ void ReportFieldsNotCarried(LintContext& ctx, const std::vector<FieldAt>& fields
   }
 }
 
+void ReportUnknownFields(LintContext& ctx, const std::vector<FieldAt>& fields,
+                         std::string_view check, std::string_view role) {
+  if (!ctx.endpoint_only) return;
+  for (const auto& field : fields) {
+    if (IsKnownField(ctx, field.name)) continue;
+    std::string suggestion = SuggestField(ctx, field.name);
+    ctx.Report(
+        std::string(check), field.pos,
+        std::string(role) + " field " + field.name + " is not in the ECS / Elastic Defend schema",
+        suggestion.empty() ? "check the field name against the index mapping"
+                           : "did you mean " + suggestion + "?");
+  }
+}
+
 void CheckNewTerms(LintContext& ctx) {
   const toml::table* rule = ctx.rule;
   if (LintContext::GetString(rule, "type").value_or("") != "new_terms") return;
@@ -157,15 +171,7 @@ void CheckNewTerms(LintContext& ctx) {
                  "make the history window longer than from, e.g. now-7d");
   }
 
-  for (const auto& field : fields) {
-    if (ctx.endpoint_only && !IsKnownField(ctx, field.name)) {
-      std::string suggestion = SuggestField(ctx, field.name);
-      ctx.Report("new-terms-unknown-field", field.pos,
-                 "new_terms field " + field.name + " is not in the ECS / Elastic Defend schema",
-                 suggestion.empty() ? "check the field name against the index mapping"
-                                    : "did you mean " + suggestion + "?");
-    }
-  }
+  ReportUnknownFields(ctx, fields, "new-terms-unknown-field", "new_terms");
   ReportFieldsNotCarried(ctx, fields, "new-terms-field-not-in-event", "new_terms",
                          "documents without it produce no new term and no alert");
 }

@@ -17,7 +17,6 @@ import gzip
 import http.client
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -225,31 +224,7 @@ def test_kill9_resend_no_loss_no_duplicate(tmp):
     # 3000 alerts in one interval; several matching threads (issue 13: the
     # guarantee holds whatever thread matched an event).
     s = Server(tmp, "--no-max-signals", "--workers", "4")
-    acked = []
-    stop = threading.Event()
-
-    def shipper():
-        for n, batch in enumerate(batches):
-            if stop.is_set():
-                return
-            try:
-                status, _, answer = s.bulk(bulk_body(batch))
-            except Exception:
-                return  # connection cut by the crash: not acknowledged
-            if status == 200 and not answer["errors"]:
-                acked.append(n)
-    th = threading.Thread(target=shipper)
-    th.start()
-    deadline = time.time() + 60
-    while len(acked) < 20 and time.time() < deadline and th.is_alive():
-        time.sleep(0.002)
-    s.proc.send_signal(signal.SIGKILL)  # mid-stream
-    s.proc.wait()
-    stop.set()
-    th.join()
-    assert 0 < len(acked) < len(batches), len(acked)
-    s.stderr.close()
-    s.start()
+    acked = ship_and_kill9(s, [bulk_body(b) for b in batches], 20)
     try:
         for n, batch in enumerate(batches):  # the shipper re-sends what was not acknowledged
             if n not in acked:
