@@ -189,7 +189,9 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   dopts.alert.kibana_url = o.kibana_url;
   dopts.alert.space_id = o.space;
   if (!o.kibana_version.empty()) dopts.alert.kibana_version = o.kibana_version;
-  dopts.alert.execution_uuid = o.execution_uuid;  // "" = the detector's (see DetectorOptions)
+  dopts.alert.execution_uuid = o.execution_uuid;
+  // Suppressed alerts' counts: the newest per alert every 4096 events and at the end.
+  dopts.coalesce_suppression_updates = true;  // "" = the detector's (see DetectorOptions)
   std::vector<std::shared_ptr<const rules::Rule>> rule_list = std::move(runnable);
   engine::StateStores stores;
   stores.terms = state.terms();
@@ -271,6 +273,7 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   } else {
     read_paths(o.events.empty() ? std::vector<std::string>{"-"} : o.events, learn_mode);
   }
+  detector.FlushSuppressionUpdates(on_alert);  // the counts still held back
   fflush(out);
   if (ferror(out)) {
     fprintf(stderr, "picket %.*s: write error on output\n", static_cast<int>(command.size()),

@@ -236,6 +236,8 @@ int RunServe(const ServeOptions& o) {
   engine::DetectorOptions detector_options;
   detector_options.types = types;
   detector_options.apply_max_signals = !o.no_max_signals;
+  // One copy per suppressed alert per group commit, with its newest count.
+  detector_options.coalesce_suppression_updates = true;
   engine::StateStores stores;
   if (redis) {
     stores.terms = redis.get();

@@ -12,7 +12,7 @@
 namespace picket::engine {
 namespace {
 
-constexpr char kRecordVersion = 2;
+constexpr char kRecordVersion = 3;
 
 uint64_t IdHash(std::string_view alert_uuid) {
   return XXH3_64bits(alert_uuid.data(), alert_uuid.size());
@@ -71,7 +71,6 @@ struct AlertSuppressor::Window {
   int64_t t0 = 0, start = 0, end = 0, docs_count = 0;
   std::vector<uint64_t> counted;  // hashes of the last counted alert ids, oldest first
   std::string alert_uuid;
-  std::string head;  // the first alert's document up to its suppression fields
 
   std::string Encode() const {
     std::string out(1, kRecordVersion);
@@ -83,7 +82,6 @@ struct AlertSuppressor::Window {
     for (uint64_t h : counted) PutI64(&out, static_cast<int64_t>(h));
     PutI64(&out, static_cast<int64_t>(alert_uuid.size()));
     out += alert_uuid;
-    out += head;
     return out;
   }
   static std::optional<Window> Decode(std::string_view in) {
@@ -104,7 +102,6 @@ struct AlertSuppressor::Window {
     if (!GetI64(&in, &uuid_size) || uuid_size < 0 || static_cast<size_t>(uuid_size) > in.size())
       return std::nullopt;
     w.alert_uuid.assign(in.substr(0, uuid_size));
-    w.head.assign(in.substr(uuid_size));
     return w;
   }
 };
@@ -200,17 +197,21 @@ AlertSuppressor::Outcome AlertSuppressor::TrySuppress(const SuppressionGroup& gr
     return Outcome::kDuplicate;
   if (!w || !Takes(*w, time)) return Outcome::kOpenNew;
   ++w->docs_count;
-  w->counted.push_back(id);
-  if (w->counted.size() > kRememberedAlerts) w->counted.erase(w->counted.begin());
   w->start = std::min<int64_t>(w->start, time);
   w->end = std::max<int64_t>(w->end, time);
+  w->counted.push_back(id);
+  if (w->counted.size() > kRememberedAlerts) w->counted.erase(w->counted.begin());
   if (!records_->Put(group.key, w->Encode(), WindowEnd(w->t0))) return Outcome::kRetry;
   out->alert_uuid = w->alert_uuid;
   out->docs_count = static_cast<uint64_t>(w->docs_count);
-  out->json = w->head;
-  out->json += SuppressionFields(group, w->start, w->end, out->docs_count);
-  out->json += '}';
+  out->start = w->start;
+  out->end = w->end;
+  out->expires_at = WindowEnd(w->t0);
   return Outcome::kSuppressed;
+}
+
+std::string AlertSuppressor::HeadKey(std::string_view alert_uuid) const {
+  return "T" + rule_uuid_ + '\0' + std::string(alert_uuid);
 }
 
 bool AlertSuppressor::Open(const SuppressionGroup& group, TimeMs time, std::string_view alert_uuid,
@@ -220,8 +221,27 @@ bool AlertSuppressor::Open(const SuppressionGroup& group, TimeMs time, std::stri
   w.alert_uuid.assign(alert_uuid);
   w.counted.push_back(IdHash(alert_uuid));
   size_t tail = SuppressionFields(group, time, time, 0).size() + 1;  // and the closing brace
-  w.head.assign(json.substr(0, json.size() >= tail ? json.size() - tail : 0));
+  std::string_view head = json.substr(0, json.size() >= tail ? json.size() - tail : 0);
+  // The head never changes: written once, before the window that names it.
+  if (!records_->Put(HeadKey(alert_uuid), head, WindowEnd(time))) return false;
+  if (heads_.size() >= kCachedHeads) heads_.clear();
+  heads_[std::string(alert_uuid)] = std::string(head);
   return records_->Put(group.key, w.Encode(), WindowEnd(time));
+}
+
+std::optional<std::string> AlertSuppressor::UpdatedAlert(const SuppressionGroup& group,
+                                                         const Suppressed& s) {
+  auto it = heads_.find(s.alert_uuid);
+  if (it == heads_.end()) {
+    std::optional<std::string> head = records_->Get(HeadKey(s.alert_uuid));
+    if (!head) return std::nullopt;
+    if (heads_.size() >= kCachedHeads) heads_.clear();
+    it = heads_.emplace(s.alert_uuid, std::move(*head)).first;
+  }
+  std::string json = it->second;
+  json += SuppressionFields(group, s.start, s.end, s.docs_count);
+  json += '}';
+  return json;
 }
 
 std::optional<TimeMs> AlertSuppressor::RecordExpiryThreshold() const {

@@ -23,18 +23,22 @@
 // docs_count 0 and start = end = T0 (SuppressionFields, appended as its
 // last fields). Each later alert in the window is not written: it adds 1 to
 // docs_count, widens [start, end] to its time, and TrySuppress returns the
-// first alert's document again with the new fields (same kibana.alert.uuid),
-// for outputs that overwrite by id (docs/engine.md).
+// counts with which UpdatedAlert writes the first alert's document again
+// (same kibana.alert.uuid),
+// for outputs that overwrite by id (docs/engine.md; UpdatedAlert).
 //
 // Replays: an alert whose id (derived from its event, engine/alert_id.h) was
 // already counted into the window is a re-sent event (a shipper repeating a
 // request after a crash): it changes nothing (kDuplicate). The window
 // remembers the ids of its last kRememberedAlerts alerts for this.
 //
-// State: one record per open window in the state::RecordStore (key "S",
-// rule uuid, terms), holding T0, the counts and the first alert's document
-// without its suppression fields, so that a restarted `picket serve` or a
-// `run --state` continues the count. Records expire at the window's end.
+// State, in the state::RecordStore, so that a restarted `picket serve` or a
+// `run --state` continues the count: per open window a small record (key
+// "S", rule uuid, terms: T0, the counts, the ids counted, the alert's
+// uuid), rewritten at each count; and per alert its document without the
+// suppression fields (key "T", rule uuid, alert uuid), written once when
+// the window opens and read (through a cache) to write the updated copies.
+// Records expire at the window's end.
 // Decisions are read-modify-write (state/record_store.h): a false return
 // from Open or a nullopt-with-retry from TrySuppress on a shared store means
 // another node changed the record; the caller decides again.
@@ -43,6 +47,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "event/document.h"
 #include "rules/alert_suppression.h"
@@ -68,11 +73,12 @@ class AlertSuppressor {
   std::optional<SuppressionGroup> GroupOf(event::Json source) const;
 
   struct Suppressed {
-    std::string alert_uuid;
-    std::string json;  // the group's alert with the updated suppression fields
+    std::string alert_uuid;  // the window's alert
+    TimeMs start = 0, end = 0;
     uint64_t docs_count = 0;
+    TimeMs expires_at = 0;  // the window's end
   };
-  static constexpr size_t kRememberedAlerts = 1024;
+  static constexpr size_t kRememberedAlerts = 128;
   enum class Outcome { kSuppressed, kDuplicate, kOpenNew, kRetry };
   // For the alert `alert_uuid` at `time`: kSuppressed fills *out and has
   // counted it; kDuplicate: already counted (a replay), nothing to write;
@@ -92,12 +98,19 @@ class AlertSuppressor {
   bool Open(const SuppressionGroup& group, TimeMs time, std::string_view alert_uuid,
             std::string_view json);
 
+  // The window's alert with the counts of `s` (its document as Open
+  // recorded it, then the new suppression fields); nullopt when the store
+  // no longer has it (expired).
+  std::optional<std::string> UpdatedAlert(const SuppressionGroup& group, const Suppressed& s);
+
   // Records expiring before this cannot change a decision any more.
   std::optional<TimeMs> RecordExpiryThreshold() const;
 
  private:
   struct Window;
+  static constexpr size_t kCachedHeads = 4096;
   bool Takes(const Window& w, TimeMs time) const;
+  std::string HeadKey(std::string_view alert_uuid) const;
   TimeMs WindowEnd(TimeMs t0) const;
 
   rules::AlertSuppression config_;
@@ -105,6 +118,9 @@ class AlertSuppressor {
   std::string rule_uuid_;
   state::RecordStore* records_;
   std::optional<TimeMs> newest_;  // newest time decided
+  // Alert documents (without suppression fields) by alert uuid, as recorded
+  // under HeadKey; a cache, cleared when full.
+  std::unordered_map<std::string, std::string> heads_;
 };
 
 }  // namespace picket::engine

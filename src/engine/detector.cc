@@ -146,7 +146,10 @@ void Detector::Decide(const EventRef& event, const MatchResult& match, bool lear
   });
   FeedBackAlerts();
   on_alert_ = nullptr;
-  if (events_ % kExpireEvery == 0) MaybeExpire();
+  if (events_ % kExpireEvery == 0) {
+    FlushSuppressionUpdates(on_alert);  // bounds how long a count waits
+    MaybeExpire();
+  }
 }
 
 void Detector::FeedBackAlerts() {
@@ -188,6 +191,7 @@ void Detector::Finish(const AlertSink& on_alert) {
   }
   FeedBackAlerts();
   on_alert_ = nullptr;
+  FlushSuppressionUpdates(on_alert);
 }
 
 void Detector::ReportProblem(size_t unit, std::string_view origin, std::string_view problem) {
@@ -266,18 +270,19 @@ bool Detector::SuppressEventAlert(size_t u, const MatchedEvent& event,
       case AlertSuppressor::Outcome::kOpenNew:
         return false;
       case AlertSuppressor::Outcome::kSuppressed: {
-        RuleUnit& unit = *units_[u];
-        ++unit.stats().alert_suppressed;
-        Alert alert;
-        alert.rule = &unit.rule();
-        alert.uuid = std::move(suppressed.alert_uuid);
-        alert.json = std::move(suppressed.json);
-        alert.event_time = event_time;
-        alert.index = std::string(event.index);
-        alert.origin = event.ref.Origin();
-        alert.suppression_update = true;
-        alert.suppressed_docs = suppressed.docs_count;
-        if (on_alert_ && *on_alert_) (*on_alert_)(alert);
+        ++units_[u]->stats().alert_suppressed;
+        PendingUpdate update{u,          std::move(**group),       std::move(suppressed),
+                             event_time, std::string(event.index), event.ref.Origin()};
+        if (!options_.coalesce_suppression_updates) {
+          WriteUpdate(update);
+          return true;
+        }
+        // The newest count of each alert replaces the one waiting.
+        auto [it, added] = pending_index_.emplace(update.suppressed.alert_uuid, pending_.size());
+        if (added)
+          pending_.push_back(std::move(update));
+        else
+          pending_[it->second] = std::move(update);
         return true;
       }
     }
@@ -287,6 +292,37 @@ bool Detector::SuppressEventAlert(size_t u, const MatchedEvent& event,
                 "without suppression");
   group->reset();
   return false;
+}
+
+void Detector::WriteUpdate(const PendingUpdate& update) {
+  RuleUnit& unit = *units_[update.unit];
+  std::optional<std::string> json =
+      suppressors_[update.unit]->UpdatedAlert(update.group, update.suppressed);
+  if (!json) {
+    ReportProblem(update.unit, update.origin,
+                  "alert suppression: the window's alert document is gone from the store; its "
+                  "count is not written");
+    return;
+  }
+  Alert alert;
+  alert.rule = &unit.rule();
+  alert.uuid = update.suppressed.alert_uuid;
+  alert.json = std::move(*json);
+  alert.event_time = update.event_time;
+  alert.index = update.index;
+  alert.origin = update.origin;
+  alert.suppression_update = true;
+  alert.suppressed_docs = update.suppressed.docs_count;
+  if (on_alert_ && *on_alert_) (*on_alert_)(alert);
+}
+
+void Detector::FlushSuppressionUpdates(const AlertSink& on_alert) {
+  const AlertSink* outer = on_alert_;
+  on_alert_ = &on_alert;
+  for (const PendingUpdate& update : pending_) WriteUpdate(update);
+  pending_.clear();
+  pending_index_.clear();
+  on_alert_ = outer;
 }
 
 void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,

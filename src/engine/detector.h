@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/alert_builder.h"
@@ -68,6 +69,10 @@ struct DetectorOptions {
   // Rules over alerts (engine/alert_feedback.h): alerts of this depth or
   // more are not fed back to the rules that read the alerts index.
   int max_alert_depth = 5;
+  // Alert suppression: hold the updated copies of suppressed alerts and
+  // write only the newest of each at FlushSuppressionUpdates, Finish and
+  // every 4096 events (false: one copy per suppressed alert, at once).
+  bool coalesce_suppression_updates = false;
 };
 
 struct Alert {
@@ -125,8 +130,12 @@ class Detector {
   void Decide(const EventRef& event, const MatchResult& match, bool learn_only,
               const AlertSink& on_alert);
   // The end of the input (`picket run`): units take the decisions that wait
-  // for more events (RuleUnit::Finish).
+  // for more events (RuleUnit::Finish); waiting suppression counts are written.
   void Finish(const AlertSink& on_alert);
+  // Writes the suppressed alerts' updated copies held back by
+  // coalesce_suppression_updates (serve: at the end of each group, before
+  // its commit).
+  void FlushSuppressionUpdates(const AlertSink& on_alert);
 
   // Batching for shared state stores (Redis, docs/redis.md): Stage each
   // event of a batch once it is matched (before any of them is decided),
@@ -164,6 +173,17 @@ class Detector {
                           std::string_view alert_uuid, std::optional<SuppressionGroup>* group);
   // Rules over alerts: decides the queued alerts for the units that read them.
   void FeedBackAlerts();
+  // A suppressed alert's new count, to be written as an updated copy.
+  struct PendingUpdate {
+    size_t unit;
+    SuppressionGroup group;
+    AlertSuppressor::Suppressed suppressed;
+    std::optional<TimeMs> event_time;
+    std::string index, origin;
+  };
+  void WriteUpdate(const PendingUpdate& update);
+  std::vector<PendingUpdate> pending_;
+  std::unordered_map<std::string, size_t> pending_index_;  // alert uuid -> pending_ slot
 
   std::vector<std::unique_ptr<AlertSuppressor>> suppressors_;  // per unit; null = none
   std::unique_ptr<state::RecordStore> own_records_;            // when no store was given

@@ -50,6 +50,17 @@ void EngineEvaluator::Evaluate(const IngestEvent& event, const engine::MatchResu
   });
 }
 
+void EngineEvaluator::FinishGroup(const Emit& emit) {
+  detector_->FlushSuppressionUpdates([&](const engine::Alert& alert) {
+    EmittedAlert out;
+    out.id = alert.uuid;
+    out.rule_id = alert.rule->rule_id;
+    out.rule_name = alert.rule->name;
+    out.json = alert.json;
+    emit(out);
+  });
+}
+
 void EngineEvaluator::Stage(const IngestEvent& event, const engine::MatchResult& match) {
   detector_->Stage(RefOf(event), match, /*learn_only=*/false);
 }

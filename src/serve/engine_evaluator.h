@@ -28,6 +28,7 @@ class EngineEvaluator : public Evaluator {
   std::unique_ptr<Matcher> NewMatcher() override;
   void Evaluate(const IngestEvent& event, const engine::MatchResult& match,
                 const Emit& emit) override;
+  void FinishGroup(const Emit& emit) override;
   void BeginGroup() override { deciding_.lock(); }
   void EndGroup() override { deciding_.unlock(); }
   void Stage(const IngestEvent& event, const engine::MatchResult& match) override;

@@ -61,6 +61,9 @@ class Evaluator {
   // updates state (not yet durable) and calls `emit` for each alert.
   virtual void Evaluate(const IngestEvent& event, const engine::MatchResult& match,
                         const Emit& emit) = 0;
+  // After the group's last Evaluate, before its commit: alerts held back
+  // until then (suppressed alerts' newest counts), through `emit`.
+  virtual void FinishGroup(const Emit& emit) {}
   // The deciding thread brackets each group commit's decisions with these.
   virtual void BeginGroup() {}
   virtual void EndGroup() {}

@@ -207,6 +207,14 @@ void IngestWorker::DecideLoop() {
   }
 }
 
+void IngestWorker::WriteAlert(const EmittedAlert& alert) {
+  log_->Append(alert.json);
+  ++metrics_->alerts_written;
+  scratch_rule_id_.assign(alert.rule_id);
+  scratch_rule_name_.assign(alert.rule_name);
+  metrics_->AddRuleAlert(scratch_rule_id_, scratch_rule_name_);
+}
+
 void IngestWorker::DecideBatch(BulkBatch& batch) {
   thread_local simdjson::dom::parser parser;
   batch.ids.resize(batch.items.size());
@@ -223,13 +231,7 @@ void IngestWorker::DecideBatch(BulkBatch& batch) {
     simdjson::dom::element doc;
     if (!ParseEvent(parser, source, &doc, &item)) continue;  // parsed before: cannot fail
     IngestEvent event{doc, source, item.index, item.id, m.stamped ? item.source : ""};
-    evaluator_->Evaluate(event, m.match, [&](const EmittedAlert& alert) {
-      log_->Append(alert.json);
-      ++metrics_->alerts_written;
-      scratch_rule_id_.assign(alert.rule_id);
-      scratch_rule_name_.assign(alert.rule_name);
-      metrics_->AddRuleAlert(scratch_rule_id_, scratch_rule_name_);
-    });
+    evaluator_->Evaluate(event, m.match, [&](const EmittedAlert& alert) { WriteAlert(alert); });
   }
   metrics_->events_evaluated += batch.evaluated;
 }
@@ -279,8 +281,10 @@ void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) 
   }
   evaluator_->BeginGroup();
   bool staged = !shared || StageGroup(group, &error);
-  if (staged)
+  if (staged) {
     for (auto& batch : group) DecideBatch(*batch);
+    evaluator_->FinishGroup([&](const EmittedAlert& alert) { WriteAlert(alert); });
+  }
   evaluator_->EndGroup();
   if (shared && (!staged || !shared->Commit(&error))) {
     // Nothing of the group is acknowledged: its alerts go, the shipper

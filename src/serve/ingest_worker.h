@@ -119,6 +119,7 @@ class IngestWorker {
   void Match(BulkBatch& batch, Evaluator::Matcher& matcher, std::string* scratch);
   void DecideLoop();
   void ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group);
+  void WriteAlert(const EmittedAlert& alert);  // into the log, counted
   void DecideBatch(BulkBatch& batch);
   // Stages the group's matched events in the shared store and resolves
   // them; false with *error when it cannot.
