@@ -190,7 +190,7 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   dopts.alert.space_id = o.space;
   if (!o.kibana_version.empty()) dopts.alert.kibana_version = o.kibana_version;
   dopts.alert.execution_uuid = o.execution_uuid;
-  // Suppressed alerts' counts: the newest per alert every 4096 events and at the end.
+  // Suppressed alerts' counts: the last of each window, when it closes or at the end.
   dopts.coalesce_suppression_updates = true;  // "" = the detector's (see DetectorOptions)
   std::vector<std::shared_ptr<const rules::Rule>> rule_list = std::move(runnable);
   engine::StateStores stores;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "engine/alert_id.h"
 #include "engine/rule_mappings.h"
 #include "state/memory_record_store.h"
@@ -146,10 +148,7 @@ void Detector::Decide(const EventRef& event, const MatchResult& match, bool lear
   });
   FeedBackAlerts();
   on_alert_ = nullptr;
-  if (events_ % kExpireEvery == 0) {
-    FlushSuppressionUpdates(on_alert);  // bounds how long a count waits
-    MaybeExpire();
-  }
+  if (events_ % kExpireEvery == 0) MaybeExpire(on_alert);
 }
 
 void Detector::FeedBackAlerts() {
@@ -277,12 +276,11 @@ bool Detector::SuppressEventAlert(size_t u, const MatchedEvent& event,
           WriteUpdate(update);
           return true;
         }
-        // The newest count of each alert replaces the one waiting.
-        auto [it, added] = pending_index_.emplace(update.suppressed.alert_uuid, pending_.size());
-        if (added)
-          pending_.push_back(std::move(update));
-        else
-          pending_[it->second] = std::move(update);
+        // The newest count of the group's window replaces the one waiting.
+        std::string key = update.group.key;
+        auto [it, added] = pending_.try_emplace(std::move(key));
+        update.order = added ? next_pending_order_++ : it->second.order;
+        it->second = std::move(update);
         return true;
       }
     }
@@ -317,11 +315,25 @@ void Detector::WriteUpdate(const PendingUpdate& update) {
 }
 
 void Detector::FlushSuppressionUpdates(const AlertSink& on_alert) {
+  WritePendingUpdates(on_alert, [](const PendingUpdate&) { return true; });
+}
+
+void Detector::WritePendingUpdates(const AlertSink& on_alert,
+                                   const std::function<bool(const PendingUpdate&)>& which) {
+  // In the order the windows were first counted into, so that output is
+  // reproducible.
+  std::vector<std::pair<uint64_t, std::string>> chosen;
+  for (const auto& [key, update] : pending_)
+    if (which(update)) chosen.emplace_back(update.order, key);
+  if (chosen.empty()) return;
+  std::sort(chosen.begin(), chosen.end());
   const AlertSink* outer = on_alert_;
   on_alert_ = &on_alert;
-  for (const PendingUpdate& update : pending_) WriteUpdate(update);
-  pending_.clear();
-  pending_index_.clear();
+  for (const auto& [order, key] : chosen) {
+    auto it = pending_.find(key);
+    WriteUpdate(it->second);
+    pending_.erase(it);
+  }
   on_alert_ = outer;
 }
 
@@ -381,6 +393,14 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
     // The window is on record before its alert is written (a shared store
     // may have seen another node open it first: decide again).
     if (group && !suppressors_[u]->Open(*group, *event_time, alert.uuid, alert.json)) continue;
+    if (group) {
+      // The group's previous window is closed: its last count goes first.
+      auto waiting = pending_.find(group->key);
+      if (waiting != pending_.end()) {
+        WriteUpdate(waiting->second);
+        pending_.erase(waiting);
+      }
+    }
     ++unit.stats().alerts;
     if (on_alert_ && *on_alert_) (*on_alert_)(alert);
     if (feedback_matcher_ && facts.depth < options_.max_alert_depth)
@@ -415,7 +435,7 @@ bool Detector::WithinMaxSignals(size_t u, TimeMs time, std::string_view origin) 
   return false;
 }
 
-void Detector::MaybeExpire() {
+void Detector::MaybeExpire(const AlertSink& on_alert) {
   // Each store forgets only what no unit can still need: the smallest of
   // the units' thresholds.
   std::optional<TimeMs> terms, records;
@@ -429,6 +449,12 @@ void Detector::MaybeExpire() {
   for (const auto& suppressor : suppressors_)
     if (suppressor) lower(&records, suppressor->RecordExpiryThreshold());
   if (stores_.terms && terms) stores_.terms->Expire(*terms);
+  // A window about to be forgotten is closed: its last count goes out
+  // while its alert document is still on record.
+  if (records)
+    WritePendingUpdates(on_alert, [&](const PendingUpdate& update) {
+      return update.suppressed.expires_at < *records;
+    });
   if (stores_.records && records) stores_.records->Expire(*records);
 }
 

@@ -70,8 +70,9 @@ struct DetectorOptions {
   // more are not fed back to the rules that read the alerts index.
   int max_alert_depth = 5;
   // Alert suppression: hold the updated copies of suppressed alerts and
-  // write only the newest of each at FlushSuppressionUpdates, Finish and
-  // every 4096 events (false: one copy per suppressed alert, at once).
+  // write only the newest of each when its window closes (the group opens
+  // a new one), at FlushSuppressionUpdates and at Finish (false: one copy
+  // per suppressed alert, at once).
   bool coalesce_suppression_updates = false;
 };
 
@@ -165,7 +166,9 @@ class Detector {
                           std::string_view origin);
   void ReportProblem(size_t unit, std::string_view origin, std::string_view problem);
   bool WithinMaxSignals(size_t unit, TimeMs time, std::string_view origin);
-  void MaybeExpire();
+  // Expires what no unit needs; waiting suppression counts of windows that
+  // expire are written first, through on_alert.
+  void MaybeExpire(const AlertSink& on_alert);
   // Alert suppression: true when the alert of `event` was counted into an
   // open window (written as an update); else *group names the window the
   // new alert opens (nullopt: the alert is not suppressible).
@@ -180,10 +183,14 @@ class Detector {
     AlertSuppressor::Suppressed suppressed;
     std::optional<TimeMs> event_time;
     std::string index, origin;
+    uint64_t order = 0;  // of its window's first waiting count (writes keep it)
   };
   void WriteUpdate(const PendingUpdate& update);
-  std::vector<PendingUpdate> pending_;
-  std::unordered_map<std::string, size_t> pending_index_;  // alert uuid -> pending_ slot
+  // Writes (and forgets) the waiting updates `which` selects.
+  void WritePendingUpdates(const AlertSink& on_alert,
+                           const std::function<bool(const PendingUpdate&)>& which);
+  std::unordered_map<std::string, PendingUpdate> pending_;  // by group record key
+  uint64_t next_pending_order_ = 0;
 
   std::vector<std::unique_ptr<AlertSuppressor>> suppressors_;  // per unit; null = none
   std::unique_ptr<state::RecordStore> own_records_;            // when no store was given

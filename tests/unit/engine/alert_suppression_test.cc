@@ -286,6 +286,32 @@ TEST(AlertSuppression, StateSurvivesARestart) {
   EXPECT_NE(c[0].json.find("\"kibana.alert.uuid\":\"" + first_uuid + "\""), std::string::npos);
 }
 
+TEST(AlertSuppression, CoalescedCountsAreWrittenWhenTheWindowCloses) {
+  // As `run` and `serve` write them: the last count of a window, once.
+  DetectorOptions options = Harness::DefaultOptions();
+  options.coalesce_suppression_updates = true;
+  Harness h({MakeRule(Suppressed(kFiveMinutes))}, options);
+  auto first = h.Run(Event("2026-03-01T00:00:00Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(h.Run(Event("2026-03-01T00:01:00Z", Host("h1")), false, kIndex).empty());
+  EXPECT_TRUE(h.Run(Event("2026-03-01T00:02:00Z", Host("h1")), false, kIndex).empty());
+  EXPECT_TRUE(h.Run(Event("2026-03-01T00:02:30Z", Host("h2")), false, kIndex).size() == 1);
+  EXPECT_TRUE(h.Run(Event("2026-03-01T00:03:00Z", Host("h2")), false, kIndex).empty());
+  // h1's next window opens: its last count first, then the new alert.
+  auto next = h.Run(Event("2026-03-01T00:09:00Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(next.size(), 2u);
+  EXPECT_TRUE(next[0].suppression_update);
+  EXPECT_EQ(next[0].uuid, first[0].uuid);
+  EXPECT_EQ(next[0].suppressed_docs, 2u);
+  EXPECT_FALSE(next[1].suppression_update);
+  // The end of the input writes what still waits (h2's count).
+  std::vector<Alert> rest;
+  h.detector().Finish([&](const Alert& a) { rest.push_back(a); });
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_TRUE(rest[0].suppression_update);
+  EXPECT_EQ(rest[0].suppressed_docs, 1u);
+}
+
 std::string LoadError(const std::string& table) {
   RuleSpec spec = Suppressed(table);
   std::vector<rules::LoadIssue> errors, warnings;
