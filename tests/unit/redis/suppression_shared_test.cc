@@ -1,0 +1,98 @@
+// Alert suppression over the Redis store shared by two nodes: events of one
+// group alternate between the nodes, each decided in its own batch (Stage,
+// ResolveStaged, Decide); together they write one alert and count every
+// other event into it once, whichever node saw it.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "engine/detector.h"
+#include "redis/redis_helpers.h"
+#include "rules/loader.h"
+#include "state/redis_term_store.h"
+
+namespace picket::engine {
+namespace {
+
+using redis::testing::LocalCluster;
+
+constexpr const char* kRule = R"([metadata]
+creation_date = "2026/03/01"
+maturity = "production"
+updated_date = "2026/03/01"
+
+[rule]
+author = ["picket"]
+description = "Exec, suppressed per host."
+index = ["logs-*"]
+language = "kuery"
+license = "Elastic License v2"
+name = "Suppressed exec"
+risk_score = 21
+rule_id = "dddddddd-1111-2222-3333-444444444444"
+severity = "low"
+type = "query"
+query = "event.action:exec"
+
+[rule.alert_suppression]
+group_by = ["host.name"]
+duration = {value = 10, unit = "m"}
+)";
+
+std::unique_ptr<state::RedisTermStore> OpenStore(const std::string& prefix) {
+  state::RedisStoreOptions options;
+  options.cluster = LocalCluster::Shared()->Options();
+  options.prefix = prefix;
+  std::string error;
+  auto store = state::RedisTermStore::Open(options, &error);
+  EXPECT_NE(store, nullptr) << error;
+  return store;
+}
+
+TEST(SharedSuppression, TwoNodesCountIntoOneAlert) {
+  std::vector<rules::LoadIssue> errors, warnings;
+  std::shared_ptr<const rules::Rule> rule = rules::LoadRuleText(
+      kRule, "suppressed.toml", *event::FieldTypes::BuiltIn(), {}, &errors, &warnings);
+  ASSERT_TRUE(rule) << (errors.empty() ? "" : errors[0].ToString());
+  std::string prefix = fmt::format("picket-test-suppression-{}-{}", getpid(),
+                                   std::chrono::steady_clock::now().time_since_epoch().count());
+  auto store_a = OpenStore(prefix), store_b = OpenStore(prefix);
+  ASSERT_TRUE(store_a && store_b);
+  DetectorOptions options;
+  options.alert_time = 1780000000000;
+  Detector a({rule}, StateStores{store_a.get(), store_a->records()}, options);
+  Detector b({rule}, StateStores{store_b.get(), store_b->records()}, options);
+  EventMatcher *matcher_a = a.AddMatcher(), *matcher_b = b.AddMatcher();
+  simdjson::dom::parser parser;
+  std::vector<Alert> alerts;
+  for (int i = 0; i < 8; ++i) {
+    Detector& node = i % 2 ? b : a;
+    EventMatcher* matcher = i % 2 ? matcher_b : matcher_a;
+    std::string line = fmt::format(
+        R"({{"@timestamp":"2026-03-01T00:0{}:00Z","event":{{"action":"exec","id":"e{}"}},)"
+        R"("host":{{"name":"h1"}}}})",
+        i, i);
+    EventRef ref;
+    ASSERT_EQ(parser.parse(line).get(ref.doc), simdjson::SUCCESS);
+    ref.raw = line;
+    MatchResult match;
+    matcher->Match(ref, &match);
+    node.Stage(ref, match, false);
+    std::string error;
+    ASSERT_TRUE(node.ResolveStaged(&error)) << error;
+    node.Decide(ref, match, false, [&](const Alert& alert) { alerts.push_back(alert); });
+  }
+  ASSERT_EQ(alerts.size(), 8u);
+  EXPECT_FALSE(alerts[0].suppression_update);
+  for (size_t i = 1; i < alerts.size(); ++i) {
+    EXPECT_TRUE(alerts[i].suppression_update) << i;
+    EXPECT_EQ(alerts[i].uuid, alerts[0].uuid);
+    EXPECT_EQ(alerts[i].suppressed_docs, i);
+  }
+}
+
+}  // namespace
+}  // namespace picket::engine
