@@ -38,27 +38,27 @@ std::unique_ptr<Evaluator::Matcher> EngineEvaluator::NewMatcher() {
   return std::make_unique<DetectorMatcher>(detector_->AddMatcher(), &matching_.back());
 }
 
-void EngineEvaluator::Evaluate(const IngestEvent& event, const engine::MatchResult& match,
-                               const Emit& emit) {
-  detector_->Decide(RefOf(event), match, /*learn_only=*/false, [&](const engine::Alert& alert) {
+namespace {
+// The engine's alerts as the ingest worker takes them.
+engine::Detector::AlertSink EmitEach(const Evaluator::Emit& emit) {
+  return [&emit](const engine::Alert& alert) {
     EmittedAlert out;
     out.id = alert.uuid;
     out.rule_id = alert.rule->rule_id;
     out.rule_name = alert.rule->name;
     out.json = alert.json;
     emit(out);
-  });
+  };
+}
+}  // namespace
+
+void EngineEvaluator::Evaluate(const IngestEvent& event, const engine::MatchResult& match,
+                               const Emit& emit) {
+  detector_->Decide(RefOf(event), match, /*learn_only=*/false, EmitEach(emit));
 }
 
 void EngineEvaluator::FinishGroup(const Emit& emit) {
-  detector_->FlushSuppressionUpdates([&](const engine::Alert& alert) {
-    EmittedAlert out;
-    out.id = alert.uuid;
-    out.rule_id = alert.rule->rule_id;
-    out.rule_name = alert.rule->name;
-    out.json = alert.json;
-    emit(out);
-  });
+  detector_->FlushSuppressionUpdates(EmitEach(emit));
 }
 
 void EngineEvaluator::Stage(const IngestEvent& event, const engine::MatchResult& match) {

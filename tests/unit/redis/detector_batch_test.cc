@@ -106,16 +106,6 @@ class BatchedDecisions : public ::testing::Test {
     return true;
   }
 
-  static std::unique_ptr<state::RedisTermStore> OpenStore(const std::string& prefix) {
-    state::RedisStoreOptions options;
-    options.cluster = LocalCluster::Shared()->Options();
-    options.prefix = prefix;
-    std::string error;
-    auto store = state::RedisTermStore::Open(options, &error);
-    EXPECT_NE(store, nullptr) << error;
-    return store;
-  }
-
   static std::string Prefix() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     return fmt::format("picket-test-{}-{}-{}", info->name(), getpid(),
@@ -132,7 +122,7 @@ TEST_F(BatchedDecisions, GiveTheAlertsOfTheMemoryStore) {
   std::vector<std::string> want = Reference();
   ASSERT_GT(want.size(), 100u);  // the telemetry makes many rules fire
 
-  auto store = OpenStore(Prefix());
+  auto store = redis::testing::OpenSharedStore(Prefix());
   ASSERT_NE(store, nullptr);
   Detector detector(*rules_, store.get(), Options());
   EventMatcher* matcher = detector.AddMatcher();
@@ -155,7 +145,8 @@ TEST_F(BatchedDecisions, GiveTheAlertsOfTheMemoryStore) {
 TEST_F(BatchedDecisions, TwoNodesSharingTheStoreSplitTheStream) {
   std::vector<std::string> want = Reference();
   std::string prefix = Prefix();
-  auto store_a = OpenStore(prefix), store_b = OpenStore(prefix);
+  auto store_a = redis::testing::OpenSharedStore(prefix),
+       store_b = redis::testing::OpenSharedStore(prefix);
   ASSERT_NE(store_a, nullptr);
   ASSERT_NE(store_b, nullptr);
   Detector a(*rules_, store_a.get(), Options()), b(*rules_, store_b.get(), Options());

@@ -158,4 +158,14 @@ bool LocalCluster::WaitHealthy(int timeout_ms, int promoted_port) const {
   return false;
 }
 
+std::unique_ptr<state::RedisTermStore> OpenSharedStore(const std::string& prefix) {
+  state::RedisStoreOptions options;
+  options.cluster = LocalCluster::Shared()->Options();
+  options.prefix = prefix;
+  std::string error;
+  auto store = state::RedisTermStore::Open(options, &error);
+  EXPECT_NE(store, nullptr) << error;
+  return store;
+}
+
 }  // namespace picket::redis::testing

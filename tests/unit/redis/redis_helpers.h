@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "redis/cluster.h"
+#include "state/redis_term_store.h"
 
 namespace picket::redis::testing {
 
@@ -45,5 +46,9 @@ class LocalCluster {
   bool tls_ = false;
   std::string admin_password_;
 };
+
+// A store on the Shared() cluster under `prefix` (a test failure when it
+// cannot open: null).
+std::unique_ptr<state::RedisTermStore> OpenSharedStore(const std::string& prefix);
 
 }  // namespace picket::redis::testing

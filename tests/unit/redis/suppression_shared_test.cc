@@ -42,16 +42,6 @@ group_by = ["host.name"]
 duration = {value = 10, unit = "m"}
 )";
 
-std::unique_ptr<state::RedisTermStore> OpenStore(const std::string& prefix) {
-  state::RedisStoreOptions options;
-  options.cluster = LocalCluster::Shared()->Options();
-  options.prefix = prefix;
-  std::string error;
-  auto store = state::RedisTermStore::Open(options, &error);
-  EXPECT_NE(store, nullptr) << error;
-  return store;
-}
-
 TEST(SharedSuppression, TwoNodesCountIntoOneAlert) {
   std::vector<rules::LoadIssue> errors, warnings;
   std::shared_ptr<const rules::Rule> rule = rules::LoadRuleText(
@@ -59,7 +49,8 @@ TEST(SharedSuppression, TwoNodesCountIntoOneAlert) {
   ASSERT_TRUE(rule) << (errors.empty() ? "" : errors[0].ToString());
   std::string prefix = fmt::format("picket-test-suppression-{}-{}", getpid(),
                                    std::chrono::steady_clock::now().time_since_epoch().count());
-  auto store_a = OpenStore(prefix), store_b = OpenStore(prefix);
+  auto store_a = redis::testing::OpenSharedStore(prefix),
+       store_b = redis::testing::OpenSharedStore(prefix);
   ASSERT_TRUE(store_a && store_b);
   DetectorOptions options;
   options.alert_time = 1780000000000;
