@@ -73,7 +73,7 @@ def ensure_telemetry(args):
     os.makedirs(data_dir, exist_ok=True)
     # Named by the generator's own bytes too: a changed generator makes new telemetry.
     digest = hashlib.sha1()
-    for name in ("gen_telemetry.py", "telemetry_model.py"):
+    for name in ("gen_telemetry.py", "telemetry_model.py", "eql_episodes.py", "eql_satisfy.py"):
         with open(os.path.join(ROOT, "bench", name), "rb") as f:
             digest.update(f.read())
     path = os.path.join(data_dir, "telemetry-%d-%d-%s.ndjson" % (args.events, args.hosts,
