@@ -27,6 +27,7 @@
 #include "kql/matcher.h"
 #include "kql/parser.h"
 #include "util/json.h"
+#include "util/text_arena.h"
 
 namespace picket::cli {
 namespace {
@@ -82,9 +83,9 @@ void AppendSelectedFields(event::Json doc, const std::vector<std::string>& field
 
 // One sequence or sample as an element of Elasticsearch's hits.sequences.
 void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& ids,
-                        const std::vector<std::string>& indexes,
-                        const std::vector<std::string>& doc_ids,
-                        const std::vector<std::string>& raws, std::string* out) {
+                        const std::vector<std::string_view>& indexes,
+                        const std::vector<std::string_view>& doc_ids,
+                        const std::vector<std::string_view>& raws, std::string* out) {
   out->append("{");
   if (eql::JoinKeySize(join_key) > 0) {
     out->append("\"join_keys\":");
@@ -158,7 +159,10 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
   InputErrorPrinter print_error;
   bool io_error = false;
   uint64_t no_time = 0;
-  std::vector<std::string> indexes, doc_ids, raws;
+  // Every event that matched a stage, kept for printing: index names are
+  // interned by the batch; ids and source lines live in one arena.
+  std::vector<std::string_view> indexes, doc_ids, raws;
+  TextArena kept;
   std::vector<eql::KeyedMatch> matches;
   std::vector<std::string> found;
   std::string index_buffer;
@@ -199,12 +203,12 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
     else if (sk.tiebreaker.type == eql::Value::Type::kString)
       ordinal.tiebreaker = eql::Tiebreaker::String(sk.tiebreaker.s);
     ordinal.index = sample ? samples.Intern(index_buffer) : sequences.Intern(index_buffer);
+    indexes.push_back(ordinal.index);
     ordinal.seq = raws.size();
     std::string_view event_id;
     event::FirstString(e.doc, "event.id", &event_id);
-    indexes.push_back(index_buffer);
-    doc_ids.push_back(engine::SourceDocumentId("", event_id, e.raw));
-    raws.emplace_back(e.raw);
+    doc_ids.push_back(kept.Add(engine::SourceDocumentId("", event_id, e.raw)));
+    raws.push_back(kept.Add(e.raw));
     if (sample)
       samples.Add(ordinal, matches);
     else
