@@ -102,6 +102,9 @@ def main():
                 t.mb_s = float(m.group(1))
             else:
                 t.lines = t.stdout.count(b"\n")
+            # The output is not kept: a forked child starts with this process's RSS, which
+            # ru_maxrss (kept across exec) would otherwise report as the command's peak.
+            t.stdout = None
             figures[name] = t
         rounds.append(figures)
         print("round %d/%d done" % (r + 1, args.rounds), file=sys.stderr)

@@ -84,7 +84,7 @@ void AppendSelectedFields(event::Json doc, const std::vector<std::string>& field
 // One sequence or sample as an element of Elasticsearch's hits.sequences.
 void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& ids,
                         const std::vector<std::string_view>& indexes,
-                        const std::vector<std::string_view>& doc_ids,
+                        const std::vector<std::string_view>& event_ids,
                         const std::vector<std::string_view>& raws, std::string* out) {
   out->append("{");
   if (eql::JoinKeySize(join_key) > 0) {
@@ -102,7 +102,7 @@ void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& 
     out->append("{\"_index\":");
     AppendJsonString(out, indexes[ids[i]]);
     out->append(",\"_id\":");
-    AppendJsonString(out, doc_ids[ids[i]]);
+    AppendJsonString(out, engine::SourceDocumentId("", event_ids[ids[i]], raws[ids[i]]));
     out->append(",\"_source\":");
     out->append(raws[ids[i]]);
     out->push_back('}');
@@ -160,8 +160,9 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
   bool io_error = false;
   uint64_t no_time = 0;
   // Every event that matched a stage, kept for printing: index names are
-  // interned by the batch; ids and source lines live in one arena.
-  std::vector<std::string_view> indexes, doc_ids, raws;
+  // interned by the batch; event.id values and source lines live in one
+  // arena (the _id is made from them when the event is printed).
+  std::vector<std::string_view> indexes, event_ids, raws;
   TextArena kept;
   std::vector<eql::KeyedMatch> matches;
   std::vector<std::string> found;
@@ -207,7 +208,7 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
     ordinal.seq = raws.size();
     std::string_view event_id;
     event::FirstString(e.doc, "event.id", &event_id);
-    doc_ids.push_back(kept.Add(engine::SourceDocumentId("", event_id, e.raw)));
+    event_ids.push_back(kept.Add(event_id));
     raws.push_back(kept.Add(e.raw));
     if (sample)
       samples.Add(ordinal, matches);
@@ -247,7 +248,7 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
   for (const Result& r : results) {
     if (o.count || o.quiet) continue;
     out.clear();
-    AppendSequenceJson(r.key, r.ids, indexes, doc_ids, raws, &out);
+    AppendSequenceJson(r.key, r.ids, indexes, event_ids, raws, &out);
     fwrite(out.data(), 1, out.size(), stdout);
   }
   if (o.count) printf("%zu\n", results.size());
