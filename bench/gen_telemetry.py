@@ -104,7 +104,7 @@ def main(argv=None) -> int:
                 bad_hosts.add(h.id)
             elif attacks is not None and r < a.malicious_rate + a.attack_rate:
                 docs = attacks.next(t) or work.episode(hosts[int(rng.random() * len(hosts))], t)
-            elif r < a.malicious_rate + a.attack_rate + a.cloud_share:
+            elif r < a.attack_rate + a.cloud_share:  # (--attack-rate 0 gives the bytes of before)
                 docs = [work.cloud_event(t, USERS)]
             else:
                 docs = work.episode(hosts[int(rng.random() * len(hosts))], t)
