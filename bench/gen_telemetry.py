@@ -83,10 +83,13 @@ def main(argv=None) -> int:
     macs = [h for h in hosts if h.os_type == "macos"] or hosts
     d = tm.Defend(stream_tag="bench-%d" % a.seed, lean=True)
     work = tm.Workload(rng, d)
+    # Draws: [0, m) malicious model loads, [m, m + A) attack episodes, [m + A, cloud + A) cloud
+    # documents, the rest benign; with no attacks (A = 0) the bytes are those of before them.
     attacks = None
     if a.attack_rate > 0 and pathlib.Path(a.upstream, "rules").is_dir():
         import eql_episodes  # noqa: E402 (only needed with an upstream snapshot)
         attacks = eql_episodes.UpstreamEpisodes(random.Random(a.seed * 7919 + 1), d, hosts, a.upstream)
+    attack_band = a.attack_rate if attacks is not None else 0.0
     encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     t = tm.parse_iso(a.start)
     step = a.days * 86400.0 / max(1, a.events)  # advance per emitted event so the run spans --days
@@ -102,9 +105,9 @@ def main(argv=None) -> int:
                     ["apple.mlcache", "google.updater", "torch.hub", "hf.sync"]))
                 malicious += 1
                 bad_hosts.add(h.id)
-            elif attacks is not None and r < a.malicious_rate + a.attack_rate:
+            elif r < a.malicious_rate + attack_band:
                 docs = attacks.next(t) or work.episode(hosts[int(rng.random() * len(hosts))], t)
-            elif r < a.attack_rate + a.cloud_share:  # (--attack-rate 0 gives the bytes of before)
+            elif r < attack_band + a.cloud_share:
                 docs = [work.cloud_event(t, USERS)]
             else:
                 docs = work.episode(hosts[int(rng.random() * len(hosts))], t)
