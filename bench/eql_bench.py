@@ -28,8 +28,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ratio_bench as rb  # noqa: E402 (telemetry, baseline and timing shared with the KQL benchmark)
@@ -38,34 +36,6 @@ SEQUENCE_QUERY = ('sequence by host.id with maxspan=1m '
                   '[process where event.type == "start" and process.name : ("python*", "curl", "bash", "zsh")] '
                   '[network where event.type == "start" and destination.port != 443]')
 TARGETS = {"snapshot": 0.25, "hunt_eql": 0.50, "load_s": 1.0}
-
-
-def run_timed(cmd, pin, out_path):
-    """rb.run_timed without holding the command's output in this process: a forked child starts
-    with this process's RSS, and ru_maxrss (kept across exec) would report it as the command's peak.
-    The output is only counted (lines), except a short one (parse_only's figure), which is kept."""
-    if pin:
-        cmd = ["taskset", "-c", "0"] + cmd
-    with open(out_path, "wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        sys.exit("eql_bench: %s exited %d" % (" ".join(cmd), code))
-    lines, head = 0, b""
-    with open(out_path, "rb") as f:
-        while True:
-            block = f.read(1 << 20)
-            if not block:
-                break
-            if not head:
-                head = block[:4096]
-            lines += block.count(b"\n")
-    t = rb.Timed(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, head)
-    t.lines = lines
-    return t
 
 
 def python_eql_peer():
@@ -96,13 +66,7 @@ def main():
     telemetry = rb.ensure_telemetry(args)
     parse_only = rb.ensure_parse_only()
     mb = os.path.getsize(telemetry) / 1e6
-    work = tempfile.mkdtemp(prefix="picket_eql_bench_")
-    empty = os.path.join(work, "empty.ndjson")
-    open(empty, "w").close()
-    out = os.path.join(work, "stdout")
-    with open(telemetry, "rb") as f:  # into the page cache
-        while f.read(1 << 24):
-            pass
+    work, empty, out = rb.prepare_work(telemetry, "picket_eql_bench_")
 
     rules = rb.upstream_rule_args(args.upstream)
     commands = {
@@ -112,19 +76,7 @@ def main():
         "snapshot_load": [args.picket, "run", "--format", "ndjson", empty] + rules,
         "hunt_eql": [args.picket, "hunt", "--eql", SEQUENCE_QUERY, telemetry],
     }
-    rounds = []
-    for r in range(args.rounds):
-        figures = {}
-        for name, cmd in commands.items():
-            t = run_timed(cmd, pin, out)
-            if name.startswith("parse_only"):
-                m = re.search(rb"parse_only_mb_s=([0-9.]+)", t.stdout)
-                if not m:
-                    sys.exit("eql_bench: parse_only printed no figure")
-                t.mb_s = float(m.group(1))
-            figures[name] = t
-        rounds.append(figures)
-        print("round %d/%d done" % (r + 1, args.rounds), file=sys.stderr)
+    rounds = rb.run_rounds(commands, args.rounds, pin, out)
 
     def best(name, attr="wall"):
         return min(getattr(f[name], attr) for f in rounds)

@@ -86,13 +86,7 @@ def dataset_for(index: list[str], category: str) -> str | None:
     return None
 
 
-def get_path(doc: dict, field: str):
-    cur = doc
-    for part in field.split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            return None
-        cur = cur[part]
-    return cur
+get_path = tm.get_path
 
 
 def set_path(doc: dict, field: str, value):
