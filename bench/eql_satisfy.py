@@ -200,9 +200,7 @@ class _Parser:
 
     def event(self):
         kind, cat = self.take()
-        if kind == "str":
-            cat = cat
-        elif kind != "name":
+        if kind not in ("str", "name"):  # `process where`, or a quoted category
             raise Unsupported("category %r" % cat)
         self.expect("where")
         return cat.lower() if kind == "name" else cat, self.orx()
@@ -293,8 +291,7 @@ class _Parser:
                         self.take()
                         args.append(self.orx())
                 self.expect(")")
-                ci = low.endswith("~") or (self.peek()[1] == "~" and False)
-                return ("call", low.rstrip("~"), args, ci)
+                return ("call", low, args, False)
             if self.peek()[1] == "~" and self.peek(1)[1] == "(":  # startsWith~(...)
                 self.take()
                 self.take()
@@ -340,6 +337,9 @@ def value_matches(value, how: str, pattern, ci: bool) -> bool:
             return ipaddress.ip_address(value) in ipaddress.ip_network(pattern, strict=False)
         except ValueError:
             return False
+    if how in ("prefix", "suffix", "substring"):  # startsWith, endsWith, stringContains: literal
+        v, p = (value.lower(), pattern.lower()) if ci else (value, pattern)
+        return v.startswith(p) if how == "prefix" else v.endswith(p) if how == "suffix" else p in v
     if how == "exact":
         return value.lower() == pattern.lower() if ci else value == pattern
     if how == "wild":
@@ -362,7 +362,7 @@ class Solution:
     """Fields the event must carry (`fields`) and atoms it must not meet (`forbid`: field, how, patterns,
     ci); `absent`: fields that must not exist."""
 
-    __slots__ = ("fields", "forbid", "absent", "required", "wild")
+    __slots__ = ("fields", "forbid", "absent", "required", "wild", "literal")
 
     def __init__(self):
         self.fields: dict[str, object] = {}
@@ -370,6 +370,7 @@ class Solution:
         self.absent: set[str] = set()
         self.required: set[str] = set()  # `field != null`: any value will do
         self.wild: dict[str, list[str]] = {}  # the wildcard patterns a scalar value was built from
+        self.literal: dict[str, list[tuple]] = {}  # the (how, text) of startsWith & co. it was built from
 
     def copy(self):
         s = Solution()
@@ -378,6 +379,7 @@ class Solution:
         s.absent = set(self.absent)
         s.required = set(self.required)
         s.wild = {k: list(v) for k, v in self.wild.items()}
+        s.literal = {k: list(v) for k, v in self.literal.items()}
         return s
 
     def forbidden(self, field, value) -> bool:
@@ -669,13 +671,43 @@ def _solve_call(node, want, sol, rng):
         net = ipaddress.ip_network(rng.choice(pats), strict=False)
         addr = str(net[min(5, net.num_addresses - 1)])
         return sol if sol.put(field, addr) else None
-    wild = {"start": lambda p: p + "*", "end": lambda p: "*" + p, "contains": lambda p: "*" + p + "*",
-            "wild": lambda p: p}[kind]
-    node2 = ("match", ("field", field), [("lit", wild(p)) for p in pats], ci or kind != "wild", "wild")
-    if kind != "wild":
-        # startsWith and friends are case-sensitive without '~'
-        node2 = ("match", ("field", field), [("lit", wild(p)) for p in pats], ci, "wild")
-    return _solve_match(node2, want, sol, rng)
+    if kind == "wild":
+        return _solve_match(("match", ("field", field), args[1:], ci, "wild"), want, sol, rng)
+    # startsWith, endsWith, stringContains: their arguments are literal (a '*' is a '*');
+    # case-sensitive without '~', as in Elasticsearch.
+    how = {"start": "prefix", "end": "suffix", "contains": "substring"}[kind]
+    cur = sol.fields.get(field)
+    met = cur is not None and any(value_matches(v, how, p, ci) for v in _values(cur) for p in pats)
+    if not want:
+        sol.forbid.append((field, how, pats, ci))
+        return None if met else sol
+    if met:
+        return sol
+    p = rng.choice(pats)
+    if field in sol.literal and field not in MULTI_VALUED:  # several on one field: one value for all
+        parts = sol.literal[field] + [(how, p)]
+        value = merge_literal(parts, ci)
+        if value is None or sol.forbidden(field, value):
+            return None
+        sol.fields[field] = value
+        sol.literal[field] = parts
+        return sol
+    value = {"prefix": p + "0", "suffix": "0" + p, "substring": "0" + p + "0"}[how]
+    if not sol.put(field, value):
+        return None
+    sol.literal[field] = [(how, p)]
+    return sol
+
+
+def merge_literal(parts, ci: bool) -> str | None:
+    """One value meeting several startsWith / endsWith / stringContains of one field: the prefix,
+    the substrings and the suffix joined by spaces; None if two prefixes or two suffixes differ."""
+    heads = [p for how, p in parts if how == "prefix"]
+    tails = [p for how, p in parts if how == "suffix"]
+    if len(set(heads)) > 1 or len(set(tails)) > 1:
+        return None
+    value = " ".join(heads[:1] + [p for how, p in parts if how == "substring"] + tails[:1])
+    return value if all(value_matches(value, how, p, ci) for how, p in parts) else None
 
 
 def _any_values(field: str):

@@ -65,6 +65,13 @@ def test_satisfier():
     check("satisfy: functions", s.fields["dns.question.name"].startswith("api.") and
           s.fields["destination.ip"].startswith("10.") and
           not es.value_matches(s.fields["source.ip"], "cidr", "198.51.100.0/24", False), str(s.fields))
+    s = solved('any where startsWith(winlog.event_data.ObjectDN, "DC=*,") and '
+               'stringContains(aws.cloudtrail.request_parameters, "attributeType=CREATE") and '
+               'stringContains(aws.cloudtrail.request_parameters, "add=")')
+    p = s.fields["aws.cloudtrail.request_parameters"]
+    check("satisfy: startsWith takes '*' literally", s.fields["winlog.event_data.ObjectDN"].startswith("DC=*,"),
+          s.fields["winlog.event_data.ObjectDN"])
+    check("satisfy: stringContains on one field merged", "attributeType=CREATE" in p and "add=" in p, p)
     check("satisfy: impossible query has no solution",
           solved('process where process.name == "a" and process.name == "b"') is None)
     q = es.parse('sequence by host.id with maxspan=1m [process where true] by process.entity_id '
