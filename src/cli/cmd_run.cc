@@ -191,6 +191,8 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   engine::StateStores stores;
   stores.terms = state.terms();
   stores.records = state.records();
+  // A memory store not loaded from --state holds nothing of these rules yet.
+  stores.records_start_empty = o.state_dir.empty() && stores.records->size() == 0;
   engine::Detector detector(std::move(rule_list), stores, dopts);
   for (const auto& w : detector.warnings()) fprintf(stderr, "picket: warning: %s\n", w.c_str());
   ProblemPrinter print_problem(o.max_problems);

@@ -43,7 +43,8 @@ std::unique_ptr<RuleUnit> MakeRuleUnit(std::shared_ptr<const rules::Rule> rule,
       *why = "EQL " + invalid;
       return nullptr;
     }
-    return std::make_unique<SequenceUnit>(rule, stores.records, settings.types);
+    return std::make_unique<SequenceUnit>(rule, stores.records, settings.types,
+                                          stores.records_start_empty);
   }
   *why = fmt::format("{} / {} is not supported", r.type_name, r.language);
   return nullptr;

@@ -114,6 +114,7 @@ void SequenceStream::Load() {
   DueList due = DecodeDue(store_->Get(Key('D', "")));
   next_due_ = due.empty() ? SequenceRecord::kNoWake : due.front().first;
   // Live keys, for max_records (a restart over a persistent store).
+  if (options_.store_starts_empty) return;
   store_->Scan(Key('R', ""), [&](std::string_view, std::string_view value, TimeMs expires_at) {
     if (!has_watermark_ || expires_at >= watermark_) Track(std::nullopt, expires_at);
   });

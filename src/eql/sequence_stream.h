@@ -73,6 +73,10 @@ struct StreamOptions {
   int64_t max_disorder_ms = -2;  // D; -2 = same as L (or none without L); -1 = none
   size_t max_events_per_key = 4096;
   size_t max_records = 1000000;
+  // The store holds no record of this stream yet (a fresh memory store): the
+  // first Add need not scan the store for live keys to count (the scan visits
+  // every record of every rule, so a run with many rules pays it per rule).
+  bool store_starts_empty = false;
 };
 
 struct StreamEvent {
