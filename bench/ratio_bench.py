@@ -98,14 +98,33 @@ def ensure_parse_only():
 
 
 def upstream_rule_args(upstream):
-    args = []
-    rules = os.path.join(upstream, "rules")
-    for name in sorted(os.listdir(rules)):
-        path = os.path.join(rules, name)
-        if os.path.isdir(path) and name != "_deprecated":
-            args += ["--rules", path]
-    args += ["--rules", os.path.join(upstream, "rules_building_block")]
-    return args
+    """--rules for every upstream kuery query and new_terms rule (rules/ minus
+    _deprecated/ and rules_building_block/): issue 15's upstream figure is the
+    kuery ruleset's; eql_bench.py measures the whole set with EQL. The files
+    are linked into one directory under build/bench-data (names prefixed by
+    their folder, which keeps them unique)."""
+    import tomllib
+    out = os.path.join(ROOT, "build", "bench-data", "upstream-kuery")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    roots = [os.path.join(upstream, "rules"), os.path.join(upstream, "rules_building_block")]
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "_deprecated")
+            for name in sorted(files):
+                if not name.endswith(".toml"):
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    with open(path, "rb") as f:
+                        rule = tomllib.load(f).get("rule", {})
+                except (OSError, ValueError):
+                    continue
+                if rule.get("language") != "kuery" or rule.get("type") not in ("query", "new_terms"):
+                    continue
+                prefix = os.path.relpath(folder, upstream).replace(os.sep, "__")
+                os.symlink(os.path.abspath(path), os.path.join(out, prefix + "__" + name))
+    return ["--rules", out]
 
 
 class Timed:
