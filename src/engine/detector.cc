@@ -35,6 +35,9 @@ class Detector::UnitOutput : public AlertOutput {
                       std::string_view origin) override {
     detector_->EmitSequenceAlerts(unit_, events, time, origin);
   }
+  bool ThresholdAlert(const ThresholdResult& result, std::string_view origin) override {
+    return detector_->EmitThresholdAlert(unit_, result, origin);
+  }
 
  private:
   Detector* detector_;
@@ -166,6 +169,55 @@ void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> event
   }
 }
 
+bool Detector::EmitThresholdAlert(size_t u, const ThresholdResult& result,
+                                  std::string_view origin) {
+  RuleUnit& unit = *units_[u];
+  const rules::Rule& rule = unit.rule();
+  TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
+  if (options_.apply_max_signals && !WithinMaxSignals(u, result.last, origin)) return false;
+  // The group's own document is the alert's source: mappings and the
+  // reason read it as Kibana reads the synthetic hit.
+  std::string source = ThresholdSourceJson(result);
+  simdjson::dom::parser parser;
+  event::Json doc;
+  if (parser.parse(source).get(doc)) {
+    ReportProblem(u, origin, "cannot build threshold alert: unreadable group source");
+    return false;
+  }
+  std::string source_id = ThresholdSourceId(unit.rule_uuid(), result);
+  std::string indices;
+  for (const std::string& pattern : rule.index) indices += (indices.empty() ? "" : ",") + pattern;
+  std::string threshold_result = ThresholdResultJson(result);
+  Alert alert;
+  alert.rule = &rule;
+  alert.uuid = AlertUuid(unit.rule_uuid(), source_id, {});
+  alert.event_time = result.last;
+  alert.origin = std::string(origin);
+  alert.severity = MappedSeverity(doc, rule);
+  alert.risk_score = MappedRiskScore(doc, rule);
+  alert.reason = BuildReason(doc, rule, alert.severity);
+  AlertFacts facts;
+  facts.rule = &rule;
+  facts.rule_uuid = unit.rule_uuid();
+  facts.alert_uuid = alert.uuid;
+  facts.alert_time = alert_time;
+  facts.severity = alert.severity;
+  facts.risk_score = alert.risk_score;
+  facts.settings = &options_.alert;
+  facts.event_index = indices;
+  facts.source_id = source_id;
+  facts.reason = alert.reason;
+  facts.threshold_result_json = threshold_result;
+  std::string error;
+  if (!builder_.Build(source, facts, &alert.json, &error)) {
+    ReportProblem(u, origin, "cannot build threshold alert: " + error);
+    return false;
+  }
+  ++unit.stats().alerts;
+  if (on_alert_ && *on_alert_) (*on_alert_)(alert);
+  return true;
+}
+
 void Detector::Stage(const EventRef& event, const MatchResult& match, bool learn_only) {
   MatchedEvent matched{event, match.index};
   ForEachMatchedUnit(match,
@@ -194,8 +246,7 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
   alert.index = std::string(event.index);
   alert.origin = ref.Origin();
   alert.uuid = AlertUuid(unit.rule_uuid(), EventIdentityOf(event), alert.new_terms);
-  std::string source_id =
-      SourceDocumentId(ref.doc_id, FirstStringOr(ref.doc, "event.id"), ref.raw);
+  std::string source_id = SourceDocumentId(ref.doc_id, FirstStringOr(ref.doc, "event.id"), ref.raw);
   alert.severity = MappedSeverity(ref.doc, rule);
   alert.risk_score = MappedRiskScore(ref.doc, rule);
   alert.reason = BuildReason(ref.doc, rule, alert.severity);
