@@ -134,8 +134,7 @@ TEST(ThresholdUnit, EventsMissingAGroupFieldAreInNoGroupAndArraysAreInEachValue)
 }
 
 TEST(ThresholdUnit, CardinalityCountsDistinctValues) {
-  Harness h(
-      {MakeRule(ThresholdRule("[\"host.id\"]", 1, "field = \"process.pid\"\nvalue = 3"))});
+  Harness h({MakeRule(ThresholdRule("[\"host.id\"]", 1, "field = \"process.pid\"\nvalue = 3"))});
   EXPECT_TRUE(h.Run(Kill(0, "h1", R"(,"process":{"pid":1})")).empty());
   EXPECT_TRUE(h.Run(Kill(1, "h1", R"(,"process":{"pid":1})")).empty());
   EXPECT_TRUE(h.Run(Kill(2, "h1")).empty());  // no pid: counted, adds no value
@@ -234,7 +233,8 @@ TEST(ThresholdUnit, TheGroupCapRefusesNewGroupsAndCountsThem) {
   limits.max_groups = 2;
   ThresholdUnit unit(rule, &records, event::FieldTypes::BuiltIn(), limits);
   struct NoOutput : AlertOutput {
-    void EventAlert(const MatchedEvent&, std::vector<std::string>, std::optional<TimeMs>) override {}
+    void EventAlert(const MatchedEvent&, std::vector<std::string>, std::optional<TimeMs>) override {
+    }
     void Problem(const MatchedEvent&, std::string_view) override {}
     void SequenceAlerts(std::span<const SequenceEvent>, TimeMs, std::string_view) override {}
     bool ThresholdAlert(const ThresholdResult&, std::string_view) override { return true; }

@@ -33,9 +33,10 @@ TEST(ThresholdRule, LoadsTheUpstreamForms) {
   EXPECT_EQ(r->threshold_cardinality[0].field, "user.name");
   EXPECT_EQ(r->threshold_cardinality[0].value, 3);
   // Kibana's API form: field always a list.
-  EXPECT_NE(r->params_json.find(
-                R"("threshold":{"cardinality":[{"field":"user.name","value":3}],"field":["host.id"],"value":20})"),
-            std::string::npos)
+  EXPECT_NE(
+      r->params_json.find(
+          R"("threshold":{"cardinality":[{"field":"user.name","value":3}],"field":["host.id"],"value":20})"),
+      std::string::npos)
       << r->params_json;
 
   auto none = Load(ThresholdText("[rule.threshold]\nfield = []\nvalue = 30\n"), &errors);
@@ -73,8 +74,7 @@ INSTANTIATE_TEST_SUITE_P(
             "at most 5", 11, 9},
         Bad{"[rule.threshold]\nfield = [\"a\"]\nvalue = 0\n", "below 1", 12, 9},
         Bad{"[rule.threshold]\nfield = [\"a\"]\n", "has no value", 10, 1},
-        Bad{"[rule.threshold]\nfield = [\"a\", \"\"]\nvalue = 2\n", "empty threshold field", 11,
-            9},
+        Bad{"[rule.threshold]\nfield = [\"a\", \"\"]\nvalue = 2\n", "empty threshold field", 11, 9},
         Bad{"[rule.threshold]\nfield = 5\nvalue = 2\n",
             "rule.threshold.field must be a string or an array of strings", 11, 9},
         Bad{"[rule.threshold]\nvalue = \"2\"\n", "rule.threshold.value must be an integer", 11, 9},

@@ -43,9 +43,9 @@ TEST(UpstreamRules, EveryKueryRuleParsesAndCompiles) {
   // Every file is accounted for: loaded, unsupported or an error.
   EXPECT_EQ(set.rules.size() + set.unsupported.size() + set.errors.size(), set.files);
   // 729 active kuery queries: query + new_terms + threshold + threat_match.
-  EXPECT_EQ(loaded["query"] + loaded["new_terms"] + loaded["threshold"] +
-                unsupported["threat_match"],
-            729u);
+  EXPECT_EQ(
+      loaded["query"] + loaded["new_terms"] + loaded["threshold"] + unsupported["threat_match"],
+      729u);
   for (const auto& r : set.rules) {
     if (r->is_eql()) {
       ASSERT_TRUE(r->eql) << r->path;
