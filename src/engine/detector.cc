@@ -193,6 +193,7 @@ bool Detector::EmitThresholdAlert(size_t u, const ThresholdResult& result,
   alert.uuid = AlertUuid(unit.rule_uuid(), source_id, {});
   alert.event_time = result.last;
   alert.origin = std::string(origin);
+  alert.threshold = result;
   alert.severity = MappedSeverity(doc, rule);
   alert.risk_score = MappedRiskScore(doc, rule);
   alert.reason = BuildReason(doc, rule, alert.severity);

@@ -67,9 +67,10 @@ struct DetectorOptions {
 struct Alert {
   const rules::Rule* rule = nullptr;
   std::string uuid;
-  std::string json;                    // one line, no newline
-  std::vector<std::string> new_terms;  // empty for query rules
-  std::string reason;                  // kibana.alert.reason
+  std::string json;                          // one line, no newline
+  std::vector<std::string> new_terms;        // empty for query rules
+  std::optional<ThresholdResult> threshold;  // threshold rules: the group's result
+  std::string reason;                        // kibana.alert.reason
   // kibana.alert.severity / .risk_score, after the rule's mappings; empty /
   // unset = the rule's.
   std::string severity;

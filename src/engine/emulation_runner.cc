@@ -1,6 +1,7 @@
 #include "engine/emulation_runner.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <simdjson.h>
 
 #include <filesystem>
@@ -103,6 +104,19 @@ bool ParseManifest(simdjson::dom::element root, const fs::path& dir, const fs::p
         out.expect_terms.push_back(std::move(values));
       }
     }
+    simdjson::dom::array counts;
+    if (expect["counts"].get(counts) == simdjson::SUCCESS) {
+      out.has_expected_counts = true;
+      for (simdjson::dom::element n : counts) {
+        int64_t count = 0;
+        if (n.get(count) || count < 1) {
+          *error =
+              fmt::format("{}: case '{}': expected counts are positive integers", origin, out.name);
+          return false;
+        }
+        out.expect_counts.push_back(static_cast<uint64_t>(count));
+      }
+    }
     manifest->cases.push_back(std::move(out));
   }
   return true;
@@ -191,7 +205,14 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
       });
   auto on_alert = [&](const Alert& alert) {
     ++outcome.alerts;
-    outcome.terms.push_back(alert.new_terms);
+    if (alert.threshold) {
+      std::vector<std::string> group;
+      for (const ThresholdTerm& t : alert.threshold->terms) group.push_back(t.value);
+      outcome.terms.push_back(std::move(group));
+      outcome.counts.push_back(alert.threshold->count);
+    } else {
+      outcome.terms.push_back(alert.new_terms);
+    }
   };
   bool read_ok = true;
   if (!c.baseline_path.empty())
@@ -212,9 +233,13 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
       std::string got = i < outcome.terms.size() ? Join(outcome.terms[i]) : "(none)";
       if (want != got)
         outcome.failures.push_back(
-            fmt::format("alert {}: expected new terms {}, got {}", i + 1, want, got));
+            fmt::format("alert {}: expected terms {}, got {}", i + 1, want, got));
     }
   }
+  if (c.has_expected_counts && c.expect_counts != outcome.counts)
+    outcome.failures.push_back(fmt::format("expected threshold counts [{}], got [{}]",
+                                           fmt::join(c.expect_counts, ", "),
+                                           fmt::join(outcome.counts, ", ")));
   outcome.passed = outcome.failures.empty();
   return outcome;
 }

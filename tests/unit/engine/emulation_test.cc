@@ -1,13 +1,12 @@
 // The bundled rule pack proves itself: every emulations/*/manifest.json case
 // and the demo telemetry's expectations (data/demo/expected.json) give
 // exactly the alerts and new terms they promise.
-#include "engine/emulation_runner.h"
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
+#include "engine/emulation_runner.h"
 #include "rules/loader.h"
 
 namespace picket::engine {
@@ -51,7 +50,8 @@ std::vector<std::string> Manifests() {
   fs::path dir = fs::path(PICKET_SOURCE_DIR) / "emulations";
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (fs::is_regular_file(entry.path() / "manifest.json")) out.push_back((entry.path() / "manifest.json").string());
+    if (fs::is_regular_file(entry.path() / "manifest.json"))
+      out.push_back((entry.path() / "manifest.json").string());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -95,6 +95,29 @@ TEST(Emulations, PositiveCasesAlertAndNegativeCasesStaySilent) {
     }
     EXPECT_TRUE(some_positive) << path;
   }
+}
+
+// A threshold rule's fixture (tests/data/threshold): `picket test` checks the
+// groups and counts of threshold alerts, and a wrong count fails the case.
+TEST(Emulations, ThresholdFixtureChecksGroupsAndCounts) {
+  std::string path = std::string(PICKET_SOURCE_DIR) +
+                     "/tests/data/threshold/emulations/execution_python_shell_burst/manifest.json";
+  EmulationManifest manifest;
+  std::string error;
+  ASSERT_TRUE(LoadEmulationManifest(path, &manifest, &error)) << error;
+  EXPECT_EQ(FindEmulationManifest(manifest.rule_path, ""), path);
+  ExpectCasesPass(manifest);
+  auto rule = LoadOne(manifest.rule_path);
+  ASSERT_TRUE(rule);
+  EmulationCase wrong = manifest.cases[0];
+  ASSERT_TRUE(wrong.has_expected_counts);
+  wrong.expect_counts[0] = 6;
+  CaseOutcome outcome = RunEmulationCase(rule, wrong, FixedClock());
+  EXPECT_FALSE(outcome.passed);
+  ASSERT_EQ(outcome.failures.size(), 1u);
+  EXPECT_NE(outcome.failures[0].find("expected threshold counts [6, 5, 8], got [5, 5, 8]"),
+            std::string::npos)
+      << outcome.failures[0];
 }
 
 TEST(Emulations, DemoTelemetryGivesTheExpectedAlerts) {
