@@ -20,6 +20,7 @@ std::string ThresholdGroup::Encode() const {
   for (const Event& e : events) {
     PutSignedVarint(&out, e.time - previous);
     previous = e.time;
+    PutFixed64(&out, e.id);
     PutVarint(&out, e.distinct.size());
     for (uint64_t h : e.distinct) PutFixed64(&out, h);
   }
@@ -33,13 +34,14 @@ bool ThresholdGroup::Decode(std::string_view bytes, ThresholdGroup* group) {
   uint8_t has_last = r.Byte();
   if (has_last > 1) return false;
   if (has_last) group->last_alerted = r.SignedVarint();
-  uint64_t n = r.Count(2);
+  uint64_t n = r.Count(10);
   group->events.reserve(n);
   TimeMs previous = group->last_alerted.value_or(0);
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     Event e;
     e.time = previous + r.SignedVarint();
     previous = e.time;
+    e.id = r.Fixed64();
     uint64_t k = r.Count(8);
     for (uint64_t j = 0; j < k; ++j) e.distinct.push_back(r.Fixed64());
     group->events.push_back(std::move(e));
@@ -70,6 +72,12 @@ size_t ThresholdGroup::Insert(Event event, size_t max_events) {
     events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(dropped));
   }
   return dropped;
+}
+
+bool ThresholdGroup::Holds(uint64_t id) const {
+  for (const Event& e : events)
+    if (e.id == id) return true;
+  return false;
 }
 
 uint64_t ThresholdGroup::DistinctCount() const {

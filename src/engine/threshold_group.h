@@ -21,7 +21,10 @@
 //  * when an added event brings the group to the threshold, the group
 //    alerts with what it holds, records the newest held time as its last
 //    alerted time and empties; later events at or before that time are not
-//    counted again.
+//    counted again;
+//  * an event is held once: the same event sent again (same identity: index,
+//    bulk _id, bytes as received) is not counted twice, so a client that
+//    resends a request after a crash changes no count.
 // Counts can only grow when an event is added, so checking at each add
 // finds every crossing a run after every event would find.
 #pragma once
@@ -39,6 +42,7 @@ namespace picket::engine {
 struct ThresholdGroup {
   struct Event {
     TimeMs time = 0;
+    uint64_t id = 0;                 // hash of its identity (rule_unit.h EventIdentityOf)
     std::vector<uint64_t> distinct;  // hashes of its cardinality field's values
   };
   std::optional<TimeMs> last_alerted;
@@ -59,6 +63,8 @@ struct ThresholdGroup {
   // Inserts an event in time order; with more than `max_events` held, drops
   // the oldest. Returns how many were dropped.
   size_t Insert(Event event, size_t max_events);
+  // Whether an event with this id is held (a resent event is counted once).
+  bool Holds(uint64_t id) const;
   // Distinct hashes over the held events.
   uint64_t DistinctCount() const;
 };

@@ -141,15 +141,19 @@ void ThresholdUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>
     return;
   }
   RaiseWatermark(*time);
-  distinct_.clear();
+  ThresholdGroup::Event held;
+  held.time = *time;
+  std::string identity = EventIdentityOf(event);
+  held.id = XXH3_64bits(identity.data(), identity.size());
   if (!rule().threshold_cardinality.empty()) {
     std::vector<std::vector<std::string>> values;
     if (CollectTermValues(event.ref.doc, {rule().threshold_cardinality[0].field}, types_.get(),
                           &values))
-      for (const std::string& v : values[0]) distinct_.push_back(XXH3_64bits(v.data(), v.size()));
+      for (const std::string& v : values[0])
+        held.distinct.push_back(XXH3_64bits(v.data(), v.size()));
   }
   std::string origin = event.ref.Origin();
-  for (size_t c = 0; c < keys_.size(); ++c) Decide(c, *time, distinct_, learn_only, origin, out);
+  for (size_t c = 0; c < keys_.size(); ++c) Decide(c, held, learn_only, origin, out);
 }
 
 ThresholdResult ThresholdUnit::ResultOf(size_t combo, const ThresholdGroup& group) const {
@@ -165,8 +169,8 @@ ThresholdResult ThresholdUnit::ResultOf(size_t combo, const ThresholdGroup& grou
   return result;
 }
 
-void ThresholdUnit::Decide(size_t combo, TimeMs time, const std::vector<uint64_t>& distinct,
-                           bool learn_only, std::string_view origin, AlertOutput& out) {
+void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, bool learn_only,
+                           std::string_view origin, AlertOutput& out) {
   const rules::Rule& r = rule();
   const std::string& key = keys_[combo];
   TimeMs cut = *watermark_ - r.lookback_ms;
@@ -184,12 +188,13 @@ void ThresholdUnit::Decide(size_t combo, TimeMs time, const std::vector<uint64_t
     group.DropBefore(cut);
     // Kibana's signal history: events at or before the last alerted one
     // were counted by that alert.
-    if (group.last_alerted && time <= *group.last_alerted) return;
+    if (group.last_alerted && event.time <= *group.last_alerted) return;
+    if (group.Holds(event.id)) return;  // sent again: counted already
     if (!before && live_ >= static_cast<int64_t>(limits_.max_groups)) {
       ++stats().dropped_groups;
       return;
     }
-    size_t dropped = group.Insert({time, distinct}, limits_.max_events_per_group);
+    size_t dropped = group.Insert(event, limits_.max_events_per_group);
     bool reached =
         group.events.size() >= static_cast<uint64_t>(r.threshold_value) &&
         (r.threshold_cardinality.empty() ||

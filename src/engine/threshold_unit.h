@@ -67,9 +67,8 @@ class ThresholdUnit : public RuleUnit {
   void Load();
   void RaiseWatermark(TimeMs time);
   // One read-modify-write of a group's record for an event at `time`.
-  void Decide(size_t combo, TimeMs time, const std::vector<uint64_t>& distinct, bool learn_only,
+  void Decide(size_t combo, const ThresholdGroup::Event& event, bool learn_only,
               std::string_view origin, AlertOutput& out);
-  bool Write(const std::string& key, const ThresholdGroup& before, const ThresholdGroup& after);
   void Track(std::optional<TimeMs> before, std::optional<TimeMs> after);
   ThresholdResult ResultOf(size_t combo, const ThresholdGroup& group) const;
 
@@ -86,7 +85,6 @@ class ThresholdUnit : public RuleUnit {
   std::vector<std::vector<std::string>> values_;  // per field, of the current event
   std::vector<std::vector<std::string>> combos_;  // per group of the current event
   std::vector<std::string> keys_;
-  std::vector<uint64_t> distinct_;
 };
 
 }  // namespace picket::engine

@@ -91,6 +91,14 @@ TEST(ThresholdUnit, EventsAtOrBeforeTheLastAlertedOneAreNotCountedAgain) {
   EXPECT_EQ(h.Run(Kill(22)).size(), 1u);
 }
 
+TEST(ThresholdUnit, TheSameEventSentAgainCountsOnce) {
+  Harness h({MakeRule(ThresholdRule("[\"host.id\"]", 3))});
+  h.Run(Kill(0));
+  EXPECT_TRUE(h.Run(Kill(10)).empty());
+  EXPECT_TRUE(h.Run(Kill(10)).empty());  // the same bytes again (a client resending)
+  EXPECT_EQ(h.Run(Kill(11)).size(), 1u);
+}
+
 TEST(ThresholdUnit, TheLookbackBoundIsInclusive) {
   {
     Harness h({MakeRule(ThresholdRule("[\"host.id\"]", 2))});
@@ -264,14 +272,17 @@ TEST(ThresholdUnit, TheGroupCapRefusesNewGroupsAndCountsThem) {
 TEST(ThresholdGroup, EncodeDecodeRoundTripsAndRejectsGarbage) {
   ThresholdGroup g;
   g.last_alerted = 1000;
-  g.Insert({1500, {1, 2}}, 0);
-  g.Insert({1200, {}}, 0);
+  g.Insert({1500, 7, {1, 2}}, 0);
+  g.Insert({1200, 8, {}}, 0);
   ThresholdGroup back;
   ASSERT_TRUE(ThresholdGroup::Decode(g.Encode(), &back));
   EXPECT_EQ(back.last_alerted, 1000);
   ASSERT_EQ(back.events.size(), 2u);
   EXPECT_EQ(back.events[0].time, 1200);
   EXPECT_EQ(back.events[1].distinct, (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(back.events[1].id, 7u);
+  EXPECT_TRUE(back.Holds(8));
+  EXPECT_FALSE(back.Holds(9));
   EXPECT_EQ(back.DistinctCount(), 2u);
   EXPECT_FALSE(ThresholdGroup::Decode("\x01\x00\xff\xff", &back));
   EXPECT_FALSE(ThresholdGroup::Decode("", &back));
@@ -279,7 +290,7 @@ TEST(ThresholdGroup, EncodeDecodeRoundTripsAndRejectsGarbage) {
 
 TEST(ThresholdGroup, TheEventCapDropsTheOldest) {
   ThresholdGroup g;
-  for (TimeMs t : {5, 1, 3}) g.Insert({t, {}}, 2);
+  for (TimeMs t : {5, 1, 3}) g.Insert({t, static_cast<uint64_t>(t), {}}, 2);
   ASSERT_EQ(g.events.size(), 2u);
   EXPECT_EQ(g.events[0].time, 3);
 }
