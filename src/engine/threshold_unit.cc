@@ -152,8 +152,7 @@ void ThresholdUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>
       for (const std::string& v : values[0])
         held.distinct.push_back(XXH3_64bits(v.data(), v.size()));
   }
-  std::string origin = event.ref.Origin();
-  for (size_t c = 0; c < keys_.size(); ++c) Decide(c, held, learn_only, origin, out);
+  for (size_t c = 0; c < keys_.size(); ++c) Decide(c, held, learn_only, event, out);
 }
 
 ThresholdResult ThresholdUnit::ResultOf(size_t combo, const ThresholdGroup& group) const {
@@ -170,7 +169,7 @@ ThresholdResult ThresholdUnit::ResultOf(size_t combo, const ThresholdGroup& grou
 }
 
 void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, bool learn_only,
-                           std::string_view origin, AlertOutput& out) {
+                           const MatchedEvent& matched, AlertOutput& out) {
   const rules::Rule& r = rule();
   const std::string& key = keys_[combo];
   TimeMs cut = *watermark_ - r.lookback_ms;
@@ -178,7 +177,7 @@ void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, boo
     ThresholdGroup group;
     std::optional<std::string> old = store_->Get(key);
     if (old && !ThresholdGroup::Decode(*old, &group)) {
-      out.Problem(origin, "a threshold group's state is unreadable; the group starts afresh");
+      out.Problem(matched, "a threshold group's state is unreadable; the group starts afresh");
       group = ThresholdGroup();
     }
     // The group as max_groups counts it: live while W - lookback has not
@@ -209,14 +208,14 @@ void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, boo
     stats().dropped_events += dropped;
     Track(before, next.NewestTime());
     if (!reached || learn_only) return;
-    if (out.ThresholdAlert(ResultOf(combo, group), origin)) return;
+    if (out.ThresholdAlert(ResultOf(combo, group), matched.ref.Origin())) return;
     // Not written (max_signals): Kibana records no history for it, so the
     // group keeps its events and alerts again with its next event.
     if (store_->Put(key, group.Encode(), group.NewestTime()))
       Track(next.NewestTime(), group.NewestTime());
     return;
   }
-  out.Problem(origin, "a threshold group's record kept changing under this node; event skipped");
+  out.Problem(matched, "a threshold group's record kept changing under this node; event skipped");
 }
 
 }  // namespace picket::engine

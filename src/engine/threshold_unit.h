@@ -68,7 +68,7 @@ class ThresholdUnit : public RuleUnit {
   void RaiseWatermark(TimeMs time);
   // One read-modify-write of a group's record for an event at `time`.
   void Decide(size_t combo, const ThresholdGroup::Event& event, bool learn_only,
-              std::string_view origin, AlertOutput& out);
+              const MatchedEvent& matched, AlertOutput& out);
   void Track(std::optional<TimeMs> before, std::optional<TimeMs> after);
   ThresholdResult ResultOf(size_t combo, const ThresholdGroup& group) const;
 
