@@ -67,7 +67,7 @@ void ThresholdUnit::Load() {
     }
   }
   store_->Scan(prefix_ + "G", [&](std::string_view, std::string_view, TimeMs expires_at) {
-    Track(std::nullopt, expires_at);
+    live_.Move(std::nullopt, expires_at);
   });
 }
 
@@ -88,25 +88,7 @@ void ThresholdUnit::RaiseWatermark(TimeMs time) {
   }
   watermark_ = time;
   TimeMs cut = time - rule().lookback_ms;
-  while (!live_by_expiry_.empty() && live_by_expiry_.begin()->first < cut) {
-    live_ -= live_by_expiry_.begin()->second;
-    live_by_expiry_.erase(live_by_expiry_.begin());
-  }
-}
-
-void ThresholdUnit::Track(std::optional<TimeMs> before, std::optional<TimeMs> after) {
-  if (before == after) return;
-  if (before) {
-    auto it = live_by_expiry_.find(*before);
-    if (it != live_by_expiry_.end()) {
-      --live_;
-      if (--it->second == 0) live_by_expiry_.erase(it);
-    }
-  }
-  if (after) {
-    ++live_by_expiry_[*after];
-    ++live_;
-  }
+  live_.DropBelow(cut);
 }
 
 std::optional<TimeMs> ThresholdUnit::RecordExpiryThreshold() const {
@@ -155,6 +137,10 @@ void ThresholdUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>
   for (size_t c = 0; c < keys_.size(); ++c) Decide(c, held, learn_only, event, out);
 }
 
+TimeMs ThresholdUnit::ExpiryOf(const ThresholdGroup& group) const {
+  return state::RoundExpiryUp(group.NewestTime(), rule().lookback_ms);
+}
+
 ThresholdResult ThresholdUnit::ResultOf(size_t combo, const ThresholdGroup& group) const {
   const rules::Rule& r = rule();
   ThresholdResult result;
@@ -183,13 +169,13 @@ void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, boo
     // The group as max_groups counts it: live while W - lookback has not
     // passed its newest time.
     std::optional<TimeMs> before;
-    if (old && !group.empty() && group.NewestTime() >= cut) before = group.NewestTime();
+    if (old && !group.empty() && ExpiryOf(group) >= cut) before = ExpiryOf(group);
     group.DropBefore(cut);
     // Kibana's signal history: events at or before the last alerted one
     // were counted by that alert.
     if (group.last_alerted && event.time <= *group.last_alerted) return;
     if (group.Holds(event.id)) return;  // sent again: counted already
-    if (!before && live_ >= static_cast<int64_t>(limits_.max_groups)) {
+    if (!before && live_.count() >= static_cast<int64_t>(limits_.max_groups)) {
       ++stats().dropped_groups;
       return;
     }
@@ -204,15 +190,15 @@ void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, boo
     } else {
       next = group;
     }
-    if (!store_->Put(key, next.Encode(), next.NewestTime())) continue;
+    if (!store_->Put(key, next.Encode(), ExpiryOf(next))) continue;
     stats().dropped_events += dropped;
-    Track(before, next.NewestTime());
+    live_.Move(before, ExpiryOf(next));
     if (!reached || learn_only) return;
     if (out.ThresholdAlert(ResultOf(combo, group), matched.ref.Origin())) return;
     // Not written (max_signals): Kibana records no history for it, so the
     // group keeps its events and alerts again with its next event.
-    if (store_->Put(key, group.Encode(), group.NewestTime()))
-      Track(next.NewestTime(), group.NewestTime());
+    if (store_->Put(key, group.Encode(), ExpiryOf(group)))
+      live_.Move(ExpiryOf(next), ExpiryOf(group));
     return;
   }
   out.Problem(matched, "a threshold group's record kept changing under this node; event skipped");

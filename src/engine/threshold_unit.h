@@ -16,7 +16,9 @@
 // Each group is one record of the record store (read, decided, written
 // before its alert, as state/record_store.h requires), expiring once
 // W - lookback passes its newest time; W is one more record, so that a
-// restarted `serve` or `run --state` carries on where it stopped.
+// restarted `serve` or `run --state` carries on where it stopped. (A record
+// expires a little later than its newest time: rounded up to 1/16 of the
+// lookback, so that stores do not re-file it at every event.)
 //
 // Bounds: at most max_groups live groups per rule (a new group over the cap
 // is refused and counted: dropped_groups) and max_events_per_group held
@@ -26,7 +28,6 @@
 // the alert is only recorded (as if Kibana had written it in an earlier
 // run), not written.
 #pragma once
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,7 @@
 
 #include "engine/rule_unit.h"
 #include "engine/threshold_group.h"
+#include "state/live_records.h"
 #include "state/record_store.h"
 
 namespace picket::engine {
@@ -57,7 +59,7 @@ class ThresholdUnit : public RuleUnit {
   std::optional<TimeMs> RecordExpiryThreshold() const override;
 
   // Live groups of this rule (after expiry by W).
-  int64_t live_groups() const { return live_; }
+  int64_t live_groups() const { return live_.count(); }
 
  private:
   // The event's time and its groups' keys (in keys_, with their values in
@@ -69,8 +71,10 @@ class ThresholdUnit : public RuleUnit {
   // One read-modify-write of a group's record for an event at `time`.
   void Decide(size_t combo, const ThresholdGroup::Event& event, bool learn_only,
               const MatchedEvent& matched, AlertOutput& out);
-  void Track(std::optional<TimeMs> before, std::optional<TimeMs> after);
   ThresholdResult ResultOf(size_t combo, const ThresholdGroup& group) const;
+  // The record's expiry: its newest time, rounded up (state/live_records.h)
+  // so that a busy group keeps its expiry across events.
+  TimeMs ExpiryOf(const ThresholdGroup& group) const;
 
   state::RecordStore* store_;
   std::shared_ptr<const event::FieldTypes> types_;
@@ -78,10 +82,8 @@ class ThresholdUnit : public RuleUnit {
   std::string prefix_;  // this rule's keys: "T" + hash of the rule uuid
   bool loaded_ = false;
   std::optional<TimeMs> watermark_;  // W
-  // Live groups by expiry (newest time), so that groups W leaves behind stop
-  // counting against max_groups.
-  std::map<TimeMs, int64_t> live_by_expiry_;
-  int64_t live_ = 0;
+  // Live groups by expiry (newest time), for max_groups.
+  state::LiveRecords live_;
   std::vector<std::vector<std::string>> values_;  // per field, of the current event
   std::vector<std::vector<std::string>> combos_;  // per group of the current event
   std::vector<std::string> keys_;

@@ -11,14 +11,12 @@ Prints one line per test and a final "N passed, M failed"; exits 1 on failure.
 """
 import json
 import os
-import signal
 import subprocess
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_support import BASE_TIME, PICKET, Server, alert_id, iso, run_tests  # noqa: E402
+from serve_support import (BASE_TIME, PICKET, Server, alert_id, iso, resend_after_restart,  # noqa: E402
+                           run_tests, ship_and_kill9)
 
 INDEX = "logs-endpoint.events.process-default"
 THRESHOLD_RULE = """[metadata]
@@ -93,40 +91,15 @@ def write_rule(tmp):
 def test_kill9_mid_window_no_lost_count_no_second_alert(tmp):
     rules = write_rule(tmp)
     all_batches = batches()
+    bodies = [body(batch) for batch in batches()]
     s = Server(tmp, "--rules", rules, "--no-max-signals")
-    acked = []
-    stop = threading.Event()
-
-    def shipper():
-        for n, batch in enumerate(all_batches):
-            if stop.is_set():
-                return
-            try:
-                status, _, answer = s.bulk(body(batch))
-            except Exception:
-                return
-            if status == 200 and not answer["errors"]:
-                acked.append(n)
-    th = threading.Thread(target=shipper)
-    th.start()
-    deadline = time.time() + 60
     # Seven requests: every host has alerted once and holds two events of
     # its second window.
-    while len(acked) < 7 and time.time() < deadline and th.is_alive():
-        time.sleep(0.001)
-    s.proc.send_signal(signal.SIGKILL)
-    s.proc.wait()
-    stop.set()
-    th.join()
-    assert 0 < len(acked) < len(all_batches), len(acked)
-    print("acked before kill -9: %d of %d requests" % (len(acked), len(all_batches)))
-    s.stderr.close()
+    acked = ship_and_kill9(s, bodies, 7)
+    print("acked before kill -9: %d of %d requests" % (len(acked), len(bodies)))
     s.start()
     try:
-        resend = [n for n in range(len(all_batches)) if n not in acked or n == max(acked)]
-        for n in resend:
-            status, _, answer = s.bulk(body(all_batches[n]))
-            assert status == 200 and not answer["errors"], answer
+        resend_after_restart(s, bodies, acked)
         alerts = s.alerts()
         assert len({alert_id(a) for a in alerts}) == len(alerts), "an alert written twice"
         got, want = summary(alerts), expected()
