@@ -35,8 +35,8 @@ class Detector::UnitOutput : public AlertOutput {
                       std::string_view origin) override {
     detector_->EmitSequenceAlerts(unit_, events, time, origin);
   }
-  bool ThresholdAlert(const ThresholdResult& result, std::string_view origin) override {
-    return detector_->EmitThresholdAlert(unit_, result, origin);
+  bool ThresholdAlert(const ThresholdResult& result, const MatchedEvent& event) override {
+    return detector_->EmitThresholdAlert(unit_, result, event);
   }
 
  private:
@@ -170,10 +170,11 @@ void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> event
 }
 
 bool Detector::EmitThresholdAlert(size_t u, const ThresholdResult& result,
-                                  std::string_view origin) {
+                                  const MatchedEvent& event) {
   RuleUnit& unit = *units_[u];
   const rules::Rule& rule = unit.rule();
   TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
+  std::string origin = event.ref.Origin();
   if (options_.apply_max_signals && !WithinMaxSignals(u, result.last, origin)) return false;
   // The group's own document is the alert's source: mappings and the
   // reason read it as Kibana reads the synthetic hit.

@@ -138,7 +138,7 @@ class Detector {
                       std::optional<TimeMs> event_time);
   void EmitSequenceAlerts(size_t unit, std::span<const SequenceEvent> events, TimeMs time,
                           std::string_view origin);
-  bool EmitThresholdAlert(size_t unit, const ThresholdResult& result, std::string_view origin);
+  bool EmitThresholdAlert(size_t unit, const ThresholdResult& result, const MatchedEvent& event);
   void ReportProblem(size_t unit, std::string_view origin, std::string_view problem);
   bool WithinMaxSignals(size_t unit, TimeMs time, std::string_view origin);
   void MaybeExpire();

@@ -105,12 +105,13 @@ class AlertOutput {
   // event's). `origin`: where its last event came from, for reports.
   virtual void SequenceAlerts(std::span<const SequenceEvent> events, TimeMs time,
                               std::string_view origin) = 0;
-  // The alert of one threshold group (engine/threshold_alert.h); max_signals
-  // counts it in the bucket of `result.last`. Returns whether it was written
+  // The alert of one threshold group (engine/threshold_alert.h), decided at
+  // `event` (reports name its origin); max_signals counts it in the bucket
+  // of `result.last`. Returns whether it was written
   // (false: refused by max_signals or unbuildable), so that the unit keeps
   // counting a refused group as Kibana, whose signal history records only
   // the alerts it wrote, would.
-  virtual bool ThresholdAlert(const ThresholdResult& result, std::string_view origin) = 0;
+  virtual bool ThresholdAlert(const ThresholdResult& result, const MatchedEvent& event) = 0;
   // A problem not tied to the event at hand (e.g. with a sequence decided
   // later), reported with `origin`.
   virtual void Problem(std::string_view origin, std::string_view problem) = 0;

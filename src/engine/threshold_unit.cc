@@ -24,6 +24,7 @@ ThresholdUnit::ThresholdUnit(std::shared_ptr<const rules::Rule> rule, state::Rec
   // A short binary namespace: record keys are compared often in the stores.
   XXH64_hash_t ns = XXH3_64bits(rule_uuid().data(), rule_uuid().size());
   prefix_ = "T" + std::string(reinterpret_cast<const char*>(&ns), sizeof ns);
+  group_prefix_ = prefix_ + "G";
 }
 
 bool ThresholdUnit::Groups(const MatchedEvent& event, std::optional<TimeMs>* time,
@@ -49,8 +50,10 @@ bool ThresholdUnit::Groups(const MatchedEvent& event, std::optional<TimeMs>* tim
     if (total > combos_.size()) stats().truncated_combinations += total - combos_.size();
   }
   std::string key;
+  std::vector<std::string_view> values;
   for (const std::vector<std::string>& combo : combos_) {
-    BuildTermKey(prefix_ + "G", {combo.begin(), combo.end()}, &key);
+    values.assign(combo.begin(), combo.end());
+    BuildTermKey(group_prefix_, values, &key);
     keys_.push_back(key);
   }
   return true;
@@ -63,25 +66,36 @@ void ThresholdUnit::Load() {
     TimeMs w = 0;
     if (meta->size() == sizeof w) {
       std::memcpy(&w, meta->data(), sizeof w);
-      watermark_ = w;
+      watermark_ = saved_watermark_ = w;
     }
   }
-  store_->Scan(prefix_ + "G", [&](std::string_view, std::string_view, TimeMs expires_at) {
+  store_->Scan(group_prefix_, [&](std::string_view, std::string_view, TimeMs expires_at) {
     live_.Move(std::nullopt, expires_at);
   });
 }
 
 void ThresholdUnit::RaiseWatermark(TimeMs time) {
   if (watermark_ && time <= *watermark_) return;
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+  // W is written when it has moved on by a rounding step of the lookback
+  // (state/live_records.h), not at every event: the stored W is never above
+  // the true one, so after a restart the window's lower bound can only be a
+  // step lower for the first events (an event that old is counted instead
+  // of being late), never higher (no count is lost).
+  bool write =
+      !saved_watermark_ || time >= state::RoundExpiryUp(*saved_watermark_ + 1, rule().lookback_ms);
+  for (int attempt = 0; write && attempt < kMaxAttempts; ++attempt) {
     std::string bytes(reinterpret_cast<const char*>(&time), sizeof time);
-    if (store_->Put(prefix_ + "M", bytes, kForever)) break;
+    if (store_->Put(prefix_ + "M", bytes, kForever)) {
+      saved_watermark_ = time;
+      break;
+    }
     // Another node raised it: keep the larger.
     if (std::optional<std::string> meta = store_->Get(prefix_ + "M"); meta && meta->size() == 8) {
       TimeMs theirs;
       std::memcpy(&theirs, meta->data(), sizeof theirs);
       if (theirs >= time) {
         time = theirs;
+        saved_watermark_ = theirs;
         break;
       }
     }
@@ -194,7 +208,7 @@ void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, boo
     stats().dropped_events += dropped;
     live_.Move(before, ExpiryOf(next));
     if (!reached || learn_only) return;
-    if (out.ThresholdAlert(ResultOf(combo, group), matched.ref.Origin())) return;
+    if (out.ThresholdAlert(ResultOf(combo, group), matched)) return;
     // Not written (max_signals): Kibana records no history for it, so the
     // group keeps its events and alerts again with its next event.
     if (store_->Put(key, group.Encode(), ExpiryOf(group)))

@@ -15,8 +15,9 @@
 //    newest events): counted, not used.
 // Each group is one record of the record store (read, decided, written
 // before its alert, as state/record_store.h requires), expiring once
-// W - lookback passes its newest time; W is one more record, so that a
-// restarted `serve` or `run --state` carries on where it stopped. (A record
+// W - lookback passes its newest time; W is one more record (written when it
+// has moved on by 1/16 of the lookback), so that a restarted `serve` or
+// `run --state` carries on where it stopped. (A record
 // expires a little later than its newest time: rounded up to 1/16 of the
 // lookback, so that stores do not re-file it at every event.)
 //
@@ -79,9 +80,11 @@ class ThresholdUnit : public RuleUnit {
   state::RecordStore* store_;
   std::shared_ptr<const event::FieldTypes> types_;
   ThresholdLimits limits_;
-  std::string prefix_;  // this rule's keys: "T" + hash of the rule uuid
+  std::string prefix_;        // this rule's keys: "T" + hash of the rule uuid
+  std::string group_prefix_;  // its group records: prefix_ + "G"
   bool loaded_ = false;
-  std::optional<TimeMs> watermark_;  // W
+  std::optional<TimeMs> watermark_;        // W
+  std::optional<TimeMs> saved_watermark_;  // W as last written to the store
   // Live groups by expiry (newest time), for max_groups.
   state::LiveRecords live_;
   std::vector<std::vector<std::string>> values_;  // per field, of the current event

@@ -245,7 +245,7 @@ TEST(ThresholdUnit, TheGroupCapRefusesNewGroupsAndCountsThem) {
     }
     void Problem(const MatchedEvent&, std::string_view) override {}
     void SequenceAlerts(std::span<const SequenceEvent>, TimeMs, std::string_view) override {}
-    bool ThresholdAlert(const ThresholdResult&, std::string_view) override { return true; }
+    bool ThresholdAlert(const ThresholdResult&, const MatchedEvent&) override { return true; }
     void Problem(std::string_view, std::string_view) override {}
   } out;
   simdjson::dom::parser parser;
