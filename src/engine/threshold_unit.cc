@@ -101,14 +101,10 @@ void ThresholdUnit::RaiseWatermark(TimeMs time) {
     }
   }
   watermark_ = time;
-  TimeMs cut = time - rule().lookback_ms;
-  live_.DropBelow(cut);
+  live_.DropBelow(time);
 }
 
-std::optional<TimeMs> ThresholdUnit::RecordExpiryThreshold() const {
-  if (!watermark_) return std::nullopt;
-  return *watermark_ - rule().lookback_ms;
-}
+std::optional<TimeMs> ThresholdUnit::RecordExpiryThreshold() const { return watermark_; }
 
 void ThresholdUnit::Stage(const MatchedEvent& event, std::span<const uint32_t>, bool) {
   std::optional<TimeMs> time;
@@ -152,7 +148,9 @@ void ThresholdUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>
 }
 
 TimeMs ThresholdUnit::ExpiryOf(const ThresholdGroup& group) const {
-  return state::RoundExpiryUp(group.NewestTime(), rule().lookback_ms);
+  TimeMs newest = group.NewestTime();
+  if (newest >= INT64_MAX - rule().lookback_ms) return INT64_MAX;
+  return state::RoundExpiryUp(newest + rule().lookback_ms, rule().lookback_ms);
 }
 
 ThresholdResult ThresholdUnit::ResultOf(size_t combo, const ThresholdGroup& group) const {
@@ -183,7 +181,7 @@ void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, boo
     // The group as max_groups counts it: live while W - lookback has not
     // passed its newest time.
     std::optional<TimeMs> before;
-    if (old && !group.empty() && ExpiryOf(group) >= cut) before = ExpiryOf(group);
+    if (old && !group.empty() && ExpiryOf(group) >= *watermark_) before = ExpiryOf(group);
     group.DropBefore(cut);
     // Kibana's signal history: events at or before the last alerted one
     // were counted by that alert.

@@ -14,12 +14,12 @@
 //    older than W - lookback is late (no Kibana run window holds it with the
 //    newest events): counted, not used.
 // Each group is one record of the record store (read, decided, written
-// before its alert, as state/record_store.h requires), expiring once
-// W - lookback passes its newest time; W is one more record (written when it
+// before its alert, as state/record_store.h requires), expiring once W
+// passes its newest time + lookback; W is one more record (written when it
 // has moved on by 1/16 of the lookback), so that a restarted `serve` or
-// `run --state` carries on where it stopped. (A record
-// expires a little later than its newest time: rounded up to 1/16 of the
-// lookback, so that stores do not re-file it at every event.)
+// `run --state` carries on where it stopped. (Expiries are rounded up to
+// 1/16 of the lookback, so that stores do not re-file a busy group at every
+// event.)
 //
 // Bounds: at most max_groups live groups per rule (a new group over the cap
 // is refused and counted: dropped_groups) and max_events_per_group held
@@ -56,7 +56,11 @@ class ThresholdUnit : public RuleUnit {
                AlertOutput& out) override;
   // The group records (and W) OnMatch will read, staged in the store.
   void Stage(const MatchedEvent& event, std::span<const uint32_t> stages, bool learn_only) override;
-  // W - lookback: no event that is not late can join a record older than it.
+  // W: a record expires at its newest time + lookback (rounded up), after
+  // which no event that is not late can join it. (Expiry in the watermark's
+  // terms, as the sequence stream's: the store expires by the smallest
+  // threshold of all units, so a unit answering W - lookback would keep
+  // every other unit's records a lookback longer.)
   std::optional<TimeMs> RecordExpiryThreshold() const override;
 
   // Live groups of this rule (after expiry by W).
@@ -73,8 +77,9 @@ class ThresholdUnit : public RuleUnit {
   void Decide(size_t combo, const ThresholdGroup::Event& event, bool learn_only,
               const MatchedEvent& matched, AlertOutput& out);
   ThresholdResult ResultOf(size_t combo, const ThresholdGroup& group) const;
-  // The record's expiry: its newest time, rounded up (state/live_records.h)
-  // so that a busy group keeps its expiry across events.
+  // The record's expiry: its newest time + lookback, rounded up
+  // (state/live_records.h) so that a busy group keeps its expiry across
+  // events.
   TimeMs ExpiryOf(const ThresholdGroup& group) const;
 
   state::RecordStore* store_;
@@ -85,7 +90,7 @@ class ThresholdUnit : public RuleUnit {
   bool loaded_ = false;
   std::optional<TimeMs> watermark_;        // W
   std::optional<TimeMs> saved_watermark_;  // W as last written to the store
-  // Live groups by expiry (newest time), for max_groups.
+  // Live groups by expiry (newest time + lookback), for max_groups.
   state::LiveRecords live_;
   std::vector<std::vector<std::string>> values_;  // per field, of the current event
   std::vector<std::vector<std::string>> combos_;  // per group of the current event

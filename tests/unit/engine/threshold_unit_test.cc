@@ -12,6 +12,7 @@
 
 #include "engine/engine_helpers.h"
 #include "engine/threshold_group.h"
+#include "rules/loader.h"
 #include "state/memory_record_store.h"
 
 namespace picket::engine {
@@ -293,6 +294,43 @@ TEST(ThresholdGroup, TheEventCapDropsTheOldest) {
   for (TimeMs t : {5, 1, 3}) g.Insert({t, static_cast<uint64_t>(t), {}}, 2);
   ASSERT_EQ(g.events.size(), 2u);
   EXPECT_EQ(g.events[0].time, 3);
+}
+
+}  // namespace
+}  // namespace picket::engine
+
+namespace picket::engine {
+namespace {
+
+// An upstream rule as published: macOS SSH brute force (threshold on
+// host.id, value 20, from now-9m, time = event.ingested).
+TEST(UpstreamThreshold, MacosSshBruteForceAlertsAtTheTwentiethAttempt) {
+  std::string path = std::string(PICKET_SHARED_DIR) +
+                     "/upstream/detection-rules/rules/macos/"
+                     "credential_access_potential_macos_ssh_bruteforce.toml";
+  rules::RuleSet set = rules::LoadRules({path}, *event::FieldTypes::BuiltIn());
+  if (set.rules.empty()) GTEST_SKIP() << "no upstream snapshot at " << path;
+  ASSERT_EQ(set.rules[0]->type, rules::RuleType::kThreshold);
+  Harness h({set.rules[0]});
+  auto attempt = [](int second, const char* host) {
+    TimeMs t = 1772323200000 + second * 1000LL;
+    return fmt::format(
+        R"({{"@timestamp":"{0}","event":{{"category":["process"],"type":["start"],"ingested":"{0}"}},)"
+        R"("host":{{"id":"{1}","os":{{"type":"macos"}}}},)"
+        R"("process":{{"name":"sshd-keygen-wrapper","parent":{{"name":"launchd"}}}}}})",
+        FormatIso8601(t), host);
+  };
+  const std::string index = "logs-endpoint.events.process-default";
+  for (int i = 0; i < 19; ++i) EXPECT_TRUE(h.Run(attempt(i * 20, "mac-1"), false, index).empty());
+  // The 20th within 9 minutes (the first was 380 s earlier).
+  std::vector<Alert> alerts = h.Run(attempt(380, "mac-1"), false, index);
+  ASSERT_EQ(alerts.size(), 1u) << (h.problems().empty() ? "" : h.problems()[0]);
+  Parsed a(alerts[0].json);
+  EXPECT_EQ(a.Count(), 20);
+  EXPECT_EQ(a.Str("host.id"), "mac-1");
+  EXPECT_EQ(a.Str("kibana.alert.rule.name"), set.rules[0]->name);
+  // Another host's 19 attempts: nothing.
+  for (int i = 0; i < 19; ++i) EXPECT_TRUE(h.Run(attempt(i, "mac-2"), false, index).empty());
 }
 
 }  // namespace
