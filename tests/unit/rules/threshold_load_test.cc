@@ -53,6 +53,9 @@ struct Bad {
   uint32_t line, column;
 };
 
+// Test names show the expected message, not the struct's bytes.
+void PrintTo(const Bad& b, std::ostream* os) { *os << '"' << b.message << '"'; }
+
 class ThresholdSchema : public ::testing::TestWithParam<Bad> {};
 
 TEST_P(ThresholdSchema, IsALocatedLoadError) {
