@@ -106,6 +106,9 @@ def test_kill9_mid_window_no_lost_count_no_second_alert(tmp):
         assert got == want, "lost or extra threshold alerts: %d vs %d\n%s" % (
             len(got), len(want), sorted(set(got) ^ set(want))[:5])
         assert all(a["kibana.alert.rule.type"] == "threshold" for a in alerts)
+        # The restarted server's own counters: nothing dropped by the caps.
+        rule = s.stats()["engine_rules"]["6f0e3a1b-8c2d-4e5f-9a7b-1c2d3e4f5a6b"]
+        assert rule["dropped_groups"] == 0 and rule["dropped_events"] == 0, rule
     finally:
         s.stop()
 
