@@ -5,11 +5,20 @@ Contract
 * `build_pickle(stages)` returns raw pickle bytes written opcode by opcode (PROTO 2, GLOBAL, tuple,
   REDUCE ... STOP) — the same shape as a `__reduce__` payload hidden in a PyTorch `.pt`/`.pkl` file. Each
   stage is one GLOBAL + REDUCE call; the pickle's value is the tuple of their results. No stage imports
-  anything exotic: os.system, pathlib.Path.read_bytes / write_bytes / write_text.
+  anything exotic: os.system, pathlib.Path.read_bytes / write_bytes / write_text, ctypes.CDLL,
+  subprocess.run.
 * Stages (what loading the pickle does):
     shell        os.system("<harmless command>")           -> /bin/sh -c ... child of python   (rule 1)
     credential   Path(<decoy ~/.aws/credentials>).read_bytes()                                  (rule 2)
     launch_agent Path(<~/Library/LaunchAgents/...plist>).write_bytes(<plist>)  — never loaded   (rule 3)
+    library      ctypes.CDLL(<~/Library/Caches/com.picket.emulation/payload>)  a copy of one of the
+                 interpreter's own extension modules, planted first, loaded under a name without .so/.dylib
+                                                                              (Unusual Library Load via Python)
+    tcc          subprocess.run(["/usr/bin/sqlite3", <decoy ~/Library/Application Support/com.apple.TCC/TCC.db>,
+                 "SELECT count(*) FROM sqlite_master"])  read-only, on a decoy      (TCCDB Modification)
+    connect      subprocess.run([python, <~/.picket-emulation/agent.py>]): a second interpreter with one
+                 argument opens one TCP connection to --connect HOST:PORT (a host you control) and closes it
+                                                                   (Script Interpreter Non-Standard Port)
     marker       Path(<marker file>).write_text(...)        harmless, runs anywhere (tests)
 * Everything happens under a fresh temporary HOME (decoy credentials planted there first), which is
   deleted afterwards unless --keep. launchctl is never called.
@@ -36,6 +45,7 @@ import tempfile
 
 PROTO, GLOBAL, REDUCE, STOP = b"\x80", b"c", b"R", b"."
 MARK, TUPLE, EMPTY_TUPLE = b"(", b"t", b")"
+EMPTY_LIST, APPENDS = b"]", b"e"
 SHORT_BINUNICODE = b"\x8c"
 BINUNICODE = b"X"
 SHORT_BINBYTES = b"C"
@@ -70,6 +80,8 @@ def _arg(v) -> bytes:
         return _str(v)
     if isinstance(v, Call):
         return v.encode()
+    if isinstance(v, list):
+        return EMPTY_LIST + MARK + b"".join(_arg(x) for x in v) + APPENDS
     raise TypeError(type(v))
 
 
@@ -93,6 +105,37 @@ def plist_bytes(program: list[str]) -> bytes:
             '\t<key>RunAtLoad</key>\n\t<true/>\n</dict>\n</plist>\n' % (PLIST_LABEL, args)).encode()
 
 
+def library_path(home: pathlib.Path) -> pathlib.Path:
+    return home / "Library" / "Caches" / PLIST_LABEL / "payload"
+
+
+def tcc_path(home: pathlib.Path) -> pathlib.Path:
+    return home / "Library" / "Application Support" / "com.apple.TCC" / "TCC.db"
+
+
+def agent_path(home: pathlib.Path) -> pathlib.Path:
+    return home / ".picket-emulation" / "agent.py"
+
+
+def extension_module() -> str:
+    """A shared library the loading interpreter can dlopen: one of its own extension modules."""
+    import importlib
+    for name in ("_ctypes", "_json", "math", "_struct", "select"):
+        try:
+            f = getattr(importlib.import_module(name), "__file__", None)
+        except ImportError:
+            continue
+        if f:
+            return f
+    raise RuntimeError("this Python has no extension module on disk to copy")
+
+
+def agent_script(target: str) -> str:
+    host, _, port = target.rpartition(":")
+    return ("import socket\ns = socket.create_connection((%r, %d), timeout=5)\ns.close()\n"
+            "print('picket-emulation: agent connected to %s')\n" % (host, int(port), target))
+
+
 def stage_calls(stage: str, home: pathlib.Path, marker: pathlib.Path) -> list[Call]:
     """The GLOBAL/REDUCE calls for one stage. Path methods are reached as 'pathlib\\nPath.read_bytes'
     (a dotted name, resolved by the unpickler at protocol 4) applied to a Path built by a nested REDUCE."""
@@ -104,6 +147,13 @@ def stage_calls(stage: str, home: pathlib.Path, marker: pathlib.Path) -> list[Ca
         plist = home / "Library" / "LaunchAgents" / (PLIST_LABEL + ".plist")
         return [Call("pathlib", "Path.write_bytes", Call("pathlib", "Path", str(plist)),
                      plist_bytes(["/bin/echo", "picket-emulation"]))]
+    if stage == "library":
+        return [Call("ctypes", "CDLL", str(library_path(home)))]
+    if stage == "tcc":
+        return [Call("subprocess", "run", ["/usr/bin/sqlite3", str(tcc_path(home)),
+                                           "SELECT count(*) FROM sqlite_master"])]
+    if stage == "connect":
+        return [Call("subprocess", "run", [sys.executable, str(agent_path(home))])]
     if stage == "marker":
         return [Call("pathlib", "Path.write_text", Call("pathlib", "Path", str(marker)),
                      "picket-emulation marker: the pickle's REDUCE ran\n")]
@@ -131,6 +181,9 @@ PAYLOADS = {
     "credential": ["credential"],
     "launch_agent": ["launch_agent"],
     "all": ["shell", "credential", "launch_agent"],
+    "library": ["library"],
+    "tcc": ["tcc"],
+    "connect": ["connect"],
     "marker": ["marker"],
 }
 
@@ -138,8 +191,16 @@ DECOY_CREDENTIALS = ("[default]\naws_access_key_id = AKIAPICKETEMULATION0\n"
                      "aws_secret_access_key = not-a-real-secret/picket-emulation-decoy\n")
 
 
-def plan(stages: list[str], home: pathlib.Path, marker: pathlib.Path, model: pathlib.Path) -> list[str]:
+def plan(stages: list[str], home: pathlib.Path, marker: pathlib.Path, model: pathlib.Path,
+         connect: str | None = None) -> list[str]:
+    connect = connect or "HOST:PORT (give --connect)"
     steps = ["create temporary HOME %s" % home]
+    if "library" in stages:
+        steps.append("copy %s to %s" % (extension_module(), library_path(home)))
+    if "tcc" in stages:
+        steps.append("create decoy empty database %s" % tcc_path(home))
+    if "connect" in stages:
+        steps.append("write %s (one TCP connection to %s)" % (agent_path(home), connect))
     if "credential" in stages:
         steps.append("plant decoy %s (fake keys)" % (home / ".aws" / "credentials"))
     if "launch_agent" in stages:
@@ -153,13 +214,16 @@ def plan(stages: list[str], home: pathlib.Path, marker: pathlib.Path, model: pat
             "launch_agent": "  -> python writes %s (NOT loaded with launchctl)"
                             % (home / "Library" / "LaunchAgents" / (PLIST_LABEL + ".plist")),
             "marker": "  -> python writes marker file %s" % marker,
+            "library": "  -> python loads %s with ctypes.CDLL" % library_path(home),
+            "tcc": "  -> python runs /usr/bin/sqlite3 %r 'SELECT count(*) FROM sqlite_master'" % str(tcc_path(home)),
+            "connect": "  -> python runs %s %s, which connects to %s" % (sys.executable, agent_path(home), connect),
         }[s])
     steps.append("remove %s" % home)
     return steps
 
 
 def run(stages: list[str], home_root: str | None, keep: bool, dry_run: bool, marker_dir: str | None,
-        out=None) -> int:
+        out=None, connect: str | None = None) -> int:
     out = out or sys.stdout  # resolved per call so callers may redirect stdout
     home = pathlib.Path(tempfile.mkdtemp(prefix="picket-emu-", dir=home_root)) if not dry_run else \
         pathlib.Path(home_root or tempfile.gettempdir()) / "picket-emu-XXXXXX"
@@ -168,7 +232,7 @@ def run(stages: list[str], home_root: str | None, keep: bool, dry_run: bool, mar
     data = build_pickle(stages, home, marker)
     if dry_run:
         print("DRY RUN - nothing will be executed. Plan:", file=out)
-        for s in plan(stages, home, marker, model):
+        for s in plan(stages, home, marker, model, connect):
             print("  " + s, file=out)
         print("pickle disassembly:", file=out)
         print(disassemble(data), file=out)
@@ -179,6 +243,15 @@ def run(stages: list[str], home_root: str | None, keep: bool, dry_run: bool, mar
             (home / ".aws" / "credentials").write_text(DECOY_CREDENTIALS)
         if "launch_agent" in stages:
             (home / "Library" / "LaunchAgents").mkdir(parents=True)
+        if "library" in stages:
+            library_path(home).parent.mkdir(parents=True)
+            shutil.copyfile(extension_module(), library_path(home))
+        if "tcc" in stages:
+            tcc_path(home).parent.mkdir(parents=True)
+            tcc_path(home).write_bytes(b"")
+        if "connect" in stages:
+            agent_path(home).parent.mkdir(parents=True)
+            agent_path(home).write_text(agent_script(connect))
         model.write_bytes(data)
         env = dict(os.environ, HOME=str(home))
         print("loading %s with %s" % (model, sys.executable), file=out)
@@ -208,11 +281,18 @@ def main(default_payload: str = "all", argv: list[str] | None = None) -> int:
                     "HOME under /Users")
     ap.add_argument("--marker-dir", help="where the marker payload writes (default: the temporary HOME)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary HOME for inspection")
+    ap.add_argument("--connect", metavar="HOST:PORT",
+                    help="for --payload connect: a host you control, by IP address, outside private, loopback "
+                    "and documentation ranges, on a port other than 22, 25, 53, 80, 443, 465, 587, 8080, 8089, "
+                    "8200, 9200 and below 49152 (what the rule looks for)")
     a = ap.parse_args(argv)
     stages = PAYLOADS[a.payload]
+    if "connect" in stages and not a.dry_run and not (a.connect and a.connect.rpartition(":")[2].isdigit()):
+        print("refusing: --payload connect needs --connect HOST:PORT (a host you control)", file=sys.stderr)
+        return 2
     if not a.dry_run and a.payload != "marker" and platform.system() != "Darwin":
         print("refusing: payload %r is meant for a macOS test host (this is %s). "
               "Use --dry-run, or --payload marker for a harmless run." % (a.payload, platform.system()),
               file=sys.stderr)
         return 2
-    return run(stages, a.home_root, a.keep, a.dry_run, a.marker_dir)
+    return run(stages, a.home_root, a.keep, a.dry_run, a.marker_dir, connect=a.connect)

@@ -1,4 +1,4 @@
-"""Independent oracle for the three macOS rules: re-derives the alerts a fixture should raise.
+"""Independent oracle for the three macOS new_terms rules: re-derives the alerts a fixture should raise.
 
 Contract
 --------
@@ -151,17 +151,25 @@ def check_cases(rule_path: pathlib.Path, base: pathlib.Path, cases: list[dict]) 
     return problems
 
 
+def knows(rule_path: pathlib.Path) -> bool:
+    """The oracle covers the three new_terms rules only; the EQL rules' manifests state "lines", checked by the
+    C++ emulation runner (src/engine/emulation_runner.h)."""
+    return tomllib.loads(rule_path.read_text())["rule"]["rule_id"] in PREDICATES
+
+
 def main() -> int:
     problems, checked = [], 0
     for manifest in sorted((ROOT / "emulations").glob("*/manifest.json")):
         m = json.loads(manifest.read_text())
-        problems += check_cases(ROOT / m["rule"], manifest.parent, m["cases"])
-        checked += len(m["cases"])
+        if knows(ROOT / m["rule"]):
+            problems += check_cases(ROOT / m["rule"], manifest.parent, m["cases"])
+            checked += len(m["cases"])
     demo = ROOT / "data" / "demo" / "expected.json"
     if demo.exists():
         for entry in json.loads(demo.read_text())["rules"]:
-            problems += check_cases(ROOT / entry["rule"], demo.parent, entry["cases"])
-            checked += len(entry["cases"])
+            if knows(ROOT / entry["rule"]):
+                problems += check_cases(ROOT / entry["rule"], demo.parent, entry["cases"])
+                checked += len(entry["cases"])
     for p in problems:
         print("MISMATCH", p)
     print("%d passed, %d failed" % (checked - len(problems), len(problems)))

@@ -223,8 +223,7 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   auto on_alert = [&](const engine::Alert& alert) {
     ++alerts;
     if (format == "text") {
-      text = engine::FormatAlertText(alert, topts);
-      text.push_back('\n');
+      text = engine::FormatAlertText(alert, topts);  // ends with its blank line
       fwrite(text.data(), 1, text.size(), out);
     } else {
       fwrite(alert.json.data(), 1, alert.json.size(), out);

@@ -182,9 +182,16 @@ void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> event
     alert.json = std::move(a.json);
     alert.reason = std::move(a.reason);
     alert.event_time = time;
-    if (!a.shell && !events[a.position].missing)
-      alert.index = std::string(events[a.position].index);
-    alert.origin = std::string(origin);
+    alert.sequence_events = events.size();
+    if (a.shell) {
+      alert.origin = std::string(origin);
+    } else {
+      // Each building block is its own event: its index and where it was read.
+      const SequenceEvent& e = events[a.position];
+      alert.building_block = a.position;
+      if (!e.missing) alert.index = std::string(e.index);
+      alert.origin = std::string(e.origin);
+    }
     ++unit.stats().alerts;
     if (on_alert_ && *on_alert_) (*on_alert_)(alert);
   }

@@ -77,7 +77,13 @@ struct Alert {
   std::optional<double> risk_score;
   std::optional<TimeMs> event_time;
   std::string index;
-  std::string origin;
+  std::string origin;  // the event's file:line; a shell's: its last event's
+  // EQL sequences (the shell comes first, then its building blocks in event
+  // order): the shell has sequence_events = the number of events; a
+  // building block has its event's position (0-based) and sequence_events
+  // too. -1 / 0 for every other alert.
+  int building_block = -1;
+  size_t sequence_events = 0;
 };
 
 class Detector {

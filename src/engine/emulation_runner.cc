@@ -1,7 +1,6 @@
 #include "engine/emulation_runner.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <simdjson.h>
 
 #include <filesystem>
@@ -117,6 +116,29 @@ bool ParseManifest(simdjson::dom::element root, const fs::path& dir, const fs::p
         out.expect_counts.push_back(static_cast<uint64_t>(count));
       }
     }
+    simdjson::dom::array lines;
+    if (expect["lines"].get(lines) == simdjson::SUCCESS) {
+      out.has_expected_lines = true;
+      for (simdjson::dom::element detection : lines) {
+        std::vector<uint64_t> numbers;
+        simdjson::dom::array list;
+        if (detection.get(list)) {
+          *error = fmt::format("{}: case '{}': each expected \"lines\" entry is an array", origin,
+                               out.name);
+          return false;
+        }
+        for (simdjson::dom::element v : list) {
+          uint64_t number = 0;
+          if (v.get(number)) {
+            *error = fmt::format("{}: case '{}': expected lines are non-negative integers", origin,
+                                 out.name);
+            return false;
+          }
+          numbers.push_back(number);
+        }
+        out.expect_lines.push_back(std::move(numbers));
+      }
+    }
     manifest->cases.push_back(std::move(out));
   }
   return true;
@@ -184,6 +206,34 @@ std::string Join(const std::vector<std::string>& values) {
   for (size_t i = 0; i < values.size(); ++i) out += (i ? ", \"" : "\"") + values[i] + "\"";
   return out + "]";
 }
+std::string JoinNumbers(const std::vector<uint64_t>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + std::to_string(values[i]);
+  return out + "]";
+}
+
+// The line of an origin "file:line" (0 when there is none: a missing event).
+uint64_t OriginLine(std::string_view origin) {
+  size_t colon = origin.rfind(':');
+  if (colon == std::string_view::npos) return 0;
+  uint64_t line = 0;
+  for (char ch : origin.substr(colon + 1)) {
+    if (ch < '0' || ch > '9') return 0;
+    line = line * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  return line;
+}
+
+template <typename T, typename Show>
+void CompareInOrder(const std::vector<T>& want, const std::vector<T>& got, std::string_view what,
+                    Show show, std::vector<std::string>* failures) {
+  size_t n = std::max(want.size(), got.size());
+  for (size_t i = 0; i < n; ++i) {
+    std::string w = i < want.size() ? show(want[i]) : "(none)";
+    std::string g = i < got.size() ? show(got[i]) : "(none)";
+    if (w != g) failures->push_back(fmt::format("{} {}: expected {}, got {}", what, i + 1, w, g));
+  }
+}
 }  // namespace
 
 CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, const EmulationCase& c,
@@ -213,6 +263,14 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
     } else {
       outcome.terms.push_back(alert.new_terms);
     }
+    if (alert.building_block >= 0) {
+      // After its shell, which opened the detection's entry.
+      if (!outcome.lines.empty()) outcome.lines.back().push_back(OriginLine(alert.origin));
+    } else if (alert.sequence_events > 0) {
+      outcome.lines.emplace_back();
+    } else {
+      outcome.lines.push_back({OriginLine(alert.origin)});
+    }
   };
   bool read_ok = true;
   if (!c.baseline_path.empty())
@@ -222,24 +280,20 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
   read_ok &= ForEachNdjsonEvent(
       c.events_path, [&](const EventRef& e) { detector.Process(e, false, on_alert); },
       &outcome.problems);
+  detector.Finish(on_alert);
   if (!read_ok) outcome.failures.push_back("an event file cannot be read");
   if (outcome.alerts != c.expect_alerts)
     outcome.failures.push_back(
         fmt::format("expected {} alerts, got {}", c.expect_alerts, outcome.alerts));
-  if (c.has_expected_terms) {
-    size_t n = std::max(c.expect_terms.size(), outcome.terms.size());
-    for (size_t i = 0; i < n; ++i) {
-      std::string want = i < c.expect_terms.size() ? Join(c.expect_terms[i]) : "(none)";
-      std::string got = i < outcome.terms.size() ? Join(outcome.terms[i]) : "(none)";
-      if (want != got)
-        outcome.failures.push_back(
-            fmt::format("alert {}: expected terms {}, got {}", i + 1, want, got));
-    }
-  }
+  if (c.has_expected_terms)
+    CompareInOrder(c.expect_terms, outcome.terms, "alert's terms", Join, &outcome.failures);
   if (c.has_expected_counts && c.expect_counts != outcome.counts)
-    outcome.failures.push_back(fmt::format("expected threshold counts [{}], got [{}]",
-                                           fmt::join(c.expect_counts, ", "),
-                                           fmt::join(outcome.counts, ", ")));
+    outcome.failures.push_back(fmt::format("expected threshold counts {}, got {}",
+                                           JoinNumbers(c.expect_counts),
+                                           JoinNumbers(outcome.counts)));
+  if (c.has_expected_lines)
+    CompareInOrder(c.expect_lines, outcome.lines, "detection's event lines", JoinNumbers,
+                   &outcome.failures);
   outcome.passed = outcome.failures.empty();
   return outcome;
 }

@@ -8,11 +8,19 @@
 //   "description"}]}
 // with event files relative to the manifest's directory. A case runs on a
 // fresh in-memory state: the baseline is learned (no alerts), then the
-// events are run in file order. It passes when the alert count and every
-// alert's terms, in order, are as expected: kibana.alert.new_terms for
-// new_terms rules, the group's values (threshold_result.terms) for
+// events are run in file order, then the end of input (Finish: trailing
+// missing-event stages). It passes when the alert count (every alert
+// written: a sequence counts its shell and its building blocks) and, when
+// given, every alert's terms, in order, are as expected: kibana.alert.new_terms
+// for new_terms rules, the group's values (threshold_result.terms) for
 // threshold rules; and, when "counts" is given, every threshold alert's
 // threshold_result.count.
+//
+// EQL rules may also give "lines": [[l1, ...], ...], one entry per
+// detection in the order they are raised: an event query's alert is [its
+// event's line]; a sequence is the lines of its events, in sequence order,
+// read from its building blocks' origins (0 for a missing-event position).
+// Lines are 1-based lines of the case's events file.
 #pragma once
 #include <memory>
 #include <string>
@@ -33,6 +41,8 @@ struct EmulationCase {
   std::vector<std::vector<std::string>> expect_terms;
   bool has_expected_counts = false;
   std::vector<uint64_t> expect_counts;  // threshold_result.count per alert
+  bool has_expected_lines = false;
+  std::vector<std::vector<uint64_t>> expect_lines;
 };
 
 struct EmulationManifest {
@@ -62,6 +72,7 @@ struct CaseOutcome {
   uint64_t alerts = 0;
   std::vector<std::vector<std::string>> terms;  // each alert's terms (see above), in order
   std::vector<uint64_t> counts;                 // each threshold alert's count
+  std::vector<std::vector<uint64_t>> lines;     // each detection's event lines (see "lines")
   std::vector<std::string> failures;            // why it failed
   std::vector<std::string> problems;            // input problems met (bad lines, no time)
 };

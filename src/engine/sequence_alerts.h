@@ -38,6 +38,9 @@ struct SequenceEvent {
   // EventIdentity of the event (index, _id, hash of the bytes as received;
   // alert_id.h), which its building block's id derives from.
   std::string_view identity;
+  // Where the event was read (file:line, or the bulk request's position);
+  // its building block reports it. "" for a missing event.
+  std::string_view origin;
 };
 
 struct SequenceAlert {

@@ -221,7 +221,8 @@ void SequenceUnit::Emit(eql::StreamSequence&& sequence, AlertOutput& out) {
     events[i].index = payloads[i].index;
     events[i].doc_id = payloads[i].doc_id;
     events[i].identity = payloads[i].identity;
-    origin = payloads[i].origin;  // the last event's
+    events[i].origin = payloads[i].origin;
+    origin = payloads[i].origin;  // the shell's: the event that completed it
   }
   out.SequenceAlerts(events, sequence.end, origin);
 }

@@ -20,7 +20,26 @@ std::string Indent(std::string_view text, std::string_view prefix) {
 }
 }  // namespace
 
+namespace {
+std::string GuideText(const rules::Rule& rule, const TextFormatOptions& options) {
+  if (!options.guide || rule.note.empty()) return "";
+  return "  investigation guide:\n" + Indent(rule.note, "    | ");
+}
+
+// One line beneath the shell: "    [2/3] file:line  (index ...)  alert id ...".
+std::string BuildingBlockText(const Alert& alert, const TextFormatOptions& options) {
+  std::string where = alert.origin.empty() ? "(missing event)" : alert.origin;
+  std::string out = fmt::format(
+      "    [{}/{}] {}{}  building block {}\n", alert.building_block + 1, alert.sequence_events,
+      where, alert.index.empty() ? "" : "  (index " + alert.index + ")", alert.uuid);
+  bool last = static_cast<size_t>(alert.building_block) + 1 >= alert.sequence_events;
+  if (last) out += GuideText(*alert.rule, options) + "\n";
+  return out;
+}
+}  // namespace
+
 std::string FormatAlertText(const Alert& alert, const TextFormatOptions& options) {
+  if (alert.building_block >= 0) return BuildingBlockText(alert, options);
   const rules::Rule& rule = *alert.rule;
   std::string bold = options.color ? "\033[1m" : "", red = options.color ? "\033[31m" : "",
               reset = options.color ? "\033[0m" : "";
@@ -52,15 +71,17 @@ std::string FormatAlertText(const Alert& alert, const TextFormatOptions& options
   }
   if (alert.event_time) out += fmt::format("  time       {}\n", FormatIso8601(*alert.event_time));
   out += fmt::format("  reason     {}\n", alert.reason);
-  if (!alert.origin.empty() || !alert.index.empty())
+  bool shell = alert.sequence_events > 0;
+  if (!shell && (!alert.origin.empty() || !alert.index.empty()))
     out += fmt::format("  event      {}{}\n", alert.origin,
                        alert.index.empty() ? "" : "  (index " + alert.index + ")");
   out += fmt::format("  alert id   {}\n", alert.uuid);
-  if (options.guide && !rule.note.empty()) {
-    out += "  investigation guide:\n";
-    out += Indent(rule.note, "    | ");
+  if (shell) {
+    // Its building blocks follow, one line each; they close the block.
+    out += fmt::format("  sequence   {} events:\n", alert.sequence_events);
+    return out;
   }
-  return out;
+  return out + GuideText(rule, options) + "\n";
 }
 
 }  // namespace picket::engine

@@ -18,3 +18,7 @@ echo "attack.tsv up to date"
 /usr/bin/python3 scripts/gen_ecs_allowed_values.py --shared "$shared" --out "$tmp/ecs_allowed_values.tsv" 2>/dev/null
 diff -q data/ecs_allowed_values.tsv "$tmp/ecs_allowed_values.tsv"
 echo "ecs_allowed_values.tsv up to date ($(grep -vc '^#' data/ecs_allowed_values.tsv) values)"
+/usr/bin/python3 scripts/gen_demo.py --out "$tmp/demo" >/dev/null
+diff -q data/demo/events.ndjson "$tmp/demo/events.ndjson"
+diff -q data/demo/expected.json "$tmp/demo/expected.json"
+echo "demo telemetry up to date ($(wc -l < data/demo/events.ndjson) events)"

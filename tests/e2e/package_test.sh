@@ -67,8 +67,8 @@ for f in ./usr/bin/picket ./lib/systemd/system/picket.service ./etc/default/pick
          ./usr/share/doc/picket/semantics.md; do
   has_line "contains $f" "$f" "$contents"
 done
-check "rule pack" 3 "$(printf '%s\n' "$contents" | grep -c '^./usr/share/picket/rules/macos/.*\.toml$')"
-check "emulation manifests" 3 "$(printf '%s\n' "$contents" | grep -c '^./usr/share/picket/emulations/.*/manifest.json$')"
+check "rule pack" 26 "$(printf '%s\n' "$contents" | grep -c '^./usr/share/picket/rules/macos/.*\.toml$')"
+check "emulation manifests" 26 "$(printf '%s\n' "$contents" | grep -c '^./usr/share/picket/emulations/.*/manifest.json$')"
 check "no work notes" 0 "$(printf '%s\n' "$contents" | grep -c -- '-status\.md$')"
 check "no python in the package" 0 "$(printf '%s\n' "$contents" | grep -c '\.py$')"
 check "binary mode" "-rwxr-xr-x" "$(dpkg-deb -c "$deb" | awk '$6 == "./usr/bin/picket" {print $1}')"

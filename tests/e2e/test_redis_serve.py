@@ -9,7 +9,9 @@ nodes sharing their detection state through a real local Redis Cluster
     requests re-sent to the others): no alert lost, none duplicated;
   * the same with one Redis master killed mid-stream (its replica takes over),
     with --redis-wait-replicas 1: no alert lost, none duplicated;
-  * the same new term sent to all nodes at once gives one alert.
+  * the same new term sent to all nodes at once gives one alert;
+  * an EQL sequence rule on three nodes gives the sequence alerts of one node,
+    sequences started on one node completing on another.
 Operations (outage, TLS/ACL, state directory, the README demo) are in
 test_redis_ops.py, so that ctest -j runs the two halves side by side.
 Prints one line per test and a final "N passed, M failed"; exits 1 on failure.
@@ -159,6 +161,7 @@ class Senders:
         self.resent = 0
         self.refused = {}
         self.resent_event_ids = set()  # events of requests that had to be sent again
+        self.acknowledged_by = {}  # event.id -> the port of the node that answered 2xx
         self.lock = threading.Lock()
         self.errors = []
 
@@ -179,6 +182,8 @@ class Senders:
                     if status == 200 and not answer["errors"]:
                         with self.lock:
                             self.sent += 1
+                            for line in body.split(b"\n")[1::2]:
+                                self.acknowledged_by[json.loads(line)["event"]["id"]] = target.port
                         break
                     with self.lock:
                         self.resent += 1
@@ -391,10 +396,96 @@ def test_same_new_term_on_every_node_at_once_alerts_once(tmp):
             n.stop()
 
 
+# An EQL sequence over the workload's file opens: per host, "1" then "2"
+# within 10 minutes (the paths cycle, so most hosts complete it many times).
+SEQUENCE_RULE = """[metadata]
+creation_date = "2026/01/01"
+maturity = "production"
+updated_date = "2026/01/01"
+
+[rule]
+author = ["picket tests"]
+description = "A file named 1 then a file named 2 opened on one host."
+from = "now-1h"
+index = ["logs-endpoint.events.file-*"]
+language = "eql"
+license = "Elastic License v2"
+name = "Secret 1 then secret 2"
+risk_score = 21
+rule_id = "00000000-0000-0000-0000-00000000e001"
+severity = "low"
+type = "eql"
+query = '''
+sequence by host.id with maxspan=10m
+  [file where event.action == "open" and file.name == "1"]
+  [file where event.action == "open" and file.name == "2"]
+'''
+"""
+
+
+def stateful_rules_dir(tmp):
+    """The bundled rules and the sequence rule, in one directory."""
+    d = os.path.join(tmp, "stateful_rules")
+    if not os.path.isdir(d):
+        os.makedirs(d)
+        bundled = os.path.join(os.path.dirname(SCRIPT), "..", "rules", "macos")
+        for name in os.listdir(bundled):
+            with open(os.path.join(bundled, name)) as src, open(os.path.join(d, name), "w") as dst:
+                dst.write(src.read())
+        with open(os.path.join(d, "sequence.toml"), "w") as f:
+            f.write(SEQUENCE_RULE)
+    return d
+
+
+def test_sequences_on_three_nodes_give_the_alerts_of_one(tmp):
+    """Pending sequences live in the shared record store: a sequence started on
+    one node completes on another, and three nodes write the sequence alerts
+    (shells and building blocks, same ids) of one RocksDB node."""
+    cluster = shared_cluster()
+    rules = stateful_rules_dir(tmp)
+    bodies = sender_bodies(workload())
+    d = os.path.join(tmp, "rocksdb_sequences")
+    os.makedirs(d)
+    single = Server(d, "--no-max-signals", "--workers", "1", "--rules", rules)
+    try:
+        Senders([single], bodies).run()
+        reference = [alert_id(a) for a in single.alerts()]
+        kinds = {}
+        for a in single.alerts():
+            rule = a["kibana.alert.rule.rule_id"]
+            kinds[rule] = kinds.get(rule, 0) + 1
+    finally:
+        single.stop()
+    sequence_alerts = kinds.get("00000000-0000-0000-0000-00000000e001", 0)
+    assert sequence_alerts > 100 and kinds.get(CRED_RULE, 0) > 300, kinds
+    assert len(reference) == len(set(reference)), "the reference repeats an id"
+    nodes = [node(tmp, "s%d" % i, cluster, "sequences", "--rules", rules) for i in range(3)]
+    try:
+        senders = Senders(nodes, bodies)
+        senders.run()
+        check_same_alerts(nodes, reference)
+        # Sequences whose first event went to another node than the one that
+        # wrote them (the node of their last event): state crossed nodes.
+        crossed = 0
+        for n in nodes:
+            for a in n.alerts():
+                if (a["kibana.alert.rule.rule_id"].endswith("e001")
+                        and a.get("kibana.alert.group.index") == 0):
+                    crossed += senders.acknowledged_by[a["event"]["id"]] != n.port
+        print("  %d sequence alerts (shells and building blocks) over 3 nodes, as one node; "
+              "%d sequences started on another node than the one that completed them" %
+              (sequence_alerts, crossed))
+        assert crossed > 0
+    finally:
+        for n in nodes:
+            n.stop()
+
+
 TESTS = [test_three_nodes_give_the_alerts_of_one,
          test_node_killed_mid_stream_loses_and_repeats_nothing,
          test_redis_master_killed_mid_stream_with_wait,
-         test_same_new_term_on_every_node_at_once_alerts_once]
+         test_same_new_term_on_every_node_at_once_alerts_once,
+         test_sequences_on_three_nodes_give_the_alerts_of_one]
 
 if __name__ == "__main__":
     try:

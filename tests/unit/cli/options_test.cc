@@ -123,9 +123,10 @@ TEST(CliOptions, ListOptionsSayTheyRepeat) {
   ParsedApp p;
   for (CLI::App* sub : Subcommands(p.app))
     for (CLI::Option* opt : sub->get_options())
-      if (IsValueOption(opt) && opt->get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll)
+      if (IsValueOption(opt) && opt->get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll) {
         EXPECT_NE(opt->get_description().find("repeat"), std::string::npos)
             << sub->get_name() << " " << opt->get_name();
+      }
 }
 
 // Every subcommand's --help ends with examples (run by tests/e2e/test_examples.py).

@@ -64,7 +64,7 @@ TEST(Emulations, EveryBundledRuleHasEmulations) {
     ++rules;
     EXPECT_NE(FindEmulationManifest(entry.path().string(), ""), "") << entry.path();
   }
-  EXPECT_GE(rules, 3u);
+  EXPECT_EQ(rules, 26u);  // 3 new_terms + 23 upstream macOS EQL rules that concern Python
 }
 
 TEST(Emulations, EveryManifestCasePasses) {
@@ -127,7 +127,47 @@ TEST(Emulations, DemoTelemetryGivesTheExpectedAlerts) {
   std::string error;
   ASSERT_TRUE(LoadExpectationSet(path, &manifests, &error)) << error;
   ASSERT_FALSE(manifests.empty());
-  for (const auto& m : manifests) ExpectCasesPass(m);
+  EXPECT_EQ(manifests.size(), 26u);  // every bundled rule, those the demo must not trip with 0
+  uint64_t total = 0;
+  for (const auto& m : manifests) {
+    ExpectCasesPass(m);
+    for (const auto& c : m.cases) total += c.expect_alerts;
+  }
+  // 5 new_terms alerts, 3 EQL event alerts and one EQL sequence (shell + 2 building blocks).
+  EXPECT_EQ(total, 11u);
+}
+
+std::string ManifestFor(const std::string& stem) {
+  return std::string(PICKET_SOURCE_DIR) + "/emulations/" + stem + "/manifest.json";
+}
+
+TEST(Emulations, SequenceLinesComeFromEachBuildingBlock) {
+  // The non-standard-port rule's positive case: each sequence's lines are
+  // its own two events, so swapping them (or giving the last event's line
+  // twice, what every building block reported before) fails.
+  EmulationManifest manifest;
+  std::string error;
+  ASSERT_TRUE(LoadEmulationManifest(
+      ManifestFor("command_and_control_script_interpreter_connection_to_non_standard_port"),
+      &manifest, &error))
+      << error;
+  auto rule = LoadOne(manifest.rule_path);
+  ASSERT_TRUE(rule);
+  EmulationCase c = manifest.cases[0];
+  ASSERT_EQ(c.name, "positive");
+  ASSERT_TRUE(c.has_expected_lines);
+  ASSERT_FALSE(c.expect_lines.empty());
+  CaseOutcome right = RunEmulationCase(rule, c, FixedClock());
+  EXPECT_TRUE(right.passed);
+  ASSERT_EQ(right.lines[0].size(), 2u);
+  EXPECT_LT(right.lines[0][0], right.lines[0][1]);
+  EmulationCase wrong = c;
+  wrong.expect_lines[0] = {c.expect_lines[0][1], c.expect_lines[0][1]};
+  CaseOutcome outcome = RunEmulationCase(rule, wrong, FixedClock());
+  EXPECT_FALSE(outcome.passed);
+  ASSERT_EQ(outcome.failures.size(), 1u);
+  EXPECT_NE(outcome.failures[0].find("detection's event lines 1"), std::string::npos)
+      << outcome.failures[0];
 }
 
 TEST(Emulations, AFailingExpectationIsReported) {

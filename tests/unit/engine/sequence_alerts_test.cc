@@ -114,7 +114,7 @@ const std::string kEvent2 =
 // An event of a sequence with its identity as the sequence unit computes it.
 SequenceEvent Ev(const std::string& raw, std::string_view index, std::string_view doc_id) {
   static std::deque<std::string> identities;  // outlive the views
-  SequenceEvent e{false, raw, index, doc_id};
+  SequenceEvent e{false, raw, index, doc_id, {}};
   e.identity = identities.emplace_back(EventIdentity(index, doc_id, raw));
   return e;
 }
@@ -180,7 +180,7 @@ TEST(SequenceAlerts, ShellAndBuildingBlocksAsKibana) {
 // Missing-event positions are placeholders with an empty source, and get a
 // building block of their own, as Kibana does with Elasticsearch's response.
 TEST(SequenceAlerts, MissingEventPlaceholder) {
-  std::vector<SequenceEvent> events = {Ev(kEvent1, "logs-a", "d1"), {true, "", "", ""}};
+  std::vector<SequenceEvent> events = {Ev(kEvent1, "logs-a", "d1"), {true, "", "", "", {}}};
   std::vector<SequenceAlert> alerts = Build(events);
   ASSERT_EQ(alerts.size(), 3u);
   Parsed missing(alerts[2].json);

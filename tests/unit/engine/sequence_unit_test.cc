@@ -63,6 +63,37 @@ TEST(SequenceUnit, SequenceAlertsWhenTheLastEventArrives) {
   EXPECT_TRUE(h.Run(Network("h1", "2026-03-01T00:02:01Z", "n2"), false, kNetworkIndex).empty());
 }
 
+TEST(SequenceUnit, EachBuildingBlockReportsItsOwnEventsOrigin) {
+  // Lines 1-3 of the "test" source: python on h1, an unrelated connection,
+  // then h1's connection completes the sequence.
+  Harness h({MakeRule(SequenceRule(
+      "sequence by host.id with maxspan=1m [process where process.name == \"python3\"] "
+      "[network where destination.port == 4444]"))});
+  h.Run(Process("h1", "2026-03-01T00:00:01Z", "p1"), false, kProcessIndex);
+  h.Run(Network("h2", "2026-03-01T00:00:02Z", "n0"), false, kNetworkIndex);
+  std::vector<Alert> alerts =
+      h.Run(Network("h1", "2026-03-01T00:00:03Z", "n1"), false, kNetworkIndex);
+  ASSERT_EQ(alerts.size(), 3u);
+  EXPECT_EQ(alerts[0].building_block, -1);  // the shell
+  EXPECT_EQ(alerts[0].sequence_events, 2u);
+  EXPECT_EQ(alerts[0].origin, "test:3");  // the event that completed it
+  EXPECT_EQ(alerts[1].building_block, 0);
+  EXPECT_EQ(alerts[1].sequence_events, 2u);
+  EXPECT_EQ(alerts[1].origin, "test:1");
+  EXPECT_EQ(alerts[2].building_block, 1);
+  EXPECT_EQ(alerts[2].origin, "test:3");
+}
+
+TEST(SequenceUnit, EventQueryAlertsAreNotSequenceParts) {
+  Harness h({MakeRule(SequenceRule("process where process.name == \"python3\""))});
+  std::vector<Alert> alerts =
+      h.Run(Process("h1", "2026-03-01T00:00:01Z", "p1"), false, kProcessIndex);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].building_block, -1);
+  EXPECT_EQ(alerts[0].sequence_events, 0u);
+  EXPECT_EQ(alerts[0].origin, "test:1");
+}
+
 TEST(SequenceUnit, MaxSignalsCountsSequences) {
   RuleSpec spec = SequenceRule(
       "sequence by host.id [process where true] [network where destination.port == 4444]");

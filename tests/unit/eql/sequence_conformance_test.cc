@@ -222,6 +222,19 @@ TEST(SequenceConformance, MissingMiddleStage) {
   EXPECT_SEQUENCES(f, V{"x: A1 _ B1"});
 }
 
+// Divergence (docs/semantics.md): with a null join key (an optional `?`
+// field), Elasticsearch builds the missing stage's term query with a null
+// value and fails the search; picket looks for missing-stage events whose key
+// is null too, as for any other key value.
+TEST(SequenceConformance, MissingStageWithNullKeyMatchesNullKeys) {
+  SeqCase c("A !M B", 10000);
+  c.E("A1", 1000, "A", "~").E("M1", 2000, "M", "~").E("B1", 3000, "B", "~");
+  EXPECT_NO_SEQUENCE(c);
+  SeqCase d("A !M B", 10000);  // a non-null key's M does not discard it
+  d.E("A1", 1000, "A", "~").E("M1", 2000, "M", "x").E("B1", 3000, "B", "~");
+  EXPECT_SEQUENCES(d, V{"null: A1 _ B1"});
+}
+
 // The matching of positive stages ignores missing stages: newest candidate
 // advances, then the missing check runs on what was found.
 TEST(SequenceConformance, MissingCheckAfterPositiveMatching) {

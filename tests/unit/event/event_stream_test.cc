@@ -292,8 +292,9 @@ TEST_F(TempDir, BatchedReadingEqualsLineByLine) {
       // rest of their batch line by line).
       Trace batched_file = TraceRead(from_file, batched);
 
-      if (size > 100000 && odd_one_in > 1000)
+      if (size > 100000 && odd_one_in > 1000) {
         EXPECT_GT(batched_file.stats.streamed, want.stats.events / 2);
+      }
       SCOPED_TRACE("size " + std::to_string(size));
       {
         SCOPED_TRACE("file, batched");

@@ -94,9 +94,10 @@ TEST(LintQueryTypes, ValuesAgainstFieldTypes) {
 
 TEST(LintQueryTypes, DateMathOverflowSaysWhy) {
   for (const auto& f : LintQuery("@timestamp > now-300000000y"))
-    if (f.check == "type-mismatch")
+    if (f.check == "type-mismatch") {
       EXPECT_NE(f.message.find("too far in the future or the past"), std::string::npos)
           << f.message;
+    }
   EXPECT_TRUE(HasCheck(LintQuery("@timestamp > now-300000000y"), "type-mismatch"));
 }
 
@@ -116,9 +117,10 @@ TEST(LintQueryFields, FieldNotIndexedByTheMapping) {
                         "lint_test/execution_case.toml", options);
   ASSERT_TRUE(HasCheck(f, "unknown-field")) << ::testing::PrintToString(ChecksOf(f));
   for (const auto& finding : f)
-    if (finding.check == "unknown-field")
+    if (finding.check == "unknown-field") {
       EXPECT_NE(finding.message.find("process.title is not indexed"), std::string::npos)
           << finding.message;
+    }
   // The same query without the mapping is fine (process.title is ECS).
   EXPECT_FALSE(HasCheck(LintQuery("process.title:sh"), "unknown-field"));
 }
@@ -127,8 +129,9 @@ TEST(LintQueryFields, UnknownFieldOnlyForEndpointIndices) {
   auto f = LintQuery("process.parent.nmae:bash");
   ASSERT_TRUE(HasCheck(f, "unknown-field"));
   for (const auto& finding : f)
-    if (finding.check == "unknown-field")
+    if (finding.check == "unknown-field") {
       EXPECT_NE(finding.hint.find("process.parent.name"), std::string::npos);
+    }
   // The same query on an integration index: picket has no schema for it.
   auto text = testing::BaselineWith("index = [\"logs-endpoint.events.process-*\"]",
                                     "index = [\"logs-custom.app-*\"]");

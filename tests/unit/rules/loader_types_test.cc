@@ -21,7 +21,7 @@ uint32_t LineOf(const std::string& text, const std::string& needle) {
 struct Case {
   std::string from, to;
   std::string message;  // part of the error
-  std::string at;       // text on the error's line (default: `to`)
+  std::string at = {};  // text on the error's line (default: `to`)
 };
 
 class WrongType : public ::testing::TestWithParam<Case> {};

@@ -192,10 +192,11 @@ TEST(TomlDepth, ScannerDepthEqualsTreeDepthOnRandomDocuments) {
     }
     size_t depth = picket::testing::TomlTreeDepth(doc);
     EXPECT_FALSE(FindExcessiveTomlDepth(text, depth)) << "seed " << seed << "\n" << text;
-    if (depth > 0)
+    if (depth > 0) {
       EXPECT_TRUE(FindExcessiveTomlDepth(text, depth - 1))
           << "seed " << seed << " depth " << depth << "\n"
           << text;
+    }
   }
 }
 

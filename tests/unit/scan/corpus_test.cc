@@ -254,7 +254,9 @@ TEST(ScanCli, BrokenModelFilesAreErrorsInEveryFormat) {
   for (auto f : doc["files"].get_array()) {
     std::string path{std::string_view(f["path"])};
     verdicts[fs::path(path).filename().string()] = std::string(std::string_view(f["verdict"]));
-    if (path.ends_with("model.ckpt")) EXPECT_EQ(std::string_view(f["error_rule"]), "SCN310");
+    if (path.ends_with("model.ckpt")) {
+      EXPECT_EQ(std::string_view(f["error_rule"]), "SCN310");
+    }
   }
   EXPECT_EQ(verdicts["README.md"], "skipped");
   EXPECT_EQ(verdicts["model.ckpt"], "error");

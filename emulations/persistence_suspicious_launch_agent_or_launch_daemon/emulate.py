@@ -1,0 +1,15 @@
+#!/usr/bin/env python3
+"""Emulation for rules/macos/persistence_suspicious_launch_agent_or_launch_daemon.toml.
+
+Loads a pickle whose REDUCE payload triggers the rule on a macOS host with Elastic Defend
+(default --payload launch_agent). Everything happens under a temporary HOME that is removed afterwards.
+See emulations/pickle_emulation.py for the contract and docs/rule-pack.md for usage.
+"""
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from pickle_emulation import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(default_payload="launch_agent"))
