@@ -128,8 +128,14 @@ void PrintSummary(std::string_view command, const engine::Detector& detector,
     std::string extra;
     if (s.learned) extra += fmt::format(", {} learned", s.learned);
     if (s.no_time) extra += fmt::format(", {} without usable time", s.no_time);
-    if (s.missing_terms) extra += fmt::format(", {} missing a new-terms field", s.missing_terms);
+    if (s.missing_terms)
+      extra += fmt::format(", {} missing a {} field", s.missing_terms,
+                           rule.type == rules::RuleType::kThreshold ? "group-by" : "new-terms");
     if (s.late) extra += fmt::format(", {} late (older than the lookback)", s.late);
+    if (s.dropped_groups)
+      extra += fmt::format(", {} new groups over the per-rule cap", s.dropped_groups);
+    if (s.dropped_events)
+      extra += fmt::format(", {} events over the per-group cap", s.dropped_events);
     if (s.truncated_combinations)
       extra += fmt::format(", {} combinations over the limit", s.truncated_combinations);
     if (s.max_signals_suppressed)
@@ -312,7 +318,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand(
       "run",
-      "Run query and new_terms rules over NDJSON events and write Kibana-shaped alerts.\n"
+      "Run query, new_terms, threshold and EQL rules over NDJSON events and write Kibana-shaped "
+      "alerts.\n"
       "Exit status: 0 success, 1 alerts with --fail-on-alert, 2 error.");
   cmd->add_option("events", o->events, "NDJSON files or directories (.gz too); '-' or none: stdin");
   AddCommonOptions(cmd, o.get());

@@ -74,6 +74,10 @@ struct AlertFacts {
   bool building_block = false;
   std::string_view group_id;  // "" = not in a group
   int group_index = -1;       // < 0 = none
+
+  // Threshold rules (engine/threshold_alert.h): kibana.alert.threshold_result
+  // as a JSON object; "" = not a threshold alert.
+  std::string_view threshold_result_json;
 };
 
 // Kibana-style reason: "<category> event with process P, parent process PP,

@@ -103,6 +103,19 @@ bool ParseManifest(simdjson::dom::element root, const fs::path& dir, const fs::p
         out.expect_terms.push_back(std::move(values));
       }
     }
+    simdjson::dom::array counts;
+    if (expect["counts"].get(counts) == simdjson::SUCCESS) {
+      out.has_expected_counts = true;
+      for (simdjson::dom::element n : counts) {
+        int64_t count = 0;
+        if (n.get(count) || count < 1) {
+          *error =
+              fmt::format("{}: case '{}': expected counts are positive integers", origin, out.name);
+          return false;
+        }
+        out.expect_counts.push_back(static_cast<uint64_t>(count));
+      }
+    }
     simdjson::dom::array lines;
     if (expect["lines"].get(lines) == simdjson::SUCCESS) {
       out.has_expected_lines = true;
@@ -242,7 +255,14 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
       });
   auto on_alert = [&](const Alert& alert) {
     ++outcome.alerts;
-    outcome.terms.push_back(alert.new_terms);
+    if (alert.threshold) {
+      std::vector<std::string> group;
+      for (const ThresholdTerm& t : alert.threshold->terms) group.push_back(t.value);
+      outcome.terms.push_back(std::move(group));
+      outcome.counts.push_back(alert.threshold->count);
+    } else {
+      outcome.terms.push_back(alert.new_terms);
+    }
     if (alert.building_block >= 0) {
       // After its shell, which opened the detection's entry.
       if (!outcome.lines.empty()) outcome.lines.back().push_back(OriginLine(alert.origin));
@@ -266,7 +286,11 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
     outcome.failures.push_back(
         fmt::format("expected {} alerts, got {}", c.expect_alerts, outcome.alerts));
   if (c.has_expected_terms)
-    CompareInOrder(c.expect_terms, outcome.terms, "alert's new terms", Join, &outcome.failures);
+    CompareInOrder(c.expect_terms, outcome.terms, "alert's terms", Join, &outcome.failures);
+  if (c.has_expected_counts && c.expect_counts != outcome.counts)
+    outcome.failures.push_back(fmt::format("expected threshold counts {}, got {}",
+                                           JoinNumbers(c.expect_counts),
+                                           JoinNumbers(outcome.counts)));
   if (c.has_expected_lines)
     CompareInOrder(c.expect_lines, outcome.lines, "detection's event lines", JoinNumbers,
                    &outcome.failures);

@@ -5,6 +5,7 @@
 #include "engine/new_terms_unit.h"
 #include "engine/query_unit.h"
 #include "engine/sequence_unit.h"
+#include "engine/threshold_unit.h"
 
 namespace picket::engine {
 
@@ -32,6 +33,15 @@ std::unique_ptr<RuleUnit> MakeRuleUnit(std::shared_ptr<const rules::Rule> rule,
                       r.path, r.name, r.new_terms_fields.size()));
     return std::make_unique<NewTermsUnit>(rule, stores.terms, settings.types,
                                           settings.max_combinations_per_event);
+  }
+  if (kuery && r.type == rules::RuleType::kThreshold) {
+    if (!stores.records) {
+      *why = "threshold rule needs a record store";
+      return nullptr;
+    }
+    ThresholdLimits limits;
+    limits.max_combinations_per_event = settings.max_combinations_per_event;
+    return std::make_unique<ThresholdUnit>(rule, stores.records, settings.types, limits);
   }
   if (r.is_eql() && r.eql) {
     if (r.eql->type == eql::QueryType::kEvent) return std::make_unique<EqlEventUnit>(rule);

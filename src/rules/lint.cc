@@ -49,6 +49,7 @@ FileResult LintOne(std::string_view text, const std::string& path, const event::
   if (ctx.rule) {
     lint::CheckSchedule(ctx);
     lint::CheckNewTerms(ctx);
+    lint::CheckThreshold(ctx);
     lint::CheckThreat(ctx);
     lint::CheckTags(ctx);
     lint::CheckQuerySyntax(ctx);

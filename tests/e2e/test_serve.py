@@ -25,7 +25,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_support import (self_signed_cert, BASE_TIME, CRED_RULE, FILE_INDEX, Server, alert_id,  # noqa: E402
-                           alert_terms, bulk_body, file_open_event, iso, run_tests)
+                           alert_terms, bulk_body, file_open_event, iso, resend_after_restart,
+                           run_tests, ship_and_kill9)
 
 # ---------------------------------------------------------------- tests
 
@@ -330,39 +331,12 @@ def test_kill9_sequences_no_loss_no_duplicate(tmp):
             lines.append(json.dumps(e))
         return ("\n".join(lines) + "\n").encode()
 
+    bodies = [body(batch) for batch in batches]
     s = Server(tmp, "--rules", rules, "--no-max-signals")
-    acked = []
-    stop = threading.Event()
-
-    def shipper():
-        for n, batch in enumerate(batches):
-            if stop.is_set():
-                return
-            try:
-                status, _, answer = s.bulk(body(batch))
-            except Exception:
-                return
-            if status == 200 and not answer["errors"]:
-                acked.append(n)
-    th = threading.Thread(target=shipper)
-    th.start()
-    deadline = time.time() + 60
-    while len(acked) < 15 and time.time() < deadline and th.is_alive():
-        time.sleep(0.002)
-    s.proc.send_signal(signal.SIGKILL)
-    s.proc.wait()
-    stop.set()
-    th.join()
-    assert 0 < len(acked) < len(batches), len(acked)
-    s.stderr.close()
+    acked = ship_and_kill9(s, bodies, 15)
     s.start()
     try:
-        # The shipper sends again what was not acknowledged, and (not knowing)
-        # the last acknowledged request too.
-        resend = [n for n in range(len(batches)) if n not in acked or n == max(acked)]
-        for n in resend:
-            status, _, answer = s.bulk(body(batches[n]))
-            assert status == 200 and not answer["errors"], answer
+        resend_after_restart(s, bodies, acked)
         alerts = s.alerts()
         assert len({alert_id(a) for a in alerts}) == len(alerts), "an alert written twice"
         groups = {}

@@ -1,8 +1,8 @@
-// Every upstream kuery rule (241 new_terms + the query rules, from
-// detection-rules' rules/ and rules_building_block/) loads and runs over
-// generated telemetry without error, and the rule index changes no alert.
-// The telemetry's attack episodes (bench/eql_episodes.py, derived from the
-// upstream EQL queries) make EQL event and sequence rules fire.
+// Every upstream kuery rule (241 new_terms, 28 threshold and the query
+// rules, from detection-rules' rules/ and rules_building_block/) loads and
+// runs over generated telemetry without error, and the rule index changes
+// no alert. The telemetry's attack episodes (bench/eql_episodes.py, derived
+// from the upstream EQL queries) make EQL event and sequence rules fire.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -97,13 +97,15 @@ bool UpstreamRules::generated_ = false;
 
 TEST_F(UpstreamRules, AllKueryRulesLoad) {
   for (const auto& e : set_->errors) ADD_FAILURE() << e.ToString();
-  size_t new_terms = 0, query = 0;
+  size_t new_terms = 0, query = 0, threshold = 0;
   for (const auto& r : set_->rules) {
     new_terms += r->type == rules::RuleType::kNewTerms;
     query += r->type == rules::RuleType::kQuery;
+    threshold += r->type == rules::RuleType::kThreshold;
   }
   EXPECT_EQ(new_terms, 241u);
   EXPECT_EQ(query, 454u);
+  EXPECT_EQ(threshold, 28u);
 }
 
 TEST_F(UpstreamRules, RunOverTelemetryWithoutErrorAndIndexChangesNothing) {
@@ -130,6 +132,10 @@ TEST_F(UpstreamRules, RunOverTelemetryWithoutErrorAndIndexChangesNothing) {
   }
   EXPECT_GE(eql_events, 150u) << "EQL event-query rules that fired";
   EXPECT_GE(eql_sequences, 25u) << "EQL sequence rules that fired";
+  // All 28 threshold rules run (each as a unit of the detector).
+  size_t threshold_units = 0;
+  for (const auto& r : detector->rules()) threshold_units += r->type == rules::RuleType::kThreshold;
+  EXPECT_EQ(threshold_units, 28u);
   delete detector;
   std::vector<std::string> unindexed = Run(false);
   EXPECT_EQ(indexed, unindexed);
