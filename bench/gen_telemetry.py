@@ -5,6 +5,7 @@ Contract
 --------
   /usr/bin/python3 bench/gen_telemetry.py --events N --hosts H --out FILE [--seed S] [--days D]
       [--start 2026-03-01T00:00:00Z] [--malicious-rate R] [--cloud-share F] [--os-mix M,L,W]
+      [--attack-rate A] [--upstream DIR]
 * Writes exactly N lines, each one JSON object (compact), in ingest order (event.ingested is
   non-decreasing up to a few seconds of sensor jitter, as in a real stream). Same arguments -> same bytes.
 * Mix: by default ~85% of hosts macOS, ~10% Linux, ~5% Windows (--os-mix); endpoint process, file,
@@ -12,8 +13,13 @@ Contract
   from aws.cloudtrail, okta.system, o365.audit, kubernetes.audit_logs, azure.signinlogs) so that index
   scoping matters. Event shapes come from bench/telemetry_model.py (shared with scripts/gen_demo.py).
 * A small rate (--malicious-rate, per episode, default 0.0004) of macOS episodes is the malicious model
-  load that the three rules/macos/*first_occurrence rules exist for. A summary (events, bytes/event,
-  events/s, how many such episodes and on how many hosts) goes to stderr.
+  load that the three rules/macos/*first_occurrence rules exist for.
+* A share of episodes (--attack-rate, default 0.03) is an attack episode derived from an upstream EQL
+  rule's own query (bench/eql_episodes.py over --upstream, default ../shared/upstream/detection-rules;
+  skipped when that directory is absent or --attack-rate is 0): the rules are taken in a seeded
+  round-robin, so 330k events hold about two episodes per rule. Sequences get one event per stage sharing
+  the `by` keys.
+* A summary (events, bytes/event, events/s, how many malicious and attack episodes) goes to stderr.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import telemetry_model as tm  # noqa: E402
+
+DEFAULT_UPSTREAM = pathlib.Path(__file__).resolve().parent.parent.parent / "shared/upstream/detection-rules"
 
 USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj",
          "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yara"]
@@ -57,6 +65,10 @@ def parse_args(argv=None):
                     help="shares of macOS, Linux and Windows hosts (default 0.85,0.10,0.05)")
     ap.add_argument("--cloud-share", type=float, default=0.04,
                     help="share of episodes that are cloud/SaaS audit documents (no endpoint index)")
+    ap.add_argument("--attack-rate", type=float, default=0.03,
+                    help="share of episodes derived from upstream EQL rules (0: none)")
+    ap.add_argument("--upstream", default=str(DEFAULT_UPSTREAM),
+                    help="detection-rules checkout whose EQL rules give the attack episodes")
     return ap.parse_args(argv)
 
 
@@ -71,6 +83,13 @@ def main(argv=None) -> int:
     macs = [h for h in hosts if h.os_type == "macos"] or hosts
     d = tm.Defend(stream_tag="bench-%d" % a.seed, lean=True)
     work = tm.Workload(rng, d)
+    # Draws: [0, m) malicious model loads, [m, m + A) attack episodes, [m + A, cloud + A) cloud
+    # documents, the rest benign; with no attacks (A = 0) the bytes are those of before them.
+    attacks = None
+    if a.attack_rate > 0 and pathlib.Path(a.upstream, "rules").is_dir():
+        import eql_episodes  # noqa: E402 (only needed with an upstream snapshot)
+        attacks = eql_episodes.UpstreamEpisodes(random.Random(a.seed * 7919 + 1), d, hosts, a.upstream)
+    attack_band = a.attack_rate if attacks is not None else 0.0
     encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     t = tm.parse_iso(a.start)
     step = a.days * 86400.0 / max(1, a.events)  # advance per emitted event so the run spans --days
@@ -86,7 +105,9 @@ def main(argv=None) -> int:
                     ["apple.mlcache", "google.updater", "torch.hub", "hf.sync"]))
                 malicious += 1
                 bad_hosts.add(h.id)
-            elif r < a.cloud_share:
+            elif r < a.malicious_rate + attack_band:
+                docs = attacks.next(t) or work.episode(hosts[int(rng.random() * len(hosts))], t)
+            elif r < attack_band + a.cloud_share:
                 docs = [work.cloud_event(t, USERS)]
             else:
                 docs = work.episode(hosts[int(rng.random() * len(hosts))], t)
@@ -104,6 +125,8 @@ def main(argv=None) -> int:
           "malicious model loads: %d on %d hosts" % (written, nbytes / max(1, written), nbytes / 1e6, secs,
                                                      written / max(secs, 1e-9), malicious, len(bad_hosts)),
           file=sys.stderr)
+    if attacks is not None:
+        print("attack episodes: " + attacks.stats(), file=sys.stderr)
     return 0
 
 

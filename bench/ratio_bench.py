@@ -73,7 +73,7 @@ def ensure_telemetry(args):
     os.makedirs(data_dir, exist_ok=True)
     # Named by the generator's own bytes too: a changed generator makes new telemetry.
     digest = hashlib.sha1()
-    for name in ("gen_telemetry.py", "telemetry_model.py"):
+    for name in ("gen_telemetry.py", "telemetry_model.py", "eql_episodes.py", "eql_satisfy.py"):
         with open(os.path.join(ROOT, "bench", name), "rb") as f:
             digest.update(f.read())
     path = os.path.join(data_dir, "telemetry-%d-%d-%s.ndjson" % (args.events, args.hosts,
@@ -98,23 +98,45 @@ def ensure_parse_only():
 
 
 def upstream_rule_args(upstream):
-    args = []
-    rules = os.path.join(upstream, "rules")
-    for name in sorted(os.listdir(rules)):
-        path = os.path.join(rules, name)
-        if os.path.isdir(path) and name != "_deprecated":
-            args += ["--rules", path]
-    args += ["--rules", os.path.join(upstream, "rules_building_block")]
-    return args
+    """--rules for every upstream kuery query and new_terms rule (rules/ minus
+    _deprecated/ and rules_building_block/): issue 15's upstream figure is the
+    kuery ruleset's; eql_bench.py measures the whole set with EQL. The files
+    are linked into one directory under build/bench-data (names prefixed by
+    their folder, which keeps them unique)."""
+    import tomllib
+    out = os.path.join(ROOT, "build", "bench-data", "upstream-kuery")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    roots = [os.path.join(upstream, "rules"), os.path.join(upstream, "rules_building_block")]
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "_deprecated")
+            for name in sorted(files):
+                if not name.endswith(".toml"):
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    with open(path, "rb") as f:
+                        rule = tomllib.load(f).get("rule", {})
+                except (OSError, ValueError):
+                    continue
+                if rule.get("language") != "kuery" or rule.get("type") not in ("query", "new_terms"):
+                    continue
+                prefix = os.path.relpath(folder, upstream).replace(os.sep, "__")
+                os.symlink(os.path.abspath(path), os.path.join(out, prefix + "__" + name))
+    return ["--rules", out]
 
 
 class Timed:
-    def __init__(self, wall, cpu, rss_kb, stdout):
-        self.wall, self.cpu, self.rss_kb, self.stdout = wall, cpu, rss_kb, stdout
+    def __init__(self, wall, cpu, rss_kb, stdout, lines):
+        self.wall, self.cpu, self.rss_kb, self.stdout, self.lines = wall, cpu, rss_kb, stdout, lines
 
 
 def run_timed(cmd, pin, out_path):
-    """Wall time, CPU time and peak RSS of one command (stdout to out_path)."""
+    """Wall time, CPU time and peak RSS of one command (stdout to out_path). Of the output only
+    the first 4 KiB (`stdout`: a figure or a count) and the number of lines are kept: a forked
+    child starts with this process's RSS, which ru_maxrss (kept across exec) would report as the
+    command's peak if this process held large outputs."""
     if pin:
         cmd = ["taskset", "-c", "0"] + cmd
     with open(out_path, "wb") as out:
@@ -124,10 +146,48 @@ def run_timed(cmd, pin, out_path):
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
-        sys.exit("ratio_bench: %s exited %d" % (" ".join(cmd), proc.returncode))
+        sys.exit("%s: %s exited %d" % (os.path.basename(sys.argv[0]), " ".join(cmd), proc.returncode))
+    lines, head = 0, b""
     with open(out_path, "rb") as f:
-        stdout = f.read()
-    return Timed(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, stdout)
+        while True:
+            block = f.read(1 << 20)
+            if not block:
+                break
+            if not head:
+                head = block[:4096]
+            lines += block.count(b"\n")
+    return Timed(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, head, lines)
+
+
+def prepare_work(telemetry, prefix):
+    """A scratch directory with an empty event file and an output file; the telemetry is read
+    once so that every command finds it in the page cache. Returns (work, empty, out)."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    empty = os.path.join(work, "empty.ndjson")
+    open(empty, "w").close()
+    with open(telemetry, "rb") as f:
+        while f.read(1 << 24):
+            pass
+    return work, empty, os.path.join(work, "stdout")
+
+
+def run_rounds(commands, rounds, pin, out):
+    """Each command once per round, rounds alternating all commands; parse_only's figure is
+    read into `mb_s`. Returns one {name: Timed} per round."""
+    result = []
+    for r in range(rounds):
+        figures = {}
+        for name, cmd in commands.items():
+            t = run_timed(cmd, pin, out)
+            if name.startswith("parse_only"):
+                m = re.search(rb"parse_only_mb_s=([0-9.]+)", t.stdout)
+                if not m:
+                    sys.exit("parse_only printed no figure")
+                t.mb_s = float(m.group(1))
+            figures[name] = t
+        result.append(figures)
+        print("round %d/%d done" % (r + 1, rounds), file=sys.stderr)
+    return result
 
 
 def main():
@@ -151,13 +211,7 @@ def main():
     telemetry = ensure_telemetry(args)
     parse_only = ensure_parse_only()
     mb = os.path.getsize(telemetry) / 1e6
-    work = tempfile.mkdtemp(prefix="picket_ratio_bench_")
-    empty = os.path.join(work, "empty.ndjson")
-    open(empty, "w").close()
-    out = os.path.join(work, "stdout")
-    with open(telemetry, "rb") as f:  # into the page cache
-        while f.read(1 << 24):
-            pass
+    work, empty, out = prepare_work(telemetry, "picket_ratio_bench_")
 
     ratios = [p for p in parts if p in TARGETS]
     # parse_only runs 3 passes in-process (its MB/s is the best pass's wall time); the same
@@ -181,23 +235,13 @@ def main():
             value_list_rule(rule, n)
             commands["compile%d" % n] = [args.picket, "run", "--format", "ndjson", empty, "--rules", rule]
 
-    rounds = []
-    for r in range(args.rounds):
-        figures = {}
-        for name, cmd in commands.items():
-            t = run_timed(cmd, pin, out)
-            if name.startswith("parse_only"):
-                m = re.search(rb"parse_only_mb_s=([0-9.]+)", t.stdout)
-                if not m:
-                    sys.exit("ratio_bench: parse_only printed no figure")
-                t.mb_s = float(m.group(1))
-            elif name == "hunt":
+    rounds = run_rounds(commands, args.rounds, pin, out)
+    for figures in rounds:
+        for name, t in figures.items():
+            if name == "hunt":
                 t.matched = int(t.stdout.strip() or b"0")
-            elif not name.endswith("_load"):
-                t.alerts = t.stdout.count(b"\n")
-            figures[name] = t
-        rounds.append(figures)
-        print("round %d/%d done" % (r + 1, args.rounds), file=sys.stderr)
+            elif not name.startswith("parse_only") and not name.endswith("_load"):
+                t.alerts = t.lines
     shutil.rmtree(work, ignore_errors=True)
 
     def best(name, attr="wall"):

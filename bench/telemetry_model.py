@@ -65,6 +65,16 @@ def parse_iso(s: str) -> float:
     return t + (float("0." + frac) if frac else 0.0)
 
 
+def get_path(doc: dict, field: str):
+    """The value at a dotted field of a nested document, or None."""
+    cur = doc
+    for part in field.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
 def stable_hex(*parts: object, n: int = 64) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:n]
 

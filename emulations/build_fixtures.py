@@ -26,19 +26,13 @@ import reference_eval  # noqa: E402
 from fixture_world import (ALICE, BOB, CAROL, DAY, HOUR, LINUX, PY_APPLE, PY_BREW, PY_FW_311,  # noqa: E402
                            PY_FW_APP, PY_ORG_312, SIG_UNSIGNED, T0, WEEK, WINDOWS, child, py_conda,
                            py_venv, python, sig_adhoc, sig_apple, sig_windows)
-from telemetry_model import Defend, Proc, iso_ms, iso_s  # noqa: E402
+from telemetry_model import Defend, Proc, get_path, iso_ms, iso_s  # noqa: E402
 
 ROOT = HERE.parent
 DELAY = 2.0  # seconds between the sensor's @timestamp and ingest, typical for Fleet
 
 
-def get(doc: dict, dotted: str):
-    cur = doc
-    for p in dotted.split("."):
-        if not isinstance(cur, dict) or p not in cur:
-            return None
-        cur = cur[p]
-    return cur
+get = get_path  # the value at a dotted field, or None
 
 
 class Case:

@@ -23,7 +23,7 @@ void OneValuePerOccurrence(CLI::App* app) {
 
 void BuildApp(CLI::App& app, int* exit_code) {
   app.description(
-      "picket: Elastic detection rules (KQL query and new_terms) over ECS events, "
+      "picket: Elastic detection rules (KQL query, new_terms and threshold; EQL) over ECS events, "
       "and a static scanner for pickle-based model files");
   app.require_subcommand(1);
   app.set_version_flag("--version", "picket " PICKET_VERSION);

@@ -27,6 +27,7 @@
 #include "kql/matcher.h"
 #include "kql/parser.h"
 #include "util/json.h"
+#include "util/text_arena.h"
 
 namespace picket::cli {
 namespace {
@@ -82,9 +83,9 @@ void AppendSelectedFields(event::Json doc, const std::vector<std::string>& field
 
 // One sequence or sample as an element of Elasticsearch's hits.sequences.
 void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& ids,
-                        const std::vector<std::string>& indexes,
-                        const std::vector<std::string>& doc_ids,
-                        const std::vector<std::string>& raws, std::string* out) {
+                        const std::vector<std::string_view>& indexes,
+                        const std::vector<std::string_view>& event_ids,
+                        const std::vector<std::string_view>& raws, std::string* out) {
   out->append("{");
   if (eql::JoinKeySize(join_key) > 0) {
     out->append("\"join_keys\":");
@@ -101,7 +102,7 @@ void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& 
     out->append("{\"_index\":");
     AppendJsonString(out, indexes[ids[i]]);
     out->append(",\"_id\":");
-    AppendJsonString(out, doc_ids[ids[i]]);
+    AppendJsonString(out, engine::SourceDocumentId("", event_ids[ids[i]], raws[ids[i]]));
     out->append(",\"_source\":");
     out->append(raws[ids[i]]);
     out->push_back('}');
@@ -158,7 +159,11 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
   InputErrorPrinter print_error;
   bool io_error = false;
   uint64_t no_time = 0;
-  std::vector<std::string> indexes, doc_ids, raws;
+  // Every event that matched a stage, kept for printing: index names are
+  // interned by the batch; event.id values and source lines live in one
+  // arena (the _id is made from them when the event is printed).
+  std::vector<std::string_view> indexes, event_ids, raws;
+  TextArena kept;
   std::vector<eql::KeyedMatch> matches;
   std::vector<std::string> found;
   std::string index_buffer;
@@ -199,12 +204,12 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
     else if (sk.tiebreaker.type == eql::Value::Type::kString)
       ordinal.tiebreaker = eql::Tiebreaker::String(sk.tiebreaker.s);
     ordinal.index = sample ? samples.Intern(index_buffer) : sequences.Intern(index_buffer);
+    indexes.push_back(ordinal.index);
     ordinal.seq = raws.size();
     std::string_view event_id;
     event::FirstString(e.doc, "event.id", &event_id);
-    indexes.push_back(index_buffer);
-    doc_ids.push_back(engine::SourceDocumentId("", event_id, e.raw));
-    raws.emplace_back(e.raw);
+    event_ids.push_back(kept.Add(event_id));
+    raws.push_back(kept.Add(e.raw));
     if (sample)
       samples.Add(ordinal, matches);
     else
@@ -243,7 +248,7 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
   for (const Result& r : results) {
     if (o.count || o.quiet) continue;
     out.clear();
-    AppendSequenceJson(r.key, r.ids, indexes, doc_ids, raws, &out);
+    AppendSequenceJson(r.key, r.ids, indexes, event_ids, raws, &out);
     fwrite(out.data(), 1, out.size(), stdout);
   }
   if (o.count) printf("%zu\n", results.size());

@@ -96,7 +96,8 @@ void RegisterRules(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "rules",
       "Load Elastic detection-rules TOML files (files or directories) and report what loads.\n"
-      "KQL query and new_terms rules are compiled; other types are named as unsupported.\n"
+      "KQL query, new_terms and threshold rules and EQL rules are compiled; other types are\n"
+      "named as unsupported.\n"
       "Without PATH, the bundled rule pack. Exit status: 0 all loaded, 1 load errors, 2 usage.");
   cmd->add_option("paths", opts->paths, "Rule files or directories (default: the bundled pack)");
   cmd->add_flag("-l,--list", opts->list, "List every rule");

@@ -128,8 +128,14 @@ void PrintSummary(std::string_view command, const engine::Detector& detector,
     std::string extra;
     if (s.learned) extra += fmt::format(", {} learned", s.learned);
     if (s.no_time) extra += fmt::format(", {} without usable time", s.no_time);
-    if (s.missing_terms) extra += fmt::format(", {} missing a new-terms field", s.missing_terms);
+    if (s.missing_terms)
+      extra += fmt::format(", {} missing a {} field", s.missing_terms,
+                           rule.type == rules::RuleType::kThreshold ? "group-by" : "new-terms");
     if (s.late) extra += fmt::format(", {} late (older than the lookback)", s.late);
+    if (s.dropped_groups)
+      extra += fmt::format(", {} new groups over the per-rule cap", s.dropped_groups);
+    if (s.dropped_events)
+      extra += fmt::format(", {} events over the per-group cap", s.dropped_events);
     if (s.truncated_combinations)
       extra += fmt::format(", {} combinations over the limit", s.truncated_combinations);
     if (s.alert_suppressed)
@@ -196,6 +202,8 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   engine::StateStores stores;
   stores.terms = state.terms();
   stores.records = state.records();
+  // A memory store not loaded from --state holds nothing of these rules yet.
+  stores.records_start_empty = o.state_dir.empty() && stores.records->size() == 0;
   engine::Detector detector(std::move(rule_list), stores, dopts);
   for (const auto& w : detector.warnings()) fprintf(stderr, "picket: warning: %s\n", w.c_str());
   ProblemPrinter print_problem(o.max_problems);
@@ -316,7 +324,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand(
       "run",
-      "Run query and new_terms rules over NDJSON events and write Kibana-shaped alerts.\n"
+      "Run query, new_terms, threshold and EQL rules over NDJSON events and write Kibana-shaped "
+      "alerts.\n"
       "Exit status: 0 success, 1 alerts with --fail-on-alert, 2 error.");
   cmd->add_option("events", o->events, "NDJSON files or directories (.gz too); '-' or none: stdin");
   AddCommonOptions(cmd, o.get());

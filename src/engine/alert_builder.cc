@@ -21,6 +21,8 @@ RuleTypeNames NamesOf(const rules::Rule& rule) {
       return {"new_terms", "siem.newTermsRule", "New Terms Rule"};
     case rules::RuleType::kEql:
       return {"eql", "siem.eqlRule", "Event Correlation Rule"};
+    case rules::RuleType::kThreshold:
+      return {"threshold", "siem.thresholdRule", "Threshold Rule"};
     default:
       return {"query", "siem.queryRule", "Custom Query Rule"};
   }
@@ -280,6 +282,8 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
   if (f.group_index >= 0)
     AppendRawField(out, "kibana.alert.group.index", std::to_string(f.group_index));
   if (f.new_terms) AppendArrayField(out, "kibana.alert.new_terms", *f.new_terms);
+  if (!f.threshold_result_json.empty())
+    AppendRawField(out, "kibana.alert.threshold_result", f.threshold_result_json);
   AppendRunFields(out, f, iso_now);
   out->append(f.trailing_fields_json);
   out->push_back('}');

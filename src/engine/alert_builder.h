@@ -77,6 +77,10 @@ struct AlertFacts {
   // Raw `,"key":value...` written as the document's last fields (alert
   // suppression: engine/alert_suppressor.h); "" = none.
   std::string_view trailing_fields_json;
+
+  // Threshold rules (engine/threshold_alert.h): kibana.alert.threshold_result
+  // as a JSON object; "" = not a threshold alert.
+  std::string_view threshold_result_json;
 };
 
 // Kibana-style reason: "<category> event with process P, parent process PP,

@@ -87,6 +87,10 @@ std::string SequenceShellUuid(std::string_view rule_uuid,
   return Hex128(XXH3_128bits(input.data(), input.size()));
 }
 
+std::string HashHex128(std::string_view input) {
+  return Hex128(XXH3_128bits(input.data(), input.size()));
+}
+
 }  // namespace picket::engine
 
 namespace picket::engine {

@@ -47,6 +47,10 @@ std::string SequenceBlockUuid(std::string_view rule_uuid,
                               std::span<const std::string> event_identities, size_t index);
 std::string SequenceShellUuid(std::string_view rule_uuid, std::span<const std::string> block_uuids);
 
+// 32 hex digits of XXH3-128 over `input` (ids other files derive, e.g.
+// threshold_alert.h).
+std::string HashHex128(std::string_view input);
+
 }  // namespace picket::engine
 
 namespace picket::engine {

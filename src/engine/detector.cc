@@ -19,6 +19,27 @@ std::string_view FirstStringOr(event::Json doc, std::string_view field) {
   std::string_view value;
   return event::FirstString(doc, field, &value) ? value : std::string_view();
 }
+
+// What every alert built from one source document shares: the rule's
+// mappings and reason read from the source (into *alert, whose uuid is set),
+// and the facts naming the rule, the alert and the run (views into *alert).
+AlertFacts DescribeAlert(const RuleUnit& unit, event::Json source, TimeMs alert_time,
+                         const AlertSettings* settings, Alert* alert) {
+  const rules::Rule& rule = unit.rule();
+  alert->severity = MappedSeverity(source, rule);
+  alert->risk_score = MappedRiskScore(source, rule);
+  alert->reason = BuildReason(source, rule, alert->severity);
+  AlertFacts facts;
+  facts.rule = &rule;
+  facts.rule_uuid = unit.rule_uuid();
+  facts.alert_uuid = alert->uuid;
+  facts.alert_time = alert_time;
+  facts.severity = alert->severity;
+  facts.risk_score = alert->risk_score;
+  facts.settings = settings;
+  facts.reason = alert->reason;
+  return facts;
+}
 }  // namespace
 
 // The AlertOutput of one unit: routes its requests to the detector with
@@ -39,6 +60,9 @@ class Detector::UnitOutput : public AlertOutput {
   void SequenceAlerts(std::span<const SequenceEvent> events, TimeMs time,
                       std::string_view origin) override {
     detector_->EmitSequenceAlerts(unit_, events, time, origin);
+  }
+  bool ThresholdAlert(const ThresholdResult& result, const MatchedEvent& event) override {
+    return detector_->EmitThresholdAlert(unit_, result, event);
   }
 
  private:
@@ -90,6 +114,10 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
             "{}: rule '{}': alert_suppression applies to event queries only; the sequence's "
             "alerts are not suppressed",
             rule->path, rule->name));
+      else if (rule->type == rules::RuleType::kThreshold)
+        warnings_.push_back(fmt::format(
+            "{}: rule '{}': alert_suppression is not applied to threshold alerts yet", rule->path,
+            rule->name));
       else
         suppressor = std::make_unique<AlertSuppressor>(*rule->alert_suppression, rule->interval_ms,
                                                        unit->rule_uuid(), stores_.records);
@@ -235,6 +263,46 @@ void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> event
   }
 }
 
+bool Detector::EmitThresholdAlert(size_t u, const ThresholdResult& result,
+                                  const MatchedEvent& event) {
+  RuleUnit& unit = *units_[u];
+  const rules::Rule& rule = unit.rule();
+  TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
+  std::string origin = event.ref.Origin();
+  if (options_.apply_max_signals && !WithinMaxSignals(u, result.last, origin)) return false;
+  // The group's own document is the alert's source: mappings and the
+  // reason read it as Kibana reads the synthetic hit.
+  std::string source = ThresholdSourceJson(result);
+  simdjson::dom::parser parser;
+  event::Json doc;
+  if (parser.parse(source).get(doc)) {
+    ReportProblem(u, origin, "cannot build threshold alert: unreadable group source");
+    return false;
+  }
+  std::string source_id = ThresholdSourceId(unit.rule_uuid(), result);
+  std::string indices;
+  for (const std::string& pattern : rule.index) indices += (indices.empty() ? "" : ",") + pattern;
+  std::string threshold_result = ThresholdResultJson(result);
+  Alert alert;
+  alert.rule = &rule;
+  alert.uuid = AlertUuid(unit.rule_uuid(), source_id, {});
+  alert.event_time = result.last;
+  alert.origin = std::string(origin);
+  alert.threshold = result;
+  AlertFacts facts = DescribeAlert(unit, doc, alert_time, &options_.alert, &alert);
+  facts.event_index = indices;
+  facts.source_id = source_id;
+  facts.threshold_result_json = threshold_result;
+  std::string error;
+  if (!builder_.Build(source, facts, &alert.json, &error)) {
+    ReportProblem(u, origin, "cannot build threshold alert: " + error);
+    return false;
+  }
+  ++unit.stats().alerts;
+  if (on_alert_ && *on_alert_) (*on_alert_)(alert);
+  return true;
+}
+
 void Detector::Stage(const EventRef& event, const MatchResult& match, bool learn_only) {
   MatchedEvent matched{event, match.index};
   ForEachMatchedUnit(match, [&](uint32_t unit) {
@@ -360,21 +428,10 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
     alert.uuid = std::move(uuid);
     std::string source_id =
         SourceDocumentId(ref.doc_id, FirstStringOr(ref.doc, "event.id"), ref.raw);
-    alert.severity = MappedSeverity(ref.doc, rule);
-    alert.risk_score = MappedRiskScore(ref.doc, rule);
-    alert.reason = BuildReason(ref.doc, rule, alert.severity);
-    AlertFacts facts;
-    facts.rule = &rule;
-    facts.rule_uuid = unit.rule_uuid();
-    facts.alert_uuid = alert.uuid;
-    facts.alert_time = alert_time;
-    facts.severity = alert.severity;
-    facts.risk_score = alert.risk_score;
-    facts.settings = &options_.alert;
+    AlertFacts facts = DescribeAlert(unit, ref.doc, alert_time, &options_.alert, &alert);
     facts.event_index = event.index;
     facts.source_id = source_id;
     facts.new_terms = rule.type == rules::RuleType::kNewTerms ? &alert.new_terms : nullptr;
-    facts.reason = alert.reason;
     // An alert on one of picket's own alerts descends from it (Kibana's
     // buildAncestors); any other from the event.
     std::string ancestors =

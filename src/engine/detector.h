@@ -79,9 +79,10 @@ struct DetectorOptions {
 struct Alert {
   const rules::Rule* rule = nullptr;
   std::string uuid;
-  std::string json;                    // one line, no newline
-  std::vector<std::string> new_terms;  // empty for query rules
-  std::string reason;                  // kibana.alert.reason
+  std::string json;                          // one line, no newline
+  std::vector<std::string> new_terms;        // empty for query rules
+  std::optional<ThresholdResult> threshold;  // threshold rules: the group's result
+  std::string reason;                        // kibana.alert.reason
   // kibana.alert.severity / .risk_score, after the rule's mappings; empty /
   // unset = the rule's.
   std::string severity;
@@ -164,6 +165,7 @@ class Detector {
                       std::optional<TimeMs> event_time);
   void EmitSequenceAlerts(size_t unit, std::span<const SequenceEvent> events, TimeMs time,
                           std::string_view origin);
+  bool EmitThresholdAlert(size_t unit, const ThresholdResult& result, const MatchedEvent& event);
   void ReportProblem(size_t unit, std::string_view origin, std::string_view problem);
   bool WithinMaxSignals(size_t unit, TimeMs time, std::string_view origin);
   // Expires what no unit needs; waiting suppression counts of windows that

@@ -120,6 +120,19 @@ bool ParseManifest(simdjson::dom::element root, const fs::path& dir, const fs::p
         }
       }
     }
+    simdjson::dom::array threshold_counts;
+    if (expect["counts"].get(threshold_counts) == simdjson::SUCCESS) {
+      out.has_expected_counts = true;
+      for (simdjson::dom::element n : threshold_counts) {
+        int64_t count = 0;
+        if (n.get(count) || count < 1) {
+          *error =
+              fmt::format("{}: case '{}': expected counts are positive integers", origin, out.name);
+          return false;
+        }
+        out.expect_counts.push_back(static_cast<uint64_t>(count));
+      }
+    }
     simdjson::dom::array lines;
     if (expect["lines"].get(lines) == simdjson::SUCCESS) {
       out.has_expected_lines = true;
@@ -266,7 +279,14 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
     }
     position[alert.uuid] = outcome.docs_count.size();
     ++outcome.alerts;
-    outcome.terms.push_back(alert.new_terms);
+    if (alert.threshold) {
+      std::vector<std::string> group;
+      for (const ThresholdTerm& t : alert.threshold->terms) group.push_back(t.value);
+      outcome.terms.push_back(std::move(group));
+      outcome.counts.push_back(alert.threshold->count);
+    } else {
+      outcome.terms.push_back(alert.new_terms);
+    }
     bool suppressible =
         alert.json.find("\"kibana.alert.suppression.docs_count\":") != std::string::npos;
     outcome.docs_count.push_back(suppressible ? std::optional<uint64_t>(0) : std::nullopt);
@@ -300,7 +320,11 @@ CaseOutcome RunEmulationCase(const std::shared_ptr<const rules::Rule>& rule, con
         },
         &outcome.failures);
   if (c.has_expected_terms)
-    CompareInOrder(c.expect_terms, outcome.terms, "alert's new terms", Join, &outcome.failures);
+    CompareInOrder(c.expect_terms, outcome.terms, "alert's terms", Join, &outcome.failures);
+  if (c.has_expected_counts && c.expect_counts != outcome.counts)
+    outcome.failures.push_back(fmt::format("expected threshold counts {}, got {}",
+                                           JoinNumbers(c.expect_counts),
+                                           JoinNumbers(outcome.counts)));
   if (c.has_expected_lines)
     CompareInOrder(c.expect_lines, outcome.lines, "detection's event lines", JoinNumbers,
                    &outcome.failures);

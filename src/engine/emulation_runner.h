@@ -4,13 +4,17 @@
 //
 // Manifest: {"rule": "rules/macos/<stem>.toml" (relative to the repo root),
 //   "rule_id": "...", "cases": [{"name", "events", "baseline" (null or a
-//   file), "expect": {"alerts": N, "terms": [[v1, v2], ...]}, "description"}]}
+//   file), "expect": {"alerts": N, "terms": [[v1, v2], ...], "counts": [N, ...]},
+//   "description"}]}
 // with event files relative to the manifest's directory. A case runs on a
 // fresh in-memory state: the baseline is learned (no alerts), then the
 // events are run in file order, then the end of input (Finish: trailing
 // missing-event stages). It passes when the alert count (every alert
 // written: a sequence counts its shell and its building blocks) and, when
-// given, every alert's kibana.alert.new_terms, in order, are as expected.
+// given, every alert's terms, in order, are as expected: kibana.alert.new_terms
+// for new_terms rules, the group's values (threshold_result.terms) for
+// threshold rules; and, when "counts" is given, every threshold alert's
+// threshold_result.count.
 //
 // Suppressed rules ([rule.alert_suppression]): "alerts" counts the alerts
 // written (not their re-written copies with updated counts); the optional
@@ -44,6 +48,8 @@ struct EmulationCase {
   std::vector<std::vector<std::string>> expect_terms;
   bool has_expected_docs_count = false;
   std::vector<std::optional<uint64_t>> expect_docs_count;
+  bool has_expected_counts = false;
+  std::vector<uint64_t> expect_counts;  // threshold_result.count per alert
   bool has_expected_lines = false;
   std::vector<std::vector<uint64_t>> expect_lines;
 };
@@ -73,7 +79,8 @@ struct CaseOutcome {
   std::string name;
   bool passed = false;
   uint64_t alerts = 0;
-  std::vector<std::vector<std::string>> terms;  // each alert's new terms, in order
+  std::vector<std::vector<std::string>> terms;  // each alert's terms (see above), in order
+  std::vector<uint64_t> counts;                 // each threshold alert's count
   // Each alert's final suppression docs_count, in order (nullopt: no suppression fields).
   std::vector<std::optional<uint64_t>> docs_count;
   std::vector<std::vector<uint64_t>> lines;  // each detection's event lines (see "lines")

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "engine/sequence_alerts.h"
+#include "engine/threshold_alert.h"
 #include "event/document.h"
 #include "event/field_types.h"
 #include "kql/matcher.h"
@@ -83,6 +84,8 @@ struct RuleStats {
   uint64_t learned = 0;                 // matched in learn_only mode
   uint64_t max_signals_suppressed = 0;  // alerts over max_signals, not written
   uint64_t alert_suppressed = 0;        // counted into an earlier alert ([rule.alert_suppression])
+  uint64_t dropped_groups = 0;          // threshold: groups refused by the per-rule cap
+  uint64_t dropped_events = 0;          // threshold: events dropped by the per-group cap
 };
 
 // How a unit reports; the detector gives each unit its own.
@@ -103,6 +106,13 @@ class AlertOutput {
   // event's). `origin`: where its last event came from, for reports.
   virtual void SequenceAlerts(std::span<const SequenceEvent> events, TimeMs time,
                               std::string_view origin) = 0;
+  // The alert of one threshold group (engine/threshold_alert.h), decided at
+  // `event` (reports name its origin); max_signals counts it in the bucket
+  // of `result.last`. Returns whether it was written
+  // (false: refused by max_signals or unbuildable), so that the unit keeps
+  // counting a refused group as Kibana, whose signal history records only
+  // the alerts it wrote, would.
+  virtual bool ThresholdAlert(const ThresholdResult& result, const MatchedEvent& event) = 0;
   // A problem not tied to the event at hand (e.g. with a sequence decided
   // later), reported with `origin`.
   virtual void Problem(std::string_view origin, std::string_view problem) = 0;

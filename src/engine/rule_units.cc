@@ -5,6 +5,7 @@
 #include "engine/new_terms_unit.h"
 #include "engine/query_unit.h"
 #include "engine/sequence_unit.h"
+#include "engine/threshold_unit.h"
 
 namespace picket::engine {
 
@@ -33,6 +34,15 @@ std::unique_ptr<RuleUnit> MakeRuleUnit(std::shared_ptr<const rules::Rule> rule,
     return std::make_unique<NewTermsUnit>(rule, stores.terms, settings.types,
                                           settings.max_combinations_per_event);
   }
+  if (kuery && r.type == rules::RuleType::kThreshold) {
+    if (!stores.records) {
+      *why = "threshold rule needs a record store";
+      return nullptr;
+    }
+    ThresholdLimits limits;
+    limits.max_combinations_per_event = settings.max_combinations_per_event;
+    return std::make_unique<ThresholdUnit>(rule, stores.records, settings.types, limits);
+  }
   if (r.is_eql() && r.eql) {
     if (r.eql->type == eql::QueryType::kEvent) return std::make_unique<EqlEventUnit>(rule);
     if (!stores.records) {
@@ -43,7 +53,8 @@ std::unique_ptr<RuleUnit> MakeRuleUnit(std::shared_ptr<const rules::Rule> rule,
       *why = "EQL " + invalid;
       return nullptr;
     }
-    return std::make_unique<SequenceUnit>(rule, stores.records, settings.types);
+    return std::make_unique<SequenceUnit>(rule, stores.records, settings.types,
+                                          stores.records_start_empty);
   }
   *why = fmt::format("{} / {} is not supported", r.type_name, r.language);
   return nullptr;

@@ -16,6 +16,11 @@ namespace picket::engine {
 struct StateStores {
   state::TermStore* terms = nullptr;      // first-seen terms (new_terms)
   state::RecordStore* records = nullptr;  // every other type's per-key records
+  // No record in `records` predates this detector (a memory store that was
+  // not loaded from a snapshot): sequence streams skip the scan for live keys
+  // they would otherwise make when they start, once per rule over the whole
+  // store (a top cost of `picket run` with the upstream snapshot).
+  bool records_start_empty = false;
 };
 
 struct UnitSettings {

@@ -110,7 +110,7 @@ void EqlEventUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>,
 }
 
 SequenceUnit::SequenceUnit(std::shared_ptr<const rules::Rule> rule, state::RecordStore* records,
-                           std::shared_ptr<const event::FieldTypes> types)
+                           std::shared_ptr<const event::FieldTypes> types, bool records_start_empty)
     : RuleUnit(std::move(rule)), types_(std::move(types)) {
   const eql::Query& q = *this->rule().eql;
   eql::SequenceSpec spec;
@@ -128,6 +128,7 @@ SequenceUnit::SequenceUnit(std::shared_ptr<const rules::Rule> rule, state::Recor
   plan_ = std::make_unique<eql::SequencePlan>(spec);
   eql::StreamOptions options;
   options.lookback_ms = this->rule().lookback_ms;
+  options.store_starts_empty = records_start_empty;
   // A short binary namespace: record keys are compared often in the stores.
   XXH64_hash_t ns = XXH3_64bits(rule_uuid().data(), rule_uuid().size());
   std::string prefix(reinterpret_cast<const char*>(&ns), sizeof ns);

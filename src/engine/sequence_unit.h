@@ -44,8 +44,9 @@ class EqlEventUnit : public RuleUnit {
 
 class SequenceUnit : public RuleUnit {
  public:
+  // records_start_empty: see StateStores.
   SequenceUnit(std::shared_ptr<const rules::Rule> rule, state::RecordStore* records,
-               std::shared_ptr<const event::FieldTypes> types);
+               std::shared_ptr<const event::FieldTypes> types, bool records_start_empty = false);
 
   std::vector<Condition> Conditions(const event::FieldTypes& types) const override;
   void OnMatch(const MatchedEvent& event, std::span<const uint32_t> stages, bool learn_only,

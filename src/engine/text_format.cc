@@ -63,6 +63,17 @@ std::string FormatAlertText(const Alert& alert, const TextFormatOptions& options
     }
     out += fmt::format("  new terms  {}\n", terms);
   }
+  if (alert.threshold) {
+    std::string group;
+    for (const ThresholdTerm& t : alert.threshold->terms)
+      group += fmt::format("{}{}={}", group.empty() ? "" : ", ", t.field, t.value);
+    out += fmt::format("  group      {}{} events from {}", group.empty() ? "" : group + ": ",
+                       alert.threshold->count, FormatIso8601(alert.threshold->from));
+    if (alert.threshold->cardinality)
+      out += fmt::format(", {} distinct {}", alert.threshold->cardinality->second,
+                         alert.threshold->cardinality->first);
+    out += "\n";
+  }
   if (alert.event_time) out += fmt::format("  time       {}\n", FormatIso8601(*alert.event_time));
   out += fmt::format("  reason     {}\n", alert.reason);
   bool shell = alert.sequence_events > 0;

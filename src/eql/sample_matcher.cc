@@ -46,7 +46,7 @@ SampleBatch::SampleBatch(size_t stages, size_t max_samples_per_key)
     : stages_(stages), max_samples_(max_samples_per_key < 1 ? 1 : max_samples_per_key) {}
 
 std::string_view SampleBatch::Intern(std::string_view index) {
-  return *names_.emplace(index).first;
+  return picket::Intern(&names_, index);
 }
 
 uint64_t SampleBatch::Add(const Ordinal& ordinal, std::span<const KeyedMatch> matches) {

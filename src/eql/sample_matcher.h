@@ -20,6 +20,7 @@
 
 #include "eql/sequence_batch.h"
 #include "eql/sequence_ordinal.h"
+#include "util/string_set.h"
 
 namespace picket::eql {
 
@@ -55,7 +56,7 @@ class SampleBatch {
   size_t max_samples_;
   std::vector<Ordinal> ordinals_;
   std::unordered_map<std::string, std::vector<std::vector<uint64_t>>> by_key_;  // per stage ids
-  std::unordered_set<std::string> names_;
+  StringSet names_;  // index names, interned
 };
 
 }  // namespace picket::eql

@@ -20,7 +20,7 @@ SequenceBatch::SequenceBatch(const SequencePlan* plan, MachineLimits limits)
     : plan_(plan), limits_(limits) {}
 
 std::string_view SequenceBatch::Intern(std::string_view index) {
-  return *names_.emplace(index).first;
+  return picket::Intern(&names_, index);
 }
 
 uint64_t SequenceBatch::Add(const Ordinal& ordinal, TimeMs window_time,

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "eql/sequence_machine.h"
+#include "util/string_set.h"
 
 namespace picket::eql {
 
@@ -73,7 +74,7 @@ class SequenceBatch {
   std::unordered_map<std::string, uint32_t> key_index_;
   std::vector<Key> keys_;
   std::vector<Ordinal> ordinals_;  // by event id
-  std::unordered_set<std::string> names_;
+  StringSet names_;                // index names, interned
   bool multi_key_events_ = false;
 };
 

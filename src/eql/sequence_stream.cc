@@ -114,8 +114,9 @@ void SequenceStream::Load() {
   DueList due = DecodeDue(store_->Get(Key('D', "")));
   next_due_ = due.empty() ? SequenceRecord::kNoWake : due.front().first;
   // Live keys, for max_records (a restart over a persistent store).
+  if (options_.store_starts_empty) return;
   store_->Scan(Key('R', ""), [&](std::string_view, std::string_view value, TimeMs expires_at) {
-    if (!has_watermark_ || expires_at >= watermark_) Track(std::nullopt, expires_at);
+    if (!has_watermark_ || expires_at >= watermark_) live_.Move(std::nullopt, expires_at);
   });
 }
 
@@ -144,13 +145,7 @@ bool SequenceStream::SaveMeta() {
 }
 
 TimeMs SequenceStream::RoundExpiry(TimeMs t) const {
-  // Rounded up to 1/16 of the lookback (at least a second), so that a busy
-  // key's head keeps its expiry across events (stores re-file a record whose
-  // expiry changes); keeping a record a little longer changes no decision.
-  int64_t step = std::max<int64_t>(1000, options_.lookback_ms / 16);
-  if (t >= kForever - step) return kForever;
-  TimeMs r = t % step;
-  return r == 0 ? t : t + (r > 0 ? step - r : -r);
+  return state::RoundExpiryUp(t, options_.lookback_ms);
 }
 
 TimeMs SequenceStream::ExpiresAt(const SequenceRecord& record) const {
@@ -162,21 +157,6 @@ TimeMs SequenceStream::ExpiresAt(const SequenceRecord& record) const {
   TimeMs expires = newest == INT64_MIN ? INT64_MIN : newest + reach;
   if (record.wake != SequenceRecord::kNoWake) expires = std::max(expires, record.wake);
   return RoundExpiry(expires);
-}
-
-void SequenceStream::Track(std::optional<TimeMs> before, std::optional<TimeMs> after) {
-  if (before == after) return;
-  if (before) {
-    auto it = live_by_expiry_.find(*before);
-    if (it != live_by_expiry_.end()) {
-      --live_;
-      if (--it->second == 0) live_by_expiry_.erase(it);
-    }
-  }
-  if (after) {
-    ++live_by_expiry_[*after];
-    ++live_;
-  }
 }
 
 template <typename Change>
@@ -202,7 +182,7 @@ TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& c
     } else if (!create) {
       return SequenceRecord::kNoWake;
     }
-    if (!before && create && live_ >= static_cast<int64_t>(options_.max_records)) {
+    if (!before && create && live_.count() >= static_cast<int64_t>(options_.max_records)) {
       ++stats_.dropped_keys;
       return SequenceRecord::kNoWake;
     }
@@ -245,7 +225,7 @@ TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& c
     }
     if (!written) continue;  // changed by another node: read and decide again
     for (uint64_t id : replaced_chunks_) store_->Delete(ChunkKey(join_key, id));
-    Track(before, after);
+    live_.Move(before, after);
     if (schedule) Schedule(join_key, wake);
     for (StreamSequence& s : out) {
       ++stats_.sequences;
@@ -652,10 +632,7 @@ void SequenceStream::Advance(const Emit& emit) {
   if (!has_watermark_ || watermark_ <= advanced_to_) return;
   advanced_to_ = watermark_;
   // Keys the watermark left behind no longer count as live.
-  while (!live_by_expiry_.empty() && live_by_expiry_.begin()->first < watermark_) {
-    live_ -= live_by_expiry_.begin()->second;
-    live_by_expiry_.erase(live_by_expiry_.begin());
-  }
+  live_.DropBelow(watermark_);
   if (next_due_ > watermark_) return;
   for (const std::string& key : TakeDue(watermark_)) Visit(key, /*finish=*/false, emit);
 }

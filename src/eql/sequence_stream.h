@@ -64,6 +64,7 @@
 
 #include "eql/sequence_batch.h"
 #include "eql/sequence_record.h"
+#include "state/live_records.h"
 #include "state/record_store.h"
 
 namespace picket::eql {
@@ -73,6 +74,10 @@ struct StreamOptions {
   int64_t max_disorder_ms = -2;  // D; -2 = same as L (or none without L); -1 = none
   size_t max_events_per_key = 4096;
   size_t max_records = 1000000;
+  // The store holds no record of this stream yet (a fresh memory store): the
+  // first Add need not scan the store for live keys to count (the scan visits
+  // every record of every rule, so a run with many rules pays it per rule).
+  bool store_starts_empty = false;
 };
 
 struct StreamEvent {
@@ -122,7 +127,7 @@ class SequenceStream {
 
   const StreamStats& stats() const { return stats_; }
   // Live keys of this stream (records not expired by the watermark).
-  int64_t live_records() const { return live_; }
+  int64_t live_records() const { return live_.count(); }
 
   // What the stream holds, by reading all its records (benchmarks, tests).
   struct Census {
@@ -142,7 +147,6 @@ class SequenceStream {
   TimeMs RoundExpiry(TimeMs t) const;
   // Window times below this are out of reach of every non-late event.
   std::optional<TimeMs> Cut() const;
-  void Track(std::optional<TimeMs> before, std::optional<TimeMs> after);
   // One read-modify-write of a key's record: `change(record, join_key,
   // out)` decides on the record (collecting sequences into `out`; false =
   // nothing to write); the record's new chunks and then its head are
@@ -182,8 +186,7 @@ class SequenceStream {
   TimeMs saved_watermark_ = 0;
   // Live keys by expiry time, so that keys the watermark leaves behind stop
   // counting against max_records.
-  std::map<TimeMs, int64_t> live_by_expiry_;
-  int64_t live_ = 0;
+  state::LiveRecords live_;
   StreamStats stats_;
   uint64_t current_id_ = 0;
   std::vector<uint64_t> claimed_;  // last events of this event's sequences (usually none)

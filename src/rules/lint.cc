@@ -50,6 +50,7 @@ FileResult LintOne(std::string_view text, const std::string& path, const event::
     lint::CheckSchedule(ctx);
     lint::CheckNewTerms(ctx);
     lint::CheckAlertSuppression(ctx);
+    lint::CheckThreshold(ctx);
     lint::CheckThreat(ctx);
     lint::CheckTags(ctx);
     lint::CheckQuerySyntax(ctx);

@@ -55,6 +55,14 @@ const std::vector<LintCheckInfo>& LintChecks() {
        "a group_by field is not in the indices' schema"},
       {"alert-suppression-field-not-in-event", S::kWarning,
        "the events the query selects do not carry a group_by field"},
+      // threshold.
+      {"threshold-shape", S::kError,
+       "[rule.threshold] is missing, its value is below 1, or a cardinality entry is malformed"},
+      {"threshold-fields", S::kError, "threshold needs 0 to 5 distinct non-empty fields"},
+      {"threshold-unknown-field", S::kError,
+       "a threshold or cardinality field is not in the indices' schema"},
+      {"threshold-cardinality", S::kWarning,
+       "more than one cardinality entry, or a cardinality field that is also grouped on"},
       // ATT&CK.
       {"threat-framework", S::kError, "threat framework is not MITRE ATT&CK or MITRE ATLAS"},
       {"attack-tactic", S::kError, "tactic id unknown or its name does not match"},

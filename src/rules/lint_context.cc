@@ -167,7 +167,8 @@ void PrepareContext(LintContext& ctx) {
 
   std::string type = LintContext::GetString(rule, "type").value_or("");
   std::string language = LintContext::GetString(rule, "language").value_or("");
-  ctx.runs_kql = (type == "query" || type == "new_terms") && language == "kuery";
+  ctx.runs_kql =
+      (type == "query" || type == "new_terms" || type == "threshold") && language == "kuery";
   if (rule) {
     if (const toml::node* q = rule->get("query")) {
       if (auto text = q->value<std::string>()) {

@@ -61,7 +61,7 @@ class LintContext {
   // --- the query ----------------------------------------------------------
   std::string query;                     // the [rule] query text
   std::unique_ptr<kql::Node> query_ast;  // null when absent or unparsable
-  bool runs_kql = false;                 // type query/new_terms with language kuery
+  bool runs_kql = false;                 // type query/new_terms/threshold with language kuery
   bool is_eql = false;                   // type eql with language eql
   // The EQL query compiled with the rule's EQL settings, or the problems
   // that stopped it (positions are query offsets).
@@ -107,6 +107,7 @@ void PrepareContext(LintContext& ctx);
 void CheckMetadata(LintContext& ctx);          // lint_metadata.cc
 void CheckSchedule(LintContext& ctx);          // lint_schedule.cc
 void CheckNewTerms(LintContext& ctx);          // lint_new_terms.cc
+void CheckThreshold(LintContext& ctx);         // lint_threshold.cc
 void CheckThreat(LintContext& ctx);            // lint_threat.cc
 void CheckTags(LintContext& ctx);              // lint_tags.cc
 void CheckQuerySyntax(LintContext& ctx);       // lint_query_syntax.cc

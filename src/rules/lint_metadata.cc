@@ -167,8 +167,9 @@ void CheckTypeAndLanguage(LintContext& ctx) {
                "add query = '''...'''");
   if (!ctx.runs_kql && !ctx.is_eql)
     ctx.Report("unsupported-type", ctx.PosOfKey(rule, "type"),
-               "picket runs only KQL query and new_terms rules; this is " + *type +
-                   (language ? "/" + *language : std::string()) + ", so its query is not checked",
+               "picket runs only KQL query, new_terms and threshold rules and EQL rules; this is " +
+                   *type + (language ? "/" + *language : std::string()) +
+                   ", so its query is not checked",
                "nothing to fix for Elastic; picket will skip this rule");
 }
 

@@ -160,6 +160,75 @@ bool ReadMappings(const toml::table& r, Rule* rule, SourcePos* pos, std::string*
   return true;
 }
 
+// Kibana's threshold schema: `field` a string or at most 5 strings, `value`
+// at least 1, each cardinality entry a field and a value of at least 0.
+constexpr size_t kMaxThresholdFields = 5;
+
+// Reads [rule.threshold] into `rule` and its API form into `params`
+// (`field` always a list). On a malformed table sets *error and *pos.
+bool ReadThreshold(const toml::table& r, SourcePos rule_pos, Rule* rule, toml::table* params,
+                   SourcePos* pos, std::string* error) {
+  const toml::table* th = r.get_as<toml::table>("threshold");
+  *pos = rule_pos;
+  if (!th) {
+    *error = "threshold rule without [rule.threshold]";
+    return false;
+  }
+  *pos = PosOf(th);
+  rule->threshold_fields = StrList(*th, "field");
+  if (const toml::node* f = th->get("field")) *pos = PosOf(f);
+  if (rule->threshold_fields.size() > kMaxThresholdFields) {
+    *error = "threshold.field has " + std::to_string(rule->threshold_fields.size()) +
+             " fields; Kibana allows at most 5";
+    return false;
+  }
+  for (const std::string& f : rule->threshold_fields)
+    if (f.empty()) {
+      *error = "empty threshold field name";
+      return false;
+    }
+  const toml::node* value = th->get("value");
+  if (!value) {
+    *pos = PosOf(th);
+    *error = "[rule.threshold] has no value (the count a group must reach)";
+    return false;
+  }
+  *pos = PosOf(value);
+  rule->threshold_value = *value->value<int64_t>();  // an integer: CheckKeyTypes said so
+  if (rule->threshold_value < 1) {
+    *error = "threshold.value = " + std::to_string(rule->threshold_value) + " is below 1";
+    return false;
+  }
+  toml::table api;
+  toml::array fields;
+  for (const std::string& f : rule->threshold_fields) fields.push_back(f);
+  api.insert("field", std::move(fields));
+  api.insert("value", rule->threshold_value);
+  if (const toml::array* entries = th->get_as<toml::array>("cardinality")) {
+    toml::array cardinality;
+    for (const toml::node& e : *entries) {
+      const toml::table& t = *e.as_table();  // tables: CheckKeyTypes said so
+      *pos = PosOf(&e);
+      const toml::node* n = t.get("value");
+      if (Str(t, "field").empty() || !n) {
+        *error = "threshold.cardinality entry needs a `field` and a `value`";
+        return false;
+      }
+      int64_t v = *n->value<int64_t>();
+      if (v < 0) {
+        *pos = PosOf(n);
+        *error = "threshold.cardinality value = " + std::to_string(v) + " is below 0";
+        return false;
+      }
+      rule->threshold_cardinality.push_back({Str(t, "field"), v});
+      cardinality.push_back(toml::table{{"field", Str(t, "field")}, {"value", v}});
+    }
+    api.insert("cardinality", std::move(cardinality));
+  }
+  params->insert_or_assign("threshold", std::move(api));
+  return true;
+}
+
 }  // namespace
 
 std::string LoadIssue::ToString() const {
@@ -393,6 +462,12 @@ std::shared_ptr<Rule> LoadRuleText(std::string_view text, const std::string& pat
     for (const auto& f : rule->new_terms_fields) fields.push_back(f);
     params.insert_or_assign("new_terms_fields", std::move(fields));
     params.insert_or_assign("history_window_start", rule->history_window_start);
+  }
+  if (rule->type == RuleType::kThreshold) {
+    SourcePos th_pos;
+    std::string th_error;
+    if (!ReadThreshold(r, rule_pos, rule.get(), &params, &th_pos, &th_error))
+      return error(th_pos, th_error);
   }
   rule->params_json = TomlToJson(params);
 

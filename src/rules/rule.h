@@ -90,8 +90,21 @@ struct Rule {
   std::string history_window_start;  // "now-7d"
   int64_t history_window_ms = 0;
 
+  // threshold ([rule.threshold], Kibana's threshold parameters): the
+  // group-by fields (0 to 5; none = one group of every matching event), the
+  // count a group must reach, and optionally the distinct count one field
+  // must reach (Kibana reads the first [[rule.threshold.cardinality]] entry).
+  struct ThresholdCardinality {
+    std::string field;
+    int64_t value = 0;
+  };
+  std::vector<std::string> threshold_fields;
+  int64_t threshold_value = 0;
+  std::vector<ThresholdCardinality> threshold_cardinality;
+
   // The [rule] table as Kibana's rule parameters (snake_case JSON, new_terms
-  // in API form: new_terms_fields, history_window_start), for alerts.
+  // in API form: new_terms_fields, history_window_start; threshold with
+  // `field` always a list), for alerts.
   std::string params_json;
   // The threat array as JSON (Kibana's kibana.alert.rule.threat).
   std::string threat_json;
@@ -120,7 +133,9 @@ struct Rule {
   // EQL units exist; commands name such rules as not run.
   bool is_eql() const { return type == RuleType::kEql && language == "eql"; }
   bool supported() const {
-    return ((type == RuleType::kQuery || type == RuleType::kNewTerms) && language == "kuery") ||
+    return ((type == RuleType::kQuery || type == RuleType::kNewTerms ||
+             type == RuleType::kThreshold) &&
+            language == "kuery") ||
            (is_eql() && eql);
   }
 };

@@ -98,6 +98,12 @@ constexpr KeySpec kNewTerms[] = {
     {"value", Want::kStringList},
     {"history_window_start", Want::kTableList},
 };
+constexpr KeySpec kThreshold[] = {
+    {"field", Want::kStringOrStringList},
+    {"value", Want::kInteger},
+    {"cardinality", Want::kTableList},
+};
+constexpr KeySpec kThresholdCardinality[] = {{"field", Want::kString}, {"value", Want::kInteger}};
 constexpr KeySpec kFieldValue[] = {{"field", Want::kString}, {"value", Want::kString}};
 constexpr KeySpec kThreat[] = {
     {"framework", Want::kString}, {"tactic", Want::kTable}, {"technique", Want::kTableList}};
@@ -258,6 +264,15 @@ std::vector<KeyTypeProblem> CheckKeyTypes(const toml::table& root) {
       for (const auto& s : *starts)
         if (const toml::table* st = s.as_table())
           c.Table(*st, "rule.new_terms.history_window_start", kFieldValue);
+  }
+  if (well_typed("threshold")) {
+    const toml::table& th = *rule->get("threshold")->as_table();
+    size_t th_before = c.problems.size();
+    c.Table(th, "rule.threshold", kThreshold);
+    if (c.problems.size() == th_before)
+      if (const toml::array* entries = th["cardinality"].as_array())
+        for (const auto& e : *entries)
+          c.Table(*e.as_table(), "rule.threshold.cardinality", kThresholdCardinality);
   }
   if (well_typed("threat")) {
     for (const auto& entry : *rule->get("threat")->as_array()) {

@@ -88,7 +88,9 @@ std::string EngineEvaluator::RulesJson() const {
            ",\"no_time\":" + std::to_string(s.no_time) +
            ",\"missing_terms\":" + std::to_string(s.missing_terms) +
            ",\"late\":" + std::to_string(s.late) +
-           ",\"max_signals_suppressed\":" + std::to_string(s.max_signals_suppressed) + "}";
+           ",\"max_signals_suppressed\":" + std::to_string(s.max_signals_suppressed) +
+           ",\"dropped_groups\":" + std::to_string(s.dropped_groups) +
+           ",\"dropped_events\":" + std::to_string(s.dropped_events) + "}";
   }
   out += "}";
   return out;

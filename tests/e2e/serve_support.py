@@ -112,11 +112,11 @@ class Server:
         return json.loads(self.request("GET", "/_picket/stats")[2])
 
 
-def ship_and_kill9(server, bodies, min_acked):
-    """Sends `bodies` one request each from a shipper thread and kills the
-    server with SIGKILL once `min_acked` were acknowledged (mid-stream).
-    Returns the indexes of the acknowledged requests; the server is
-    restarted, ready for the shipper to re-send."""
+def ship_and_kill9(server, bodies, kill_after):
+    """Sends `bodies` one request at a time from a thread, kills the server
+    with SIGKILL once `kill_after` requests were acknowledged (mid-stream),
+    and returns the numbers of the acknowledged requests. The server's
+    stderr is closed; call server.start() to restart it."""
     import threading
     acked = []
     stop = threading.Event()
@@ -128,22 +128,30 @@ def ship_and_kill9(server, bodies, min_acked):
             try:
                 status, _, answer = server.bulk(body)
             except Exception:
-                return  # connection cut by the crash: not acknowledged
+                return
             if status == 200 and not answer["errors"]:
                 acked.append(n)
     th = threading.Thread(target=shipper)
     th.start()
     deadline = time.time() + 60
-    while len(acked) < min_acked and time.time() < deadline and th.is_alive():
-        time.sleep(0.002)
+    while len(acked) < kill_after and time.time() < deadline and th.is_alive():
+        time.sleep(0.001)
     server.proc.send_signal(signal.SIGKILL)
     server.proc.wait()
     stop.set()
     th.join()
-    assert 0 < len(acked) < len(bodies), len(acked)
     server.stderr.close()
-    server.start()
+    assert 0 < len(acked) < len(bodies), len(acked)
     return acked
+
+
+def resend_after_restart(server, bodies, acked):
+    """What a shipper sends again after the restart: every request not
+    acknowledged, and (not knowing) the last acknowledged one too."""
+    for n in range(len(bodies)):
+        if n not in acked or n == max(acked):
+            status, _, answer = server.bulk(bodies[n])
+            assert status == 200 and not answer["errors"], answer
 
 
 def alert_id(a):

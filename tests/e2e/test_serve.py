@@ -23,8 +23,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_support import (self_signed_cert, ship_and_kill9, BASE_TIME, CRED_RULE, FILE_INDEX, Server, alert_id,  # noqa: E402
-                           alert_terms, bulk_body, file_open_event, iso, run_tests)
+from serve_support import (self_signed_cert, BASE_TIME, CRED_RULE, FILE_INDEX, Server, alert_id,  # noqa: E402
+                           alert_terms, bulk_body, file_open_event, iso, resend_after_restart,
+                           run_tests, ship_and_kill9)
 
 # ---------------------------------------------------------------- tests
 
@@ -225,6 +226,7 @@ def test_kill9_resend_no_loss_no_duplicate(tmp):
     # guarantee holds whatever thread matched an event).
     s = Server(tmp, "--no-max-signals", "--workers", "4")
     acked = ship_and_kill9(s, [bulk_body(b) for b in batches], 20)
+    s.start()
     try:
         for n, batch in enumerate(batches):  # the shipper re-sends what was not acknowledged
             if n not in acked:
@@ -305,15 +307,12 @@ def test_kill9_sequences_no_loss_no_duplicate(tmp):
             lines.append(json.dumps(e))
         return ("\n".join(lines) + "\n").encode()
 
+    bodies = [body(batch) for batch in batches]
     s = Server(tmp, "--rules", rules, "--no-max-signals")
-    acked = ship_and_kill9(s, [body(b) for b in batches], 15)
+    acked = ship_and_kill9(s, bodies, 15)
+    s.start()
     try:
-        # The shipper sends again what was not acknowledged, and (not knowing)
-        # the last acknowledged request too.
-        resend = [n for n in range(len(batches)) if n not in acked or n == max(acked)]
-        for n in resend:
-            status, _, answer = s.bulk(body(batches[n]))
-            assert status == 200 and not answer["errors"], answer
+        resend_after_restart(s, bodies, acked)
         alerts = s.alerts()
         assert len({alert_id(a) for a in alerts}) == len(alerts), "an alert written twice"
         groups = {}

@@ -12,7 +12,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_support import (BASE_TIME, Server, alert_id, bulk_body, file_open_event,  # noqa: E402
-                           run_tests, ship_and_kill9)
+                           resend_after_restart, run_tests, ship_and_kill9)
 
 RULE = """[metadata]
 creation_date = "2026/03/01"
@@ -59,12 +59,11 @@ def test_kill9_mid_window_no_lost_count_no_second_alert(tmp):
         for e in batch:
             per_host[e["host"]["name"]] = per_host.get(e["host"]["name"], 0) + 1
     s = Server(tmp, "--rules", rules, "--no-max-signals")
-    acked = ship_and_kill9(s, [bulk_body(b) for b in batches], 12)
+    bodies = [bulk_body(b) for b in batches]
+    acked = ship_and_kill9(s, bodies, 12)
+    s.start()
     try:
-        resend = [n for n in range(len(batches)) if n not in acked or n == max(acked)]
-        for n in resend:
-            status, _, answer = s.bulk(bulk_body(batches[n]))
-            assert status == 200 and not answer["errors"], answer
+        resend_after_restart(s, bodies, acked)
         last = {}  # the last written copy of each alert
         for a in s.alerts():
             last[alert_id(a)] = a

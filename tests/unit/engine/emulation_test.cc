@@ -97,6 +97,29 @@ TEST(Emulations, PositiveCasesAlertAndNegativeCasesStaySilent) {
   }
 }
 
+// A threshold rule's fixture (tests/data/threshold): `picket test` checks the
+// groups and counts of threshold alerts, and a wrong count fails the case.
+TEST(Emulations, ThresholdFixtureChecksGroupsAndCounts) {
+  std::string path = std::string(PICKET_SOURCE_DIR) +
+                     "/tests/data/threshold/emulations/execution_python_shell_burst/manifest.json";
+  EmulationManifest manifest;
+  std::string error;
+  ASSERT_TRUE(LoadEmulationManifest(path, &manifest, &error)) << error;
+  EXPECT_EQ(FindEmulationManifest(manifest.rule_path, ""), path);
+  ExpectCasesPass(manifest);
+  auto rule = LoadOne(manifest.rule_path);
+  ASSERT_TRUE(rule);
+  EmulationCase wrong = manifest.cases[0];
+  ASSERT_TRUE(wrong.has_expected_counts);
+  wrong.expect_counts[0] = 6;
+  CaseOutcome outcome = RunEmulationCase(rule, wrong, FixedClock());
+  EXPECT_FALSE(outcome.passed);
+  ASSERT_EQ(outcome.failures.size(), 1u);
+  EXPECT_NE(outcome.failures[0].find("expected threshold counts [6, 5, 8], got [5, 5, 8]"),
+            std::string::npos)
+      << outcome.failures[0];
+}
+
 TEST(Emulations, DemoTelemetryGivesTheExpectedAlerts) {
   std::string path = std::string(PICKET_SOURCE_DIR) + "/data/demo/expected.json";
   if (!fs::exists(path)) GTEST_SKIP() << "no data/demo/expected.json";

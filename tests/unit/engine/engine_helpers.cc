@@ -73,11 +73,13 @@ DetectorOptions Harness::DefaultOptions() {
   return options;
 }
 
-Harness::Harness(std::vector<std::shared_ptr<const rules::Rule>> rules, DetectorOptions options)
+Harness::Harness(std::vector<std::shared_ptr<const rules::Rule>> rules, DetectorOptions options,
+                 state::RecordStore* records)
     : store_(std::make_unique<state::MemoryTermStore>()),
-      records_(std::make_unique<state::MemoryRecordStore>()),
+      records_(records ? nullptr : std::make_unique<state::MemoryRecordStore>()),
       detector_(std::make_unique<Detector>(
-          std::move(rules), StateStores{store_.get(), records_.get()}, std::move(options))) {
+          std::move(rules), StateStores{store_.get(), records ? records : records_.get()},
+          std::move(options))) {
   detector_->set_problem_sink(
       [this](const rules::Rule&, std::string_view origin, std::string_view problem) {
         problems_.push_back(fmt::format("{}: {}", origin, problem));

@@ -32,8 +32,11 @@ std::shared_ptr<const rules::Rule> MakeRule(const RuleSpec& spec);
 // Runs events (JSON texts) through a detector and keeps the alerts.
 class Harness {
  public:
+  // `records`: a record store the caller keeps (to restart a detector on
+  // the same state); null = the harness's own.
   explicit Harness(std::vector<std::shared_ptr<const rules::Rule>> rules,
-                   DetectorOptions options = DefaultOptions());
+                   DetectorOptions options = DefaultOptions(),
+                   state::RecordStore* records = nullptr);
   static DetectorOptions DefaultOptions();
 
   // Returns the alerts this event produced.

@@ -1,6 +1,8 @@
-// Every upstream kuery rule (241 new_terms + the query rules, from
-// detection-rules' rules/ and rules_building_block/) loads and runs over
-// generated telemetry without error, and the rule index changes no alert.
+// Every upstream kuery rule (241 new_terms, 28 threshold and the query
+// rules, from detection-rules' rules/ and rules_building_block/) loads and
+// runs over generated telemetry without error, and the rule index changes
+// no alert. The telemetry's attack episodes (bench/eql_episodes.py, derived
+// from the upstream EQL queries) make EQL event and sequence rules fire.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 
 #include "engine/detector.h"
 #include "engine/emulation_runner.h"
+#include "eql/eql.h"
 #include "rules/loader.h"
 #include "state/memory_record_store.h"
 #include "state/memory_store.h"
@@ -48,7 +51,8 @@ class UpstreamRules : public ::testing::Test {
   }
 
   // Runs all rules over the telemetry; returns the alert ids in order.
-  static std::vector<std::string> Run(bool use_index, Detector** keep = nullptr) {
+  static std::vector<std::string> Run(bool use_index, Detector** keep = nullptr,
+                                      std::set<const rules::Rule*>* fired = nullptr) {
     static state::MemoryTermStore* store = nullptr;
     static state::MemoryRecordStore* records = nullptr;
     delete store;
@@ -67,6 +71,7 @@ class UpstreamRules : public ::testing::Test {
         [&](const EventRef& e) {
           detector->Process(e, false, [&](const Alert& a) {
             ids.push_back(a.uuid);
+            if (fired) fired->insert(a.rule);
             simdjson::dom::parser p;
             EXPECT_EQ(p.parse(a.json).error(), simdjson::SUCCESS) << a.rule->name;
           });
@@ -92,19 +97,22 @@ bool UpstreamRules::generated_ = false;
 
 TEST_F(UpstreamRules, AllKueryRulesLoad) {
   for (const auto& e : set_->errors) ADD_FAILURE() << e.ToString();
-  size_t new_terms = 0, query = 0;
+  size_t new_terms = 0, query = 0, threshold = 0;
   for (const auto& r : set_->rules) {
     new_terms += r->type == rules::RuleType::kNewTerms;
     query += r->type == rules::RuleType::kQuery;
+    threshold += r->type == rules::RuleType::kThreshold;
   }
   EXPECT_EQ(new_terms, 241u);
   EXPECT_EQ(query, 454u);
+  EXPECT_EQ(threshold, 28u);
 }
 
 TEST_F(UpstreamRules, RunOverTelemetryWithoutErrorAndIndexChangesNothing) {
   ASSERT_TRUE(generated_) << "bench/gen_telemetry.py failed";
   Detector* detector = nullptr;
-  std::vector<std::string> indexed = Run(true, &detector);
+  std::set<const rules::Rule*> fired;
+  std::vector<std::string> indexed = Run(true, &detector, &fired);
   ASSERT_TRUE(detector);
   EXPECT_EQ(set_->Runnable().size(), set_->rules.size()) << "every loaded rule is runnable";
   EXPECT_EQ(detector->rules().size(), set_->rules.size()) << "every loaded rule runs";
@@ -114,6 +122,20 @@ TEST_F(UpstreamRules, RunOverTelemetryWithoutErrorAndIndexChangesNothing) {
   uint64_t matched = 0;
   for (const auto& s : detector->stats()) matched += s.matched;
   EXPECT_GT(matched, 0u) << "the telemetry should exercise some rules";
+  // 20000 events hold ~250 attack episodes, one upstream EQL rule each
+  // (measured with seed 3: 227 event-query rules and 39 sequence rules fire).
+  size_t eql_events = 0, eql_sequences = 0;
+  for (const rules::Rule* r : fired) {
+    if (!r->is_eql() || !r->eql) continue;
+    eql_events += r->eql->type == eql::QueryType::kEvent;
+    eql_sequences += r->eql->type == eql::QueryType::kSequence;
+  }
+  EXPECT_GE(eql_events, 150u) << "EQL event-query rules that fired";
+  EXPECT_GE(eql_sequences, 25u) << "EQL sequence rules that fired";
+  // All 28 threshold rules run (each as a unit of the detector).
+  size_t threshold_units = 0;
+  for (const auto& r : detector->rules()) threshold_units += r->type == rules::RuleType::kThreshold;
+  EXPECT_EQ(threshold_units, 28u);
   delete detector;
   std::vector<std::string> unindexed = Run(false);
   EXPECT_EQ(indexed, unindexed);

@@ -252,6 +252,53 @@ TEST(SequenceStream, RefusedWritesAreRetried) {
   EXPECT_GT(retries, 100u);
 }
 
+// A store that counts the scans made of it.
+class ScanCountingStore : public state::RecordStore {
+ public:
+  std::optional<std::string> Get(std::string_view key) override { return inner_.Get(key); }
+  bool Put(std::string_view key, std::string_view value, TimeMs expires_at) override {
+    return inner_.Put(key, value, expires_at);
+  }
+  bool Delete(std::string_view key) override { return inner_.Delete(key); }
+  void Scan(std::string_view prefix, const Visitor& visit) override {
+    ++scans;
+    inner_.Scan(prefix, visit);
+  }
+  size_t Expire(TimeMs now) override { return inner_.Expire(now); }
+  size_t size() const override { return inner_.size(); }
+  size_t memory_bytes() const override { return inner_.memory_bytes(); }
+  int scans = 0;
+
+ private:
+  state::MemoryRecordStore inner_;
+};
+
+// Over a store known to start empty (`picket run` without --state) the
+// stream makes no start-up scan and finds the same sequences, and the
+// max_records cap counts keys the same way.
+TEST(SequenceStream, StoreStartingEmptyIsNotScanned) {
+  std::mt19937 rng(41);
+  for (int round = 0; round < 100; ++round) {
+    SeqCase c = RandomCase(rng, Shape{});
+    ScanCountingStore fresh, scanned;
+    V with =
+        Sorted(c.Stream({.max_disorder_ms = -1, .store_starts_empty = true}, {}, true, &fresh));
+    V without = Sorted(c.Stream({.max_disorder_ms = -1}, {}, true, &scanned));
+    ASSERT_EQ(with, Sorted(c.Batch())) << round;
+    ASSERT_EQ(with, without) << round;
+    ASSERT_EQ(fresh.scans, 0) << round;
+    ASSERT_GT(scanned.scans, 0) << round;
+  }
+  SeqCase c("A B");
+  for (int i = 0; i < 10; ++i) c.E("A" + std::to_string(i), i, "A", "k" + std::to_string(i));
+  StreamStats stats;
+  ScanCountingStore store;
+  c.Stream({.max_disorder_ms = -1, .max_records = 4, .store_starts_empty = true}, {}, true, &store,
+           &stats);
+  EXPECT_EQ(stats.dropped_keys, 6u);
+  EXPECT_EQ(store.scans, 0);
+}
+
 // An event older than the newest window time minus the disorder bound is
 // late: counted and ignored.
 TEST(SequenceStream, LateEventsAreCounted) {

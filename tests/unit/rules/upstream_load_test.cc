@@ -1,6 +1,7 @@
 // Loads the whole upstream detection-rules snapshot: every active kuery
-// query of a supported type parses and compiles, every other type is named
-// as unsupported, and nothing is dropped silently.
+// query of a supported type (query, new_terms, threshold) parses and
+// compiles, every other type is named as unsupported, and nothing is
+// dropped silently.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -29,6 +30,7 @@ TEST(UpstreamRules, EveryKueryRuleParsesAndCompiles) {
   auto loaded = set.CountsByType();
   EXPECT_EQ(loaded["query"], 454u);
   EXPECT_EQ(loaded["new_terms"], 241u);
+  EXPECT_EQ(loaded["threshold"], 28u);
   auto unsupported = set.UnsupportedByType();
   // EQL rules load (parsed, verified, compiled) though the engine does not
   // run them yet.
@@ -36,14 +38,14 @@ TEST(UpstreamRules, EveryKueryRuleParsesAndCompiles) {
   EXPECT_EQ(unsupported.count("eql"), 0u);
   EXPECT_EQ(unsupported["esql"], 209u);
   EXPECT_EQ(unsupported["machine_learning"], 106u);
-  EXPECT_EQ(unsupported["threshold"], 28u);
+  EXPECT_EQ(unsupported.count("threshold"), 0u);
   EXPECT_EQ(unsupported["threat_match"], 6u);
   // Every file is accounted for: loaded, unsupported or an error.
   EXPECT_EQ(set.rules.size() + set.unsupported.size() + set.errors.size(), set.files);
   // 729 active kuery queries: query + new_terms + threshold + threat_match.
-  EXPECT_EQ(loaded["query"] + loaded["new_terms"] + unsupported["threshold"] +
-                unsupported["threat_match"],
-            729u);
+  EXPECT_EQ(
+      loaded["query"] + loaded["new_terms"] + loaded["threshold"] + unsupported["threat_match"],
+      729u);
   for (const auto& r : set.rules) {
     if (r->is_eql()) {
       ASSERT_TRUE(r->eql) << r->path;
@@ -51,6 +53,11 @@ TEST(UpstreamRules, EveryKueryRuleParsesAndCompiles) {
       continue;
     }
     ASSERT_TRUE(r->matcher) << r->path;
+    if (r->type == RuleType::kThreshold) {
+      EXPECT_TRUE(r->supported()) << r->path;
+      EXPECT_LE(r->threshold_fields.size(), 5u) << r->path;
+      EXPECT_GE(r->threshold_value, 1) << r->path;
+    }
     if (r->type == RuleType::kNewTerms) {
       EXPECT_FALSE(r->new_terms_fields.empty()) << r->path;
       EXPECT_GT(r->history_window_ms, 0) << r->path;
@@ -58,7 +65,7 @@ TEST(UpstreamRules, EveryKueryRuleParsesAndCompiles) {
   }
 }
 
-TEST(UpstreamRules, ThresholdAndThreatMatchQueriesParseToo) {
+TEST(UpstreamRules, ThreatMatchQueriesParseToo) {
   // Unsupported types are not evaluated, but their kuery queries are part of
   // the 729 and must parse with our grammar.
   if (!std::filesystem::exists(Upstream())) GTEST_SKIP() << "no shared/upstream snapshot";
@@ -66,11 +73,11 @@ TEST(UpstreamRules, ThresholdAndThreatMatchQueriesParseToo) {
   for (const auto& e : set.errors) ADD_FAILURE() << e.ToString();
   size_t compiled = 0;
   for (const auto& u : set.unsupported) {
-    if (u.type != "threshold" && u.type != "threat_match") continue;
+    if (u.type != "threat_match") continue;
     EXPECT_TRUE(u.kql_compiled) << u.path;
     compiled += u.kql_compiled;
   }
-  EXPECT_EQ(compiled, 34u);
+  EXPECT_EQ(compiled, 6u);
 }
 
 TEST(RuleText, ErrorsCarryFilePositions) {
@@ -99,7 +106,7 @@ TEST(RuleText, UnsupportedKueryQueriesAreStillChecked) {
   std::vector<LoadIssue> errors, warnings;
   auto types = event::FieldTypes::BuiltIn();
   std::string text =
-      "[rule]\nrule_id = \"t\"\nname = \"n\"\ntype = \"threshold\"\nlanguage = \"kuery\"\n"
+      "[rule]\nrule_id = \"t\"\nname = \"n\"\ntype = \"threat_match\"\nlanguage = \"kuery\"\n"
       "query = 'a:(b or'\n";
   EXPECT_EQ(LoadRuleText(text, "t.toml", *types, {}, &errors, &warnings), nullptr);
   ASSERT_EQ(errors.size(), 1u);
