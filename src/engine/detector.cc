@@ -84,10 +84,6 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
   conditions_ = std::make_shared<ConditionSet>();
   conditions_->types = options_.types;
   alerts_index_ = AlertsIndexName(options_.alert.space_id);
-  if (!stores_.records) {
-    own_records_ = std::make_unique<state::MemoryRecordStore>();
-    stores_.records = own_records_.get();
-  }
   for (auto& rule : rules) {
     if (!rule) continue;
     std::string why;
@@ -115,12 +111,12 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
             "alerts are not suppressed",
             rule->path, rule->name));
       else if (rule->type == rules::RuleType::kThreshold)
-        warnings_.push_back(fmt::format(
-            "{}: rule '{}': alert_suppression is not applied to threshold alerts yet", rule->path,
-            rule->name));
+        warnings_.push_back(
+            fmt::format("{}: rule '{}': alert_suppression is not applied to threshold alerts yet",
+                        rule->path, rule->name));
       else
         suppressor = std::make_unique<AlertSuppressor>(*rule->alert_suppression, rule->interval_ms,
-                                                       unit->rule_uuid(), stores_.records);
+                                                       unit->rule_uuid(), SuppressionRecords());
     }
     suppressors_.push_back(std::move(suppressor));
     reads_alerts_.push_back(ReadsAlerts(*rule, alerts_index_));
@@ -139,6 +135,14 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
 }
 
 Detector::~Detector() = default;
+
+state::RecordStore* Detector::SuppressionRecords() {
+  // A caller without a record store (no stateful rule types) still gets
+  // suppression, in memory; the units keep seeing none.
+  if (stores_.records) return stores_.records;
+  if (!own_records_) own_records_ = std::make_unique<state::MemoryRecordStore>();
+  return own_records_.get();
+}
 
 EventMatcher* Detector::AddMatcher() {
   matchers_.push_back(std::make_unique<EventMatcher>(conditions_, matcher_options_));
@@ -310,7 +314,8 @@ void Detector::Stage(const EventRef& event, const MatchResult& match, bool learn
     // The window record an alert of this event would read (read once per
     // batch on a shared store; the group depends on the event only).
     if (suppressors_[unit] && !learn_only)
-      if (auto group = suppressors_[unit]->GroupOf(event.doc)) stores_.records->Stage(group->key);
+      if (auto group = suppressors_[unit]->GroupOf(event.doc))
+        SuppressionRecords()->Stage(group->key);
   });
 }
 
@@ -512,7 +517,10 @@ void Detector::MaybeExpire(const AlertSink& on_alert) {
     WritePendingUpdates(on_alert, [&](const PendingUpdate& update) {
       return update.suppressed.expires_at < *records;
     });
-  if (stores_.records && records) stores_.records->Expire(*records);
+  if (records) {
+    if (stores_.records) stores_.records->Expire(*records);
+    if (own_records_) own_records_->Expire(*records);
+  }
 }
 
 const std::vector<RuleStats>& Detector::stats() const {

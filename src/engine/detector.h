@@ -195,7 +195,8 @@ class Detector {
   uint64_t next_pending_order_ = 0;
 
   std::vector<std::unique_ptr<AlertSuppressor>> suppressors_;  // per unit; null = none
-  std::unique_ptr<state::RecordStore> own_records_;            // when no store was given
+  std::unique_ptr<state::RecordStore> own_records_;  // suppression's, when no store was given
+  state::RecordStore* SuppressionRecords();
   std::string alerts_index_;
   std::vector<bool> reads_alerts_;  // per unit
   EventMatcher* feedback_matcher_ = nullptr;

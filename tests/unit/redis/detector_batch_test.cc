@@ -15,6 +15,7 @@
 #include <fstream>
 #include <set>
 
+#include "engine/alert_feedback.h"
 #include "engine/detector.h"
 #include "redis/redis_helpers.h"
 #include "rules/loader.h"
@@ -37,8 +38,11 @@ class BatchedDecisions : public ::testing::Test {
     rules::RuleSet set = rules::LoadRules(
         {(upstream / "rules").string(), (upstream / "rules_building_block").string()},
         *event::FieldTypes::BuiltIn(), options);
-    rules_ =
-        new std::vector<std::shared_ptr<const rules::Rule>>(set.rules.begin(), set.rules.end());
+    // Rules over alerts decide on alerts made during Decide, which no batch
+    // staged (one round trip each; docs/engine.md): not this test's subject.
+    rules_ = new std::vector<std::shared_ptr<const rules::Rule>>();
+    for (const auto& rule : set.rules)
+      if (!ReadsAlerts(*rule, AlertsIndexName("default"))) rules_->push_back(rule);
     std::string path =
         (fs::temp_directory_path() / fmt::format("picket_batch_{}.ndjson", getpid())).string();
     std::string cmd = fmt::format(
