@@ -281,7 +281,16 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   } else {
     read_paths(o.events.empty() ? std::vector<std::string>{"-"} : o.events, learn_mode);
   }
-  detector.FlushSuppressionUpdates(on_alert);  // the counts still held back
+  if (o.state_file.empty() && o.state_dir.empty()) {
+    // The end of the input is the end of the data: decisions that wait for
+    // more events (a trailing missing-event stage) are taken with what was
+    // seen, as Elasticsearch decides over the data it has.
+    detector.Finish(on_alert);
+  } else {
+    // With saved state the next run continues this one: what waits for more
+    // events stays pending, so that split runs give the alerts of one.
+    detector.FlushSuppressionUpdates(on_alert);  // the counts still held back
+  }
   fflush(out);
   if (ferror(out)) {
     fprintf(stderr, "picket %.*s: write error on output\n", static_cast<int>(command.size()),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # picket hunt and picket rules from the command line: exit codes, byte-for-
-# byte output, stdin, --count, --fields, field type overrides, error carets.
+# byte output, stdin, --count, --fields, field type overrides, error carets;
+# picket run's end of input for sequences waiting on a trailing missing stage.
 set -uo pipefail
 : "${PICKET:?set PICKET to the picket binary}"
 pass=0; fail=0
@@ -111,6 +112,42 @@ check "rules exit 1 with errors" 1 $rc
 check "loaded count" 1 "$(printf '%s\n' "$out" | grep -c '^  query *1$')"
 check "eql rule loaded" 1 "$(printf '%s\n' "$out" | grep -c '^  eql *1$')"
 check "error position" 1 "$(grep -c 'bad.toml:7:' "$tmp/err")"
+
+# picket run at the end of the input: a sequence waiting for its trailing
+# missing-event check is decided with what was seen; with --state it stays
+# pending for the next run, which then decides it.
+mkdir -p "$tmp/trail"
+cat > "$tmp/trail/trail.toml" <<'TOML'
+[metadata]
+creation_date = "2026/01/01"
+maturity = "production"
+updated_date = "2026/01/01"
+
+[rule]
+author = ["picket tests"]
+description = "A start not followed by an end within a minute."
+from = "now-9m"
+index = ["logs-*"]
+language = "eql"
+license = "Elastic License v2"
+name = "Start without end"
+risk_score = 21
+rule_id = "00000000-0000-0000-0000-0000000000aa"
+severity = "low"
+type = "eql"
+query = '''
+sequence by host.id with maxspan=1m
+  [process where event.action == "start"]
+  ![process where event.action == "end"]
+'''
+TOML
+printf '%s\n' '{"@timestamp":"2026-03-01T00:00:00Z","event":{"category":"process","action":"start"},"host":{"id":"h1"}}' > "$tmp/trail/a.ndjson"
+printf '%s\n' '{"@timestamp":"2026-03-01T00:00:30Z","event":{"category":"process","action":"end"},"host":{"id":"h1"}}' > "$tmp/trail/b.ndjson"
+trail() { "$PICKET" run --rules "$tmp/trail/trail.toml" --format ndjson --quiet "$@" 2>/dev/null | wc -l; }
+check "run: trailing missing stage decided at the end" 3 "$(trail "$tmp/trail/a.ndjson")"
+check "run: an end within maxspan discards it" 0 "$(trail "$tmp/trail/a.ndjson" "$tmp/trail/b.ndjson")"
+check "run --state: pending after the first part" 0 "$(trail --state "$tmp/trail/state" "$tmp/trail/a.ndjson")"
+check "run --state: the second part discards it" 0 "$(trail --state "$tmp/trail/state" "$tmp/trail/b.ndjson")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
