@@ -10,8 +10,22 @@ std::string AlertsIndexName(std::string_view space_id) {
 }
 
 bool ReadsAlerts(const rules::Rule& rule, std::string_view alerts_index) {
-  IndexPatterns patterns(rule.index);
-  return !patterns.match_all() && patterns.Covers(alerts_index);
+  // The alerts index is a hidden alias. Elasticsearch expands a wildcard to
+  // hidden indices and aliases only when the pattern itself starts with a
+  // dot (IndexNameExpressionResolver), so `*` or `logs-*` never read alerts
+  // while `.alerts-security.*` does; exclusions still apply.
+  std::vector<std::string> dotted;
+  bool includes = false;
+  for (const std::string& pattern : rule.index) {
+    if (pattern.starts_with('.')) {
+      includes = true;
+      dotted.push_back(pattern);
+    } else if (pattern.starts_with('-')) {
+      dotted.push_back(pattern);
+    }
+  }
+  if (!includes) return false;
+  return IndexPatterns(dotted).Covers(alerts_index);
 }
 
 FedAlert FeedAlert(const AlertForFeedback& a) {

@@ -29,9 +29,10 @@ namespace picket::engine {
 
 std::string AlertsIndexName(std::string_view space_id);
 
-// Whether `rule` reads the alerts index: one of its index patterns covers it
-// (a rule with no patterns, which sees every event, does not count: it
-// never asked for alerts).
+// Whether `rule` reads the alerts index: one of its index patterns that
+// starts with a dot covers it, as Elasticsearch resolves a hidden alias (a
+// rule with no patterns, or only patterns like `*` or `logs-*`, never reads
+// alerts).
 bool ReadsAlerts(const rules::Rule& rule, std::string_view alerts_index);
 
 struct FedAlert {

@@ -108,6 +108,24 @@ TEST(AlertFeedback, NoLoopsAndBoundedDepth) {
   EXPECT_EQ(max_depth, 3);
 }
 
+// The alerts index is a hidden alias: only dot-prefixed patterns reach it,
+// as Elasticsearch expands wildcards (a `*` rule does not read alerts).
+TEST(AlertFeedback, OnlyDotPatternsReadTheHiddenAlertsIndex) {
+  const std::string alerts = AlertsIndexName("default");
+  auto reads = [&](std::vector<std::string> index) {
+    RuleSpec spec = RawRule(kOverId, "Over");
+    spec.index = std::move(index);
+    return ReadsAlerts(*MakeRule(spec), alerts);
+  };
+  EXPECT_TRUE(reads({".alerts-security.*"}));
+  EXPECT_TRUE(reads({"logs-*", ".alerts-*"}));
+  EXPECT_TRUE(reads({".alerts-security.alerts-default"}));
+  EXPECT_FALSE(reads({"*"}));
+  EXPECT_FALSE(reads({"logs-*", "*alerts*"}));
+  EXPECT_FALSE(reads({".alerts-security.*", "-.alerts-security.alerts-default"}));
+  EXPECT_FALSE(reads({}));
+}
+
 TEST(AlertFeedback, DepthBound) {
   DetectorOptions options = Harness::DefaultOptions();
   options.max_alert_depth = 1;  // first-level alerts are not fed back
