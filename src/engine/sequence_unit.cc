@@ -189,8 +189,12 @@ void SequenceUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t> 
     }
   }
   if (matches.empty()) return;
-  std::string origin = ref.Origin();
-  std::string payload = EncodePayload({event.index, ref.doc_id, identity, origin, ref.raw});
+  // The stream keeps payloads only of events at positive stages (an event
+  // matching only missing-event stages or `until` is never reported).
+  bool positive = false;
+  for (const eql::KeyedMatch& m : matches) positive |= (m.stages & plan_->positive_mask()) != 0;
+  std::string payload;
+  if (positive) payload = EncodePayload({event.index, ref.doc_id, identity, ref.Origin(), ref.raw});
   e.payload = payload;
   learn_only_ = learn_only;
   if (learn_only) ++stats().learned;

@@ -358,10 +358,12 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
       saved_watermark_ = watermark_;
     }
   }
-  // The payload is written once, when a key first takes the event.
+  // The payload is written once, when a key first takes the event at a
+  // positive stage: an event matching only missing-event stages (or only
+  // `until`) never fills a position of a reported sequence.
   bool payload_written = false;
   std::function<void()> write_payload = [&] {
-    if (payload_written) return;
+    if (payload_written || !(keyed.stages & plan_->positive_mask())) return;
     payload_written = true;
     TimeMs expiry = options_.lookback_ms > 0
                         ? wt + std::max<int64_t>(disorder_, 0) + options_.lookback_ms
@@ -393,7 +395,10 @@ bool SequenceStream::Step(SequenceRecord* record, const KeyedEvent& event,
   e.ordinal.index = record->Intern(event.ordinal.index);
   std::vector<CompletedSequence> done;
   // After the key's newest event: only the head and the last chunk change.
-  bool fast = !plan_->is_sample() && !plan_->has_missing() &&
+  // The machine then needs no history: only leading and middle missing-event
+  // checks look at earlier events (a trailing check looks at later ones, and
+  // the kept events all sort before this one).
+  bool fast = !plan_->is_sample() && !NeedsHistoryInOrder() &&
               record->event_count() < options_.max_events_per_key &&
               (!record->has_newest || CompareOrdinalsButArrival(record->newest, e.ordinal) < 0);
   if (fast) {
