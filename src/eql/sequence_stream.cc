@@ -82,9 +82,9 @@ SequenceStream::SequenceStream(const SequencePlan* plan, state::RecordStore* sto
   if (options_.max_events_per_key < 1) options_.max_events_per_key = 1;
 }
 
-std::string SequenceStream::Key(char kind, std::string_view rest) const {
+std::string SequenceStream::Key(char kind, std::string_view rest, size_t suffix) const {
   std::string k;
-  k.reserve(ns_.size() + 1 + rest.size());
+  k.reserve(ns_.size() + 1 + rest.size() + suffix);
   k.append(ns_);
   k.push_back(kind);
   k.append(rest);
@@ -220,6 +220,7 @@ TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& c
     } else {
       after = ExpiresAt(record);
       std::string value;
+      value.reserve(256);  // one allocation for a usual head, not one per growth
       record.Encode(&value);
       written = store_->Put(key, value, *after);
     }
@@ -238,7 +239,7 @@ TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& c
 }
 
 std::string SequenceStream::ChunkKey(std::string_view join_key, uint64_t id) const {
-  std::string k = Key('C', join_key);
+  std::string k = Key('C', join_key, sizeof id);
   PutFixed64(&k, id);
   return k;
 }
@@ -524,7 +525,7 @@ void SequenceStream::Report(SequenceRecord* record, std::string_view join_key,
 }
 
 std::string SequenceStream::PayloadKey(uint64_t id) const {
-  std::string k = Key('P', "");
+  std::string k = Key('P', "", sizeof id);
   PutFixed64(&k, id);
   return k;
 }

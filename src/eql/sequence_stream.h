@@ -140,7 +140,8 @@ class SequenceStream {
   Census TakeCensus();
 
  private:
-  std::string Key(char kind, std::string_view rest) const;
+  // `suffix`: bytes the caller appends (reserved at once).
+  std::string Key(char kind, std::string_view rest, size_t suffix = 0) const;
   std::string ChunkKey(std::string_view join_key, uint64_t id) const;
   std::string PayloadKey(uint64_t id) const;
   TimeMs ChunkExpiry(TimeMs window_max) const;
