@@ -168,7 +168,7 @@ void SequenceUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t> 
   if (override_field != ts_field && !(override_field.empty() && ts_field == "@timestamp"))
     window_time = EventTime(ref.doc, override_field).time.value_or(*order.time);
   eql::StreamEvent e;
-  std::string identity = EventIdentity(event.index, ref.doc_id, ref.IdentityBytes());
+  const std::string& identity = ref.Identity(event.index);
   e.id = XXH3_64bits(identity.data(), identity.size());
   e.ordinal.time = *order.time;
   e.ordinal.tiebreaker = ReadTiebreaker(ref.doc, q.tiebreaker_field);
