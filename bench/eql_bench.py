@@ -68,7 +68,7 @@ def main():
     mb = os.path.getsize(telemetry) / 1e6
     work, empty, out = rb.prepare_work(telemetry, "picket_eql_bench_")
 
-    rules = rb.upstream_rule_args(args.upstream)
+    rules = rb.snapshot_rule_args(args.upstream)  # all types, not only the kuery set
     commands = {
         "parse_only": [parse_only, telemetry, "--runs", "3"],
         "parse_only_1": [parse_only, telemetry, "--runs", "1"],

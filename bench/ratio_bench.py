@@ -97,6 +97,19 @@ def ensure_parse_only():
     return exe
 
 
+def snapshot_rule_args(upstream):
+    """--rules for the whole upstream snapshot (rules/ minus _deprecated/, and
+    rules_building_block/): every rule type picket runs, for eql_bench.py."""
+    args = []
+    rules = os.path.join(upstream, "rules")
+    for name in sorted(os.listdir(rules)):
+        path = os.path.join(rules, name)
+        if os.path.isdir(path) and name != "_deprecated":
+            args += ["--rules", path]
+    args += ["--rules", os.path.join(upstream, "rules_building_block")]
+    return args
+
+
 def upstream_rule_args(upstream):
     """--rules for every upstream kuery query and new_terms rule (rules/ minus
     _deprecated/ and rules_building_block/): issue 15's upstream figure is the

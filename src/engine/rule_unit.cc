@@ -12,9 +12,16 @@ std::string EventRef::Origin() const {
   return fmt::format("{}:{}", source, line);
 }
 
-std::string EventIdentityOf(const MatchedEvent& event) {
-  return EventIdentity(event.index, event.ref.doc_id, event.ref.IdentityBytes());
+const std::string& EventRef::Identity(std::string_view index) const {
+  if (!has_identity_ || identity_index_ != index) {
+    identity_ = EventIdentity(index, doc_id, IdentityBytes());
+    identity_index_.assign(index);
+    has_identity_ = true;
+  }
+  return identity_;
 }
+
+std::string EventIdentityOf(const MatchedEvent& event) { return event.ref.Identity(event.index); }
 
 RuleUnit::RuleUnit(std::shared_ptr<const rules::Rule> rule)
     : rule_(std::move(rule)), rule_uuid_(RuleUuid(rule_->rule_id)) {}

@@ -53,6 +53,14 @@ struct EventRef {
   std::string_view source;
   uint64_t line = 0;
   std::string Origin() const;
+  // EventIdentity(index, doc_id, IdentityBytes()), hashed once per event
+  // and index: every stateful rule the event matches asks for it. An
+  // EventRef therefore names one event and is never refilled for another.
+  const std::string& Identity(std::string_view index) const;
+
+ private:
+  mutable std::string identity_, identity_index_;
+  mutable bool has_identity_ = false;
 };
 
 // An event that matched some of a unit's conditions.

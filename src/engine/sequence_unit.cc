@@ -161,14 +161,19 @@ void SequenceUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t> 
                                    order.problem.empty() ? "missing" : order.problem));
     return;
   }
-  EventTimeResult window = EventTime(ref.doc, rule().timestamp_override);
+  // The window time reads the same field when timestamp_override names the
+  // order's field (or is unset and the order is @timestamp): no second read.
+  const std::string& override_field = rule().timestamp_override;
+  TimeMs window_time = *order.time;
+  if (override_field != ts_field && !(override_field.empty() && ts_field == "@timestamp"))
+    window_time = EventTime(ref.doc, override_field).time.value_or(*order.time);
   eql::StreamEvent e;
-  std::string identity = EventIdentity(event.index, ref.doc_id, ref.IdentityBytes());
+  const std::string& identity = ref.Identity(event.index);
   e.id = XXH3_64bits(identity.data(), identity.size());
   e.ordinal.time = *order.time;
   e.ordinal.tiebreaker = ReadTiebreaker(ref.doc, q.tiebreaker_field);
   e.ordinal.index = event.index;
-  e.window_time = window.time.value_or(*order.time);
+  e.window_time = window_time;
 
   // Join keys per matched stage: each key gathers the stages it matched.
   std::vector<eql::KeyedMatch> matches;
@@ -189,8 +194,12 @@ void SequenceUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t> 
     }
   }
   if (matches.empty()) return;
-  std::string origin = ref.Origin();
-  std::string payload = EncodePayload({event.index, ref.doc_id, identity, origin, ref.raw});
+  // The stream keeps payloads only of events at positive stages (an event
+  // matching only missing-event stages or `until` is never reported).
+  bool positive = false;
+  for (const eql::KeyedMatch& m : matches) positive |= (m.stages & plan_->positive_mask()) != 0;
+  std::string payload;
+  if (positive) payload = EncodePayload({event.index, ref.doc_id, identity, ref.Origin(), ref.raw});
   e.payload = payload;
   learn_only_ = learn_only;
   if (learn_only) ++stats().learned;

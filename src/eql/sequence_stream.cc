@@ -82,9 +82,9 @@ SequenceStream::SequenceStream(const SequencePlan* plan, state::RecordStore* sto
   if (options_.max_events_per_key < 1) options_.max_events_per_key = 1;
 }
 
-std::string SequenceStream::Key(char kind, std::string_view rest) const {
+std::string SequenceStream::Key(char kind, std::string_view rest, size_t suffix) const {
   std::string k;
-  k.reserve(ns_.size() + 1 + rest.size());
+  k.reserve(ns_.size() + 1 + rest.size() + suffix);
   k.append(ns_);
   k.push_back(kind);
   k.append(rest);
@@ -220,6 +220,7 @@ TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& c
     } else {
       after = ExpiresAt(record);
       std::string value;
+      value.reserve(256);  // one allocation for a usual head, not one per growth
       record.Encode(&value);
       written = store_->Put(key, value, *after);
     }
@@ -238,7 +239,7 @@ TimeMs SequenceStream::Update(std::string_view join_key, bool create, Change&& c
 }
 
 std::string SequenceStream::ChunkKey(std::string_view join_key, uint64_t id) const {
-  std::string k = Key('C', join_key);
+  std::string k = Key('C', join_key, sizeof id);
   PutFixed64(&k, id);
   return k;
 }
@@ -358,10 +359,12 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
       saved_watermark_ = watermark_;
     }
   }
-  // The payload is written once, when a key first takes the event.
+  // The payload is written once, when a key first takes the event at a
+  // positive stage: an event matching only missing-event stages (or only
+  // `until`) never fills a position of a reported sequence.
   bool payload_written = false;
   std::function<void()> write_payload = [&] {
-    if (payload_written) return;
+    if (payload_written || !(keyed.stages & plan_->positive_mask())) return;
     payload_written = true;
     TimeMs expiry = options_.lookback_ms > 0
                         ? wt + std::max<int64_t>(disorder_, 0) + options_.lookback_ms
@@ -393,7 +396,10 @@ bool SequenceStream::Step(SequenceRecord* record, const KeyedEvent& event,
   e.ordinal.index = record->Intern(event.ordinal.index);
   std::vector<CompletedSequence> done;
   // After the key's newest event: only the head and the last chunk change.
-  bool fast = !plan_->is_sample() && !plan_->has_missing() &&
+  // The machine then needs no history: only leading and middle missing-event
+  // checks look at earlier events (a trailing check looks at later ones, and
+  // the kept events all sort before this one).
+  bool fast = !plan_->is_sample() && !NeedsHistoryInOrder() &&
               record->event_count() < options_.max_events_per_key &&
               (!record->has_newest || CompareOrdinalsButArrival(record->newest, e.ordinal) < 0);
   if (fast) {
@@ -519,7 +525,7 @@ void SequenceStream::Report(SequenceRecord* record, std::string_view join_key,
 }
 
 std::string SequenceStream::PayloadKey(uint64_t id) const {
-  std::string k = Key('P', "");
+  std::string k = Key('P', "", sizeof id);
   PutFixed64(&k, id);
   return k;
 }

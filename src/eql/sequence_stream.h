@@ -12,7 +12,9 @@
 //    state machine, what was reported), changed by read-modify-write of that
 //    one record, written before its sequences are reported (a shared store
 //    that refuses the write makes the stream read again and decide again);
-//  * each event's payload (what the caller needs to write alerts), once;
+//  * each event's payload (what the caller needs to write alerts), once,
+//    for events that matched a positive stage (only those fill positions of
+//    reported sequences; missing-event positions carry no event);
 //  * the stream's newest window time and arrival counter, and the keys that
 //    wait for a trailing missing-event decision (one small record each).
 //
@@ -84,6 +86,7 @@ struct StreamEvent {
   uint64_t id = 0;  // stable identity: a resent event is recognised by it
   Ordinal ordinal;  // `seq` is set by the stream; `index` may be a temporary view
   TimeMs window_time = 0;
+  // Read only when a match has a positive stage; may be empty otherwise.
   std::string_view payload;
 };
 
@@ -137,11 +140,15 @@ class SequenceStream {
   Census TakeCensus();
 
  private:
-  std::string Key(char kind, std::string_view rest) const;
+  // `suffix`: bytes the caller appends (reserved at once).
+  std::string Key(char kind, std::string_view rest, size_t suffix = 0) const;
   std::string ChunkKey(std::string_view join_key, uint64_t id) const;
   std::string PayloadKey(uint64_t id) const;
   TimeMs ChunkExpiry(TimeMs window_max) const;
   void Load();
+  // Whether stepping an event that sorts after all of a key's kept events
+  // reads them (leading or middle missing-event stages).
+  bool NeedsHistoryInOrder() const { return (plan_->leading_mask() | plan_->middle_mask()) != 0; }
   bool SaveMeta();
   TimeMs ExpiresAt(const SequenceRecord& record) const;
   TimeMs RoundExpiry(TimeMs t) const;

@@ -23,14 +23,19 @@ bool ReadBytes(std::FILE* f, std::string* s) {
 }  // namespace
 
 std::optional<std::string> MemoryRecordStore::Get(std::string_view key) {
-  auto it = records_.find(std::string(key));
+  auto it = records_.find(View(key));
   if (it == records_.end() || it->second.expires_at < expired_before_) return std::nullopt;
   return it->second.value;
 }
 
 bool MemoryRecordStore::Put(std::string_view key, std::string_view value, TimeMs expires_at) {
-  auto [it, added] = records_.try_emplace(std::string(key));
-  if (!added) value_bytes_ -= it->second.value.size();
+  // Most Puts replace a record: look it up without building a key string.
+  auto it = records_.find(View(key));
+  bool added = it == records_.end();
+  if (added)
+    it = records_.try_emplace(std::string(key)).first;
+  else
+    value_bytes_ -= it->second.value.size();
   it->second.value.assign(value);
   value_bytes_ += value.size();
   if (added || it->second.expires_at != expires_at) Schedule(key, expires_at);
@@ -39,7 +44,7 @@ bool MemoryRecordStore::Put(std::string_view key, std::string_view value, TimeMs
 }
 
 bool MemoryRecordStore::Delete(std::string_view key) {
-  auto it = records_.find(std::string(key));
+  auto it = records_.find(View(key));
   if (it != records_.end()) {
     value_bytes_ -= it->second.value.size();
     records_.erase(it);

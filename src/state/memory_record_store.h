@@ -8,6 +8,7 @@
 // it drops.
 #pragma once
 #include <absl/container/flat_hash_map.h>
+#include <absl/strings/string_view.h>
 
 #include <cstdio>
 #include <queue>
@@ -44,6 +45,9 @@ class MemoryRecordStore final : public RecordStore {
     bool operator>(const Due& o) const { return expires_at > o.expires_at; }
   };
   void Schedule(std::string_view key, TimeMs expires_at);
+  // The map hashes and compares std::string and absl::string_view alike
+  // (transparent lookup): finding a record builds no key string.
+  static absl::string_view View(std::string_view key) { return {key.data(), key.size()}; }
 
   // Debian's abseil has its own string_view: hash std::string here.
   absl::flat_hash_map<std::string, Record> records_;

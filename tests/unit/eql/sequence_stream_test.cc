@@ -323,6 +323,23 @@ TEST(SequenceStream, TrailingCheckDecidedByWatermark) {
   EXPECT_TRUE(d.Stream({.lookback_ms = 100}, {}, false).empty());
 }
 
+// Events that match only a trailing missing-event stage take the in-order
+// path (appended, not rewritten) yet stay in the key's history: an earlier
+// positive event arriving afterwards is replayed against them. They never
+// fill a reported position, so their payloads are not kept.
+TEST(SequenceStream, TrailingMissingEventsKeptWithoutPayload) {
+  SeqCase c("A !B", 10);
+  c.E("B1", 5, "B").E("B2", 6, "B").E("A1", 0, "A");  // A1 replayed: B1 within maxspan
+  c.E("A2", 20, "A").E("B3", 40, "B");                // B3 after A2's deadline
+  state::MemoryRecordStore store;
+  StreamStats stats;
+  EXPECT_EQ(c.Stream({.max_disorder_ms = -1}, {}, true, &store, &stats), (V{"x: A2 _"}));
+  EXPECT_EQ(stats.replays, 1u);
+  int payloads = 0;
+  store.Scan("ruleP", [&](std::string_view, std::string_view, TimeMs) { ++payloads; });
+  EXPECT_EQ(payloads, 2);  // A1 and A2
+}
+
 // Caps: keys beyond max_records and events beyond max_events_per_key are
 // dropped and counted; old events leave the store.
 TEST(SequenceStream, CapsAndExpiry) {
