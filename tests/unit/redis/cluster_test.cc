@@ -208,8 +208,10 @@ TEST(Cluster, WaitConfirmsReplicationOnTheWritingConnections) {
   EXPECT_NE(error.find("of 2 replicas acknowledged"), std::string::npos) << error;
   // A connection replaced after the writes cannot vouch for them.
   std::string key = Prefix() + "0";
+  auto id = MakeCall({"CLIENT", "ID"}, key);  // our connection only (tests share the cluster)
+  ASSERT_TRUE(cluster->Run(id.get(), &error)) << error;
   local->Command(local->MasterOf(KeySlot(key)),
-                 {"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+                 {"CLIENT", "KILL", "ID", std::to_string(id->reply.integer)});
   auto get = MakeCall({"GET", key}, key);
   ASSERT_TRUE(cluster->Run(get.get(), &error)) << error;
   EXPECT_FALSE(cluster->WaitReplicas(1, 1000, &error));
