@@ -22,11 +22,11 @@ Contract
 
 from __future__ import annotations
 
-import os
 import tomllib
 
 import eql_satisfy as es
 import telemetry_model as tm
+import upstream_rules
 
 ENDPOINT_DATASET = {"process": "process", "file": "file", "network": "network", "library": "library",
                     "dll": "library", "registry": "registry", "api": "api"}
@@ -40,15 +40,6 @@ class Plan:
         self.path, self.query, self.os_type, self.index = path, query, os_type, index
         self.category_field = category_field
         self.kind = query.kind
-
-
-def _rule_files(upstream: str):
-    for top in ("rules", "rules_building_block"):
-        for root, dirs, files in os.walk(os.path.join(upstream, top)):
-            dirs[:] = sorted(d for d in dirs if d != "_deprecated")
-            for name in sorted(files):
-                if name.endswith(".toml"):
-                    yield os.path.join(root, name)
 
 
 def _os_of(rule: dict, path: str) -> str:
@@ -119,7 +110,7 @@ class UpstreamEpisodes:
         self.plans: list[Plan] = []
         self.read = self.skipped = 0
         self._pid = 3000
-        for path in _rule_files(upstream):
+        for path in upstream_rules.rule_files(upstream):
             with open(path, "rb") as f:
                 data = f.read()
             if b'language = "eql"' not in data:  # TOML parsing is most of the start-up: only EQL files

@@ -39,6 +39,8 @@ import sys
 import tempfile
 import time
 
+import upstream_rules
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 SHELL_SPAWN_RULE = os.path.join(ROOT, "rules/macos/execution_python_shell_spawn_first_occurrence.toml")
@@ -116,27 +118,15 @@ def upstream_rule_args(upstream):
     kuery ruleset's; eql_bench.py measures the whole set with EQL. The files
     are linked into one directory under build/bench-data (names prefixed by
     their folder, which keeps them unique)."""
-    import tomllib
     out = os.path.join(ROOT, "build", "bench-data", "upstream-kuery")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    roots = [os.path.join(upstream, "rules"), os.path.join(upstream, "rules_building_block")]
-    for root in roots:
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if d != "_deprecated")
-            for name in sorted(files):
-                if not name.endswith(".toml"):
-                    continue
-                path = os.path.join(folder, name)
-                try:
-                    with open(path, "rb") as f:
-                        rule = tomllib.load(f).get("rule", {})
-                except (OSError, ValueError):
-                    continue
-                if rule.get("language") != "kuery" or rule.get("type") not in ("query", "new_terms"):
-                    continue
-                prefix = os.path.relpath(folder, upstream).replace(os.sep, "__")
-                os.symlink(os.path.abspath(path), os.path.join(out, prefix + "__" + name))
+    for path in upstream_rules.rule_files(upstream):
+        rule = upstream_rules.load_rule(path)
+        if rule.get("language") != "kuery" or rule.get("type") not in ("query", "new_terms"):
+            continue
+        prefix = os.path.relpath(os.path.dirname(path), upstream).replace(os.sep, "__")
+        os.symlink(os.path.abspath(path), os.path.join(out, prefix + "__" + os.path.basename(path)))
     return ["--rules", out]
 
 

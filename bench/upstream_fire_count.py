@@ -16,9 +16,9 @@ import os
 import subprocess
 import sys
 import time
-import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import upstream_rules  # noqa: E402
 import ratio_bench  # noqa: E402 (the rule directories and paths, shared with the other benchmarks)
 
 KINDS = ("query", "new_terms", "eql event", "eql sequence", "eql sample")
@@ -27,26 +27,19 @@ KINDS = ("query", "new_terms", "eql event", "eql sequence", "eql sample")
 def rule_kinds(upstream):
     """rule_id -> kind, for every rule picket runs (the supported types)."""
     kinds = {}
-    dirs = ratio_bench.upstream_rule_args(upstream)[1::2]
-    for top in dirs:
-        for root, subdirs, files in os.walk(top):
-            subdirs[:] = [d for d in subdirs if d != "_deprecated"]
-            for name in files:
-                if not name.endswith(".toml"):
-                    continue
-                with open(os.path.join(root, name), "rb") as f:
-                    rule = tomllib.load(f).get("rule", {})
-                kind = rule.get("type")
-                if rule.get("language") == "eql":
-                    first = rule.get("query", "").split(None, 1)[0].lower()
-                    kind = "eql " + (first if first in ("sequence", "sample") else "event")
-                if kind in KINDS:
-                    kinds[rule["rule_id"]] = kind
+    for path in upstream_rules.rule_files(upstream):
+        rule = upstream_rules.load_rule(path)
+        kind = rule.get("type")
+        if rule.get("language") == "eql":
+            first = rule.get("query", "").split(None, 1)[0].lower()
+            kind = "eql " + (first if first in ("sequence", "sample") else "event")
+        if kind in KINDS:
+            kinds[rule["rule_id"]] = kind
     return kinds
 
 
 def count(picket, upstream, path, kinds):
-    cmd = [picket, "run", "--quiet", "--format", "ndjson", path] + ratio_bench.upstream_rule_args(upstream)
+    cmd = [picket, "run", "--quiet", "--format", "ndjson", path] + ratio_bench.snapshot_rule_args(upstream)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     fired, alerts = set(), 0
