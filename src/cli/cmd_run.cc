@@ -54,6 +54,7 @@ struct RunOptions {
   std::string kibana_version;  // "" = engine::kCompatibleKibanaVersion
   std::string execution_uuid;  // "" = random, or derived from --now
   size_t max_problems = 20;
+  int64_t max_lag_ms = -2;
   FieldTypeOptions types;
 };
 
@@ -192,6 +193,7 @@ int RunDetection(const RunOptions& o, bool learn_mode) {
   dopts.use_rule_index = !o.no_rule_index;
   dopts.types = types;
   dopts.apply_max_signals = !o.no_max_signals;
+  dopts.max_lag_ms = o.max_lag_ms;
   dopts.alert.kibana_url = o.kibana_url;
   dopts.alert.space_id = o.space;
   if (!o.kibana_version.empty()) dopts.alert.kibana_version = o.kibana_version;
@@ -342,6 +344,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "Event file or directory loaded into the first-seen state first, without "
                   "alerting (cold start); repeat for several");
   cmd->add_option("--output,-o", o->output, "Write alerts here instead of stdout");
+  AddMaxLagOption(cmd, &o->max_lag_ms);
   cmd->add_option("--format", o->format, "ndjson (default off a TTY) or text (default on a TTY)")
       ->check(CLI::IsMember({"ndjson", "text"}));
   cmd->add_flag("--guide,--explain", o->guide, "Text format: show each rule's investigation guide");

@@ -68,6 +68,7 @@ struct ServeOptions {
   std::string port_file;
   bool no_max_signals = false;
   bool no_event_ingested = false;
+  int64_t max_lag_ms = -2;
   FieldTypeOptions types;
   // Shared state (docs/redis.md).
   std::string state;  // "" = RocksDB under state_dir; redis://... = Redis
@@ -236,6 +237,7 @@ int RunServe(const ServeOptions& o) {
   engine::DetectorOptions detector_options;
   detector_options.types = types;
   detector_options.apply_max_signals = !o.no_max_signals;
+  detector_options.max_lag_ms = o.max_lag_ms;
   // One copy per suppressed alert per group commit, with its newest count.
   detector_options.coalesce_suppression_updates = true;
   engine::StateStores stores;
@@ -420,6 +422,7 @@ void RegisterServe(CLI::App& app, int* exit_code) {
   cmd->add_flag("--no-max-signals", o->no_max_signals,
                 "Write every alert: no cap of max_signals alerts per rule per interval of event "
                 "time");
+  AddMaxLagOption(cmd, &o->max_lag_ms);
   cmd->add_flag("--no-event-ingested", o->no_event_ingested,
                 "Do not set event.ingested to the arrival time on events that lack it (for "
                 "replays of old events: rules then judge them by their own time)");

@@ -9,6 +9,21 @@
 
 namespace picket::cli {
 
+void AddMaxLagOption(CLI::App* cmd, int64_t* ms) {
+  cmd->add_option_function<std::string>(
+         "--max-lag", [ms](const std::string& text) { *ms = *ParseInterval(text); },
+         "How far behind a rule's newest event one EQL join key or threshold group may lag "
+         "(another host's clock, a concurrent sender's backlog) and still count; idle sequence "
+         "and threshold state is kept that long (e.g. 6h, 2d; default 1d, never less than the "
+         "rule's lookback)")
+      ->type_name("DURATION")
+      ->check([](const std::string& text) {
+        std::optional<int64_t> v = ParseInterval(text);
+        return v && *v > 0 ? std::string()
+                           : "expected a duration such as 30m, 6h or 2d, got '" + text + "'";
+      });
+}
+
 void AddFieldTypeOptions(CLI::App* cmd, FieldTypeOptions* opts) {
   cmd->add_option("--mapping", opts->mappings,
                   "Elasticsearch mapping of the events: the output of GET <index>/_mapping, a "
@@ -85,8 +100,8 @@ void NoteNotRunnable(const rules::RuleSet& set, std::string_view command, bool q
   for (const auto& r : not_run) ++by_type[r->type_name];
   std::string kinds;
   for (const auto& [type, n] : by_type) kinds += " " + std::to_string(n) + " " + type;
-  fprintf(stderr, "picket %.*s: %zu loaded rules not run:%s\n",
-          static_cast<int>(command.size()), command.data(), not_run.size(), kinds.c_str());
+  fprintf(stderr, "picket %.*s: %zu loaded rules not run:%s\n", static_cast<int>(command.size()),
+          command.data(), not_run.size(), kinds.c_str());
 }
 
 }  // namespace picket::cli

@@ -29,6 +29,10 @@ void AddFieldTypeOptions(CLI::App* cmd, FieldTypeOptions* opts);
 std::shared_ptr<const event::FieldTypes> BuildFieldTypes(const FieldTypeOptions& opts,
                                                          std::string* error);
 
+// --max-lag DURATION on `cmd`, into *ms (-2 = not given: the engine's
+// default). See engine::DetectorOptions::max_lag_ms.
+void AddMaxLagOption(CLI::App* cmd, int64_t* ms);
+
 // --now: ISO-8601 or epoch millis; empty = the current time.
 bool ParseNowOption(const std::string& text, TimeMs* now, std::string* error);
 

@@ -81,6 +81,7 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
   UnitSettings settings;
   settings.types = options_.types;
   settings.max_combinations_per_event = options_.max_combinations_per_event;
+  settings.max_lag_ms = options_.max_lag_ms;
   conditions_ = std::make_shared<ConditionSet>();
   conditions_->types = options_.types;
   alerts_index_ = AlertsIndexName(options_.alert.space_id);

@@ -57,6 +57,10 @@ struct DetectorOptions {
   // Bound on new-terms combinations from one event (cartesian products of
   // large arrays); the rest are skipped and counted.
   size_t max_combinations_per_event = 10000;
+  // How far one EQL join key or threshold group may lag the rule's newest
+  // event (eql::StreamOptions::retention_ms, ThresholdLimits::max_lag_ms);
+  // -2 = the default (a day).
+  int64_t max_lag_ms = -2;
   // Mappings, for keyword ignore_above and rule indexing; null = built-in.
   std::shared_ptr<const event::FieldTypes> types;
   // At most max_signals alerts per rule per interval bucket of event time

@@ -41,6 +41,7 @@ std::unique_ptr<RuleUnit> MakeRuleUnit(std::shared_ptr<const rules::Rule> rule,
     }
     ThresholdLimits limits;
     limits.max_combinations_per_event = settings.max_combinations_per_event;
+    limits.max_lag_ms = settings.max_lag_ms;
     return std::make_unique<ThresholdUnit>(rule, stores.records, settings.types, limits);
   }
   if (r.is_eql() && r.eql) {
@@ -54,7 +55,7 @@ std::unique_ptr<RuleUnit> MakeRuleUnit(std::shared_ptr<const rules::Rule> rule,
       return nullptr;
     }
     return std::make_unique<SequenceUnit>(rule, stores.records, settings.types,
-                                          stores.records_start_empty);
+                                          stores.records_start_empty, settings.max_lag_ms);
   }
   *why = fmt::format("{} / {} is not supported", r.type_name, r.language);
   return nullptr;

@@ -28,6 +28,10 @@ struct UnitSettings {
   // Bound on new-terms combinations from one event (cartesian products of
   // large arrays); the rest are skipped and counted.
   size_t max_combinations_per_event = 10000;
+  // How far one EQL join key or threshold group may lag the rule's newest
+  // event (eql::StreamOptions::retention_ms, ThresholdLimits::max_lag_ms);
+  // -2 = the default.
+  int64_t max_lag_ms = -2;
 };
 
 // The unit that runs `rule`, or null with *why when picket cannot run it

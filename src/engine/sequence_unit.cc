@@ -110,7 +110,8 @@ void EqlEventUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>,
 }
 
 SequenceUnit::SequenceUnit(std::shared_ptr<const rules::Rule> rule, state::RecordStore* records,
-                           std::shared_ptr<const event::FieldTypes> types, bool records_start_empty)
+                           std::shared_ptr<const event::FieldTypes> types, bool records_start_empty,
+                           int64_t retention_ms)
     : RuleUnit(std::move(rule)), types_(std::move(types)) {
   const eql::Query& q = *this->rule().eql;
   eql::SequenceSpec spec;
@@ -129,6 +130,7 @@ SequenceUnit::SequenceUnit(std::shared_ptr<const rules::Rule> rule, state::Recor
   eql::StreamOptions options;
   options.lookback_ms = this->rule().lookback_ms;
   options.store_starts_empty = records_start_empty;
+  options.retention_ms = retention_ms;
   // A short binary namespace: record keys are compared often in the stores.
   XXH64_hash_t ns = XXH3_64bits(rule_uuid().data(), rule_uuid().size());
   std::string prefix(reinterpret_cast<const char*>(&ns), sizeof ns);

@@ -128,8 +128,8 @@ void ThresholdUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>
     return;
   }
   if (learn_only) ++stats().learned;
-  if (watermark_ && *time < *watermark_ - rule().lookback_ms) {
-    ++stats().late;
+  if (watermark_ && *time < *watermark_ - MaxLag()) {
+    ++stats().late;  // beyond what any group may lag the rule
     return;
   }
   RaiseWatermark(*time);
@@ -144,13 +144,21 @@ void ThresholdUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>
       for (const std::string& v : values[0])
         held.distinct.push_back(XXH3_64bits(v.data(), v.size()));
   }
+  late_for_a_group_ = false;
   for (size_t c = 0; c < keys_.size(); ++c) Decide(c, held, learn_only, event, out);
+  if (late_for_a_group_) ++stats().late;
+}
+
+int64_t ThresholdUnit::MaxLag() const {
+  int64_t lag = limits_.max_lag_ms >= 0 ? limits_.max_lag_ms : kDefaultMaxLagMs;
+  return std::max(lag, rule().lookback_ms);
 }
 
 TimeMs ThresholdUnit::ExpiryOf(const ThresholdGroup& group) const {
   TimeMs newest = group.NewestTime();
-  if (newest >= INT64_MAX - rule().lookback_ms) return INT64_MAX;
-  return state::RoundExpiryUp(newest + rule().lookback_ms, rule().lookback_ms);
+  const int64_t reach = MaxLag() + rule().lookback_ms;
+  if (newest >= INT64_MAX - reach) return INT64_MAX;
+  return state::RoundExpiryUp(newest + reach, rule().lookback_ms);
 }
 
 ThresholdResult ThresholdUnit::ResultOf(size_t combo, const ThresholdGroup& group) const {
@@ -170,7 +178,6 @@ void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, boo
                            const MatchedEvent& matched, AlertOutput& out) {
   const rules::Rule& r = rule();
   const std::string& key = keys_[combo];
-  TimeMs cut = *watermark_ - r.lookback_ms;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     ThresholdGroup group;
     std::optional<std::string> old = store_->Get(key);
@@ -182,7 +189,14 @@ void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, boo
     // passed its newest time.
     std::optional<TimeMs> before;
     if (old && !group.empty() && ExpiryOf(group) >= *watermark_) before = ExpiryOf(group);
-    group.DropBefore(cut);
+    // The group's own clock: its window ends at its newest event, so that
+    // another group's events (a clock ahead, a sender ahead) change nothing.
+    TimeMs newest = group.empty() ? event.time : std::max(group.NewestTime(), event.time);
+    if (event.time < newest - r.lookback_ms) {
+      late_for_a_group_ = true;
+      return;
+    }
+    group.DropBefore(newest - r.lookback_ms);
     // Kibana's signal history: events at or before the last alerted one
     // were counted by that alert.
     if (group.last_alerted && event.time <= *group.last_alerted) return;

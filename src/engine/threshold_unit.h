@@ -10,12 +10,18 @@
 //    composite terms source skips such documents: missing_bucket is off).
 //    With no fields, every matching event is in the one global group;
 //  * its cardinality values (the rule's first cardinality field), hashed;
+//  * lateness, per group: an event older than its group's newest time less
+//    the lookback is late (no Kibana run window holds it with the group's
+//    newest events): counted, not used. Judging it per group, not against
+//    the rule's newest event, keeps a host whose clock is hours behind
+//    another's, or a concurrent sender's backlog, from losing its counts;
 //  * W, the newest event time of the rule, is raised to its time; an event
-//    older than W - lookback is late (no Kibana run window holds it with the
-//    newest events): counted, not used.
+//    older than W - R (R = max_lag, at least the lookback) is late for
+//    every group: R bounds how far a group may lag and how long an idle
+//    group is kept.
 // Each group is one record of the record store (read, decided, written
 // before its alert, as state/record_store.h requires), expiring once W
-// passes its newest time + lookback; W is one more record (written when it
+// passes its newest time + R + lookback; W is one more record (written when it
 // has moved on by 1/16 of the lookback), so that a restarted `serve` or
 // `run --state` carries on where it stopped. (Expiries are rounded up to
 // 1/16 of the lookback, so that stores do not re-file a busy group at every
@@ -45,6 +51,9 @@ struct ThresholdLimits {
   size_t max_groups = 1000000;
   size_t max_events_per_group = 100000;
   size_t max_combinations_per_event = 10000;
+  // How far one group may lag the rule's newest event (R below); -2 = the
+  // default, kDefaultMaxLagMs. Never less than the lookback.
+  int64_t max_lag_ms = -2;
 };
 
 class ThresholdUnit : public RuleUnit {
@@ -77,10 +86,12 @@ class ThresholdUnit : public RuleUnit {
   void Decide(size_t combo, const ThresholdGroup::Event& event, bool learn_only,
               const MatchedEvent& matched, AlertOutput& out);
   ThresholdResult ResultOf(size_t combo, const ThresholdGroup& group) const;
-  // The record's expiry: its newest time + lookback, rounded up
+  // The record's expiry: its newest time + R + lookback, rounded up
   // (state/live_records.h) so that a busy group keeps its expiry across
   // events.
   TimeMs ExpiryOf(const ThresholdGroup& group) const;
+  // R: how far a group may lag W (max_lag, at least the lookback).
+  int64_t MaxLag() const;
 
   state::RecordStore* store_;
   std::shared_ptr<const event::FieldTypes> types_;
@@ -95,6 +106,7 @@ class ThresholdUnit : public RuleUnit {
   std::vector<std::vector<std::string>> values_;  // per field, of the current event
   std::vector<std::vector<std::string>> combos_;  // per group of the current event
   std::vector<std::string> keys_;
+  bool late_for_a_group_ = false;  // the current event was late for one of its groups
 };
 
 }  // namespace picket::engine

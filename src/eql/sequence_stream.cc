@@ -15,6 +15,7 @@ constexpr int kMaxAttempts = 16;  // writes refused by a shared store, then give
 constexpr uint8_t kMetaVersion = 1;
 constexpr uint8_t kDueVersion = 1;
 constexpr TimeMs kForever = INT64_MAX;
+constexpr int64_t kNoHorizon = -1;
 
 uint64_t ClockNanos() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -79,7 +80,23 @@ SequenceStream::SequenceStream(const SequencePlan* plan, state::RecordStore* sto
     disorder_ = options_.lookback_ms > 0 ? options_.lookback_ms : -1;
   else
     disorder_ = options_.max_disorder_ms;
+  // R: how far a key may lag the stream. Without D nothing is late, and
+  // what lies beyond the lookback of the stream's newest time is pruned (R
+  // acts as 0); R = -1 with a D keeps idle keys for good (tests).
+  if (disorder_ < 0)
+    retention_ = 0;
+  else if (options_.retention_ms == -2)
+    retention_ = std::max(disorder_, kDefaultRetentionMs);
+  else if (options_.retention_ms < 0)
+    retention_ = kNoHorizon;
+  else
+    retention_ = std::max(disorder_, options_.retention_ms);
   if (options_.max_events_per_key < 1) options_.max_events_per_key = 1;
+}
+
+int64_t SequenceStream::Reach() const {
+  if (options_.lookback_ms <= 0 || retention_ == kNoHorizon) return kForever;
+  return retention_ + options_.lookback_ms;
 }
 
 std::string SequenceStream::Key(char kind, std::string_view rest, size_t suffix) const {
@@ -149,8 +166,8 @@ TimeMs SequenceStream::RoundExpiry(TimeMs t) const {
 }
 
 TimeMs SequenceStream::ExpiresAt(const SequenceRecord& record) const {
-  if (options_.lookback_ms <= 0) return kForever;
-  const int64_t reach = std::max<int64_t>(disorder_, 0) + options_.lookback_ms;
+  const int64_t reach = Reach();
+  if (reach == kForever) return kForever;
   TimeMs newest = record.window_max();
   for (const auto* list : {&record.reported, &record.consumed})
     for (const auto& r : *list) newest = std::max(newest, r.window_min);
@@ -245,8 +262,8 @@ std::string SequenceStream::ChunkKey(std::string_view join_key, uint64_t id) con
 }
 
 TimeMs SequenceStream::ChunkExpiry(TimeMs window_max) const {
-  if (options_.lookback_ms <= 0) return kForever;
-  return RoundExpiry(window_max + std::max<int64_t>(disorder_, 0) + options_.lookback_ms);
+  const int64_t reach = Reach();
+  return reach == kForever ? kForever : RoundExpiry(window_max + reach);
 }
 
 bool SequenceStream::LoadEvents(SequenceRecord* record, std::string_view join_key) {
@@ -336,8 +353,9 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
   if (!relevant) return true;
   ++stats_.events;
   const TimeMs wt = event.window_time;
-  if (has_watermark_ && disorder_ >= 0 && wt < watermark_ - disorder_) {
-    ++stats_.late;
+  if (has_watermark_ && disorder_ >= 0 && retention_ != kNoHorizon &&
+      wt < watermark_ - retention_) {
+    ++stats_.late;  // beyond what any key may lag the stream
     return false;
   }
   if (!has_watermark_ || wt > watermark_) {
@@ -366,13 +384,13 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
   std::function<void()> write_payload = [&] {
     if (payload_written || !(keyed.stages & plan_->positive_mask())) return;
     payload_written = true;
-    TimeMs expiry = options_.lookback_ms > 0
-                        ? wt + std::max<int64_t>(disorder_, 0) + options_.lookback_ms
-                        : kForever;
+    const int64_t reach = Reach();
+    TimeMs expiry = reach == kForever ? kForever : wt + reach;
     if (!store_->Put(PayloadKey(event.id), event.payload, expiry)) ++stats_.store_errors;
   };
 
   current_id_ = event.id;
+  current_late_ = false;
   claimed_.clear();
   for (const KeyedMatch& m : matches) {
     if (m.stages == 0 && !m.until) continue;
@@ -386,12 +404,21 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
         emit);
   }
   Advance(emit);
-  return true;
+  if (current_late_) ++stats_.late;
+  return !current_late_;
 }
 
 bool SequenceStream::Step(SequenceRecord* record, const KeyedEvent& event,
                           std::string_view join_key, const std::function<void()>& write_payload,
                           std::vector<StreamSequence>* out) {
+  // Late for this key: older than its newest event less the disorder bound.
+  if (disorder_ >= 0) {
+    TimeMs newest = record->window_max();
+    if (newest != INT64_MIN && event.window_time < newest - disorder_) {
+      current_late_ = true;
+      return false;
+    }
+  }
   KeyedEvent e = event;
   e.ordinal.index = record->Intern(event.ordinal.index);
   std::vector<CompletedSequence> done;
@@ -421,7 +448,7 @@ bool SequenceStream::Step(SequenceRecord* record, const KeyedEvent& event,
   write_payload();
   // Events no non-late event can reach play no part (Kibana's window would
   // not hold them).
-  if (std::optional<TimeMs> cut = Cut())
+  if (std::optional<TimeMs> cut = Cut(*record))
     std::erase_if(record->events, [&](const KeyedEvent& x) { return x.window_time < *cut; });
   auto pos = std::upper_bound(record->events.begin(), record->events.end(), e,
                               [](const KeyedEvent& a, const KeyedEvent& b) {
@@ -448,9 +475,26 @@ bool SequenceStream::Step(SequenceRecord* record, const KeyedEvent& event,
   return true;
 }
 
-std::optional<TimeMs> SequenceStream::Cut() const {
+TimeMs SequenceStream::KeyNewest(const SequenceRecord& record) const {
+  if (!events_loaded_) return record.window_max();
+  TimeMs newest = INT64_MIN;
+  for (const KeyedEvent& e : record.events) newest = std::max(newest, e.window_time);
+  return newest;
+}
+
+std::optional<TimeMs> SequenceStream::Cut(const SequenceRecord& record) const {
   if (!has_watermark_ || options_.lookback_ms <= 0) return std::nullopt;
-  return watermark_ - std::max<int64_t>(disorder_, 0) - options_.lookback_ms;
+  // The oldest window time a non-late event of this key can have, less
+  // the span a sequence may have.
+  std::optional<TimeMs> oldest;
+  if (retention_ != kNoHorizon) oldest = watermark_ - retention_;
+  TimeMs key_newest = KeyNewest(record);
+  if (key_newest != INT64_MIN) {
+    TimeMs by_key = key_newest - std::max<int64_t>(disorder_, 0);
+    if (!oldest || by_key > *oldest) oldest = by_key;
+  }
+  if (!oldest) return std::nullopt;
+  return *oldest - options_.lookback_ms;
 }
 
 void SequenceStream::SampleStep(SequenceRecord* record, std::string_view join_key,
@@ -535,7 +579,7 @@ void SequenceStream::Maintain(SequenceRecord* record, std::string_view join_key,
   std::vector<CompletedSequence> done;
   if (has_watermark_ && disorder_ >= 0) record->machine.Decide(watermark_ - disorder_, &done);
 
-  if (std::optional<TimeMs> cut = Cut()) {
+  if (std::optional<TimeMs> cut = Cut(*record)) {
     // Pending sequences with an event out of reach can never complete;
     // waiting ones are decided (their deadline can only be that far when
     // maxspan exceeds the lookback).

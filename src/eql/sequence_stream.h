@@ -29,18 +29,28 @@
 // depends only on that key's events, any interleaving of keys that keeps
 // each key's order gives the same sequences.
 //
-// Bounds (lookback L, disorder D, both in window time; D defaults to L):
-//  * W = the newest window time seen. An event with window time < W - D is
-//    late: Kibana would never see it inside a run with the rest; it is
-//    counted and ignored. So an interleaving that makes no event late gives
-//    the same sequences as any other.
+// Bounds (lookback L, disorder D, retention R, all in window time; D
+// defaults to L, R to kDefaultRetentionMs and is never below D):
+//  * W_k = the newest window time of key k's kept events. An event with
+//    window time < W_k - D is late for k: Kibana would never have seen it
+//    inside a run with the rest of its key. Lateness is judged per key, so
+//    that other keys' events (another host's clock, another connection's
+//    batch of a replay hours ahead) can neither make an event late nor keep
+//    it from being late: any interleaving of keys that keeps each key's
+//    events within D of each other gives the same sequences.
+//  * W = the newest window time of the stream. An event with window time
+//    < W - R is late for every key: R bounds how far one key may lag the
+//    stream (clock skew, a concurrent sender's backlog) and so how long an
+//    idle key's record is kept. It is counted and ignored.
 //  * every sequence's window times span at most L (SequenceMachine);
-//  * a key's events with window time < W - D - L can never join a sequence
-//    with a non-late event: they are dropped from its record when the record
-//    is next changed, and records and payloads carry that expiry time for
-//    the store (ExpiryThreshold: W);
+//  * a key's events with window time < max(W_k - D, W - R) - L can never
+//    join a sequence with a non-late event: they are dropped from its record
+//    when the record is next changed, and records and payloads carry the
+//    expiry time W - R - L reaches them at, for the store (ExpiryThreshold:
+//    W);
 //  * a sequence waiting for a trailing check is accepted once W - D passes
-//    its deadline (no non-late event can still fall within it);
+//    its deadline (the stream's clock, as Kibana's next run decides on what
+//    has arrived by then; docs/semantics.md);
 //  * caps: at most `max_events_per_key` kept events per key (the oldest go
 //    first) and `max_records` live keys per stream; what a cap drops is
 //    counted.
@@ -71,9 +81,13 @@
 
 namespace picket::eql {
 
+// R's default (util/time.h).
+inline constexpr int64_t kDefaultRetentionMs = kDefaultMaxLagMs;
+
 struct StreamOptions {
   int64_t lookback_ms = 0;       // L; 0 = none
   int64_t max_disorder_ms = -2;  // D; -2 = same as L (or none without L); -1 = none
+  int64_t retention_ms = -2;     // R; -2 = kDefaultRetentionMs; raised to D at least
   size_t max_events_per_key = 4096;
   size_t max_records = 1000000;
   // The store holds no record of this stream yet (a fresh memory store): the
@@ -99,7 +113,7 @@ struct StreamSequence {
 
 struct StreamStats {
   uint64_t events = 0;          // events given to Add that matched a stage or until
-  uint64_t late = 0;            // ignored: older than the newest window time - D
+  uint64_t late = 0;            // ignored: older than its key's newest - D, or the stream's - R
   uint64_t resent = 0;          // (key, event) pairs already recorded
   uint64_t replays = 0;         // out-of-order arrivals that re-ran a key
   uint64_t sequences = 0;       // reported
@@ -152,8 +166,14 @@ class SequenceStream {
   bool SaveMeta();
   TimeMs ExpiresAt(const SequenceRecord& record) const;
   TimeMs RoundExpiry(TimeMs t) const;
-  // Window times below this are out of reach of every non-late event.
-  std::optional<TimeMs> Cut() const;
+  // The newest window time of the record's events (INT64_MIN: none).
+  TimeMs KeyNewest(const SequenceRecord& record) const;
+  // Window times below this are out of reach of every non-late event of
+  // the record's key.
+  std::optional<TimeMs> Cut(const SequenceRecord& record) const;
+  // How far behind W a kept window time may be before it is out of reach:
+  // R + L.
+  int64_t Reach() const;
   // One read-modify-write of a key's record: `change(record, join_key,
   // out)` decides on the record (collecting sequences into `out`; false =
   // nothing to write); the record's new chunks and then its head are
@@ -182,7 +202,8 @@ class SequenceStream {
   state::RecordStore* store_;
   std::string ns_;
   StreamOptions options_;
-  int64_t disorder_ = -1;  // D resolved; -1 = none
+  int64_t disorder_ = -1;   // D resolved; -1 = none
+  int64_t retention_ = -1;  // R resolved (>= D); -1 = none
   bool loaded_ = false;
   bool has_watermark_ = false;
   TimeMs watermark_ = 0;
@@ -196,6 +217,7 @@ class SequenceStream {
   state::LiveRecords live_;
   StreamStats stats_;
   uint64_t current_id_ = 0;
+  bool current_late_ = false;      // the event in progress was late for a key
   std::vector<uint64_t> claimed_;  // last events of this event's sequences (usually none)
   // The record change in progress (Update): chunks to write before its
   // head, chunks to delete after it, whether its events were read.

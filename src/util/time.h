@@ -56,6 +56,12 @@ std::optional<int64_t> ParseNowMinus(std::string_view text);
 // "5m", "1h", "30s", "1d" (detection-rules interval syntax) -> ms.
 std::optional<int64_t> ParseInterval(std::string_view text);
 
+// How far one key of a stateful rule (an EQL join key, a threshold group)
+// may lag the rule's newest event by default: a day, so that a host whose
+// clock is hours off, or a sender replaying hours behind another, still
+// counts (`--max-lag`).
+inline constexpr int64_t kDefaultMaxLagMs = 24 * 3600 * 1000LL;
+
 // 2026-03-01T10:00:00.000Z
 std::string FormatIso8601(TimeMs ms);
 TimeMs NowMs();

@@ -42,6 +42,47 @@ def file_open_event(host, path, ms, seq):
     }
 
 
+# An EQL sequence rule: python3 starts, then the host connects to port 4444.
+SEQUENCE_RULE = """[metadata]
+creation_date = "2026/03/01"
+maturity = "production"
+updated_date = "2026/03/01"
+
+[rule]
+author = ["picket"]
+description = "Python starts, then the host connects to port 4444."
+from = "now-9m"
+index = ["logs-endpoint.events.*"]
+language = "eql"
+license = "Elastic License v2"
+name = "Python then port 4444"
+risk_score = 47
+rule_id = "aaaaaaaa-1111-2222-3333-444444444444"
+severity = "medium"
+tags = ["OS: macOS"]
+timestamp_override = "event.ingested"
+type = "eql"
+query = '''
+sequence by host.id with maxspan=1m
+  [process where process.name == "python3"]
+  [network where destination.port == 4444]
+'''
+"""
+
+
+def sequence_events(host, ms, n):
+    """A python3 process start on `host` at `ms`, and its connection to port
+    4444 a second later: one sequence of SEQUENCE_RULE."""
+    proc = {"@timestamp": iso(ms), "event": {"category": ["process"], "type": ["start"],
+                                             "id": "p-%s-%d" % (host, n), "ingested": iso(ms + 500)},
+            "host": {"id": host}, "process": {"name": "python3", "pid": n}}
+    net = {"@timestamp": iso(ms + 1000), "event": {"category": ["network"], "type": ["start"],
+                                                   "id": "n-%s-%d" % (host, n),
+                                                   "ingested": iso(ms + 1500)},
+           "host": {"id": host}, "destination": {"port": 4444}}
+    return proc, net
+
+
 def bulk_body(events, index=FILE_INDEX, op="create"):
     lines = []
     for e in events:

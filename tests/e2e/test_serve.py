@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_support import (self_signed_cert, BASE_TIME, CRED_RULE, FILE_INDEX, Server, alert_id,  # noqa: E402
                            alert_terms, bulk_body, file_open_event, iso, resend_after_restart,
-                           run_tests, ship_and_kill9)
+                           run_tests, sequence_events, ship_and_kill9, SEQUENCE_RULE)
 
 # ---------------------------------------------------------------- tests
 
@@ -239,44 +239,6 @@ def test_kill9_resend_no_loss_no_duplicate(tmp):
         assert len({alert_id(a) for a in alerts}) == len(alerts)
     finally:
         s.stop()
-
-
-SEQUENCE_RULE = """[metadata]
-creation_date = "2026/03/01"
-maturity = "production"
-updated_date = "2026/03/01"
-
-[rule]
-author = ["picket"]
-description = "Python starts, then the host connects to port 4444."
-from = "now-9m"
-index = ["logs-endpoint.events.*"]
-language = "eql"
-license = "Elastic License v2"
-name = "Python then port 4444"
-risk_score = 47
-rule_id = "aaaaaaaa-1111-2222-3333-444444444444"
-severity = "medium"
-tags = ["OS: macOS"]
-timestamp_override = "event.ingested"
-type = "eql"
-query = '''
-sequence by host.id with maxspan=1m
-  [process where process.name == "python3"]
-  [network where destination.port == 4444]
-'''
-"""
-
-
-def sequence_events(host, ms, n):
-    proc = {"@timestamp": iso(ms), "event": {"category": ["process"], "type": ["start"],
-                                             "id": "p-%s-%d" % (host, n), "ingested": iso(ms + 500)},
-            "host": {"id": host}, "process": {"name": "python3", "pid": n}}
-    net = {"@timestamp": iso(ms + 1000), "event": {"category": ["network"], "type": ["start"],
-                                                   "id": "n-%s-%d" % (host, n),
-                                                   "ingested": iso(ms + 1500)},
-           "host": {"id": host}, "destination": {"port": 4444}}
-    return proc, net
 
 
 def test_kill9_sequences_no_loss_no_duplicate(tmp):

@@ -6,7 +6,8 @@
   the rules' view and the stored alert, never in the alert id;
   a laptop whose events arrive a day late still alerts with the seed rules;
   concurrent clients, and hosts whose clocks disagree, give the same alert ids
-  as one client sending the same events in order, and as `picket run`;
+  as one client sending the same events in order, and as `picket run`, for
+  new_terms and for EQL sequences;
   a real shipper (rsyslog's omelasticsearch, bulk mode) gives the alerts of
   `picket run` over the same file.
 Prints one line per test and "N passed, M failed"; exits 1 on failure.
@@ -22,8 +23,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_support import (BASE_TIME, CRED_RULE, FILE_INDEX, PICKET, Server,  # noqa: E402
-                           alert_id, bulk_body, file_open_event, iso, run_tests)
+from serve_support import (BASE_TIME, CRED_RULE, FILE_INDEX, PICKET, SEQUENCE_RULE,  # noqa: E402
+                           Server, alert_id, bulk_body, file_open_event, iso, run_tests,
+                           sequence_events)
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")  # Fleet's final pipeline format
 
@@ -110,7 +112,7 @@ def host_batches(h, with_ingested):
     return [events[i:i + 8] for i in range(0, len(events), 8)]
 
 
-def send_concurrently(port, client_batches):
+def send_concurrently(port, client_batches, index=FILE_INDEX):
     """Each client sends its batches in order on one keep-alive connection;
     the clients run at once, so hosts' batches interleave."""
     errors = []
@@ -118,7 +120,7 @@ def send_concurrently(port, client_batches):
     def client(batches):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for batch in batches:
-            conn.request("POST", "/_bulk", body=bulk_body(batch),
+            conn.request("POST", "/_bulk", body=bulk_body(batch, index),
                          headers={"Content-Type": "application/x-ndjson"})
             resp = conn.getresponse()
             answer = json.loads(resp.read())
@@ -178,6 +180,77 @@ def test_concurrent_clients_and_skewed_clocks_give_the_same_alerts(tmp):
         assert results[1] == results[4], (with_ingested, extra)
         events = [e for b in in_order for e in b]
         assert alert_keys(run_alerts(tmp, "run-%s" % with_ingested, events)) == results[1]
+
+
+SEQUENCE_RULE_ID = "aaaaaaaa-1111-2222-3333-444444444444"
+
+
+def sequence_host_batches(h, with_ingested):
+    """Host h (clock SKEW_H[h] hours off) runs 4 sequences; its events go out
+    in batches of 3, so sequences straddle requests."""
+    events = []
+    t0 = BASE_TIME + SKEW_H[h] * 3600000
+    for n in range(4):
+        for e in sequence_events("sq%02d" % h, t0 + n * 5000, h * 10 + n):
+            events.append(e if with_ingested else without_ingested(e))
+    return [events[i:i + 3] for i in range(0, len(events), 3)]
+
+
+def send_sequence_batches(port, client_batches):
+    send_concurrently(port, client_batches,
+                      index="logs-endpoint.events.process-default")
+
+
+def test_sequences_of_skewed_hosts_and_concurrent_clients(tmp):
+    # An EQL sequence rule over hosts whose clocks are up to 12 hours apart
+    # (far more than its 9-minute lookback): each host's sequences alert
+    # whatever the order hosts are sent in and however clients interleave.
+    # Lateness is judged per join key (docs/eql-sequences.md); until
+    # 2026-12-05 it was judged against the rule's newest event, and a host
+    # sent after one with a clock ahead of it lost every sequence.
+    rules = os.path.join(tmp, "seq-rules")
+    os.makedirs(rules)
+    with open(os.path.join(rules, "seq.toml"), "w") as f:
+        f.write(SEQUENCE_RULE)
+    for with_ingested, extra in ((True, []), (False, ["--no-event-ingested"])):
+        per_host = [sequence_host_batches(h, with_ingested) for h in range(HOSTS)]
+        in_order = [b for batches in per_host for b in batches]
+        results = {}
+        for clients in (1, 4):
+            state = os.path.join(tmp, "seq-%s-%d" % (with_ingested, clients))
+            os.makedirs(state)
+            s = Server(state, "--rules", rules, *extra)
+            try:
+                if clients == 1:
+                    send_sequence_batches(s.port, [in_order])
+                else:
+                    send_sequence_batches(s.port, [[b for h in range(c, HOSTS, clients)
+                                                    for b in per_host[h]] for c in range(clients)])
+                results[clients] = alert_keys(s.alerts())
+                assert s.stats()["engine_rules"][SEQUENCE_RULE_ID]["late"] == 0
+            finally:
+                s.stop()
+        # a shell alert and two building blocks per sequence
+        assert len(results[1]) == HOSTS * 4 * 3, (with_ingested, len(results[1]))
+        assert results[1] == results[4], with_ingested
+        path = os.path.join(tmp, "seq-%s.ndjson" % with_ingested)
+        with open(path, "w") as f:
+            for e in (e for b in in_order for e in b):
+                f.write(json.dumps(e) + "\n")
+        r = subprocess.run([PICKET, "run", "--rules", rules, "--index",
+                            "logs-endpoint.events.process-default", path],
+                           capture_output=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        ran = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+        assert alert_keys(ran) == results[1], with_ingested
+        # --max-lag bounds how far a key may lag the rule: at 1h,
+        # hosts sent after one whose clock is hours ahead lose their sequences.
+        r = subprocess.run([PICKET, "run", "--rules", rules, "--index",
+                            "logs-endpoint.events.process-default", "--max-lag", "1h",
+                            path], capture_output=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        bounded = [line for line in r.stdout.splitlines() if line.strip()]
+        assert 0 < len(bounded) < len(ran), (len(bounded), len(ran))
 
 
 # ------------------------------------------------------- a real shipper
@@ -259,6 +332,7 @@ def test_rsyslog_elasticsearch_output_gives_the_alerts_of_run(tmp):
 
 TESTS = [test_event_ingested_set_on_arrival, test_offline_laptop_a_day_late_still_alerts,
          test_concurrent_clients_and_skewed_clocks_give_the_same_alerts,
+         test_sequences_of_skewed_hosts_and_concurrent_clients,
          test_rsyslog_elasticsearch_output_gives_the_alerts_of_run]
 
 if __name__ == "__main__":

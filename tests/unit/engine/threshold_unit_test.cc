@@ -182,12 +182,33 @@ TEST(ThresholdUnit, MaxSignalsRefusesWithoutForgettingTheCount) {
   EXPECT_EQ(Parsed(alerts[0].json).Count(), 2);
 }
 
-TEST(ThresholdUnit, LateEventsAreCountedNotUsed) {
+// Lateness is judged per group: a host whose clock is 15 minutes behind
+// another's (more than the 10-minute lookback) keeps its counts; an event
+// older than its own group's newest less the lookback is late (counted, not
+// used).
+TEST(ThresholdUnit, LateEventsAreJudgedPerGroup) {
   Harness h({MakeRule(ThresholdRule("[\"host.id\"]", 2))});
   h.Run(Kill(1000, "a"));
-  EXPECT_TRUE(h.Run(Kill(100, "b")).empty());  // older than W - 10m
-  EXPECT_TRUE(h.Run(Kill(1001, "b")).empty());
+  EXPECT_TRUE(h.Run(Kill(100, "b")).empty());  // 900 s behind a: not late for b
+  std::vector<Alert> alerts = h.Run(Kill(101, "b"));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(Parsed(alerts[0].json).Count(), 2);
+  EXPECT_EQ(h.detector().stats()[0].late, 0u);
+  EXPECT_TRUE(h.Run(Kill(300, "a")).empty());  // 300 < 1000 - 600: late for a
   EXPECT_EQ(h.detector().stats()[0].late, 1u);
+}
+
+// An event older than the rule's newest less --max-lag (never less than the
+// lookback) is late for every group.
+TEST(ThresholdUnit, MaxLagBoundsHowFarAGroupMayLag) {
+  DetectorOptions options = Harness::DefaultOptions();
+  options.max_lag_ms = 3600 * 1000;
+  Harness h({MakeRule(ThresholdRule("[\"host.id\"]", 2))}, options);
+  h.Run(Kill(10000, "a"));
+  EXPECT_TRUE(h.Run(Kill(10000 - 3601, "b")).empty());
+  EXPECT_TRUE(h.Run(Kill(10000 - 3600, "b")).empty());
+  EXPECT_EQ(h.detector().stats()[0].late, 1u);
+  EXPECT_EQ(h.Run(Kill(10000 - 3599, "b")).size(), 1u);  // the two not late
 }
 
 TEST(ThresholdUnit, StateCarriesOverARestartOnTheSameStore) {
@@ -210,7 +231,8 @@ TEST(ThresholdUnit, StateCarriesOverARestartOnTheSameStore) {
     Harness h({rule}, Harness::DefaultOptions(), &records);
     EXPECT_TRUE(h.Run(Kill(0)).empty());
     EXPECT_TRUE(h.Run(Kill(20)).empty());
-    // The watermark survived too: an event older than W - 10m is late.
+    // The group's newest time survived too: an event older than it less
+    // 10m is late.
     EXPECT_TRUE(h.Run(Kill(-700)).empty());
     EXPECT_EQ(h.detector().stats()[0].late, 1u);
   }
@@ -240,6 +262,7 @@ TEST(ThresholdUnit, TheGroupCapRefusesNewGroupsAndCountsThem) {
   auto rule = MakeRule(ThresholdRule("[\"host.id\"]", 5));
   ThresholdLimits limits;
   limits.max_groups = 2;
+  limits.max_lag_ms = 600 * 1000;  // idle groups are kept max_lag past W
   ThresholdUnit unit(rule, &records, event::FieldTypes::BuiltIn(), limits);
   struct NoOutput : AlertOutput {
     void EventAlert(const MatchedEvent&, std::vector<std::string>, std::optional<TimeMs>) override {
@@ -260,7 +283,7 @@ TEST(ThresholdUnit, TheGroupCapRefusesNewGroupsAndCountsThem) {
   }
   EXPECT_EQ(unit.live_groups(), 2);
   EXPECT_EQ(unit.stats().dropped_groups, 1u);
-  // Once W - lookback passes them, they stop counting: a new group fits.
+  // Once W - max_lag - lookback passes them, they stop counting: a new group fits.
   std::string json = Kill(2000, "c");
   EventRef ref;
   ref.doc = parser.parse(json);

@@ -299,15 +299,67 @@ TEST(SequenceStream, StoreStartingEmptyIsNotScanned) {
   EXPECT_EQ(store.scans, 0);
 }
 
-// An event older than the newest window time minus the disorder bound is
-// late: counted and ignored.
-TEST(SequenceStream, LateEventsAreCounted) {
+// An event older than its key's newest window time minus the disorder
+// bound is late for that key: counted and ignored. Another key's newer
+// events make nothing late: B1 is 370 behind y's B0 and still completes.
+TEST(SequenceStream, LateEventsAreJudgedPerKey) {
   SeqCase c("A B");
-  c.E("A1", 100, "A").E("B0", 120, "B", "y").E("A0", 50, "A").E("B1", 130, "B");
+  c.E("A1", 100, "A").E("B0", 500, "B", "y").E("A0", 30, "A").E("B1", 130, "B");
   StreamStats stats;
   V got = c.Stream({.lookback_ms = 60}, {}, true, nullptr, &stats);
   EXPECT_EQ(got, (V{"x: A1 B1"}));
-  EXPECT_EQ(stats.late, 1u);  // A0: 50 < 120 - 60
+  EXPECT_EQ(stats.late, 1u);  // A0: 30 < 100 - 60
+}
+
+// The retention bound R is how far a key may lag the stream: an event older
+// than the stream's newest window time less R is late for every key (it
+// bounds how long an idle key is kept), and never below the disorder bound.
+TEST(SequenceStream, RetentionBoundsHowFarAKeyMayLag) {
+  SeqCase c("A B");
+  c.E("B0", 500, "B", "y").E("A1", 290, "A").E("B1", 300, "B");
+  StreamStats stats;
+  EXPECT_TRUE(
+      c.Stream({.lookback_ms = 60, .retention_ms = 200}, {}, true, nullptr, &stats).empty());
+  EXPECT_EQ(stats.late, 1u);  // A1: 290 < 500 - 200; B1 (300) then has no A
+  EXPECT_EQ(c.Stream({.lookback_ms = 60, .retention_ms = 250}, {}, true, nullptr, &stats),
+            (V{"x: A1 B1"}));
+  EXPECT_EQ(stats.late, 0u);
+  // R below D is raised to D.
+  EXPECT_EQ(c.Stream({.lookback_ms = 60, .max_disorder_ms = 210, .retention_ms = 0}, {}, true,
+                     nullptr, &stats),
+            (V{"x: A1 B1"}));
+}
+
+// Keys whose clocks disagree by far more than the lookback (hosts with
+// skewed clocks, or concurrent senders replaying different hours), fed in
+// any interleaving that keeps each key's order: the same sequences as the
+// batch, nothing late, with the default bounds.
+TEST(SequenceStream, KeysWithSkewedClocksInAnyInterleaving) {
+  std::mt19937 rng(17);
+  const int64_t lookback = 40;
+  StreamOptions options{.lookback_ms = lookback};
+  size_t total = 0;
+  for (int round = 0; round < 200; ++round) {
+    SeqCase plain = RandomCase(rng, Shape{.missing = false, .keys = 3, .events = 120});
+    std::vector<CaseEvent> events = plain.events();
+    for (CaseEvent& e : events) e.time += (e.keys[0].back() - '0') * 3'600'000;  // hours apart
+    SeqCase c = plain.WithEvents(events);
+    V expected = Sorted(c.Batch(0, ResultPosition::kHead, lookback));
+    // A random merge of the keys' event lists, each kept in order.
+    std::map<std::string, std::vector<size_t>> by_key = ByKey(c);
+    std::vector<std::pair<std::vector<size_t>*, size_t>> cursors;
+    for (auto& [key, idx] : by_key) cursors.push_back({&idx, 0});
+    std::vector<size_t> order;
+    while (order.size() < events.size()) {
+      auto& [idx, at] = cursors[rng() % cursors.size()];
+      if (at < idx->size()) order.push_back((*idx)[at++]);
+    }
+    StreamStats stats;
+    ASSERT_EQ(Sorted(c.Stream(options, order, true, nullptr, &stats)), expected) << round;
+    ASSERT_EQ(stats.late, 0u) << round;
+    total += expected.size();
+  }
+  EXPECT_GT(total, 200u);
 }
 
 // A trailing missing stage is decided once the stream's newest window time,
@@ -362,10 +414,14 @@ TEST(SequenceStream, CapsAndExpiry) {
   SeqCase e("A B");
   e.E("A1", 0, "A", "k1").E("A2", 5000, "A", "k2");
   state::MemoryRecordStore expiring;
-  e.Stream({.lookback_ms = 100}, {}, false, &expiring);
-  // k1's event is out of reach: its head, chunk and payload are gone; k2's
-  // and the stream's meta remain.
+  e.Stream({.lookback_ms = 100, .retention_ms = 1000}, {}, false, &expiring);
+  // k1's event is more than R + L behind the stream: its head, chunk and
+  // payload are gone; k2's and the stream's meta remain.
   EXPECT_EQ(expiring.size(), 4u);
+  // Within R + L (R is a day by default) an idle key is kept: it may lag.
+  state::MemoryRecordStore keeping;
+  e.Stream({.lookback_ms = 100}, {}, false, &keeping);
+  EXPECT_EQ(keeping.size(), 7u);
 }
 
 }  // namespace
