@@ -150,8 +150,7 @@ void ThresholdUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>
 }
 
 int64_t ThresholdUnit::MaxLag() const {
-  int64_t lag = limits_.max_lag_ms >= 0 ? limits_.max_lag_ms : kDefaultMaxLagMs;
-  return std::max(lag, rule().lookback_ms);
+  return EffectiveMaxLag(limits_.max_lag_ms, rule().lookback_ms);
 }
 
 TimeMs ThresholdUnit::ExpiryOf(const ThresholdGroup& group) const {
@@ -191,7 +190,7 @@ void ThresholdUnit::Decide(size_t combo, const ThresholdGroup::Event& event, boo
     if (old && !group.empty() && ExpiryOf(group) >= *watermark_) before = ExpiryOf(group);
     // The group's own clock: its window ends at its newest event, so that
     // another group's events (a clock ahead, a sender ahead) change nothing.
-    TimeMs newest = group.empty() ? event.time : std::max(group.NewestTime(), event.time);
+    TimeMs newest = std::max(group.NewestTime(), event.time);  // NewestTime: INT64_MIN if empty
     if (event.time < newest - r.lookback_ms) {
       late_for_a_group_ = true;
       return;

@@ -85,12 +85,10 @@ SequenceStream::SequenceStream(const SequencePlan* plan, state::RecordStore* sto
   // acts as 0); R = -1 with a D keeps idle keys for good (tests).
   if (disorder_ < 0)
     retention_ = 0;
-  else if (options_.retention_ms == -2)
-    retention_ = std::max(disorder_, kDefaultRetentionMs);
-  else if (options_.retention_ms < 0)
+  else if (options_.retention_ms == -1)
     retention_ = kNoHorizon;
   else
-    retention_ = std::max(disorder_, options_.retention_ms);
+    retention_ = EffectiveMaxLag(options_.retention_ms, disorder_);
   if (options_.max_events_per_key < 1) options_.max_events_per_key = 1;
 }
 

@@ -30,7 +30,7 @@
 // each key's order gives the same sequences.
 //
 // Bounds (lookback L, disorder D, retention R, all in window time; D
-// defaults to L, R to kDefaultRetentionMs and is never below D):
+// defaults to L, R to kDefaultMaxLagMs (util/time.h) and is never below D):
 //  * W_k = the newest window time of key k's kept events. An event with
 //    window time < W_k - D is late for k: Kibana would never have seen it
 //    inside a run with the rest of its key. Lateness is judged per key, so
@@ -78,16 +78,14 @@
 #include "eql/sequence_record.h"
 #include "state/live_records.h"
 #include "state/record_store.h"
+#include "util/time.h"
 
 namespace picket::eql {
-
-// R's default (util/time.h).
-inline constexpr int64_t kDefaultRetentionMs = kDefaultMaxLagMs;
 
 struct StreamOptions {
   int64_t lookback_ms = 0;       // L; 0 = none
   int64_t max_disorder_ms = -2;  // D; -2 = same as L (or none without L); -1 = none
-  int64_t retention_ms = -2;     // R; -2 = kDefaultRetentionMs; raised to D at least
+  int64_t retention_ms = -2;     // R; -2 = kDefaultMaxLagMs; -1 = none; raised to D at least
   size_t max_events_per_key = 4096;
   size_t max_records = 1000000;
   // The store holds no record of this stream yet (a fresh memory store): the

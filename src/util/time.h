@@ -61,6 +61,12 @@ std::optional<int64_t> ParseInterval(std::string_view text);
 // clock is hours off, or a sender replaying hours behind another, still
 // counts (`--max-lag`).
 inline constexpr int64_t kDefaultMaxLagMs = 24 * 3600 * 1000LL;
+// The lag a unit uses: `option_ms` when given (>= 0), else the default;
+// never less than `floor_ms` (the rule's lookback or disorder bound).
+inline int64_t EffectiveMaxLag(int64_t option_ms, int64_t floor_ms) {
+  int64_t lag = option_ms >= 0 ? option_ms : kDefaultMaxLagMs;
+  return lag > floor_ms ? lag : floor_ms;
+}
 
 // 2026-03-01T10:00:00.000Z
 std::string FormatIso8601(TimeMs ms);

@@ -138,19 +138,48 @@ def alert_keys(alerts):
     return sorted((a["kibana.alert.rule.rule_id"], alert_id(a)) for a in alerts)
 
 
-def run_alerts_of_file(path):
-    r = subprocess.run([PICKET, "run", "--no-max-signals", path], capture_output=True,
-                       timeout=300)
-    assert r.returncode in (0, 1), r.stderr
+def run_alerts_of_file(path, *args, codes=(0, 1)):
+    """`picket run` over `path` (default options: --no-max-signals)."""
+    r = subprocess.run([PICKET, "run"] + list(args or ["--no-max-signals"]) + [path],
+                       capture_output=True, timeout=300)
+    assert r.returncode in codes, r.stderr
     return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
 
 
-def run_alerts(tmp, name, events):
+def write_events(tmp, name, events):
     path = os.path.join(tmp, name + ".ndjson")
     with open(path, "w") as f:
         for e in events:
             f.write(json.dumps(e) + "\n")
-    return run_alerts_of_file(path)
+    return path
+
+
+def run_alerts(tmp, name, events):
+    return run_alerts_of_file(write_events(tmp, name, events))
+
+
+def alerts_of_1_and_4_clients(tmp, name, per_host, rule_id, server_args, index=FILE_INDEX):
+    """Each host's batches, sent in the host's order by a fresh server: from 1
+    client (hosts one after another) and from 4 concurrent clients (hosts
+    dealt round-robin, so their batches interleave). Returns the alert keys
+    of each, by client count; asserts that `rule_id` saw no late event."""
+    in_order = [b for batches in per_host for b in batches]
+    results = {}
+    for clients in (1, 4):
+        state = os.path.join(tmp, "%s-%d" % (name, clients))
+        os.makedirs(state)
+        s = Server(state, *server_args)
+        try:
+            if clients == 1:
+                send_concurrently(s.port, [in_order], index)
+            else:
+                send_concurrently(s.port, [[b for h in range(c, len(per_host), clients)
+                                            for b in per_host[h]] for c in range(clients)], index)
+            results[clients] = alert_keys(s.alerts())
+            assert s.stats()["engine_rules"][rule_id]["late"] == 0
+        finally:
+            s.stop()
+    return results
 
 
 def test_concurrent_clients_and_skewed_clocks_give_the_same_alerts(tmp):
@@ -160,25 +189,11 @@ def test_concurrent_clients_and_skewed_clocks_give_the_same_alerts(tmp):
     # depends on arrival order by design (docs/serve.md).
     for with_ingested, extra in ((False, []), (True, []), (False, ["--no-event-ingested"])):
         per_host = [host_batches(h, with_ingested) for h in range(HOSTS)]
-        in_order = [b for batches in per_host for b in batches]
-        results = {}
-        for clients in (1, 4):
-            state = os.path.join(tmp, "%s-%s-%d" % (with_ingested, bool(extra), clients))
-            os.makedirs(state)
-            s = Server(state, "--no-max-signals", *extra)
-            try:
-                if clients == 1:
-                    send_concurrently(s.port, [in_order])
-                else:
-                    send_concurrently(s.port, [[b for h in range(c, HOSTS, clients)
-                                                for b in per_host[h]] for c in range(clients)])
-                results[clients] = alert_keys(s.alerts())
-                assert s.stats()["engine_rules"][CRED_RULE]["late"] == 0
-            finally:
-                s.stop()
+        results = alerts_of_1_and_4_clients(tmp, "%s-%s" % (with_ingested, bool(extra)), per_host,
+                                            CRED_RULE, ["--no-max-signals"] + extra)
         assert len(results[1]) == HOSTS * 3 + HOSTS * 8, len(results[1])
         assert results[1] == results[4], (with_ingested, extra)
-        events = [e for b in in_order for e in b]
+        events = [e for batches in per_host for b in batches for e in b]
         assert alert_keys(run_alerts(tmp, "run-%s" % with_ingested, events)) == results[1]
 
 
@@ -196,9 +211,7 @@ def sequence_host_batches(h, with_ingested):
     return [events[i:i + 3] for i in range(0, len(events), 3)]
 
 
-def send_sequence_batches(port, client_batches):
-    send_concurrently(port, client_batches,
-                      index="logs-endpoint.events.process-default")
+SEQUENCE_INDEX = "logs-endpoint.events.process-default"
 
 
 def test_sequences_of_skewed_hosts_and_concurrent_clients(tmp):
@@ -214,42 +227,20 @@ def test_sequences_of_skewed_hosts_and_concurrent_clients(tmp):
         f.write(SEQUENCE_RULE)
     for with_ingested, extra in ((True, []), (False, ["--no-event-ingested"])):
         per_host = [sequence_host_batches(h, with_ingested) for h in range(HOSTS)]
-        in_order = [b for batches in per_host for b in batches]
-        results = {}
-        for clients in (1, 4):
-            state = os.path.join(tmp, "seq-%s-%d" % (with_ingested, clients))
-            os.makedirs(state)
-            s = Server(state, "--rules", rules, *extra)
-            try:
-                if clients == 1:
-                    send_sequence_batches(s.port, [in_order])
-                else:
-                    send_sequence_batches(s.port, [[b for h in range(c, HOSTS, clients)
-                                                    for b in per_host[h]] for c in range(clients)])
-                results[clients] = alert_keys(s.alerts())
-                assert s.stats()["engine_rules"][SEQUENCE_RULE_ID]["late"] == 0
-            finally:
-                s.stop()
+        results = alerts_of_1_and_4_clients(tmp, "seq-%s" % with_ingested, per_host,
+                                            SEQUENCE_RULE_ID, ["--rules", rules] + extra,
+                                            SEQUENCE_INDEX)
         # a shell alert and two building blocks per sequence
         assert len(results[1]) == HOSTS * 4 * 3, (with_ingested, len(results[1]))
         assert results[1] == results[4], with_ingested
-        path = os.path.join(tmp, "seq-%s.ndjson" % with_ingested)
-        with open(path, "w") as f:
-            for e in (e for b in in_order for e in b):
-                f.write(json.dumps(e) + "\n")
-        r = subprocess.run([PICKET, "run", "--rules", rules, "--index",
-                            "logs-endpoint.events.process-default", path],
-                           capture_output=True, timeout=300)
-        assert r.returncode == 0, r.stderr
-        ran = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+        path = write_events(tmp, "seq-%s" % with_ingested,
+                            [e for batches in per_host for b in batches for e in b])
+        ran = run_alerts_of_file(path, "--rules", rules, "--index", SEQUENCE_INDEX, codes=(0,))
         assert alert_keys(ran) == results[1], with_ingested
         # --max-lag bounds how far a key may lag the rule: at 1h,
         # hosts sent after one whose clock is hours ahead lose their sequences.
-        r = subprocess.run([PICKET, "run", "--rules", rules, "--index",
-                            "logs-endpoint.events.process-default", "--max-lag", "1h",
-                            path], capture_output=True, timeout=300)
-        assert r.returncode == 0, r.stderr
-        bounded = [line for line in r.stdout.splitlines() if line.strip()]
+        bounded = run_alerts_of_file(path, "--rules", rules, "--index", SEQUENCE_INDEX,
+                                     "--max-lag", "1h", codes=(0,))
         assert 0 < len(bounded) < len(ran), (len(bounded), len(ran))
 
 
