@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "engine/alert_id.h"
+#include "engine/legacy_signal_fields.h"
 #include "engine/rule_mappings.h"
 #include "state/memory_record_store.h"
 
@@ -187,6 +188,11 @@ void Detector::FeedBackAlerts() {
     feedback_.pop_front();
     simdjson::dom::element doc;
     if (parser.parse(fed.raw).get(doc) != simdjson::SUCCESS) continue;  // built by us: valid
+    // Kibana's alerts index answers the legacy signal.* names as aliases.
+    if (std::string aliases = LegacySignalFields(doc); !aliases.empty()) {
+      fed.raw.insert(fed.raw.size() - 1, aliases);
+      if (parser.parse(fed.raw).get(doc) != simdjson::SUCCESS) continue;
+    }
     EventRef ref;
     ref.doc = doc;
     ref.raw = fed.raw;
@@ -512,6 +518,7 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
         current_fed_ ? AncestorsOnAlert(*current_fed_) : EventAncestorsJson(source_id, event.index);
     facts.ancestors_json = ancestors;
     facts.depth = current_fed_ ? current_fed_->depth + 1 : 1;
+    facts.source_is_alert = current_fed_ != nullptr;
     std::string suppression_fields;
     if (group)
       suppression_fields = AlertSuppressor::SuppressionFields(*group, *event_time, *event_time, 0);

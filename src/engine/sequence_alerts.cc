@@ -84,6 +84,7 @@ bool BuildSequenceAlerts(AlertBuilder& builder, const AlertFacts& base,
   simdjson::dom::parser parser;
   std::vector<std::string> identities(n), source_ids(n), reasons(n), ancestries(n);
   std::vector<int> block_depths(n, 1);
+  bool any_alert = false;
   std::vector<std::string_view> raws(n);
   for (size_t i = 0; i < n; ++i) {
     const SequenceEvent& e = events[i];
@@ -101,6 +102,7 @@ bool BuildSequenceAlerts(AlertBuilder& builder, const AlertFacts& base,
     reasons[i] = BuildReason(doc, *base.rule);
     ancestries[i] = "[";
     block_depths[i] = AppendEventAncestry(&ancestries[i], doc, e, source_ids[i]) + 1;
+    any_alert = any_alert || block_depths[i] > 1;
     ancestries[i].push_back(']');
   }
 
@@ -148,6 +150,7 @@ bool BuildSequenceAlerts(AlertBuilder& builder, const AlertFacts& base,
     f.source_id = {};
     f.ancestors_json = ancestors;
     f.depth = shell_depth;
+    f.source_is_alert = any_alert;
     shell.ancestors_json = ancestors;
     shell.depth = shell_depth;
     f.original_time_is_alert_time = true;
@@ -171,6 +174,7 @@ bool BuildSequenceAlerts(AlertBuilder& builder, const AlertFacts& base,
     f.building_block = true;
     f.ancestors_json = ancestries[i];
     f.depth = block_depths[i];
+    f.source_is_alert = block_depths[i] > 1;
     block.ancestors_json = ancestries[i];
     block.depth = block_depths[i];
     f.group_id = shell_uuid;

@@ -247,5 +247,46 @@ TEST(AlertFeedback, SequenceOverAlertsDescendsFromThem) {
   EXPECT_EQ(h.detector().stats()[1].alerts, 3u);
 }
 
+// Kibana's alerts index maps the legacy signal.* names as aliases of the
+// kibana.alert.* fields; two upstream rules over alerts use them. They read
+// the alert's values, and never reach the alert built on it.
+TEST(AlertFeedback, LegacySignalNamesReadTheAlertsFields) {
+  Harness h({MakeRule(RawRule(kRawId, "Raw rule")),
+             MakeRule(AlertsRule(kOverId, "Over alerts",
+                                 "signal.rule.name:\"Raw rule\" and signal.depth:1 and "
+                                 "signal.status:open"))});
+  auto alerts = h.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex);
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[1].rule->rule_id, kOverId);
+  for (const Alert& a : alerts) {  // no such key (the rule's query text names them)
+    EXPECT_EQ(a.json.find(",\"signal."), std::string::npos) << a.json;
+    EXPECT_EQ(a.json.find(",\"signal\":"), std::string::npos) << a.json;
+  }
+}
+
+// As the upstream GitHub UEBA rule: a threshold over alerts with a
+// cardinality on signal.rule.name fires when a host has alerts of two
+// distinct rules.
+TEST(AlertFeedback, ThresholdCardinalityOnLegacySignalRuleName) {
+  RuleSpec other = RawRule("aaaaaaaa-0000-0000-0000-000000000005", "Other raw rule");
+  other.query = "event.action:kill";
+  RuleSpec threshold = AlertsRule(kOverId, "Two rules on a host", "signal.rule.name:*");
+  threshold.type = "threshold";
+  threshold.from = "now-60m";
+  threshold.rule_tables =
+      "\n[rule.threshold]\nfield = [\"host.name\"]\nvalue = 1\n"
+      "[[rule.threshold.cardinality]]\nfield = \"signal.rule.name\"\nvalue = 2\n";
+  Harness h({MakeRule(RawRule(kRawId, "Raw rule")), MakeRule(other), MakeRule(threshold)});
+  EXPECT_EQ(h.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex).size(), 1u);
+  EXPECT_EQ(h.Run(Exec("2026-03-01T00:01:00Z", "h1"), false, kIndex).size(), 1u);
+  auto alerts = h.Run(Kill("2026-03-01T00:02:00Z", "h1"), false, kIndex);
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[1].rule->rule_id, kOverId);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(alerts[1].json);
+  EXPECT_EQ(int64_t(doc["kibana.alert.threshold_result"]["count"]), 3);
+  EXPECT_EQ(int64_t(doc["kibana.alert.threshold_result"]["cardinality"].at(0)["value"]), 2);
+}
+
 }  // namespace
 }  // namespace picket::engine
