@@ -92,7 +92,8 @@ struct Alert {
   std::string origin;  // the event's file:line; a shell's: its last event's
   // Alert suppression (engine/alert_suppressor.h): true when this is an
   // earlier alert (same uuid) written again with its updated
-  // kibana.alert.suppression.* fields, not a new alert.
+  // kibana.alert.suppression.* fields (and kibana.alert.last_detected),
+  // not a new alert.
   bool suppression_update = false;
   uint64_t suppressed_docs = 0;  // its docs_count
   // EQL sequences (the shell comes first, then its building blocks in event
