@@ -211,6 +211,8 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
       original_time = raw;
     } else if (IsKibanaKey(key)) {
       // The alert's namespace.
+    } else if (f.source_is_alert && (key == "signal" || key.starts_with("signal."))) {
+      // Aliases of the source alert's kibana.* fields.
     } else if (key.starts_with("event.")) {
       remember_event_field(std::string_view(key).substr(6), raw);
       if (key != "event.kind") AppendRawField(out, key, raw);

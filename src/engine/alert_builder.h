@@ -74,6 +74,11 @@ struct AlertFacts {
   bool building_block = false;
   std::string_view group_id;  // "" = not in a group
   int group_index = -1;       // < 0 = none
+  // The source is one of picket's own alerts (a rule over alerts): its
+  // legacy `signal` fields, copied in for the rules' queries
+  // (engine/legacy_signal_fields.h), are dropped as Kibana's aliases are
+  // never in _source.
+  bool source_is_alert = false;
   // Raw `,"key":value...` written as the document's last fields (alert
   // suppression: engine/alert_suppressor.h); "" = none.
   std::string_view trailing_fields_json;

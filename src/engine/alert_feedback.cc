@@ -1,5 +1,7 @@
 #include "engine/alert_feedback.h"
 
+#include <algorithm>
+
 #include "engine/index_name.h"
 #include "engine/json_text.h"
 
@@ -35,8 +37,23 @@ FedAlert FeedAlert(const AlertForFeedback& a) {
   fed.rule_uuid.assign(a.rule_uuid);
   fed.depth = a.depth;
   fed.ancestors_json.assign(a.ancestors_json);
+  // The rules it descends from: those of the alert it was built on, those
+  // its ancestors name (a sequence over alerts descends from several, as
+  // Kibana's filterDuplicateSignals reads them), and its own.
   if (a.parent) fed.lineage = a.parent->lineage;
-  fed.lineage.emplace_back(a.rule_uuid);
+  auto add = [&](std::string_view rule) {
+    if (std::find(fed.lineage.begin(), fed.lineage.end(), rule) == fed.lineage.end())
+      fed.lineage.emplace_back(rule);
+  };
+  constexpr std::string_view kRuleKey = "\"rule\":\"";
+  for (size_t at = a.ancestors_json.find(kRuleKey); at != std::string_view::npos;
+       at = a.ancestors_json.find(kRuleKey, at + 1)) {
+    size_t begin = at + kRuleKey.size();
+    size_t end = a.ancestors_json.find('"', begin);
+    if (end == std::string_view::npos) break;
+    add(a.ancestors_json.substr(begin, end - begin));
+  }
+  add(a.rule_uuid);
   std::string_view json = a.json;
   std::optional<TimeMs> event_time = a.event_time;
   // AlertBuilder writes `{"@timestamp":"<alert time>",` first: swap the

@@ -9,8 +9,17 @@
 //     so a replayed file gives the alerts a live stream would (picket
 //     measures every window in event time; docs/semantics.md);
 //   * its lineage: the rule that produced it and the rules of every alert
-//     it descends from. A rule in the lineage never sees it (no loops), and
+//     it descends from (the alert it was built on, and every rule its
+//     ancestors name). A rule in the lineage never sees it (no loops), and
 //     alerts at the depth bound are not fed back at all.
+//
+// Every new alert is fed back (the Detector's FeedBack), as every alert
+// Kibana writes is in the alerts index: event alerts (query, new_terms, EQL
+// event queries), a sequence's shell and each of its building blocks, and
+// threshold alerts (written at depth 1 with the group as their "event"
+// ancestor, as Kibana writes them whatever they counted; the depth bound
+// then counts the hops from the raw event instead). Suppression updates
+// are not fed back (Kibana updates the document in place).
 //
 // An alert built on a fed-back alert gets Kibana's ancestry
 // (buildAncestors): kibana.alert.ancestors = the source alert's ancestors

@@ -144,14 +144,35 @@ std::optional<SuppressionGroup> AlertSuppressor::GroupOf(event::Json source) con
     g.terms_json += '}';
   }
   g.terms_json += ']';
-  std::string hashed = rule_uuid_ + '\0' + g.terms_json;
+  FinishGroup(&g);
+  return g;
+}
+
+SuppressionGroup AlertSuppressor::GroupOfTerms(
+    const std::vector<std::pair<std::string_view, std::string_view>>& terms) const {
+  SuppressionGroup g;
+  g.terms_json = "[";
+  for (size_t i = 0; i < terms.size(); ++i) {
+    if (i) g.terms_json += ',';
+    g.terms_json += "{\"field\":";
+    AppendJsonString(&g.terms_json, terms[i].first);
+    g.terms_json += ",\"value\":";
+    AppendJsonString(&g.terms_json, terms[i].second);
+    g.terms_json += '}';
+  }
+  g.terms_json += ']';
+  FinishGroup(&g);
+  return g;
+}
+
+void AlertSuppressor::FinishGroup(SuppressionGroup* g) const {
+  std::string hashed = rule_uuid_ + '\0' + g->terms_json;
   XXH128_hash_t h = XXH3_128bits(hashed.data(), hashed.size());
   char hex[33];
   snprintf(hex, sizeof(hex), "%016llx%016llx", static_cast<unsigned long long>(h.high64),
            static_cast<unsigned long long>(h.low64));
-  g.instance_id = hex;
-  g.key = "S" + rule_uuid_ + '\0' + g.terms_json;
-  return g;
+  g->instance_id = hex;
+  g->key = "S" + rule_uuid_ + '\0' + g->terms_json;
 }
 
 std::string AlertSuppressor::SuppressionFields(const SuppressionGroup& group, TimeMs start,
@@ -187,8 +208,8 @@ bool AlertSuppressor::Takes(const Window& w, TimeMs time) const {
 }
 
 AlertSuppressor::Outcome AlertSuppressor::TrySuppress(const SuppressionGroup& group, TimeMs time,
-                                                      std::string_view alert_uuid,
-                                                      Suppressed* out) {
+                                                      std::string_view alert_uuid, Suppressed* out,
+                                                      std::optional<TimeMs> start) {
   if (!newest_ || time > *newest_) newest_ = time;
   std::optional<std::string> record = records_->Get(group.key);
   std::optional<Window> w = record ? Window::Decode(*record) : std::nullopt;
@@ -197,7 +218,7 @@ AlertSuppressor::Outcome AlertSuppressor::TrySuppress(const SuppressionGroup& gr
     return Outcome::kDuplicate;
   if (!w || !Takes(*w, time)) return Outcome::kOpenNew;
   ++w->docs_count;
-  w->start = std::min<int64_t>(w->start, time);
+  w->start = std::min<int64_t>(w->start, start.value_or(time));
   w->end = std::max<int64_t>(w->end, time);
   w->counted.push_back(id);
   if (w->counted.size() > kRememberedAlerts) w->counted.erase(w->counted.begin());
@@ -215,12 +236,13 @@ std::string AlertSuppressor::HeadKey(std::string_view alert_uuid) const {
 }
 
 bool AlertSuppressor::Open(const SuppressionGroup& group, TimeMs time, std::string_view alert_uuid,
-                           std::string_view json) {
+                           std::string_view json, std::optional<TimeMs> start) {
   Window w;
-  w.t0 = w.start = w.end = time;
+  w.t0 = w.end = time;
+  w.start = start.value_or(time);
   w.alert_uuid.assign(alert_uuid);
   w.counted.push_back(IdHash(alert_uuid));
-  size_t tail = SuppressionFields(group, time, time, 0).size() + 1;  // and the closing brace
+  size_t tail = SuppressionFields(group, w.start, time, 0).size() + 1;  // and the closing brace
   std::string_view head = json.substr(0, json.size() >= tail ? json.size() - tail : 0);
   // The head never changes: written once, before the window that names it.
   if (!records_->Put(HeadKey(alert_uuid), head, WindowEnd(time))) return false;
@@ -239,6 +261,15 @@ std::optional<std::string> AlertSuppressor::UpdatedAlert(const SuppressionGroup&
     it = heads_.emplace(s.alert_uuid, std::move(*head)).first;
   }
   std::string json = it->second;
+  if (s.detected) {
+    // The alert's own field comes after the source's fields (AlertBuilder):
+    // the last occurrence.
+    constexpr std::string_view kKey = "\"kibana.alert.last_detected\":\"";
+    size_t at = json.rfind(kKey);
+    size_t value = at == std::string::npos ? at : at + kKey.size();
+    size_t end = value == std::string::npos ? value : json.find('"', value);
+    if (end != std::string::npos) json.replace(value, end - value, FormatIso8601(s.detected));
+  }
   json += SuppressionFields(group, s.start, s.end, s.docs_count);
   json += '}';
   return json;

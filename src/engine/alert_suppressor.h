@@ -8,6 +8,12 @@
 // doNotSuppress, a source missing any group_by field has no group: its
 // alert is written as usual, without suppression fields (GroupOf = nullopt).
 //
+// Threshold rules (Kibana's threshold suppression, duration only): the
+// group is the alert's threshold terms (GroupOfTerms); the first alert's
+// start and end are its group's first and last counted event times, T0 the
+// last; each later alert of the group in the window adds 1 to docs_count
+// and widens [start, end] to its own span.
+//
 // Window, in event time (the rule's timestamp field), anchored at the time
 // T0 of the alert that opened it:
 //   * with a duration D: an alert of the group at time t is suppressed when
@@ -24,7 +30,8 @@
 // last fields). Each later alert in the window is not written: it adds 1 to
 // docs_count, widens [start, end] to its time, and TrySuppress returns the
 // counts with which UpdatedAlert writes the first alert's document again
-// (same kibana.alert.uuid),
+// (same kibana.alert.uuid, kibana.alert.last_detected moved to the time of
+// the count as Kibana's update moves it),
 // for outputs that overwrite by id (docs/engine.md; UpdatedAlert).
 //
 // Replays: an alert whose id (derived from its event, engine/alert_id.h) was
@@ -48,6 +55,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "event/document.h"
 #include "rules/alert_suppression.h"
@@ -72,20 +81,31 @@ class AlertSuppressor {
 
   std::optional<SuppressionGroup> GroupOf(event::Json source) const;
 
+  // A threshold alert's group (config().threshold): its threshold terms,
+  // each a single value as Kibana's threshold bucket key gives it
+  // (kibana.alert.suppression.terms [{field, value: "v"}], in the rule's
+  // field order; [] for a rule without fields: one group).
+  SuppressionGroup GroupOfTerms(
+      const std::vector<std::pair<std::string_view, std::string_view>>& terms) const;
+
   struct Suppressed {
     std::string alert_uuid;  // the window's alert
     TimeMs start = 0, end = 0;
     uint64_t docs_count = 0;
     TimeMs expires_at = 0;  // the window's end
+    // When this count was made (the alert time of the suppressed alert):
+    // the updated copy's kibana.alert.last_detected, as Kibana's update
+    // sets it to the suppressing execution's time. 0 = keep the first's.
+    TimeMs detected = 0;
   };
   static constexpr size_t kRememberedAlerts = 128;
   enum class Outcome { kSuppressed, kDuplicate, kOpenNew, kRetry };
-  // For the alert `alert_uuid` at `time`: kSuppressed fills *out and has
-  // counted it; kDuplicate: already counted (a replay), nothing to write;
-  // kOpenNew: no window takes it (build the alert with SuppressionFields,
-  // then Open); kRetry: a shared store refused the update, decide again.
+  // For the alert `alert_uuid` at `time` (whose events began at `start`,
+  // = time for an event alert): kSuppressed fills *out and has counted it; kDuplicate: already
+  // counted (a replay), nothing to write; kOpenNew: no window takes it (build the alert with
+  // SuppressionFields, then Open); kRetry: a shared store refused the update, decide again.
   Outcome TrySuppress(const SuppressionGroup& group, TimeMs time, std::string_view alert_uuid,
-                      Suppressed* out);
+                      Suppressed* out, std::optional<TimeMs> start = std::nullopt);
 
   // The fields a new alert of `group` at `time` ends with: `,"kibana.alert.
   // instance.id":...,"kibana.alert.suppression.*":...` (leading comma).
@@ -93,14 +113,17 @@ class AlertSuppressor {
                                        uint64_t docs_count);
 
   // Records the new alert (its document `json`, built with
-  // SuppressionFields(group, time, time, 0) as its last fields) as the
-  // group's open window. False: a shared store refused; decide again.
+  // SuppressionFields(group, start, time, 0) as its last fields; start =
+  // time for an event alert, the group's first event for a threshold
+  // alert, as Kibana's min_timestamp) as the group's open window, T0 =
+  // time. False: a shared store refused; decide again.
   bool Open(const SuppressionGroup& group, TimeMs time, std::string_view alert_uuid,
-            std::string_view json);
+            std::string_view json, std::optional<TimeMs> start = std::nullopt);
 
   // The window's alert with the counts of `s` (its document as Open
-  // recorded it, then the new suppression fields); nullopt when the store
-  // no longer has it (expired).
+  // recorded it, with kibana.alert.last_detected = s.detected when set,
+  // then the new suppression fields); nullopt when the store no longer has
+  // it (expired).
   std::optional<std::string> UpdatedAlert(const SuppressionGroup& group, const Suppressed& s);
 
   // Records expiring before this cannot change a decision any more.
@@ -110,6 +133,8 @@ class AlertSuppressor {
   struct Window;
   static constexpr size_t kCachedHeads = 4096;
   bool Takes(const Window& w, TimeMs time) const;
+  // Sets the instance id and record key from terms_json.
+  void FinishGroup(SuppressionGroup* g) const;
   std::string HeadKey(std::string_view alert_uuid) const;
   TimeMs WindowEnd(TimeMs t0) const;
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "engine/alert_id.h"
+#include "engine/legacy_signal_fields.h"
 #include "engine/rule_mappings.h"
 #include "state/memory_record_store.h"
 
@@ -111,10 +112,6 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
             "{}: rule '{}': alert_suppression applies to event queries only; the sequence's "
             "alerts are not suppressed",
             rule->path, rule->name));
-      else if (rule->type == rules::RuleType::kThreshold)
-        warnings_.push_back(
-            fmt::format("{}: rule '{}': alert_suppression is not applied to threshold alerts yet",
-                        rule->path, rule->name));
       else
         suppressor = std::make_unique<AlertSuppressor>(*rule->alert_suppression, rule->interval_ms,
                                                        unit->rule_uuid(), SuppressionRecords());
@@ -192,6 +189,11 @@ void Detector::FeedBackAlerts() {
     feedback_.pop_front();
     simdjson::dom::element doc;
     if (parser.parse(fed.raw).get(doc) != simdjson::SUCCESS) continue;  // built by us: valid
+    // Kibana's alerts index answers the legacy signal.* names as aliases.
+    if (std::string aliases = LegacySignalFields(doc); !aliases.empty()) {
+      fed.raw.insert(fed.raw.size() - 1, aliases);
+      if (parser.parse(fed.raw).get(doc) != simdjson::SUCCESS) continue;
+    }
     EventRef ref;
     ref.doc = doc;
     ref.raw = fed.raw;
@@ -265,6 +267,9 @@ void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> event
     }
     ++unit.stats().alerts;
     if (on_alert_ && *on_alert_) (*on_alert_)(alert);
+    // The shell and its building blocks are all in Kibana's alerts index,
+    // so rules over alerts read them all.
+    FeedBack(u, alert, time, a.depth, a.ancestors_json);
   }
 }
 
@@ -272,40 +277,87 @@ bool Detector::EmitThresholdAlert(size_t u, const ThresholdResult& result,
                                   const MatchedEvent& event) {
   RuleUnit& unit = *units_[u];
   const rules::Rule& rule = unit.rule();
-  TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
   std::string origin = event.ref.Origin();
-  if (options_.apply_max_signals && !WithinMaxSignals(u, result.last, origin)) return false;
-  // The group's own document is the alert's source: mappings and the
-  // reason read it as Kibana reads the synthetic hit.
-  std::string source = ThresholdSourceJson(result);
-  simdjson::dom::parser parser;
-  event::Json doc;
-  if (parser.parse(source).get(doc)) {
-    ReportProblem(u, origin, "cannot build threshold alert: unreadable group source");
-    return false;
-  }
   std::string source_id = ThresholdSourceId(unit.rule_uuid(), result);
-  std::string indices;
-  for (const std::string& pattern : rule.index) indices += (indices.empty() ? "" : ",") + pattern;
-  std::string threshold_result = ThresholdResultJson(result);
-  Alert alert;
-  alert.rule = &rule;
-  alert.uuid = AlertUuid(unit.rule_uuid(), source_id, {});
-  alert.event_time = result.last;
-  alert.origin = std::string(origin);
-  alert.threshold = result;
-  AlertFacts facts = DescribeAlert(unit, doc, alert_time, &options_.alert, &alert);
-  facts.event_index = indices;
-  facts.source_id = source_id;
-  facts.threshold_result_json = threshold_result;
-  std::string error;
-  if (!builder_.Build(source, facts, &alert.json, &error)) {
-    ReportProblem(u, origin, "cannot build threshold alert: " + error);
-    return false;
+  std::string uuid = AlertUuid(unit.rule_uuid(), source_id, {});
+  AlertSuppressor* suppressor = suppressors_[u].get();
+  for (int attempt = 0; attempt < kSuppressionAttempts; ++attempt) {
+    // Kibana's threshold suppression: the group is the alert's threshold
+    // terms; an alert counted into an open window is not written, and
+    // counts as alerted for the signal history (true), as Kibana builds
+    // the history from every alert it wrapped, suppressed ones included.
+    std::optional<SuppressionGroup> group;
+    if (suppressor) {
+      std::vector<std::pair<std::string_view, std::string_view>> terms;
+      for (const ThresholdTerm& t : result.terms) terms.emplace_back(t.field, t.value);
+      group = suppressor->GroupOfTerms(terms);
+      if (CountIntoWindow(u, &group, result.last, result.from, uuid, "", origin)) return true;
+    }
+    TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
+    if (options_.apply_max_signals && !WithinMaxSignals(u, result.last, origin)) return false;
+    // The group's own document is the alert's source: mappings and the
+    // reason read it as Kibana reads the synthetic hit.
+    std::string source = ThresholdSourceJson(result);
+    simdjson::dom::parser parser;
+    event::Json doc;
+    if (parser.parse(source).get(doc)) {
+      ReportProblem(u, origin, "cannot build threshold alert: unreadable group source");
+      return false;
+    }
+    std::string indices;
+    for (const std::string& pattern : rule.index) indices += (indices.empty() ? "" : ",") + pattern;
+    std::string threshold_result = ThresholdResultJson(result);
+    Alert alert;
+    alert.rule = &rule;
+    alert.uuid = uuid;
+    alert.event_time = result.last;
+    alert.origin = origin;
+    alert.threshold = result;
+    AlertFacts facts = DescribeAlert(unit, doc, alert_time, &options_.alert, &alert);
+    facts.event_index = indices;
+    facts.source_id = source_id;
+    facts.threshold_result_json = threshold_result;
+    // Kibana's suppressed threshold alert starts with its bucket's span
+    // (min_timestamp, max_timestamp) and docs_count 0.
+    std::string suppression_fields;
+    if (group)
+      suppression_fields = AlertSuppressor::SuppressionFields(*group, result.from, result.last, 0);
+    facts.trailing_fields_json = suppression_fields;
+    std::string error;
+    if (!builder_.Build(source, facts, &alert.json, &error)) {
+      ReportProblem(u, origin, "cannot build threshold alert: " + error);
+      return false;
+    }
+    if (group && !OpenWindow(u, *group, result.last, result.from, alert)) continue;
+    ++unit.stats().alerts;
+    if (on_alert_ && *on_alert_) (*on_alert_)(alert);
+    // Its source is the synthetic group hit, not an alert: depth 1 and an
+    // "event" ancestor whatever it counted (Kibana's buildAncestors).
+    FeedBack(u, alert, result.last, facts.depth, EventAncestorsJson(source_id, indices));
+    return true;
   }
-  ++unit.stats().alerts;
-  if (on_alert_ && *on_alert_) (*on_alert_)(alert);
-  return true;
+  ReportProblem(u, origin,
+                "alert suppression: the shared store kept refusing the new window; alert not "
+                "written");
+  return false;
+}
+
+void Detector::FeedBack(size_t u, const Alert& alert, std::optional<TimeMs> event_time, int depth,
+                        std::string_view ancestors) {
+  if (!feedback_matcher_) return;
+  // The bound counts the rules the alert descends from as well as its
+  // written depth: a threshold alert is written at depth 1 whatever it
+  // counted, so chains through threshold rules would not grow the depth.
+  int hops = current_fed_ ? static_cast<int>(current_fed_->lineage.size()) + 1 : 1;
+  if (std::max(depth, hops) >= options_.max_alert_depth) return;
+  feedback_.push_back(FeedAlert({.json = alert.json,
+                                 .uuid = alert.uuid,
+                                 .index = alerts_index_,
+                                 .rule_uuid = units_[u]->rule_uuid(),
+                                 .event_time = event_time,
+                                 .depth = depth,
+                                 .ancestors_json = ancestors,
+                                 .parent = current_fed_}));
 }
 
 void Detector::Stage(const EventRef& event, const MatchResult& match, bool learn_only) {
@@ -314,7 +366,7 @@ void Detector::Stage(const EventRef& event, const MatchResult& match, bool learn
     units_[unit]->Stage(matched, stages_, learn_only);
     // The window record an alert of this event would read (read once per
     // batch on a shared store; the group depends on the event only).
-    if (suppressors_[unit] && !learn_only)
+    if (suppressors_[unit] && !suppressors_[unit]->config().threshold && !learn_only)
       if (auto group = suppressors_[unit]->GroupOf(event.doc))
         SuppressionRecords()->Stage(group->key);
   });
@@ -333,9 +385,17 @@ bool Detector::SuppressEventAlert(size_t u, const MatchedEvent& event,
   if (!suppressor || !event_time) return false;
   *group = suppressor->GroupOf(event.ref.doc);
   if (!*group) return false;
+  return CountIntoWindow(u, group, *event_time, std::nullopt, alert_uuid, event.index,
+                         event.ref.Origin());
+}
+
+bool Detector::CountIntoWindow(size_t u, std::optional<SuppressionGroup>* group, TimeMs time,
+                               std::optional<TimeMs> start, std::string_view alert_uuid,
+                               std::string_view index, std::string_view origin) {
+  AlertSuppressor* suppressor = suppressors_[u].get();
   for (int attempt = 0; attempt < kSuppressionAttempts; ++attempt) {
     AlertSuppressor::Suppressed suppressed;
-    switch (suppressor->TrySuppress(**group, *event_time, alert_uuid, &suppressed)) {
+    switch (suppressor->TrySuppress(**group, time, alert_uuid, &suppressed, start)) {
       case AlertSuppressor::Outcome::kRetry:
         continue;
       case AlertSuppressor::Outcome::kDuplicate:  // a replayed event, already counted
@@ -344,8 +404,9 @@ bool Detector::SuppressEventAlert(size_t u, const MatchedEvent& event,
         return false;
       case AlertSuppressor::Outcome::kSuppressed: {
         ++units_[u]->stats().alert_suppressed;
-        PendingUpdate update{u,          std::move(**group),       std::move(suppressed),
-                             event_time, std::string(event.index), event.ref.Origin()};
+        suppressed.detected = options_.alert_time ? options_.alert_time : NowMs();
+        PendingUpdate update{u,    std::move(**group), std::move(suppressed),
+                             time, std::string(index), std::string(origin)};
         if (!options_.coalesce_suppression_updates) {
           WriteUpdate(update);
           return true;
@@ -359,11 +420,25 @@ bool Detector::SuppressEventAlert(size_t u, const MatchedEvent& event,
       }
     }
   }
-  ReportProblem(u, event.ref.Origin(),
+  ReportProblem(u, origin,
                 "alert suppression: the shared store kept refusing the update; alert written "
                 "without suppression");
   group->reset();
   return false;
+}
+
+bool Detector::OpenWindow(size_t u, const SuppressionGroup& group, TimeMs time,
+                          std::optional<TimeMs> start, const Alert& alert) {
+  // The window is on record before its alert is written (a shared store
+  // may have seen another node open it first: the caller decides again).
+  if (!suppressors_[u]->Open(group, time, alert.uuid, alert.json, start)) return false;
+  // The group's previous window is closed: its last count goes first.
+  auto waiting = pending_.find(group.key);
+  if (waiting != pending_.end()) {
+    WriteUpdate(waiting->second);
+    pending_.erase(waiting);
+  }
+  return true;
 }
 
 void Detector::WriteUpdate(const PendingUpdate& update) {
@@ -444,6 +519,7 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
         current_fed_ ? AncestorsOnAlert(*current_fed_) : EventAncestorsJson(source_id, event.index);
     facts.ancestors_json = ancestors;
     facts.depth = current_fed_ ? current_fed_->depth + 1 : 1;
+    facts.source_is_alert = current_fed_ != nullptr;
     std::string suppression_fields;
     if (group)
       suppression_fields = AlertSuppressor::SuppressionFields(*group, *event_time, *event_time, 0);
@@ -453,28 +529,10 @@ void Detector::EmitEventAlert(size_t u, const MatchedEvent& event,
       ReportProblem(u, ref.Origin(), "cannot build alert: " + error);
       return;
     }
-    // The window is on record before its alert is written (a shared store
-    // may have seen another node open it first: decide again).
-    if (group && !suppressors_[u]->Open(*group, *event_time, alert.uuid, alert.json)) continue;
-    if (group) {
-      // The group's previous window is closed: its last count goes first.
-      auto waiting = pending_.find(group->key);
-      if (waiting != pending_.end()) {
-        WriteUpdate(waiting->second);
-        pending_.erase(waiting);
-      }
-    }
+    if (group && !OpenWindow(u, *group, *event_time, std::nullopt, alert)) continue;
     ++unit.stats().alerts;
     if (on_alert_ && *on_alert_) (*on_alert_)(alert);
-    if (feedback_matcher_ && facts.depth < options_.max_alert_depth)
-      feedback_.push_back(FeedAlert({.json = alert.json,
-                                     .uuid = alert.uuid,
-                                     .index = alerts_index_,
-                                     .rule_uuid = unit.rule_uuid(),
-                                     .event_time = event_time,
-                                     .depth = facts.depth,
-                                     .ancestors_json = ancestors,
-                                     .parent = current_fed_}));
+    FeedBack(u, alert, event_time, facts.depth, ancestors);
     return;
   }
   ReportProblem(u, event.ref.Origin(),

@@ -96,7 +96,8 @@ struct Alert {
   std::string origin;  // the event's file:line; a shell's: its last event's
   // Alert suppression (engine/alert_suppressor.h): true when this is an
   // earlier alert (same uuid) written again with its updated
-  // kibana.alert.suppression.* fields, not a new alert.
+  // kibana.alert.suppression.* fields (and kibana.alert.last_detected),
+  // not a new alert.
   bool suppression_update = false;
   uint64_t suppressed_docs = 0;  // its docs_count
   // EQL sequences (the shell comes first, then its building blocks in event
@@ -180,6 +181,24 @@ class Detector {
   // new alert opens (nullopt: the alert is not suppressible).
   bool SuppressEventAlert(size_t unit, const MatchedEvent& event, std::optional<TimeMs> event_time,
                           std::string_view alert_uuid, std::optional<SuppressionGroup>* group);
+  // The alert suppression decision for an alert of unit `u` at `time`
+  // (its events began at `start`; nullopt = time) in *group's window: true
+  // when it was counted into an open window (its update written or
+  // waiting) or is a replay; false when it opens a new window, or (*group
+  // reset) when a shared store kept refusing and it is not suppressed.
+  bool CountIntoWindow(size_t u, std::optional<SuppressionGroup>* group, TimeMs time,
+                       std::optional<TimeMs> start, std::string_view alert_uuid,
+                       std::string_view index, std::string_view origin);
+  // Records `alert` (built with the group's suppression fields) as the
+  // group's new window and writes the previous window's waiting count.
+  // False: a shared store refused; decide again.
+  bool OpenWindow(size_t u, const SuppressionGroup& group, TimeMs time, std::optional<TimeMs> start,
+                  const Alert& alert);
+  // Rules over alerts: queues a new alert of unit `u` (with its written
+  // depth and ancestors) for the rules that read alerts, within the depth
+  // bound; built on current_fed_ when set.
+  void FeedBack(size_t u, const Alert& alert, std::optional<TimeMs> event_time, int depth,
+                std::string_view ancestors);
   // Rules over alerts: decides the queued alerts for the units that read them.
   void FeedBackAlerts();
   // A suppressed alert's new count, to be written as an updated copy.

@@ -13,6 +13,12 @@
 //    original_time = the alert time (Kibana takes it from the first building
 //    block), kibana.alert.group.id = its own id.
 //
+// A sequence over the alerts index (events that are alerts) gets Kibana's
+// ancestry for alerts (buildAncestors): a building block descends from its
+// alert's ancestors and the alert (type "signal"), one level deeper; the
+// shell from every block's ancestors and the blocks, one level deeper than
+// the deepest block.
+//
 // Missing-event positions are placeholders, as Elasticsearch returns them
 // ({"_index": "", "_id": "", "_source": {}, "missing": true}); Kibana builds
 // a building block for them too (from an empty source, ancestor id and
@@ -49,6 +55,9 @@ struct SequenceAlert {
   std::string uuid;
   std::string json;
   std::string reason;
+  // Its kibana.alert.ancestors and kibana.alert.depth (for rules over alerts).
+  std::string ancestors_json;
+  int depth = 1;
 };
 
 // `base` carries the rule, rule uuid, alert time and settings; the rest of

@@ -43,11 +43,15 @@ std::string FormatAlertText(const Alert& alert, const TextFormatOptions& options
   const rules::Rule& rule = *alert.rule;
   std::string bold = options.color ? "\033[1m" : "", red = options.color ? "\033[31m" : "",
               reset = options.color ? "\033[0m" : "";
-  if (alert.suppression_update)  // the alert was printed in full when it was first written
-    return fmt::format("  suppressed {}: alert {} now counts {} more event{} ({}){}\n", rule.name,
-                       alert.uuid, alert.suppressed_docs, alert.suppressed_docs == 1 ? "" : "s",
-                       alert.origin,
+  if (alert.suppression_update) {  // the alert was printed in full when it was first written
+    // A threshold rule's docs_count counts its later crossings (alerts), not events.
+    std::string_view what =
+        rule.type == rules::RuleType::kThreshold ? "threshold crossing" : "event";
+    return fmt::format("  suppressed {}: alert {} now counts {} more {}{} ({}){}\n", rule.name,
+                       alert.uuid, alert.suppressed_docs, what,
+                       alert.suppressed_docs == 1 ? "" : "s", alert.origin,
                        alert.event_time ? " at " + FormatIso8601(*alert.event_time) : "");
+  }
   std::string_view severity = alert.severity.empty() ? rule.severity : alert.severity;
   std::string out =
       fmt::format("{}{}ALERT{} [{}] {}{}\n", bold, red, reset, severity, bold + rule.name, reset);

@@ -58,8 +58,19 @@ bool ReadAlertSuppression(const toml::table& rule_table, std::optional<AlertSupp
   SourcePos table_pos = At(*node);
   s.line = table_pos.line;
   s.column = table_pos.column;
+  // A threshold rule's table is Kibana's ThresholdAlertSuppression: a
+  // required duration and nothing else (the group is the threshold's own
+  // fields; detection-rules' schema refuses the other keys).
+  const auto* type = rule_table.get_as<std::string>("type");
+  s.threshold = type && type->get() == "threshold";
   for (const auto& [key, value] : *t) {
     std::string_view k = key.str();
+    if (s.threshold && k != "duration")
+      return Fail(value,
+                  "a threshold rule takes only `duration` (its alerts are grouped by the "
+                  "threshold fields); remove `" +
+                      std::string(k) + "`",
+                  pos, error);
     if (k == "group_by") {
       const toml::array* a = value.as_array();
       if (!a) return Fail(value, "group_by is not an array of field names", pos, error);
@@ -93,7 +104,9 @@ bool ReadAlertSuppression(const toml::table& rule_table, std::optional<AlertSupp
       return Fail(value, "unknown key `" + std::string(k) + "`", pos, error);
     }
   }
-  if (s.group_by.empty()) return Fail(*node, "no group_by fields", pos, error);
+  if (s.threshold && !s.duration_ms)
+    return Fail(*node, "a threshold rule's alert suppression needs a duration", pos, error);
+  if (!s.threshold && s.group_by.empty()) return Fail(*node, "no group_by fields", pos, error);
   *out = std::move(s);
   return true;
 }

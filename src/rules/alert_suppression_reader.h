@@ -1,7 +1,9 @@
 // Reads [rule.alert_suppression] (rules/alert_suppression.h) from a rule's
 // TOML table, with Kibana's schema limits: 1 to 3 non-empty, distinct
 // group_by fields; a duration of a positive integer `value` and a `unit` of
-// s, m or h; missing_fields_strategy suppress or doNotSuppress.
+// s, m or h; missing_fields_strategy suppress or doNotSuppress. For a rule
+// of type "threshold", Kibana's ThresholdAlertSuppression instead: only a
+// duration, which is required (no group_by, no missing_fields_strategy).
 #pragma once
 #include <toml++/toml.h>
 

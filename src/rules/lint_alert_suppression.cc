@@ -1,7 +1,8 @@
 // [rule.alert_suppression] checks: the table's shape as Kibana's schema
 // takes it (the loader's own reader, so lint and load agree: 1 to 3
 // distinct group_by fields, a duration of a positive value in s, m or h,
-// a known missing_fields_strategy), group_by fields outside the schema of
+// a known missing_fields_strategy; a threshold rule's table is a required
+// duration alone), group_by fields outside the schema of
 // Elastic Defend-only rules, and group_by fields the events the query
 // selects do not carry (every such event would fall in the group of
 // missing values, or alert unsuppressed with doNotSuppress).
@@ -23,9 +24,13 @@ void CheckAlertSuppression(LintContext& ctx) {
   SourcePos pos;
   std::string error;
   if (!ReadAlertSuppression(*rule, &parsed, &pos, &error)) {
+    bool threshold = LintContext::GetString(rule, "type").value_or("") == "threshold";
     ctx.Report("alert-suppression-shape", {pos.line, pos.column}, error,
-               "group_by = [1 to 3 fields], duration = {value = 5, unit = \"m\"} (s, m or h), "
-               "missing_fields_strategy = \"suppress\" or \"doNotSuppress\"");
+               threshold ? "a threshold rule's [rule.alert_suppression] is only duration = "
+                           "{value = 5, unit = \"m\"} (s, m or h)"
+                         : "group_by = [1 to 3 fields], duration = {value = 5, unit = \"m\"} "
+                           "(s, m or h), missing_fields_strategy = \"suppress\" or "
+                           "\"doNotSuppress\"");
     return;
   }
   std::vector<FieldAt> fields;

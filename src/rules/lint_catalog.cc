@@ -50,7 +50,8 @@ const std::vector<LintCheckInfo>& LintChecks() {
        "the events the query selects do not carry a new_terms field"},
       // alert_suppression.
       {"alert-suppression-shape", S::kError,
-       "[rule.alert_suppression] is malformed (group_by 1 to 3 fields, duration, strategy)"},
+       "[rule.alert_suppression] is malformed (group_by 1 to 3 fields, duration, strategy; "
+       "threshold rules: a duration only)"},
       {"alert-suppression-unknown-field", S::kError,
        "a group_by field is not in the indices' schema"},
       {"alert-suppression-field-not-in-event", S::kWarning,

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Rules over alerts through `picket run`: the bundled macOS rules alert on
 the demo telemetry, and a rule reading `.alerts-security.*` on
-kibana.alert.rule.threat.tactic.id fires from those alerts in the same run,
-with depth 2 and Kibana's ancestry, at its source's event time."""
+kibana.alert.rule.threat.tactic.id fires from those alerts in the same run
+(event alerts and EQL sequence shells), one level deeper than its source and
+with Kibana's ancestry, at its source's event time."""
 import json
 import os
 import subprocess
@@ -44,22 +45,30 @@ def main():
     alerts = [json.loads(l) for l in out.splitlines() if l.strip()]
     by_uuid = {a["kibana.alert.uuid"]: a for a in alerts}
     over = [a for a in alerts if a["kibana.alert.rule.name"] == "Execution alert seen"]
-    # Event alerts (not EQL sequence alerts, which are not fed back) of an
-    # execution-tactic rule.
-    execution = [a for a in alerts if a["kibana.alert.depth"] == 1 and
-                 "kibana.alert.group.id" not in a and a["kibana.alert.rule.name"] != "Execution alert seen"
+    # Every alert of an execution-tactic rule but building blocks (the
+    # query excludes them): event alerts and EQL sequence shells, which are
+    # in Kibana's alerts index like any other alert.
+    execution = [a for a in alerts if a["kibana.alert.rule.name"] != "Execution alert seen"
+                 and "kibana.alert.building_block_type" not in a
                  and any(t["tactic"]["id"] == "TA0002" for t in a["kibana.alert.rule.threat"])]
     assert execution, "the demo has no execution alert"
+    assert any("kibana.alert.group.id" in a for a in execution), "the demo has no execution sequence"
     assert len(over) == len(execution), (len(over), len(execution))
     for a in over:
-        assert a["kibana.alert.depth"] == 2
         ancestors = a["kibana.alert.ancestors"]
-        assert [x["type"] for x in ancestors] == ["event", "signal"], ancestors
         parent = by_uuid[ancestors[-1]["id"]]
+        assert a["kibana.alert.depth"] == parent["kibana.alert.depth"] + 1
+        # The parent's ancestors, then the parent as a signal.
+        assert ancestors[:-1] == parent["kibana.alert.ancestors"], ancestors
+        assert ancestors[-1]["type"] == "signal"
         assert ancestors[-1]["rule"] == parent["kibana.alert.rule.uuid"]
         assert ancestors[-1]["index"] == ".alerts-security.alerts-default"
-        assert ancestors[-1]["depth"] == 1
-        assert ancestors[0] == parent["kibana.alert.ancestors"][0]
+        assert ancestors[-1]["depth"] == parent["kibana.alert.depth"]
+        if "kibana.alert.group.id" in parent:  # a sequence's shell (depth 2)
+            assert a["kibana.alert.depth"] == 3
+            continue
+        assert a["kibana.alert.depth"] == 2
+        assert [x["type"] for x in ancestors] == ["event", "signal"], ancestors
         # Its time is its source's event time, by the source rule's timestamp
         # field (these rules: event.ingested).
         assert a["kibana.alert.original_time"][:19] == parent["event"]["ingested"][:19], (

@@ -112,6 +112,25 @@ def test_run_state_carries_the_window(tmp):
 def test_forward_overwrites_with_the_newest_count(tmp):
     """--forward-url sends suppressed alerts with `index` under their id, so
     Elasticsearch keeps the newest count."""
+    check_forward(tmp, RULE)
+
+
+# The same rule as a threshold rule with Kibana's threshold suppression (a
+# duration only; the group is the threshold field): value 1, so each event
+# is a crossing counted into the first alert.
+THRESHOLD_RULE = (RULE.replace('type = "query"', 'type = "threshold"')
+                  .replace('group_by = ["host.name"]\n', "")
+                  .replace('missing_fields_strategy = "suppress"\n', "")
+                  + '\n[rule.threshold]\nfield = ["host.name"]\nvalue = 1\n')
+
+
+def test_forward_overwrites_threshold_alerts_with_the_newest_count(tmp):
+    """Threshold alerts with suppression fields take the same path."""
+    assert 'type = "threshold"' in THRESHOLD_RULE and "group_by" not in THRESHOLD_RULE
+    check_forward(tmp, THRESHOLD_RULE)
+
+
+def check_forward(tmp, rule):
     import http.server
     import threading
     got = []  # (action, _id, document)
@@ -138,7 +157,7 @@ def test_forward_overwrites_with_the_newest_count(tmp):
     threading.Thread(target=es.serve_forever, daemon=True).start()
     rules = os.path.join(tmp, "rules")
     os.makedirs(rules)
-    open(os.path.join(rules, "suppressed.toml"), "w").write(RULE)
+    open(os.path.join(rules, "suppressed.toml"), "w").write(rule)
     s = Server(tmp, "--rules", rules, "--forward-url", "http://127.0.0.1:%d" % es.server_port)
     try:
         for i in range(3):  # one request each: three lines in the alert log
@@ -158,4 +177,5 @@ def test_forward_overwrites_with_the_newest_count(tmp):
 if __name__ == "__main__":
     sys.exit(run_tests([test_kill9_mid_window_no_lost_count_no_second_alert,
                         test_run_state_carries_the_window,
-                        test_forward_overwrites_with_the_newest_count]))
+                        test_forward_overwrites_with_the_newest_count,
+                        test_forward_overwrites_threshold_alerts_with_the_newest_count]))

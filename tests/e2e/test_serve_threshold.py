@@ -6,7 +6,9 @@
     group alerts exactly as often, with the same counts and `from`, as without
     the crash (no lost count, no second alert);
   * `run --state` over a file split in two gives the alerts of one run over
-    the whole file.
+    the whole file;
+  * with Kibana's threshold suppression (a duration), the same kill -9: one
+    alert per group per window, its last copy counting the later crossings.
 Prints one line per test and a final "N passed, M failed"; exits 1 on failure.
 """
 import json
@@ -138,8 +140,71 @@ def test_run_state_carries_threshold_groups(tmp):
     assert [alert_id(a) for a in split] == [alert_id(a) for a in whole]
 
 
+# Kibana's threshold suppression: a duration only; the group is host.id.
+SUPPRESSED_RULE = THRESHOLD_RULE + """
+[rule.alert_suppression]
+duration = {value = 10, unit = "s"}
+"""
+SUPPRESSION_S = 10
+
+
+def expected_suppressed():
+    """Each host crosses VALUE at every VALUE-th second; a crossing within
+    SUPPRESSION_S of the window's first alert is counted into it (edges
+    included), a later one opens the next window. One tuple per written
+    alert: (host, its group's first second, last second counted, count)."""
+    crossings = list(range(VALUE - 1, BATCHES, VALUE))  # seconds 4, 9, ... 29
+    windows = []
+    for c in crossings:
+        if windows and c <= windows[-1][0] + SUPPRESSION_S:
+            windows[-1][1] = c
+            windows[-1][2] += 1
+        else:
+            windows.append([c, c, 0])
+    out = []
+    for h in range(HOSTS):
+        for t0, last, count in windows:
+            out.append(("h%02d" % h, iso(BASE_TIME + (t0 - VALUE + 1) * 1000 + 100),
+                        iso(BASE_TIME + last * 1000 + 100), count))
+    return sorted(out)
+
+
+def test_kill9_mid_suppression_window_of_threshold_alerts(tmp):
+    """Threshold alerts of one group inside and across the suppression
+    duration, with `serve` killed -9 in the middle of the first windows:
+    every group has one alert per window and its last copy counts every
+    later crossing of the window once."""
+    rules = os.path.join(tmp, "rules")
+    os.makedirs(rules, exist_ok=True)
+    open(os.path.join(rules, "threshold.toml"), "w").write(SUPPRESSED_RULE)
+    bodies = [body(batch) for batch in batches()]
+    s = Server(tmp, "--rules", rules, "--no-max-signals")
+    # Twelve requests: every host has alerted once (second 4) and had one
+    # crossing counted into it (second 9).
+    acked = ship_and_kill9(s, bodies, 12)
+    s.start()
+    try:
+        resend_after_restart(s, bodies, acked)
+        last = {}
+        for a in s.alerts():
+            last[alert_id(a)] = a  # a later line of an id supersedes it
+        got = sorted((a["host.id"], a["kibana.alert.suppression.start"],
+                      a["kibana.alert.suppression.end"], a["kibana.alert.suppression.docs_count"])
+                     for a in last.values())
+        want = expected_suppressed()
+        assert len(want) == 2 * HOSTS and all(w[3] == 2 for w in want), want[:2]
+        assert got == want, "threshold suppression differs: %d vs %d\n%s" % (
+            len(got), len(want), sorted(set(got) ^ set(want))[:5])
+        for a in last.values():
+            assert a["kibana.alert.suppression.terms"] == [{"field": "host.id",
+                                                            "value": a["host.id"]}], a
+    finally:
+        s.stop()
+
+
 TESTS = [test_kill9_mid_window_no_lost_count_no_second_alert,
-         test_run_state_carries_threshold_groups]
+         test_run_state_carries_threshold_groups,
+         test_kill9_mid_suppression_window_of_threshold_alerts]
 
 if __name__ == "__main__":
     sys.exit(run_tests(TESTS))

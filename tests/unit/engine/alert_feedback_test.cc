@@ -1,7 +1,8 @@
 // Rules over alerts (engine/alert_feedback.h): a rule reading the alerts
 // index sees the alerts other rules made from raw events in the same run,
 // with Kibana's ancestry and depth; an alert never feeds its own rule or a
-// rule it descends from; depth is bounded.
+// rule it descends from; depth is bounded. Event, sequence (shell and
+// building blocks) and threshold alerts are all fed back.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -145,6 +146,146 @@ TEST(AlertFeedback, SuppressionUpdatesAreNotFedBack) {
   auto second = h.Run(Exec("2026-03-01T00:01:00Z", "h1"), false, kIndex);
   ASSERT_EQ(second.size(), 1u);  // the update only
   EXPECT_TRUE(second[0].suppression_update);
+}
+
+std::string Kill(const std::string& time, const std::string& host) {
+  return R"({"@timestamp":")" + time + R"(","event":{"action":"kill","id":"k-)" + time +
+         R"("},"host":{"name":")" + host + R"("}})";
+}
+
+const char* kSeqId = "aaaaaaaa-0000-0000-0000-000000000004";
+
+// The last entry of an alert's kibana.alert.ancestors.
+std::string LastAncestor(const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(json);
+  simdjson::dom::array a;
+  if (doc["kibana.alert.ancestors"].get(a) || a.size() == 0) return "";
+  return simdjson::minify(a.at(a.size() - 1).value());
+}
+std::string SignalAncestor(const Alert& of, int depth) {
+  return "{\"id\":\"" + of.uuid +
+         "\",\"type\":\"signal\",\"index\":\".alerts-security.alerts-default\",\"depth\":" +
+         std::to_string(depth) + ",\"rule\":\"" + Str(of.json, "kibana.alert.rule.uuid") + "\"}";
+}
+
+// A sequence's shell and each of its building blocks are in Kibana's alerts
+// index, so a rule over alerts sees all of them, one level deeper.
+TEST(AlertFeedback, SequenceShellAndBuildingBlocksReachRulesOverAlerts) {
+  RuleSpec seq = RawRule(kSeqId, "Seq rule");
+  seq.type = "eql";
+  seq.query = "sequence [any where event.action == \"exec\"] [any where event.action == \"kill\"]";
+  Harness h({MakeRule(seq),
+             MakeRule(AlertsRule(kOverId, "Over alerts", "kibana.alert.rule.name:\"Seq rule\""))});
+  EXPECT_TRUE(h.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex).empty());
+  auto alerts = h.Run(Kill("2026-03-01T00:00:05Z", "h1"), false, kIndex);
+  // The shell and two blocks, then the rule over alerts on each of them.
+  ASSERT_EQ(alerts.size(), 6u);
+  const Alert& shell = alerts[0];
+  ASSERT_GT(shell.sequence_events, 0u);
+  ASSERT_EQ(shell.building_block, -1);
+  EXPECT_EQ(Int(shell.json, "kibana.alert.depth"), 2);
+  for (size_t i = 3; i < 6; ++i) EXPECT_EQ(alerts[i].rule->rule_id, kOverId);
+  const Alert& on_shell = alerts[3];
+  EXPECT_EQ(Int(on_shell.json, "kibana.alert.depth"), 3);
+  EXPECT_EQ(LastAncestor(on_shell.json), SignalAncestor(shell, 2));
+  const Alert& on_block = alerts[4];
+  EXPECT_EQ(Int(on_block.json, "kibana.alert.depth"), 2);
+  EXPECT_EQ(LastAncestor(on_block.json), SignalAncestor(alerts[1], 1));
+  // The over-alerts rule's alerts never feed the sequence rule back.
+  EXPECT_EQ(h.detector().stats()[1].alerts, 3u);
+}
+
+// A threshold alert is written at depth 1 with its group as its ancestor
+// (Kibana's synthetic hit); a rule over alerts builds on it as on any alert.
+TEST(AlertFeedback, ThresholdAlertsReachRulesOverAlerts) {
+  RuleSpec threshold = RawRule(kRawId, "Threshold rule");
+  threshold.type = "threshold";
+  threshold.from = "now-10m";
+  threshold.rule_tables = "\n[rule.threshold]\nfield = [\"host.name\"]\nvalue = 2\n";
+  Harness h({MakeRule(threshold),
+             MakeRule(AlertsRule(kOverId, "Over alerts", "kibana.alert.rule.type:threshold"))});
+  EXPECT_TRUE(h.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex).empty());
+  auto alerts = h.Run(Exec("2026-03-01T00:00:10Z", "h1"), false, kIndex);
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].rule->rule_id, kRawId);
+  EXPECT_EQ(Int(alerts[0].json, "kibana.alert.depth"), 1);
+  const Alert& over = alerts[1];
+  EXPECT_EQ(over.rule->rule_id, kOverId);
+  EXPECT_EQ(Int(over.json, "kibana.alert.depth"), 2);
+  EXPECT_EQ(LastAncestor(over.json), SignalAncestor(alerts[0], 1));
+  // Its time is the threshold alert's last counted event.
+  EXPECT_EQ(Str(over.json, "kibana.alert.original_time"), "2026-03-01T00:00:10.000Z");
+  EXPECT_EQ(Str(over.json, "host.name"), "h1");
+}
+
+// A sequence over the alerts index: each building block descends from its
+// alert (Kibana's buildAncestors), the shell from the blocks.
+TEST(AlertFeedback, SequenceOverAlertsDescendsFromThem) {
+  RuleSpec seq = AlertsRule(kSeqId, "Seq over alerts", "");
+  seq.type = "eql";
+  seq.query = "sequence [any where true] [any where true]";
+  Harness h({MakeRule(RawRule(kRawId, "Raw rule")), MakeRule(seq)});
+  auto first = h.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex);
+  ASSERT_EQ(first.size(), 1u);
+  auto alerts = h.Run(Exec("2026-03-01T00:00:05Z", "h1"), false, kIndex);
+  ASSERT_EQ(alerts.size(), 4u);  // the raw rule's alert, then shell and two blocks
+  const Alert& shell = alerts[1];
+  const Alert& block0 = alerts[2];
+  ASSERT_EQ(block0.building_block, 0);
+  EXPECT_EQ(Int(block0.json, "kibana.alert.depth"), 2);
+  EXPECT_EQ(LastAncestor(block0.json), SignalAncestor(first[0], 1));
+  EXPECT_EQ(Int(shell.json, "kibana.alert.depth"), 3);
+  std::string ancestors = Raw(shell.json, "kibana.alert.ancestors");
+  EXPECT_NE(ancestors.find("\"id\":\"" + first[0].uuid + "\""), std::string::npos) << ancestors;
+  EXPECT_NE(ancestors.find("\"id\":\"" + block0.uuid +
+                           "\",\"index\":\"\",\"type\":\"signal\","
+                           "\"depth\":2"),
+            std::string::npos)
+      << ancestors;
+  // Its own alerts are never fed back to it.
+  EXPECT_EQ(h.detector().stats()[1].alerts, 3u);
+}
+
+// Kibana's alerts index maps the legacy signal.* names as aliases of the
+// kibana.alert.* fields; two upstream rules over alerts use them. They read
+// the alert's values, and never reach the alert built on it.
+TEST(AlertFeedback, LegacySignalNamesReadTheAlertsFields) {
+  Harness h({MakeRule(RawRule(kRawId, "Raw rule")),
+             MakeRule(AlertsRule(kOverId, "Over alerts",
+                                 "signal.rule.name:\"Raw rule\" and signal.depth:1 and "
+                                 "signal.status:open"))});
+  auto alerts = h.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex);
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[1].rule->rule_id, kOverId);
+  for (const Alert& a : alerts) {  // no such key (the rule's query text names them)
+    EXPECT_EQ(a.json.find(",\"signal."), std::string::npos) << a.json;
+    EXPECT_EQ(a.json.find(",\"signal\":"), std::string::npos) << a.json;
+  }
+}
+
+// As the upstream GitHub UEBA rule: a threshold over alerts with a
+// cardinality on signal.rule.name fires when a host has alerts of two
+// distinct rules.
+TEST(AlertFeedback, ThresholdCardinalityOnLegacySignalRuleName) {
+  RuleSpec other = RawRule("aaaaaaaa-0000-0000-0000-000000000005", "Other raw rule");
+  other.query = "event.action:kill";
+  RuleSpec threshold = AlertsRule(kOverId, "Two rules on a host", "signal.rule.name:*");
+  threshold.type = "threshold";
+  threshold.from = "now-60m";
+  threshold.rule_tables =
+      "\n[rule.threshold]\nfield = [\"host.name\"]\nvalue = 1\n"
+      "[[rule.threshold.cardinality]]\nfield = \"signal.rule.name\"\nvalue = 2\n";
+  Harness h({MakeRule(RawRule(kRawId, "Raw rule")), MakeRule(other), MakeRule(threshold)});
+  EXPECT_EQ(h.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex).size(), 1u);
+  EXPECT_EQ(h.Run(Exec("2026-03-01T00:01:00Z", "h1"), false, kIndex).size(), 1u);
+  auto alerts = h.Run(Kill("2026-03-01T00:02:00Z", "h1"), false, kIndex);
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[1].rule->rule_id, kOverId);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(alerts[1].json);
+  EXPECT_EQ(int64_t(doc["kibana.alert.threshold_result"]["count"]), 3);
+  EXPECT_EQ(int64_t(doc["kibana.alert.threshold_result"]["cardinality"].at(0)["value"]), 2);
 }
 
 }  // namespace

@@ -286,6 +286,32 @@ TEST(AlertSuppression, StateSurvivesARestart) {
   EXPECT_NE(c[0].json.find("\"kibana.alert.uuid\":\"" + first_uuid + "\""), std::string::npos);
 }
 
+// As Kibana's update: kibana.alert.last_detected moves to the alert time of
+// the count (here a restarted detector with a later clock), nothing else
+// of the first alert's own fields changes.
+TEST(AlertSuppression, UpdatesMoveLastDetected) {
+  state::MemoryTermStore terms;
+  state::MemoryRecordStore records;
+  auto rule = MakeRule(Suppressed(kFiveMinutes));
+  DetectorOptions later = Harness::DefaultOptions();
+  later.alert_time += 60 * 1000;
+  auto last_detected = [](const std::string& json) {
+    simdjson::dom::parser parser;
+    std::string_view v;
+    return parser.parse(json)["kibana.alert.last_detected"].get(v) ? std::string() : std::string(v);
+  };
+  std::string first;
+  {
+    Harness h({rule}, Harness::DefaultOptions(), &records);
+    first = h.Run(Event("2026-03-01T00:00:00Z", Host("h1")), false, kIndex)[0].json;
+  }
+  Harness h({rule}, later, &records);
+  auto update = h.Run(Event("2026-03-01T00:01:00Z", Host("h1")), false, kIndex);
+  ASSERT_EQ(update.size(), 1u);
+  EXPECT_EQ(last_detected(update[0].json), FormatIso8601(later.alert_time));
+  EXPECT_NE(last_detected(first), last_detected(update[0].json));
+}
+
 TEST(AlertSuppression, CoalescedCountsAreWrittenWhenTheWindowCloses) {
   // As `run` and `serve` write them: the last count of a window, once.
   DetectorOptions options = Harness::DefaultOptions();

@@ -79,6 +79,43 @@ TEST_F(EmulationSuppression, DocsCountExpectationsPassAndFail) {
   EXPECT_EQ(bad.failures[1], "alert's docs_count 3: expected null, got 0");
 }
 
+// A threshold rule with Kibana's threshold suppression: a fixture states
+// the alerts written, their groups and counts, and each alert's final
+// docs_count (its later crossings within the duration).
+TEST_F(EmulationSuppression, ThresholdFixtureCountsSuppressedCrossings) {
+  {
+    std::ofstream events(dir_ / "threshold.ndjson");
+    // h1 crosses 2 at 00:00:10, 00:00:30 and 00:00:50 (one alert, two
+    // counts), then again past the 5-minute duration; then h2 (read last,
+    // within the lookback) crosses once.
+    for (const char* t : {"00:00:00", "00:00:10", "00:00:20", "00:00:30", "00:00:40", "00:00:50",
+                          "00:09:00", "00:09:10"})
+      events << "{\"@timestamp\":\"2026-03-01T" << t
+             << "Z\",\"event\":{\"action\":\"exec\"},\"host\":{\"name\":\"h1\"}}\n";
+    for (const char* t : {"00:01:00", "00:01:05"})
+      events << "{\"@timestamp\":\"2026-03-01T" << t
+             << "Z\",\"event\":{\"action\":\"exec\"},\"host\":{\"name\":\"h2\"}}\n";
+  }
+  std::ofstream(dir_ / "threshold.json") << R"({"rule": "x.toml", "rule_id": "r", "cases": [
+      {"name": "crossings", "events": "threshold.ndjson", "baseline": null,
+       "expect": {"alerts": 3, "terms": [["h1"], ["h1"], ["h2"]], "counts": [2, 2, 2],
+                  "docs_count": [2, 0, 0]}}]})";
+  EmulationManifest manifest;
+  std::string error;
+  ASSERT_TRUE(LoadEmulationManifest((dir_ / "threshold.json").string(), &manifest, &error))
+      << error;
+  RuleSpec spec;
+  spec.type = "threshold";
+  spec.timestamp_override = "";
+  spec.from = "now-10m";
+  spec.rule_tables =
+      "\n[rule.threshold]\nfield = [\"host.name\"]\nvalue = 2\n"
+      "\n[rule.alert_suppression]\nduration = {value = 5, unit = \"m\"}\n";
+  CaseOutcome ok = RunEmulationCase(MakeRule(spec), manifest.cases[0], Options());
+  EXPECT_TRUE(ok.passed) << (ok.failures.empty() ? "" : ok.failures[0]);
+  EXPECT_EQ(ok.alerts, 3u);
+}
+
 TEST_F(EmulationSuppression, BadDocsCountIsAManifestError) {
   std::ofstream(dir_ / "bad.json") << R"({"cases": [{"name": "x", "events": "events.ndjson",
       "expect": {"alerts": 1, "docs_count": ["two"]}}]})";

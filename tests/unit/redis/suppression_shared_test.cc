@@ -1,7 +1,8 @@
 // Alert suppression over the Redis store shared by two nodes: events of one
 // group alternate between the nodes, each decided in its own batch (Stage,
 // ResolveStaged, Decide); together they write one alert and count every
-// other event into it once, whichever node saw it.
+// other event (or, for a threshold rule, every other crossing) into it
+// once, whichever node saw it.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -42,16 +43,20 @@ group_by = ["host.name"]
 duration = {value = 10, unit = "m"}
 )";
 
-TEST(SharedSuppression, TwoNodesCountIntoOneAlert) {
+// Runs 8 events of host h1, one minute apart, alternately through two
+// nodes sharing one Redis store; returns every alert line written.
+std::vector<Alert> AlternateNodes(const std::string& rule_text, const std::string& name) {
   std::vector<rules::LoadIssue> errors, warnings;
   std::shared_ptr<const rules::Rule> rule = rules::LoadRuleText(
-      kRule, "suppressed.toml", *event::FieldTypes::BuiltIn(), {}, &errors, &warnings);
-  ASSERT_TRUE(rule) << (errors.empty() ? "" : errors[0].ToString());
-  std::string prefix = fmt::format("picket-test-suppression-{}-{}", getpid(),
+      rule_text, "suppressed.toml", *event::FieldTypes::BuiltIn(), {}, &errors, &warnings);
+  EXPECT_TRUE(rule) << (errors.empty() ? "" : errors[0].ToString());
+  if (!rule) return {};
+  std::string prefix = fmt::format("picket-test-{}-{}-{}", name, getpid(),
                                    std::chrono::steady_clock::now().time_since_epoch().count());
   auto store_a = redis::testing::OpenSharedStore(prefix),
        store_b = redis::testing::OpenSharedStore(prefix);
-  ASSERT_TRUE(store_a && store_b);
+  EXPECT_TRUE(store_a && store_b);
+  if (!store_a || !store_b) return {};
   DetectorOptions options;
   options.alert_time = 1780000000000;
   Detector a({rule}, StateStores{store_a.get(), store_a->records()}, options);
@@ -67,15 +72,19 @@ TEST(SharedSuppression, TwoNodesCountIntoOneAlert) {
         R"("host":{{"name":"h1"}}}})",
         i, i);
     EventRef ref;
-    ASSERT_EQ(parser.parse(line).get(ref.doc), simdjson::SUCCESS);
+    EXPECT_EQ(parser.parse(line).get(ref.doc), simdjson::SUCCESS);
     ref.raw = line;
     MatchResult match;
     matcher->Match(ref, &match);
     node.Stage(ref, match, false);
     std::string error;
-    ASSERT_TRUE(node.ResolveStaged(&error)) << error;
+    EXPECT_TRUE(node.ResolveStaged(&error)) << error;
     node.Decide(ref, match, false, [&](const Alert& alert) { alerts.push_back(alert); });
   }
+  return alerts;
+}
+
+void ExpectOneAlertCountingTheRest(const std::vector<Alert>& alerts) {
   ASSERT_EQ(alerts.size(), 8u);
   EXPECT_FALSE(alerts[0].suppression_update);
   for (size_t i = 1; i < alerts.size(); ++i) {
@@ -83,6 +92,25 @@ TEST(SharedSuppression, TwoNodesCountIntoOneAlert) {
     EXPECT_EQ(alerts[i].uuid, alerts[0].uuid);
     EXPECT_EQ(alerts[i].suppressed_docs, i);
   }
+}
+
+TEST(SharedSuppression, TwoNodesCountIntoOneAlert) {
+  ExpectOneAlertCountingTheRest(AlternateNodes(kRule, "suppression"));
+}
+
+// A threshold rule (value 1: every event is a crossing) with Kibana's
+// threshold suppression: the crossings of both nodes count into one alert.
+TEST(SharedSuppression, TwoNodesCountThresholdCrossingsIntoOneAlert) {
+  std::string rule = kRule;
+  auto replace = [&](std::string_view from, std::string_view to) {
+    size_t at = rule.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    rule.replace(at, from.size(), to);
+  };
+  replace("type = \"query\"", "type = \"threshold\"");
+  replace("group_by = [\"host.name\"]\n", "");
+  rule += "\n[rule.threshold]\nfield = [\"host.name\"]\nvalue = 1\n";
+  ExpectOneAlertCountingTheRest(AlternateNodes(rule, "threshold-suppression"));
 }
 
 }  // namespace
