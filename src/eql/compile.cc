@@ -138,6 +138,18 @@ class FieldMatcher final : public Matcher {
     return true;
   }
 
+  // A rough cost of Eval, for ordering the parts of an and / or: one for
+  // the exact terms (a hash or a compare), more for folding the value,
+  // for each predicate, wildcard and regex.
+  uint32_t Cost() const {
+    uint32_t cost = 1;
+    if (any_ci_set_) cost += 1;
+    cost += 2 * static_cast<uint32_t>(preds_.size());
+    cost += 4 * static_cast<uint32_t>(wildcards_.size());
+    cost += 16 * static_cast<uint32_t>(regexes_.size());
+    return cost;
+  }
+
   // Facts: the exact terms when every test is one.
   bool ExactTerms(std::vector<std::string>* out) const {
     if (!exact_facts_ || !only_exact_ || exact_terms_.empty()) return false;
@@ -292,6 +304,8 @@ class FieldMatcher final : public Matcher {
 
 // ---- the compiler ------------------------------------------------------------
 
+constexpr uint32_t kScriptCost = 32;  // functions, arithmetic: a tree walk with values
+
 enum class Tri { kDynamic, kTrue, kFalse, kNull };
 
 struct Facts {
@@ -305,7 +319,21 @@ struct Node {
   Tri constant = Tri::kDynamic;
   std::unique_ptr<Matcher> matcher;  // kDynamic
   Facts facts;                       // what a match of this node implies
+  uint32_t cost = 0;                 // rough evaluation cost (FieldMatcher::Cost)
 };
+
+// The parts of an and / or, cheapest first: both are pure and two-valued
+// (null already folded), so the order changes no result, and an exact
+// term that fails (or, in an or, holds) spares the wildcards, regexes and
+// scripts after it. Stable: equal costs keep the query's order.
+std::vector<std::unique_ptr<Matcher>> CheapestFirst(
+    std::vector<std::pair<uint32_t, std::unique_ptr<Matcher>>> parts) {
+  std::stable_sort(parts.begin(), parts.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::unique_ptr<Matcher>> out;
+  for (auto& p : parts) out.push_back(std::move(p.second));
+  return out;
+}
 
 Node Const(Tri t) {
   Node n;
@@ -404,7 +432,8 @@ class Compiler {
   }
 
   static Node And(std::vector<Node> parts) {
-    std::vector<std::unique_ptr<Matcher>> dynamic;
+    std::vector<std::pair<uint32_t, std::unique_ptr<Matcher>>> dynamic;
+    uint32_t cost = 0;
     Facts facts;
     bool any_null = false;
     for (auto& p : parts) {
@@ -414,7 +443,8 @@ class Compiler {
         continue;
       }
       if (p.constant == Tri::kTrue) continue;
-      dynamic.push_back(std::move(p.matcher));
+      cost += p.cost;
+      dynamic.emplace_back(p.cost, std::move(p.matcher));
       for (auto& t : p.facts.terms) facts.terms.push_back(std::move(t));
       for (auto& a : p.facts.alternatives) facts.alternatives.push_back(std::move(a));
       for (auto& a : p.facts.field_alternatives) facts.field_alternatives.push_back(std::move(a));
@@ -427,7 +457,8 @@ class Compiler {
     if (dynamic.empty()) return Const(Tri::kTrue);
     Node n;
     n.facts = std::move(facts);
-    n.matcher = kql::AllOf(std::move(dynamic));
+    n.cost = cost;
+    n.matcher = kql::AllOf(CheapestFirst(std::move(dynamic)));
     return n;
   }
 
@@ -450,6 +481,7 @@ class Compiler {
     }
     Node out;
     out.matcher = kql::Negation(std::move(n.matcher));
+    out.cost = n.cost;
     return out;  // a negation implies nothing
   }
 
@@ -511,9 +543,12 @@ class Compiler {
       if (!d.facts.fields.empty()) field_branches.push_back(d.facts.fields);
     if (n.facts.fields.empty() && field_branches.size() == dynamic.size())
       n.facts.field_alternatives.push_back(std::move(field_branches));
-    std::vector<std::unique_ptr<Matcher>> matchers;
-    for (auto& d : dynamic) matchers.push_back(std::move(d.matcher));
-    n.matcher = kql::AnyOf(std::move(matchers));
+    std::vector<std::pair<uint32_t, std::unique_ptr<Matcher>>> matchers;
+    for (auto& d : dynamic) {
+      n.cost += d.cost;
+      matchers.emplace_back(d.cost, std::move(d.matcher));
+    }
+    n.matcher = kql::AnyOf(CheapestFirst(std::move(matchers)));
     return n;
   }
 
@@ -530,6 +565,7 @@ class Compiler {
             // The merged node implies one of both branches' terms: the
             // merged matcher's own.
             o.facts.terms = FieldTerms(*ofm);
+            o.cost = ofm->Cost();
             merged = true;
             break;
           }
@@ -582,6 +618,7 @@ class Compiler {
     Node n;
     n.facts.terms = FieldTerms(*m);
     n.facts.fields.push_back(m->path());
+    n.cost = m->Cost();
     n.matcher = std::move(m);
     return n;
   }
@@ -612,6 +649,7 @@ class Compiler {
     }
     Node n;
     n.matcher = std::move(m);
+    n.cost = kScriptCost;
     return n;
   }
 
