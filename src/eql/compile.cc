@@ -60,6 +60,10 @@ class FieldMatcher final : public Matcher {
     }
     only_exact_ = false;
     lowered_ok_ = false;
+    if (p.kind == kql::Predicate::kIpRange) {
+      ip_ranges_.emplace_back(p.ip_lo, p.ip_hi);
+      return;
+    }
     preds_.push_back(std::move(p));
   }
   void AddExactTerm(const std::string& term) {
@@ -120,6 +124,7 @@ class FieldMatcher final : public Matcher {
     for (auto& t : other->exact_terms_) AddExactTerm(t);
     // Everything else is re-added as is.
     for (auto& p : other->preds_) preds_.push_back(p);
+    for (auto& r : other->ip_ranges_) ip_ranges_.push_back(r);
     for (auto& w : other->wildcards_) AddWildcard(w);
     for (auto& r : other->regexes_) regexes_.push_back(r);
     if (!other->ci_patterns_.empty() || !other->cs_patterns_.empty()) {
@@ -145,6 +150,7 @@ class FieldMatcher final : public Matcher {
     uint32_t cost = 1;
     if (any_ci_set_) cost += 1;
     cost += 2 * static_cast<uint32_t>(preds_.size());
+    if (!ip_ranges_.empty()) cost += 2 + static_cast<uint32_t>(ip_ranges_.size()) / 4;
     cost += 4 * static_cast<uint32_t>(wildcards_.size());
     cost += 16 * static_cast<uint32_t>(regexes_.size());
     return cost;
@@ -275,6 +281,14 @@ class FieldMatcher final : public Matcher {
           if (RE2::FullMatch(term, *r)) return true;
       }
     }
+    // Addresses and CIDR blocks (`cidrMatch(ip, 12 blocks)`, `ip in
+    // (...)`): the value parsed once for all of them, as each
+    // kql::Predicate::kIpRange would parse it.
+    if (!ip_ranges_.empty() && v.type() == JsonType::STRING) {
+      if (auto ip = ParseIp(v.get_string().value_unsafe()))
+        for (const auto& [lo, hi] : ip_ranges_)
+          if (lo <= *ip && *ip <= hi) return true;
+    }
     for (const auto& p : preds_)
       if (p.Test(v)) return true;
     return false;
@@ -287,9 +301,10 @@ class FieldMatcher final : public Matcher {
   bool exact_facts_;
 
   std::vector<kql::Predicate> preds_;
-  kql::KeywordSet cs_set_;             // exact terms and one-star patterns
-  std::vector<std::string> cs_terms_;  // exact terms the set refused
-  kql::KeywordSet ci_set_;             // the same, ASCII, lowered
+  std::vector<std::pair<IpAddress, IpAddress>> ip_ranges_;  // kIpRange predicates
+  kql::KeywordSet cs_set_;                                  // exact terms and one-star patterns
+  std::vector<std::string> cs_terms_;                       // exact terms the set refused
+  kql::KeywordSet ci_set_;                                  // the same, ASCII, lowered
   bool any_ci_set_ = false;
   std::vector<std::pair<std::string, bool>> cs_patterns_, ci_patterns_;  // what the sets hold
   std::vector<EqlWildcard> wildcards_;
