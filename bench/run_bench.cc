@@ -112,13 +112,15 @@ Figures RunRules(const std::string& data,
     uint64_t candidates = 0;
     for (const auto& s : detector.stats()) candidates += s.candidates;
     *candidates_per_event = f.events ? candidates / f.events : 0;
-    if (getenv("RUN_BENCH_TOP")) {  // which rules the rule index lets through most
+    if (const char* top =
+            getenv("RUN_BENCH_TOP")) {  // the N rules the rule index lets through most
       std::vector<size_t> order(detector.stats().size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
       std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
         return detector.stats()[a].candidates > detector.stats()[b].candidates;
       });
-      for (size_t i = 0; i < 25 && i < order.size(); ++i) {
+      const size_t n = std::max(1, atoi(top));
+      for (size_t i = 0; i < n && i < order.size(); ++i) {
         const auto& s = detector.stats()[order[i]];
         fprintf(stderr, "%8llu candidates %6llu matched  %s\n",
                 static_cast<unsigned long long>(s.candidates),

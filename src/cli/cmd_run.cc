@@ -109,8 +109,10 @@ void PrintSummary(std::string_view command, const engine::Detector& detector,
           static_cast<unsigned long long>(events.events), events.bytes / 1e6,
           static_cast<unsigned long long>(events.malformed), detector.rules().size(),
           static_cast<unsigned long long>(alerts), seconds);
+  // stats() sums every condition's counts on each call: once here.
+  const std::vector<engine::RuleStats>& stats = detector.stats();
   uint64_t suppressed = 0;
-  for (const auto& s : detector.stats()) suppressed += s.max_signals_suppressed;
+  for (const auto& s : stats) suppressed += s.max_signals_suppressed;
   if (suppressed)
     fprintf(stderr,
             "picket %.*s: %llu alerts suppressed by max_signals (see the rules below; "
@@ -120,7 +122,7 @@ void PrintSummary(std::string_view command, const engine::Detector& detector,
   size_t quiet_rules = 0;
   for (size_t i = 0; i < detector.rules().size(); ++i) {
     const auto& rule = *detector.rules()[i];
-    const auto& s = detector.stats()[i];
+    const auto& s = stats[i];
     bool active = s.matched || s.no_time || s.alerts;
     if (!active && !all) {
       ++quiet_rules;

@@ -4,8 +4,10 @@
 #include <absl/strings/string_view.h>
 
 #include <algorithm>
+#include <deque>
 
 #include "util/ip.h"
+#include "util/utf8.h"
 
 namespace picket::engine {
 
@@ -34,6 +36,7 @@ int FieldRank(std::string_view field) {
 // events its first field lets through), but before the coarse fields, which
 // it sharpens (`host.os.type:macos and destination.domain:(*.xyz ...)`).
 int TermRank(const kql::RequiredTerms& t) {
+  if (t.presence) return 50;  // a rare field (PresenceRank 0)
   int rank = FieldRank(t.field);
   if (t.prefixes.empty() && t.suffixes.empty()) return rank;
   return std::max(rank, 60);
@@ -69,13 +72,17 @@ uint32_t RuleIndex::TermFieldFor(const kql::RequiredTerms& terms) {
   const bool affixes = !terms.prefixes.empty() || !terms.suffixes.empty();
   for (uint32_t i = 0; i < term_fields_.size(); ++i) {
     const TermField& f = term_fields_[i];
-    if (f.path == terms.field && f.ip == terms.ip && f.affixes == affixes) return i;
+    if (f.path == terms.field && f.ip == terms.ip && f.affixes == affixes &&
+        f.lowered == terms.lowered && f.presence == terms.presence)
+      return i;
   }
   TermField f;
   f.path = terms.field;
   f.field_id = kql::FieldId(terms.field);
   f.ip = terms.ip;
   f.affixes = affixes;
+  f.lowered = terms.lowered;
+  f.presence = terms.presence;
   term_fields_.push_back(std::move(f));
   return static_cast<uint32_t>(term_fields_.size() - 1);
 }
@@ -88,6 +95,7 @@ uint32_t RuleIndex::KeyOf(uint32_t field, Kind kind, const std::string& text) {
   auto at = std::lower_bound(lengths.begin(), lengths.end(), static_cast<uint32_t>(text.size()));
   if (at == lengths.end() || *at != text.size())
     lengths.insert(at, static_cast<uint32_t>(text.size()));
+  if (!text.empty()) affixes.Mark(text);
   return affixes.numbers.Insert(text) * 3 + kind;
 }
 
@@ -95,6 +103,7 @@ RuleIndex::RuleIndex(const std::vector<IndexEntry>& entries, const event::FieldT
                      bool use_terms)
     : rules_count_(entries.size()), stamp_(entries.size(), 0) {
   static const std::vector<std::string> kEveryIndex;
+  std::deque<kql::RequiredTerms> presence_terms;  // "has a value" terms (stable addresses)
   for (uint32_t i = 0; i < entries.size(); ++i) {
     const IndexEntry& entry = entries[i];
     patterns_.emplace_back(entry.index_patterns ? *entry.index_patterns : kEveryIndex);
@@ -120,6 +129,24 @@ RuleIndex::RuleIndex(const std::vector<IndexEntry>& entries, const event::FieldT
         branch_terms = std::move(found);
         break;
       }
+    }
+    // Else `common and ((x.a == 1 and ...) or y.b != null)` with a rare
+    // field required in every branch: filed under common + has x.a,
+    // common + has y.b.
+    for (const auto& b : facts.field_alternatives) {
+      if (!branch_terms.empty()) break;
+      if (b.size() > kMaxBranches) continue;
+      std::vector<std::vector<const kql::RequiredTerms*>> found;
+      for (const auto& fields : b) {
+        auto rare = std::find_if(fields.begin(), fields.end(),
+                                 [](const std::string& f) { return PresenceRank(f) == 0; });
+        if (rare == fields.end()) break;
+        kql::RequiredTerms& has = presence_terms.emplace_back();
+        has.field = *rare;
+        has.presence = true;
+        found.push_back({&has});
+      }
+      if (found.size() == b.size()) branch_terms = std::move(found);
     }
     if (!branch_terms.empty()) {
       for (const auto& branch : branch_terms) {
@@ -171,7 +198,10 @@ std::vector<const kql::RequiredTerms*> RuleIndex::UsableTerms(
     const std::vector<kql::RequiredTerms>& required, const event::FieldTypes& types) {
   std::vector<const kql::RequiredTerms*> usable;
   for (const auto& r : required)
-    if (r.alternatives() > 0 && IndexableField(r, types)) usable.push_back(&r);
+    if (r.alternatives() > 0 && IndexableField(r, types))
+      usable.push_back(&r);
+    else if (r.presence)
+      usable.push_back(&r);
   SortByRank(&usable);
   return usable;
 }
@@ -222,6 +252,11 @@ void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTer
       for (const std::string& t : texts)
         self(self, k + 1, key | uint64_t{KeyOf(fields[k], kind, t)} << (kValueBits * k));
     };
+    if (chosen[k]->presence) {
+      static const std::vector<std::string> kAnyValue{""};
+      next(kExact, kAnyValue);
+      return;
+    }
     next(kExact, chosen[k]->values);
     next(kPrefix, chosen[k]->prefixes);
     next(kSuffix, chosen[k]->suffixes);
@@ -229,21 +264,22 @@ void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTer
   file(file, 0, 0);
 }
 
+RuleIndex::PresenceField& RuleIndex::PresenceSlot(const std::string& path) {
+  for (PresenceField& p : presence_fields_)
+    if (p.path == path) return p;
+  presence_fields_.emplace_back();
+  PresenceField& slot = presence_fields_.back();
+  slot.path = path;
+  slot.field_id = kql::FieldId(path);
+  return slot;
+}
+
 bool RuleIndex::FileUnderPresence(uint32_t rule, const std::vector<std::string>& fields) {
   if (fields.empty()) return false;
   const std::string* best = &fields[0];
   for (const std::string& f : fields)
     if (PresenceRank(f) < PresenceRank(*best)) best = &f;
-  PresenceField* slot = nullptr;
-  for (PresenceField& p : presence_fields_)
-    if (p.path == *best) slot = &p;
-  if (!slot) {
-    presence_fields_.emplace_back();
-    slot = &presence_fields_.back();
-    slot->path = *best;
-    slot->field_id = kql::FieldId(*best);
-  }
-  slot->rules.push_back(rule);
+  PresenceSlot(*best).rules.push_back(rule);
   ++presence_rules_;
   return true;
 }
@@ -336,15 +372,21 @@ void RuleIndex::EventKeys(const TermField& field, event::Json value) {
     return;
   }
   if (!event::KeywordText(value, &scratch_, &text)) return;
+  if (field.lowered) {
+    AsciiLowerInto(text, &lowered_);
+    text = lowered_;
+  }
   uint32_t number = field.value_numbers.FindApproximate(text);
   if (number != StringNumbers::kNotFound) event_values_.push_back(number * 3 + kExact);
   for (uint32_t n : field.prefixes.lengths) {
     if (n > text.size()) break;
+    if (n && !field.prefixes.MayHold(n, text.substr(0, n))) continue;
     number = field.prefixes.numbers.FindApproximate(text.substr(0, n));
     if (number != StringNumbers::kNotFound) event_values_.push_back(number * 3 + kPrefix);
   }
   for (uint32_t n : field.suffixes.lengths) {
     if (n > text.size()) break;
+    if (n && !field.suffixes.MayHold(n, text.substr(text.size() - n))) continue;
     number = field.suffixes.numbers.FindApproximate(text.substr(text.size() - n));
     if (number != StringNumbers::kNotFound) event_values_.push_back(number * 3 + kSuffix);
   }
@@ -375,8 +417,13 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
       numbers.generation = numbers_generation_;
       numbers.start = static_cast<uint32_t>(event_values_.size());
       const TermField& field = term_fields_[f];
-      for (event::Json value : context->Values(field.field_id, field.path, doc))
-        EventKeys(field, value);
+      auto values = context->Values(field.field_id, field.path, doc);
+      if (field.presence) {
+        // One key, number 0 (""), for an event with any value.
+        if (!values.empty()) event_values_.push_back(0 * 3 + kExact);
+      } else {
+        for (event::Json value : values) EventKeys(field, value);
+      }
       numbers.count = static_cast<uint32_t>(event_values_.size()) - numbers.start;
     }
     return numbers;

@@ -20,12 +20,21 @@
 //    an event's value is hashed once (plus once per distinct prefix and
 //    suffix length of the field) and tuples are probed as integers. Only plain
 //    keyword fields are used (not multi-fields such as *.caseless, whose
-//    normalisers change matching).
+//    normalisers change matching). Case-insensitive constraints (EQL `:`,
+//    like~, in~: RequiredTerms::lowered) are filed under a field of their
+//    own whose event values are ASCII-lowered before the lookup.
 //    A rule `common and (A or B ...)` whose branches all have terms is
 //    filed under common + A, common + B, ...: a match meets one of them.
 //  * required fields: a rule with no usable term but a conjunct that needs
 //    a field to have a value (a range, a wildcard, `f:*`) is a candidate
 //    only for events that have that field.
+//  * an `or` whose branches each need a rarely present field (not
+//    process.*, event.*, ...: IndexFacts::field_alternatives) without terms
+//    in every branch: "has a value of the field" is a term of its branch
+//    (RequiredTerms::presence, one key), filed as the branches of
+//    `common and (A or B)` are, so `process where ((problemchild.prediction
+//    == 1 and ...) or blocklist_label == 1)` meets only events with one of
+//    those fields instead of every process event.
 // Rules with none of these are candidates for every event of their indices.
 //
 // Field values come from the detector's kql::EvalContext, so a field the
@@ -98,12 +107,34 @@ class RuleIndex {
   struct Affixes {
     StringNumbers numbers;
     std::vector<uint32_t> lengths;  // distinct, ascending
+    // A filter before the hash lookup of an event value's affix of length
+    // n: a bit per (n, the affix's first two bytes), set for every affix
+    // held. A field with dozens of lengths (process.args, file.path) would
+    // otherwise hash a substring per length for every value; most lengths
+    // fail here in a few instructions.
+    static constexpr uint32_t kFilterBits = 4096;
+    std::array<uint64_t, kFilterBits / 64> filter{};
+    static uint32_t Bit(uint32_t n, std::string_view affix) {
+      const uint32_t b0 = static_cast<unsigned char>(affix[0]);
+      const uint32_t b1 = affix.size() > 1 ? static_cast<unsigned char>(affix[1]) : 0;
+      return ((n * 0x9E3779B1u) ^ (b0 * 0x85EBCA77u) ^ (b1 * 0xC2B2AE3Du)) >> 20;
+    }
+    void Mark(std::string_view affix) {
+      const uint32_t bit = Bit(static_cast<uint32_t>(affix.size()), affix);
+      filter[bit / 64] |= uint64_t{1} << (bit % 64);
+    }
+    bool MayHold(uint32_t n, std::string_view affix) const {
+      const uint32_t bit = Bit(n, affix);
+      return (filter[bit / 64] >> (bit % 64)) & 1;
+    }
   };
   struct TermField {
     std::string path;
     uint32_t field_id = 0;  // kql::FieldId
     bool ip = false;        // values parsed as addresses
     bool affixes = false;   // for constraints with prefixes or suffixes
+    bool lowered = false;   // values ASCII-lowered (RequiredTerms::lowered)
+    bool presence = false;  // one key, for any value (RequiredTerms::presence)
     StringNumbers value_numbers;
     Affixes prefixes, suffixes;
     // Keys are below this.
@@ -142,6 +173,7 @@ class RuleIndex {
   void FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms);
   void IndexFirstValues();
   bool FileUnderPresence(uint32_t rule, const std::vector<std::string>& fields);
+  PresenceField& PresenceSlot(const std::string& path);
   uint32_t TermFieldFor(const kql::RequiredTerms& terms);
   uint32_t KeyOf(uint32_t field, Kind kind, const std::string& text);
   void EventKeys(const TermField& field, event::Json value);
@@ -181,6 +213,7 @@ class RuleIndex {
   std::vector<uint32_t> event_values_;
   uint64_t numbers_generation_ = 0;
   std::string scratch_;
+  std::string lowered_;          // an event value ASCII-lowered, for lowered fields
   std::vector<uint32_t> stamp_;  // stamp_[rule] == generation_: already added
   uint32_t generation_ = 0;
 };

@@ -17,6 +17,7 @@ Condition ConditionOf(const eql::Filter& filter) {
   c.facts.terms = filter.facts.terms;
   c.facts.alternatives = filter.facts.alternatives;
   c.facts.fields = filter.facts.fields;
+  c.facts.field_alternatives = filter.facts.field_alternatives;
   return c;
 }
 

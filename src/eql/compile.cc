@@ -59,6 +59,11 @@ class FieldMatcher final : public Matcher {
       return;
     }
     only_exact_ = false;
+    lowered_ok_ = false;
+    if (p.kind == kql::Predicate::kIpRange) {
+      ip_ranges_.emplace_back(p.ip_lo, p.ip_hi);
+      return;
+    }
     preds_.push_back(std::move(p));
   }
   void AddExactTerm(const std::string& term) {
@@ -68,6 +73,8 @@ class FieldMatcher final : public Matcher {
     p.text = term;
     if (!cs_set_.Add(p)) cs_terms_.push_back(term);
     exact_terms_.push_back(term);
+    lowered_.values.emplace_back();
+    AsciiLowerInto(term, &lowered_.values.back());
   }
   // A `:`, like or like~ pattern, or a case-insensitive term (a pattern
   // without wildcards); `literal` marks one whose * and ? are characters.
@@ -83,6 +90,7 @@ class FieldMatcher final : public Matcher {
       return;
     }
     only_exact_ = false;
+    NoteLowered(w);
     if (w.case_insensitive() && IsAscii(w.pattern())) {
       std::string lowered;
       AsciiLowerInto(w.pattern(), &lowered);
@@ -97,10 +105,12 @@ class FieldMatcher final : public Matcher {
   }
   void AddRegex(std::shared_ptr<RE2> re) {
     only_exact_ = false;
+    lowered_ok_ = false;
     regexes_.push_back(std::move(re));
   }
   void SetExists() {
     only_exact_ = false;
+    lowered_ok_ = false;
     exists_ = true;
   }
   // Takes the tests of another matcher on the same field (f: a or f: b).
@@ -108,9 +118,13 @@ class FieldMatcher final : public Matcher {
     if (other->path_ != path_ || other->type_ != type_ || other->ignore_above_ != ignore_above_ ||
         other->exists_ != exists_)
       return false;
+    // The re-adds below record some of the other's tests again and some
+    // not (its sets' patterns): its own record is taken instead.
+    kql::RequiredTerms lowered = std::move(lowered_);
     for (auto& t : other->exact_terms_) AddExactTerm(t);
     // Everything else is re-added as is.
     for (auto& p : other->preds_) preds_.push_back(p);
+    for (auto& r : other->ip_ranges_) ip_ranges_.push_back(r);
     for (auto& w : other->wildcards_) AddWildcard(w);
     for (auto& r : other->regexes_) regexes_.push_back(r);
     if (!other->ci_patterns_.empty() || !other->cs_patterns_.empty()) {
@@ -121,7 +135,25 @@ class FieldMatcher final : public Matcher {
       for (auto& [text, wild] : other->cs_patterns_) AddToSet(&cs_set_, text, wild);
     }
     only_exact_ = only_exact_ && other->only_exact_;
+    lowered_ = std::move(lowered);
+    for (const auto& v : other->lowered_.values) lowered_.values.push_back(v);
+    for (const auto& v : other->lowered_.prefixes) lowered_.prefixes.push_back(v);
+    for (const auto& v : other->lowered_.suffixes) lowered_.suffixes.push_back(v);
+    lowered_ok_ = lowered_ok_ && other->lowered_ok_;
     return true;
+  }
+
+  // A rough cost of Eval, for ordering the parts of an and / or: one for
+  // the exact terms (a hash or a compare), more for folding the value,
+  // for each predicate, wildcard and regex.
+  uint32_t Cost() const {
+    uint32_t cost = 1;
+    if (any_ci_set_) cost += 1;
+    cost += 2 * static_cast<uint32_t>(preds_.size());
+    if (!ip_ranges_.empty()) cost += 2 + static_cast<uint32_t>(ip_ranges_.size()) / 4;
+    cost += 4 * static_cast<uint32_t>(wildcards_.size());
+    cost += 16 * static_cast<uint32_t>(regexes_.size());
+    return cost;
   }
 
   // Facts: the exact terms when every test is one.
@@ -133,6 +165,26 @@ class FieldMatcher final : public Matcher {
     return true;
   }
 
+  // Facts when some test is not an exact term: every value a test accepts,
+  // ASCII-lowered, is one of out->values or starts with one of its
+  // prefixes or ends with one of its suffixes (kql::RequiredTerms with
+  // `lowered`), so that the rule index can file `process.name : ("cmd.exe",
+  // "*.scr")`, which is case-insensitive. False when some test cannot be
+  // stated so (a range, a regex, exists, `*x*`, see
+  // EqlWildcard::AnchoredLiteral).
+  bool LoweredTerms(kql::RequiredTerms* out) const {
+    if (!exact_facts_ || !lowered_ok_) return false;
+    if (lowered_.alternatives() == 0) return false;
+    *out = lowered_;
+    out->field = path_;
+    out->lowered = true;
+    for (auto* list : {&out->values, &out->prefixes, &out->suffixes}) {
+      std::sort(list->begin(), list->end());
+      list->erase(std::unique(list->begin(), list->end()), list->end());
+    }
+    return true;
+  }
+
   bool Eval(Json e, EvalContext* ctx) const override {
     if (!ctx) return event::ForEachValue(e, path_, [&](Json v) { return Test(v); });
     for (Json v : ctx->Values(id_, path_, e))
@@ -141,6 +193,28 @@ class FieldMatcher final : public Matcher {
   }
 
  private:
+  // Records a non-exact pattern for LoweredTerms.
+  void NoteLowered(const EqlWildcard& w) {
+    std::string literal;
+    bool prefix = false;
+    if (!w.has_wildcards()) {
+      // A case-insensitive term: its lowered text, when that is all its
+      // other cases are (ASCII).
+      if (!IsAscii(w.pattern())) {
+        lowered_ok_ = false;
+        return;
+      }
+      AsciiLowerInto(w.pattern(), &literal);
+      lowered_.values.push_back(std::move(literal));
+      return;
+    }
+    if (!w.AnchoredLiteral(&literal, &prefix)) {
+      lowered_ok_ = false;
+      return;
+    }
+    (prefix ? lowered_.prefixes : lowered_.suffixes).push_back(std::move(literal));
+  }
+
   bool AddToSet(kql::KeywordSet* set, const std::string& text, bool wild) {
     kql::Predicate p;
     p.type = kql::MatchType::kKeyword;
@@ -207,6 +281,14 @@ class FieldMatcher final : public Matcher {
           if (RE2::FullMatch(term, *r)) return true;
       }
     }
+    // Addresses and CIDR blocks (`cidrMatch(ip, 12 blocks)`, `ip in
+    // (...)`): the value parsed once for all of them, as each
+    // kql::Predicate::kIpRange would parse it.
+    if (!ip_ranges_.empty() && v.type() == JsonType::STRING) {
+      if (auto ip = ParseIp(v.get_string().value_unsafe()))
+        for (const auto& [lo, hi] : ip_ranges_)
+          if (lo <= *ip && *ip <= hi) return true;
+    }
     for (const auto& p : preds_)
       if (p.Test(v)) return true;
     return false;
@@ -219,9 +301,10 @@ class FieldMatcher final : public Matcher {
   bool exact_facts_;
 
   std::vector<kql::Predicate> preds_;
-  kql::KeywordSet cs_set_;             // exact terms and one-star patterns
-  std::vector<std::string> cs_terms_;  // exact terms the set refused
-  kql::KeywordSet ci_set_;             // the same, ASCII, lowered
+  std::vector<std::pair<IpAddress, IpAddress>> ip_ranges_;  // kIpRange predicates
+  kql::KeywordSet cs_set_;                                  // exact terms and one-star patterns
+  std::vector<std::string> cs_terms_;                       // exact terms the set refused
+  kql::KeywordSet ci_set_;                                  // the same, ASCII, lowered
   bool any_ci_set_ = false;
   std::vector<std::pair<std::string, bool>> cs_patterns_, ci_patterns_;  // what the sets hold
   std::vector<EqlWildcard> wildcards_;
@@ -230,9 +313,13 @@ class FieldMatcher final : public Matcher {
 
   std::vector<std::string> exact_terms_;
   bool only_exact_ = true;
+  kql::RequiredTerms lowered_;  // see LoweredTerms
+  bool lowered_ok_ = true;
 };
 
 // ---- the compiler ------------------------------------------------------------
+
+constexpr uint32_t kScriptCost = 32;  // functions, arithmetic: a tree walk with values
 
 enum class Tri { kDynamic, kTrue, kFalse, kNull };
 
@@ -240,13 +327,28 @@ struct Facts {
   std::vector<kql::RequiredTerms> terms;
   std::vector<kql::TermBranches> alternatives;
   std::vector<std::string> fields;
+  std::vector<std::vector<std::vector<std::string>>> field_alternatives;
 };
 
 struct Node {
   Tri constant = Tri::kDynamic;
   std::unique_ptr<Matcher> matcher;  // kDynamic
   Facts facts;                       // what a match of this node implies
+  uint32_t cost = 0;                 // rough evaluation cost (FieldMatcher::Cost)
 };
+
+// The parts of an and / or, cheapest first: both are pure and two-valued
+// (null already folded), so the order changes no result, and an exact
+// term that fails (or, in an or, holds) spares the wildcards, regexes and
+// scripts after it. Stable: equal costs keep the query's order.
+std::vector<std::unique_ptr<Matcher>> CheapestFirst(
+    std::vector<std::pair<uint32_t, std::unique_ptr<Matcher>>> parts) {
+  std::stable_sort(parts.begin(), parts.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::unique_ptr<Matcher>> out;
+  for (auto& p : parts) out.push_back(std::move(p.second));
+  return out;
+}
 
 Node Const(Tri t) {
   Node n;
@@ -345,7 +447,8 @@ class Compiler {
   }
 
   static Node And(std::vector<Node> parts) {
-    std::vector<std::unique_ptr<Matcher>> dynamic;
+    std::vector<std::pair<uint32_t, std::unique_ptr<Matcher>>> dynamic;
+    uint32_t cost = 0;
     Facts facts;
     bool any_null = false;
     for (auto& p : parts) {
@@ -355,9 +458,11 @@ class Compiler {
         continue;
       }
       if (p.constant == Tri::kTrue) continue;
-      dynamic.push_back(std::move(p.matcher));
+      cost += p.cost;
+      dynamic.emplace_back(p.cost, std::move(p.matcher));
       for (auto& t : p.facts.terms) facts.terms.push_back(std::move(t));
       for (auto& a : p.facts.alternatives) facts.alternatives.push_back(std::move(a));
+      for (auto& a : p.facts.field_alternatives) facts.field_alternatives.push_back(std::move(a));
       for (auto& f : p.facts.fields)
         if (std::find(facts.fields.begin(), facts.fields.end(), f) == facts.fields.end())
           facts.fields.push_back(std::move(f));
@@ -367,7 +472,8 @@ class Compiler {
     if (dynamic.empty()) return Const(Tri::kTrue);
     Node n;
     n.facts = std::move(facts);
-    n.matcher = kql::AllOf(std::move(dynamic));
+    n.cost = cost;
+    n.matcher = kql::AllOf(CheapestFirst(std::move(dynamic)));
     return n;
   }
 
@@ -390,6 +496,7 @@ class Compiler {
     }
     Node out;
     out.matcher = kql::Negation(std::move(n.matcher));
+    out.cost = n.cost;
     return out;  // a negation implies nothing
   }
 
@@ -427,8 +534,7 @@ class Compiler {
       std::vector<kql::RequiredTerms> kept;
       for (auto& c : common) {
         for (const auto& t : f.terms) {
-          if (t.field != c.field) continue;
-          AddValues(&c.values, t.values);
+          if (t.field != c.field || !Unite(&c, t)) continue;
           kept.push_back(std::move(c));
           break;
         }
@@ -445,9 +551,19 @@ class Compiler {
     bool all_branches_have_terms =
         std::all_of(branches.begin(), branches.end(), [](const auto& b) { return !b.empty(); });
     if (all_branches_have_terms) n.facts.alternatives.push_back(std::move(branches));
-    std::vector<std::unique_ptr<Matcher>> matchers;
-    for (auto& d : dynamic) matchers.push_back(std::move(d.matcher));
-    n.matcher = kql::AnyOf(std::move(matchers));
+    // Each branch's required fields, when every branch has some (and no
+    // field is common to all: that one is among n.facts.fields already).
+    std::vector<std::vector<std::string>> field_branches;
+    for (const auto& d : dynamic)
+      if (!d.facts.fields.empty()) field_branches.push_back(d.facts.fields);
+    if (n.facts.fields.empty() && field_branches.size() == dynamic.size())
+      n.facts.field_alternatives.push_back(std::move(field_branches));
+    std::vector<std::pair<uint32_t, std::unique_ptr<Matcher>>> matchers;
+    for (auto& d : dynamic) {
+      n.cost += d.cost;
+      matchers.emplace_back(d.cost, std::move(d.matcher));
+    }
+    n.matcher = kql::AnyOf(CheapestFirst(std::move(matchers)));
     return n;
   }
 
@@ -461,11 +577,10 @@ class Compiler {
         for (auto& o : out) {
           auto* ofm = dynamic_cast<FieldMatcher*>(o.matcher.get());
           if (ofm && ofm->Merge(fm)) {
-            // The merged node implies one of both branches' terms.
-            if (o.facts.terms.size() == 1 && n.facts.terms.size() == 1)
-              AddValues(&o.facts.terms[0].values, n.facts.terms[0].values);
-            else
-              o.facts.terms.clear();
+            // The merged node implies one of both branches' terms: the
+            // merged matcher's own.
+            o.facts.terms = FieldTerms(*ofm);
+            o.cost = ofm->Cost();
             merged = true;
             break;
           }
@@ -482,11 +597,43 @@ class Compiler {
     return e.kind == ExprKind::kAnd ? And(std::move(parts)) : Or(std::move(parts));
   }
 
+  // A field matcher's term facts: its exact terms when it tests only
+  // those, else its lowered alternatives when it has them.
+  static std::vector<kql::RequiredTerms> FieldTerms(const FieldMatcher& m) {
+    std::vector<kql::RequiredTerms> out(1);
+    std::vector<std::string> terms;
+    if (m.ExactTerms(&terms)) {
+      out[0].field = m.path();
+      out[0].values = std::move(terms);
+    } else if (!m.LoweredTerms(&out[0])) {
+      out.clear();
+    }
+    return out;
+  }
+
+  // t's alternatives added to *into (same field): *into then holds for
+  // every match of either. Case-sensitive terms joined with lowered ones
+  // are lowered (an exact match is a lowered match).
+  static bool Unite(kql::RequiredTerms* into, const kql::RequiredTerms& t) {
+    if (into->ip != t.ip) return false;
+    kql::RequiredTerms other = t;
+    if (into->lowered != other.lowered) LowerTerms(into->lowered ? &other : into);
+    AddValues(&into->values, other.values);
+    AddValues(&into->prefixes, other.prefixes);
+    AddValues(&into->suffixes, other.suffixes);
+    return true;
+  }
+  static void LowerTerms(kql::RequiredTerms* t) {
+    for (auto* list : {&t->values, &t->prefixes, &t->suffixes})
+      for (std::string& v : *list) AsciiLowerInto(std::string(v), &v);
+    t->lowered = true;
+  }
+
   Node FieldNode(std::unique_ptr<FieldMatcher> m, const Expr& field) {
     Node n;
-    std::vector<std::string> terms;
-    if (m->ExactTerms(&terms)) n.facts.terms.push_back({m->path(), std::move(terms)});
+    n.facts.terms = FieldTerms(*m);
     n.facts.fields.push_back(m->path());
+    n.cost = m->Cost();
     n.matcher = std::move(m);
     return n;
   }
@@ -517,6 +664,7 @@ class Compiler {
     }
     Node n;
     n.matcher = std::move(m);
+    n.cost = kScriptCost;
     return n;
   }
 
@@ -758,6 +906,7 @@ std::vector<Problem> CompileFilter(Filter* filter, const Query& query,
   filter->facts.terms = std::move(n.facts.terms);
   filter->facts.alternatives = std::move(n.facts.alternatives);
   filter->facts.fields = std::move(n.facts.fields);
+  filter->facts.field_alternatives = std::move(n.facts.field_alternatives);
   return problems;
 }
 

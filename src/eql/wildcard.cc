@@ -31,6 +31,11 @@ EqlWildcard::EqlWildcard(std::string_view pattern, bool case_insensitive, bool s
       alt_.push_back(ci_ ? AlternateCase(cp) : cp);
     }
   }
+  // `*` and `?` are ASCII, never inside a multi-byte sequence.
+  const size_t first = pattern.find_first_of("*?");
+  const size_t last = pattern.find_last_of("*?");
+  head_ = pattern.substr(0, first);
+  tail_ = first == std::string_view::npos ? head_ : pattern.substr(last + 1);
   bool ascii = IsAscii(pattern);
   fast_ = !has_one && !script_ && (!ci_ || ascii);
   if (fast_) {
@@ -59,6 +64,10 @@ EqlWildcard EqlWildcard::FromPieces(const std::vector<std::string>& pieces, bool
       w.alt_.push_back(case_insensitive ? AlternateCase(cp) : cp);
     }
   }
+  if (!pieces.empty()) {
+    w.head_ = pieces.front();
+    w.tail_ = pieces.back();
+  }
   w.fast_ = !case_insensitive || ascii;
   if (w.fast_) {
     std::vector<std::string> folded = pieces;
@@ -67,6 +76,21 @@ EqlWildcard EqlWildcard::FromPieces(const std::vector<std::string>& pieces, bool
     w.star_ = WildcardPattern(std::move(folded));
   }
   return w;
+}
+
+bool EqlWildcard::AnchoredLiteral(std::string* out, bool* prefix) const {
+  auto usable = [&](const std::string& literal) {
+    if (literal.empty()) return false;
+    if (ci_) return IsAscii(literal);
+    for (size_t i = 0; i < literal.size();)
+      if (NextCodePoint(literal, &i) == 0xFFFD) return false;
+    return true;
+  };
+  const bool head = usable(head_), tail = usable(tail_);
+  if (!head && !tail) return false;
+  *prefix = head && (!tail || head_.size() >= tail_.size());
+  AsciiLowerInto(*prefix ? head_ : tail_, out);
+  return true;
 }
 
 bool EqlWildcard::MatchesLowered(std::string_view lowered) const {

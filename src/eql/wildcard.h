@@ -38,10 +38,23 @@ class EqlWildcard {
   // testing many patterns on one value fold it once).
   bool MatchesLowered(std::string_view lowered) const;
 
+  // What every match starts or ends with, for the rule index: the literal
+  // text before the first wildcard (`*prefix = true`) or after the last one
+  // (false), whichever is longer, ASCII-lowered, so that every matching
+  // text, ASCII-lowered, starts (ends) with *out; the whole pattern when it
+  // has no wildcard. False when no such text can be stated byte for byte:
+  // no literal end (`*x*`), or a case-insensitive literal with non-ASCII
+  // text (its other case may be other bytes, even ASCII: U+212A K), or
+  // U+FFFD (which matches invalid bytes of the text).
+  bool AnchoredLiteral(std::string* out, bool* prefix) const;
+
  private:
   bool Generic(std::string_view text) const;
 
   std::string pattern_;
+  // The literal text before the first and after the last wildcard (both
+  // the whole pattern without wildcards), as bytes.
+  std::string head_, tail_;
   bool ci_ = false;
   bool script_ = false;
   bool has_wildcards_ = false;

@@ -126,12 +126,18 @@ CompileResult Compile(const Node& root, const event::FieldTypes& types,
 // On an ip field (`ip` true) `values` are addresses as 16 bytes (IPv4
 // mapped, util/ip.h) that an event's string value equals once parsed as an
 // address; there are no prefixes or suffixes.
+// With `lowered` (EQL's case-insensitive `:`, like~, in~), the values,
+// prefixes and suffixes are ASCII-lowered and hold for the event's keyword
+// text ASCII-lowered: a weaker constraint, still true of every match.
 struct RequiredTerms {
   std::string field;
   std::vector<std::string> values;
   std::vector<std::string> prefixes;
   std::vector<std::string> suffixes;
   bool ip = false;
+  bool lowered = false;
+  // The rule index's own: "the field has a value" (no values listed).
+  bool presence = false;
   size_t alternatives() const { return values.size() + prefixes.size() + suffixes.size(); }
 };
 // The term constraints among the top-level conjuncts of the query: keyword
@@ -166,6 +172,10 @@ struct IndexFacts {
   std::vector<TermBranches> alternatives;
   // Fields every match has a value of (as NecessaryFields).
   std::vector<std::string> fields;
+  // For top-level `or`s whose branches each require fields: those fields,
+  // per branch; every match has a value of every field of one branch
+  // (EQL only: `(a.x == 1 and a.y > 0.9) or b == 1`).
+  std::vector<std::vector<std::vector<std::string>>> field_alternatives;
 };
 
 // The IndexFacts of a KQL query.

@@ -217,6 +217,7 @@ void PrepareContext(LintContext& ctx) {
       const eql::Query& q = *ctx.eql_query;
       const eql::Filter& f = q.type == eql::QueryType::kEvent ? q.event : q.stages.front().filter;
       for (const auto& t : f.facts.terms) {
+        if (t.lowered) continue;  // not the values as written
         auto& values = ctx.required_terms[t.field];
         values.insert(values.end(), t.values.begin(), t.values.end());
       }

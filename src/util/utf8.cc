@@ -1,5 +1,9 @@
 #include "util/utf8.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace picket {
 
 uint32_t NextCodePoint(std::string_view s, size_t* i) {
@@ -65,9 +69,27 @@ bool IsAscii(std::string_view s) {
 
 void AsciiLowerInto(std::string_view s, std::string* out) {
   out->resize(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    (*out)[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+  // Sixteen bytes at a time where SSE2 is there (x86-64 always): every
+  // rule index lookup of a lowered field and every case-insensitive match
+  // folds the event's values, process.args and command lines included.
+  const auto* from = reinterpret_cast<const unsigned char*>(s.data());
+  auto* to = reinterpret_cast<unsigned char*>(out->data());
+  const size_t n = s.size();
+  size_t i = 0;
+#ifdef __SSE2__
+  const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80 - 'A'));  // 'A'..'Z' -> -128..-103
+  const __m128i limit = _mm_set1_epi8(static_cast<char>(-128 + 26));
+  const __m128i case_bit = _mm_set1_epi8(0x20);
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + i));
+    __m128i upper = _mm_cmplt_epi8(_mm_add_epi8(v, bias), limit);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(to + i),
+                     _mm_or_si128(v, _mm_and_si128(upper, case_bit)));
+  }
+#endif
+  for (; i < n; ++i) {
+    const unsigned char c = from[i];
+    to[i] = static_cast<unsigned char>(c + (static_cast<unsigned char>(c - 'A') < 26 ? 32 : 0));
   }
 }
 

@@ -241,6 +241,99 @@ TEST(RuleIndex, AffixCandidatesIncludeEveryMatchingRule) {
 
 // Many rules (the detector then collects the index's fields in one walk):
 // every rule that matches an event is among its candidates.
+// Candidates of a rule index built from facts directly (no query), for an
+// event with one process.name value.
+std::vector<uint32_t> CandidatesFor(RuleIndex& index, const std::string& name) {
+  simdjson::dom::parser parser;
+  std::string json = "{\"process\":{\"name\":\"" + name + "\"}}";
+  simdjson::dom::element doc = parser.parse(json).value();
+  kql::EvalContext context;
+  context.NextEvent();
+  std::vector<uint32_t> out;
+  index.Candidates(doc, "", &context, &out);
+  return out;
+}
+
+// EQL's case-insensitive tests give lowered terms (kql::RequiredTerms
+// ::lowered): the index compares them with the event's value ASCII-lowered.
+TEST(RuleIndex, LoweredTermsMeetValuesInAnyAsciiCase) {
+  kql::IndexFacts facts;
+  kql::RequiredTerms t;
+  t.field = "process.name";
+  t.lowered = true;
+  t.values = {"cmd.exe"};
+  t.prefixes = {"python"};
+  t.suffixes = {".scr"};
+  facts.terms.push_back(t);
+  std::vector<IndexEntry> entries{{nullptr, &facts}};
+  RuleIndex index(entries, *event::FieldTypes::BuiltIn());
+  EXPECT_EQ(index.term_rules(), 1u);
+  for (const char* name : {"cmd.exe", "CMD.exe", "Python3.11", "PYTHON", "evil.SCR"})
+    EXPECT_EQ(CandidatesFor(index, name), std::vector<uint32_t>{0}) << name;
+  for (const char* name : {"bash", "cmd.exe2", "pytho", "scr", "\u00c9cmd.exe"})
+    EXPECT_EQ(CandidatesFor(index, name), std::vector<uint32_t>{}) << name;
+}
+
+// Fields with affixes of many lengths pass each length through a bit
+// filter before the lookup: the filter never drops an affix that is there.
+TEST(RuleIndex, AffixesOfManyLengthsAreAllFound) {
+  std::mt19937 rng(7);
+  auto random_text = [&](size_t n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s += static_cast<char>('a' + rng() % 26);
+    return s;
+  };
+  std::vector<kql::IndexFacts> facts(300);
+  std::vector<std::string> affixes;
+  std::vector<IndexEntry> entries;
+  for (size_t i = 0; i < facts.size(); ++i) {
+    kql::RequiredTerms t;
+    t.field = "process.name";
+    affixes.push_back(random_text(1 + rng() % 40));
+    (i % 2 ? t.suffixes : t.prefixes).push_back(affixes.back());
+    facts[i].terms.push_back(t);
+  }
+  for (const auto& f : facts) entries.push_back({nullptr, &f});
+  RuleIndex index(entries, *event::FieldTypes::BuiltIn());
+  for (uint32_t i = 0; i < affixes.size(); ++i) {
+    std::string name = i % 2 ? "0" + affixes[i] : affixes[i] + "0";
+    auto found = CandidatesFor(index, name);
+    EXPECT_TRUE(std::find(found.begin(), found.end(), i) != found.end()) << name;
+  }
+}
+
+// `process where ((problemchild.prediction == 1 and ...) or blocklist_label
+// == 1) and process.parent.executable != null`: no term in the or's
+// branches, but a rare field in each, which is filed as a "has a value"
+// term of its branch with the common terms.
+TEST(RuleIndex, FieldAlternativesFileUnderEachBranchesField) {
+  kql::IndexFacts facts;
+  facts.terms.push_back({"event.category", {"process"}});
+  facts.fields = {"event.category", "process.parent.executable"};
+  facts.field_alternatives = {
+      {{"problemchild.prediction", "problemchild.prediction_probability"}, {"blocklist_label"}}};
+  std::vector<IndexEntry> entries{{nullptr, &facts}};
+  RuleIndex index(entries, *event::FieldTypes::BuiltIn());
+  EXPECT_EQ(index.term_rules(), 1u);
+  auto candidates = [&](const std::string& json) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc = parser.parse(json).value();
+    kql::EvalContext context;
+    context.NextEvent();
+    std::vector<uint32_t> out;
+    index.Candidates(doc, "", &context, &out);
+    return out;
+  };
+  using C = std::vector<uint32_t>;
+  EXPECT_EQ(
+      candidates(R"({"event":{"category":"process"},"process":{"parent":{"executable":"a"}}})"),
+      C{});
+  EXPECT_EQ(candidates(R"({"event":{"category":"process"},"problemchild":{"prediction":1}})"),
+            C{0});
+  EXPECT_EQ(candidates(R"({"event":{"category":"process"},"blocklist_label":[0, 1]})"), C{0});
+  EXPECT_EQ(candidates(R"({"event":{"category":"file"},"blocklist_label":1})"), C{});
+}
+
 TEST(RuleIndex, CandidatesIncludeEveryMatchingRule) {
   std::vector<std::string> queries;
   const char* actions[] = {"exec", "fork", "open", "creation"};

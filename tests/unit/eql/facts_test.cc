@@ -5,9 +5,11 @@
 // event a random filter matches satisfies its facts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "eql/eql_test_helpers.h"
+#include "util/utf8.h"
 
 namespace picket::eql {
 namespace {
@@ -39,9 +41,25 @@ IndexFacts Facts(const std::string& query, const event::FieldTypes& types) {
   return std::move(r.query->event.facts);
 }
 
+// The case-sensitive terms.
 T Terms(const std::string& query, const event::FieldTypes& types) {
   T out;
-  for (auto& r : Facts(query, types).terms) out.emplace_back(r.field, r.values);
+  for (auto& r : Facts(query, types).terms)
+    if (!r.lowered) out.emplace_back(r.field, r.values);
+  return out;
+}
+
+// The lowered terms (case-insensitive tests), as "field: v1 v2 p* *s".
+std::vector<std::string> Lowered(const std::string& query, const event::FieldTypes& types) {
+  std::vector<std::string> out;
+  for (auto& r : Facts(query, types).terms) {
+    if (!r.lowered) continue;
+    std::string line = r.field + ":";
+    for (const auto& v : r.values) line += " " + v;
+    for (const auto& v : r.prefixes) line += " " + v + "*";
+    for (const auto& v : r.suffixes) line += " *" + v;
+    out.push_back(line);
+  }
   return out;
 }
 
@@ -76,6 +94,38 @@ TEST(Facts, Terms) {
   EXPECT_EQ(Terms("any where length(a) == 1", t), T{});
 }
 
+// Case-insensitive tests (`:`, like~, in~) and patterns anchored at one
+// end give lowered terms, which the rule index compares with the event's
+// value ASCII-lowered.
+TEST(Facts, LoweredTerms) {
+  auto t = TestTypes();
+  using L = std::vector<std::string>;
+  EXPECT_EQ(Lowered("any where a : \"X\"", t), L{"a: x"});
+  EXPECT_EQ(Lowered("any where a in~ (\"Cmd.EXE\", \"x*\")", t), (L{"a: cmd.exe x*"}));
+  EXPECT_EQ(Lowered("any where a : (\"x*\", \"*.Exe\", \"ab*c\")", t), (L{"a: ab* x* *.exe"}));
+  // like (case-sensitive) with a wildcard: lowered too (a weaker test).
+  EXPECT_EQ(Lowered("any where a like (\"Process Create*\", \"exec\")", t),
+            (L{"a: exec process create*"}));
+  // The longer literal end; `?` ends a literal as `*` does.
+  EXPECT_EQ(Lowered("any where a : \"ab*cdef\"", t), (L{"a: *cdef"}));
+  EXPECT_EQ(Lowered("any where a : \"?:\\\\Windows\\\\*.exe\"", t), (L{"a: *.exe"}));
+  // Exact and case-insensitive tests of one field in an or: all lowered.
+  EXPECT_EQ(Lowered("any where a == \"X\" or a : \"y\"", t), (L{"a: x y"}));
+  EXPECT_EQ(Lowered("any where (a == \"X\" and b == \"z\") or (a : \"y*\" and b == \"w\")", t),
+            (L{"a: x y*"}));
+  // Nothing to state: unanchored patterns, non-ASCII case-insensitive
+  // text, regexes, ranges and existence, fields not keyword.
+  EXPECT_EQ(Lowered("any where a : \"*x*\"", t), L{});
+  EXPECT_EQ(Lowered("any where a : (\"x\", \"*y*\")", t), L{});
+  EXPECT_EQ(Lowered("any where a : \"\\u{c9}\"", t), L{});
+  EXPECT_EQ(Lowered("any where a : \"\\u{212a}*\"", t), L{});
+  EXPECT_EQ(Lowered("any where a : \"x\" or a regex \"y.*\"", t), L{});
+  EXPECT_EQ(Lowered("any where unmapped : \"x\"", t), L{});
+  EXPECT_EQ(Lowered("any where not a : \"x\"", t), L{});
+  // A case-sensitive literal keeps its non-ASCII text.
+  EXPECT_EQ(Lowered("any where a like \"\\u{c9}X*\"", t), (L{"a: \xc3\x89x*"}));
+}
+
 TEST(Facts, AlternativesAndFields) {
   auto t = TestTypes();
   auto f = Facts("any where b == \"k\" and (a == \"x\" or (a == \"y\" and c == \"z\"))", t);
@@ -88,6 +138,14 @@ TEST(Facts, AlternativesAndFields) {
   EXPECT_EQ(Facts("any where a : \"x*\" or a like \"y\"", t).fields, V{"a"});
   EXPECT_EQ(Facts("any where a : \"x*\" or b like \"y\"", t).fields, V{});
   EXPECT_EQ(Facts("any where length(a) > 0", t).fields, V{});  // scripts imply nothing
+  // An or whose branches each need fields: each branch's fields.
+  using FB = std::vector<std::vector<V>>;
+  EXPECT_EQ(Facts("any where (n == 1 and b : \"x*\") or ip != null", t).field_alternatives,
+            (FB{{{"n", "b"}, {"ip"}}}));
+  EXPECT_EQ(Facts("any where (n == 1 or ip != null) and a != null", t).field_alternatives,
+            (FB{{{"n"}, {"ip"}}}));
+  EXPECT_EQ(Facts("any where n == 1 or not ip != null", t).field_alternatives, FB{});
+  EXPECT_EQ(Facts("any where n == 1 or n > 5", t).field_alternatives, FB{});  // n: in fields
 }
 
 // ---- random filters and events ------------------------------------------------
@@ -135,16 +193,35 @@ class RandomEql {
   int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
 
   std::string Scalar() {
-    static const char* const kScalars[] = {
-        R"("x")", R"("X")", R"("y")", R"("xy")",       "1",           "2",        "3",
-        "null",   "[]",     "true",   R"("10.1.2.3")", R"("abcdef")", R"("4624")"};
+    static const char* const kScalars[] = {R"("x")",
+                                           R"("X")",
+                                           R"("y")",
+                                           R"("xy")",
+                                           "1",
+                                           "2",
+                                           "3",
+                                           "null",
+                                           "[]",
+                                           "true",
+                                           R"("10.1.2.3")",
+                                           R"("abcdef")",
+                                           R"("4624")",
+                                           R"("XY")",
+                                           R"("xY")",
+                                           R"("\u00e9x")",
+                                           R"("x\u00c9")",
+                                           R"("ky")",
+                                           R"("\u212ay")",
+                                           R"("\u00c9")"};
     return kScalars[Pick(std::size(kScalars))];
   }
 
   std::string Atom() {
     static const char* const kFields[] = {"a", "b", "c", "a.b", "w", "u", "event.category"};
-    static const char* const kStrings[] = {"\"x\"",  "\"X\"", "\"y\"",    "\"x*\"",
-                                           "\"?y\"", "\"1\"", "\"4624\"", "\"abcdef\""};
+    static const char* const kStrings[] = {
+        "\"x\"",        "\"X\"",        "\"y\"",         "\"x*\"", "\"?y\"",
+        "\"1\"",        "\"4624\"",     "\"abcdef\"",    "\"*Y\"", "\"X*y\"",
+        "\"\\u{e9}*\"", "\"*\\u{c9}\"", "\"\\u{212a}*\""};
     std::string f = kFields[Pick(std::size(kFields))];
     auto s = [&] { return std::string(kStrings[Pick(std::size(kStrings))]); };
     switch (Pick(16)) {
@@ -196,21 +273,30 @@ TEST(Facts, RandomFiltersMatchOnlyEventsSatisfyingTheirFacts) {
 
   auto has_term = [](event::Json doc, const kql::RequiredTerms& r) {
     bool found = false;
-    std::string text;
+    std::string text, lowered;
     event::ForEachValue(doc, r.field, [&](event::Json v) {
-      found |= event::ScalarToKeyword(v, &text) &&
-               std::find(r.values.begin(), r.values.end(), text) != r.values.end();
+      if (!event::ScalarToKeyword(v, &text)) return false;
+      if (r.lowered) {
+        AsciiLowerInto(text, &lowered);
+        text = lowered;
+      }
+      found |= std::find(r.values.begin(), r.values.end(), text) != r.values.end();
+      for (const auto& p : r.prefixes) found |= text.starts_with(p);
+      for (const auto& s : r.suffixes) found |= text.ends_with(s);
       return found;
     });
     return found;
   };
-  size_t with_terms = 0, with_fields = 0, with_alternatives = 0, checked = 0;
+  size_t field_alternatives_checked = 0;
+  size_t with_terms = 0, with_lowered = 0, with_fields = 0, with_alternatives = 0, checked = 0;
   for (int q = 0; q < 2000; ++q) {
     std::string query = random.Query();
     auto r = testing::Compile(query, types);
     ASSERT_TRUE(r.ok()) << query << ": " << r.error.message;
     const Filter& f = r.query->event;
     with_terms += !f.facts.terms.empty();
+    with_lowered += std::any_of(f.facts.terms.begin(), f.facts.terms.end(),
+                                [](const auto& t) { return t.lowered; });
     with_fields += !f.facts.fields.empty();
     with_alternatives += !f.facts.alternatives.empty();
     for (size_t d = 0; d < docs.size(); ++d) {
@@ -233,10 +319,21 @@ TEST(Facts, RandomFiltersMatchOnlyEventsSatisfyingTheirFacts) {
         ASSERT_TRUE(some) << query << " matches " << texts[d] << " in no alternative";
         ++checked;
       }
+      for (const auto& branches : f.facts.field_alternatives) {
+        bool some = std::any_of(branches.begin(), branches.end(), [&](const auto& fields) {
+          return std::all_of(fields.begin(), fields.end(),
+                             [&](const auto& field) { return event::HasValue(docs[d], field); });
+        });
+        ASSERT_TRUE(some) << query << " matches " << texts[d] << " in no field alternative";
+        ++checked;
+        ++field_alternatives_checked;
+      }
     }
   }
   // The property was exercised.
   EXPECT_GT(with_terms, 500u);
+  EXPECT_GT(with_lowered, 100u);
+  EXPECT_GT(field_alternatives_checked, 50u);
   EXPECT_GT(with_fields, 800u);
   EXPECT_GT(with_alternatives, 10u);
   EXPECT_GT(checked, 3000u);
