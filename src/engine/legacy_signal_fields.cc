@@ -1,9 +1,12 @@
 #include "engine/legacy_signal_fields.h"
 
+#include <iterator>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "engine/json_text.h"
+#include "event/field_collector.h"
 
 namespace picket::engine {
 namespace {
@@ -110,23 +113,42 @@ constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
 
 }  // namespace
 
+std::span<const std::pair<std::string_view, std::string_view>> LegacySignalAliases() {
+  return kAliases;
+}
+
 std::string LegacySignalFields(event::Json alert) {
-  std::string out, values;
-  for (const auto& [alias, target] : kAliases) {
-    values.clear();
-    event::ForEachValue(alert, target, [&](event::Json v) {
+  // One walk of the alert for every target (an alert has ~70 root keys,
+  // most of them `kibana.alert.*`: a ForEachValue per target compared ~100
+  // keys of the same first byte ~100 times). The collector gives each slot
+  // exactly ForEachValue's values, in its order. One per thread: Collect
+  // keeps the current document's values.
+  struct Targets {
+    event::FieldCollector collector;
+    std::vector<uint32_t> slots;  // per alias
+    Targets() {
+      for (const auto& alias : kAliases) slots.push_back(collector.Add(alias.second));
+    }
+  };
+  thread_local Targets targets;
+  targets.collector.Collect(alert);
+  std::string out;
+  for (size_t i = 0; i < std::size(kAliases); ++i) {
+    bool any = false;
+    for (event::Json v : targets.collector.Values(targets.slots[i])) {
       // Leaf values only: an alias names a leaf field of the mapping.
-      if (v.type() == event::JsonType::OBJECT || v.type() == event::JsonType::NULL_VALUE)
-        return false;
-      values += values.empty() ? "[" : ",";
-      values += simdjson::minify(v);
-      return false;
-    });
-    if (values.empty()) continue;
-    out += ',';
-    AppendJsonKey(&out, alias);
-    out += values;
-    out += ']';
+      if (v.type() == event::JsonType::OBJECT || v.type() == event::JsonType::NULL_VALUE) continue;
+      if (!any) {
+        out += ',';
+        AppendJsonKey(&out, kAliases[i].first);
+        out += '[';
+        any = true;
+      } else {
+        out += ',';
+      }
+      out += simdjson::minify(v);
+    }
+    if (any) out += ']';
   }
   return out;
 }

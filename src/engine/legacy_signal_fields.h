@@ -11,14 +11,22 @@
 // drops every `signal` key of its source again (AlertFacts::
 // source_is_alert), as an alias is never in Kibana's _source.
 #pragma once
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "event/document.h"
 
 namespace picket::engine {
 
 // `,"signal.x":[...],...` (leading comma) for every alias whose target has
-// values in `alert`; "" when none has.
+// values in `alert`; "" when none has. Each alias's values are exactly
+// what ForEachValue gives for its target (objects and nulls left out), in
+// that order; the aliases come in LegacySignalAliases() order.
 std::string LegacySignalFields(event::Json alert);
+
+// (alias, target) pairs, as Kibana's alerts index maps them.
+std::span<const std::pair<std::string_view, std::string_view>> LegacySignalAliases();
 
 }  // namespace picket::engine
