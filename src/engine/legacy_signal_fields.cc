@@ -111,6 +111,28 @@ constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
     {"signal.threshold_result.count", "kibana.alert.threshold_result.count"},
 };
 
+// simdjson::minify's bytes for `v`, without its per-byte string builder
+// for the common string: one with nothing to escape is copied as is
+// (minify escapes only '"', '\\' and control bytes).
+void AppendMinified(event::Json v, std::string* out) {
+  if (v.type() == event::JsonType::STRING) {
+    std::string_view s = v.get_string().value_unsafe();
+    bool plain = true;
+    for (char c : s)
+      if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
+        plain = false;
+        break;
+      }
+    if (plain) {
+      out->push_back('"');
+      out->append(s);
+      out->push_back('"');
+      return;
+    }
+  }
+  *out += simdjson::minify(v);
+}
+
 }  // namespace
 
 std::span<const std::pair<std::string_view, std::string_view>> LegacySignalAliases() {
@@ -146,7 +168,7 @@ std::string LegacySignalFields(event::Json alert) {
       } else {
         out += ',';
       }
-      out += simdjson::minify(v);
+      AppendMinified(v, &out);
     }
     if (any) out += ']';
   }

@@ -75,6 +75,11 @@ TEST(LegacySignalFields, NestedAndMixedShapesAsForEachValue) {
       R"("kibana.alert.rule.max_signals":-3,"kibana.alert.rule.nameX":"no",)"
       R"("kibana.alert.rul":"no","kibana.alerts":{"rule":{"name":"no"}},"":"x",)"
       R"("kibana.alert.rule.":"empty tail","kibana.alert.severity":"low"})",
+      // strings that minify escapes (quote, backslash, control bytes) and
+      // ones it copies (non-ASCII, '/', DEL)
+      R"({"kibana.alert.rule.query":"a:\"b\" and c\\d\n\t\u0001",)"
+      R"("kibana.alert.rule.references":["https://x/y","caf\u00e9 \u007f","",)"
+      R"("\u001f"],"kibana.alert.rule.name":"plain"})",
       // no target at all
       R"({"event":{"kind":"event"},"host":{"name":"h"}})",
       "{}",
@@ -84,7 +89,7 @@ TEST(LegacySignalFields, NestedAndMixedShapesAsForEachValue) {
     EXPECT_EQ(Fields(alert, &ref), ref) << alert;
   }
   std::string ref;
-  EXPECT_EQ(Fields(kAlerts[3], &ref), "");
+  EXPECT_EQ(Fields(kAlerts[4], &ref), "");
 }
 
 // The collector is reused across calls: values of an earlier alert must not
