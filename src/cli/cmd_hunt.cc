@@ -24,6 +24,7 @@
 #include "eql/sequence_key.h"
 #include "eql/sequence_key_reader.h"
 #include "event/document.h"
+#include "kql/adaptive_and.h"
 #include "kql/matcher.h"
 #include "kql/parser.h"
 #include "util/json.h"
@@ -278,6 +279,7 @@ int RunHunt(const HuntOptions& o) {
     return 2;
   }
   std::shared_ptr<const kql::Matcher> matcher_owner;
+  std::unique_ptr<kql::AdaptiveAnd> conjunction;  // KQL `a and b ...`: matcher_owner, reordered
   std::vector<eql::Pipe> pipes;
   if (o.eql) {
     eql::QueryOptions qopts;
@@ -311,6 +313,9 @@ int RunHunt(const HuntOptions& o) {
       return 2;
     }
     matcher_owner = std::move(compiled.matcher);
+    // The top-level `and`, its parts tried rarest first (kql/adaptive_and.h).
+    auto parts = kql::CompileConjuncts(*parsed.root, *types, copts);
+    if (!parts.empty()) conjunction = std::make_unique<kql::AdaptiveAnd>(std::move(parts));
   }
   eql::ResultWindow window(pipes, o.size);
   if (window.selective() && o.max_count) {
@@ -341,7 +346,7 @@ int RunHunt(const HuntOptions& o) {
   uint64_t arrival = 0;
   auto on_event = [&](const io::Event& e) {
     ++arrival;
-    if (!matcher.Matches(e.doc)) return true;
+    if (!(conjunction ? conjunction->Matches(e.doc, nullptr) : matcher.Matches(e.doc))) return true;
     ++matched;
     if (o.count || o.quiet) {
       if (window.selective()) window.Add(eql::SortKey{false, 0, {}, arrival}, {});
