@@ -182,8 +182,12 @@ void Detector::Decide(const EventRef& event, const MatchResult& match, bool lear
 }
 
 void Detector::FeedBackAlerts() {
-  MatchResult match;
-  simdjson::dom::parser parser;
+  // The parser and its buffers are kept across calls (an alert is ~3-20
+  // KB; a new parser allocated them again for every event with alerts).
+  // Alerts raised while deciding on a fed-back alert are queued, not fed
+  // back from within: this loop is never re-entered while `doc` is in use.
+  simdjson::dom::parser& parser = feedback_parser_;
+  MatchResult& match = feedback_match_;
   while (!feedback_.empty()) {
     FedAlert fed = std::move(feedback_.front());
     feedback_.pop_front();

@@ -224,6 +224,8 @@ class Detector {
   std::vector<bool> reads_alerts_;  // per unit
   EventMatcher* feedback_matcher_ = nullptr;
   std::deque<FedAlert> feedback_;
+  simdjson::dom::parser feedback_parser_;  // FeedBackAlerts' own
+  MatchResult feedback_match_;
   const FedAlert* current_fed_ = nullptr;  // the fed-back alert being decided
 
   std::vector<std::unique_ptr<RuleUnit>> units_;
