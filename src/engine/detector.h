@@ -226,6 +226,9 @@ class Detector {
   std::deque<FedAlert> feedback_;
   simdjson::dom::parser feedback_parser_;  // FeedBackAlerts' own
   MatchResult feedback_match_;
+  // No rule over alerts is filed under a signal.* field: an alert that is
+  // no such rule's candidate skips its signal.* copies (FeedBackAlerts).
+  bool aliases_leave_candidates_ = false;
   const FedAlert* current_fed_ = nullptr;  // the fed-back alert being decided
 
   std::vector<std::unique_ptr<RuleUnit>> units_;

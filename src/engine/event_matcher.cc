@@ -52,8 +52,7 @@ void EventMatcher::FindIndex(const EventRef& event, std::string* out) {
   if (out->empty()) out->assign(options_.default_index);
 }
 
-void EventMatcher::Match(const EventRef& event, MatchResult* out) {
-  out->matched.clear();
+void EventMatcher::FindCandidates(const EventRef& event, std::string* index) {
   // One context per event: the index name, the rule index and the
   // candidates' matchers share the field values it finds.
   context_.NextEvent();
@@ -61,8 +60,18 @@ void EventMatcher::Match(const EventRef& event, MatchResult* out) {
     collector_.Collect(event.doc);
     context_.Adopt(&collector_, &slot_of_id_);
   }
-  FindIndex(event, &out->index);
-  index_->Candidates(event.doc, out->index, &context_, &candidates_);
+  FindIndex(event, index);
+  index_->Candidates(event.doc, *index, &context_, &candidates_);
+}
+
+const std::vector<uint32_t>& EventMatcher::Candidates(const EventRef& event) {
+  FindCandidates(event, &index_name_);
+  return candidates_;
+}
+
+void EventMatcher::Match(const EventRef& event, MatchResult* out) {
+  out->matched.clear();
+  FindCandidates(event, &out->index);
   for (uint32_t c : candidates_) {
     ++candidate_counts_[c];
     if (matchers_[c]->Matches(event.doc, &context_)) out->matched.push_back(c);

@@ -53,12 +53,21 @@ class EventMatcher {
   EventMatcher(std::shared_ptr<const ConditionSet> conditions, MatcherOptions options);
 
   void Match(const EventRef& event, MatchResult* out);
+  // The conditions the rule index picks for the event (a superset of those
+  // Match finds), without matching them; not counted in candidate_counts
+  // until CountCandidates. Valid until the next call.
+  const std::vector<uint32_t>& Candidates(const EventRef& event);
+  // Counts the last Candidates in candidate_counts, as Match would have.
+  void CountCandidates() {
+    for (uint32_t c : candidates_) ++candidate_counts_[c];
+  }
 
   // Per condition: events the rule index made it a candidate for.
   const std::vector<uint64_t>& candidate_counts() const { return candidate_counts_; }
 
  private:
   void FindIndex(const EventRef& event, std::string* out);
+  void FindCandidates(const EventRef& event, std::string* index);
 
   std::shared_ptr<const ConditionSet> conditions_;
   MatcherOptions options_;
@@ -75,6 +84,7 @@ class EventMatcher {
   std::vector<uint32_t> slot_of_id_;  // kql::FieldId -> collector slot + 1
   std::vector<uint32_t> candidates_;
   std::vector<uint64_t> candidate_counts_;
+  std::string index_name_;  // Candidates' event index
 };
 
 }  // namespace picket::engine

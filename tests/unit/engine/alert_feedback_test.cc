@@ -264,6 +264,41 @@ TEST(AlertFeedback, LegacySignalNamesReadTheAlertsFields) {
   }
 }
 
+// An alert that no rule over alerts can match skips its signal.* copies
+// (Detector::FeedBackAlerts); one that is a candidate still gets them. Rule
+// "Over A" is filed under kibana.alert.rule.name and reads signal.status
+// only in a negation (not filed): on Raw A's alerts it must see the copy
+// (signal.status is "open", so it does not fire), and "Over A, any status"
+// fires. Raw B's alerts are no candidate of either. The same alerts come
+// out with the rule index off, where every alert takes the full path.
+TEST(AlertFeedback, AlertsNoRuleOverAlertsCanMatchSkipOnlyTheirCopies) {
+  RuleSpec raw_b = RawRule("aaaaaaaa-0000-0000-0000-000000000006", "Raw B");
+  raw_b.query = "event.action:exec";
+  RuleSpec raw_a = RawRule(kRawId, "Raw A");
+  raw_a.query = "event.action:exec";
+  auto rules = [&] {
+    return std::vector<std::shared_ptr<const rules::Rule>>{
+        MakeRule(raw_a), MakeRule(raw_b),
+        MakeRule(AlertsRule(kOverId, "Over A",
+                            "kibana.alert.rule.name:\"Raw A\" and not signal.status:open")),
+        MakeRule(AlertsRule("aaaaaaaa-0000-0000-0000-000000000007", "Over A, any status",
+                            "kibana.alert.rule.name:\"Raw A\""))};
+  };
+  auto names = [](const std::vector<Alert>& alerts) {
+    std::vector<std::string> out;
+    for (const Alert& a : alerts) out.push_back(a.rule->name);
+    return out;
+  };
+  Harness indexed(rules());
+  auto with_index = indexed.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex);
+  EXPECT_EQ(names(with_index), (std::vector<std::string>{"Raw A", "Raw B", "Over A, any status"}));
+  DetectorOptions options = Harness::DefaultOptions();
+  options.use_rule_index = false;
+  Harness unindexed(rules(), options);
+  EXPECT_EQ(names(unindexed.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex)),
+            names(with_index));
+}
+
 // As the upstream GitHub UEBA rule: a threshold over alerts with a
 // cardinality on signal.rule.name fires when a host has alerts of two
 // distinct rules.
