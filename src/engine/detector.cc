@@ -130,16 +130,9 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
       conditions_->entries.push_back(std::move(entry));
     }
     std::unique_ptr<AlertSuppressor> suppressor;
-    if (rule->alert_suppression) {
-      if (rule->is_eql() && rule->eql && rule->eql->type != eql::QueryType::kEvent)
-        warnings_.push_back(fmt::format(
-            "{}: rule '{}': alert_suppression applies to event queries only; the sequence's "
-            "alerts are not suppressed",
-            rule->path, rule->name));
-      else
-        suppressor = std::make_unique<AlertSuppressor>(*rule->alert_suppression, rule->interval_ms,
-                                                       unit->rule_uuid(), SuppressionRecords());
-    }
+    if (rule->alert_suppression)
+      suppressor = std::make_unique<AlertSuppressor>(*rule->alert_suppression, rule->interval_ms,
+                                                     unit->rule_uuid(), SuppressionRecords());
     suppressors_.push_back(std::move(suppressor));
     reads_alerts_.push_back(ReadsAlerts(*rule, alerts_index_));
     rules_.push_back(rule);
@@ -288,7 +281,6 @@ void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> event
                                   std::string_view origin) {
   RuleUnit& unit = *units_[u];
   TimeMs alert_time = options_.alert_time ? options_.alert_time : NowMs();
-  if (options_.apply_max_signals && !WithinMaxSignals(u, time, origin)) return;
   AlertFacts facts;
   facts.rule = &unit.rule();
   facts.rule_uuid = unit.rule_uuid();
@@ -300,6 +292,19 @@ void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> event
     ReportProblem(u, origin, "cannot build sequence alerts: " + error);
     return;
   }
+  // The shell comes first (BuildSequenceAlerts); suppression decides on it.
+  switch (SuppressSequence(u, time, origin, &built.front())) {
+    case SequenceVerdict::kSuppressed:
+      return;
+    case SequenceVerdict::kRefused:
+      ReportProblem(u, origin,
+                    "alert suppression: the shared store kept refusing the new window; alert not "
+                    "written");
+      return;
+    case SequenceVerdict::kWrite:
+      break;
+  }
+  if (options_.apply_max_signals && !WithinMaxSignals(u, time, origin)) return;
   for (SequenceAlert& a : built) {
     Alert alert;
     alert.rule = &unit.rule();
@@ -323,6 +328,37 @@ void Detector::EmitSequenceAlerts(size_t u, std::span<const SequenceEvent> event
     // so rules over alerts read them all.
     FeedBack(u, alert, time, a.depth, a.ancestors_json);
   }
+}
+
+Detector::SequenceVerdict Detector::SuppressSequence(size_t u, TimeMs time, std::string_view origin,
+                                                     SequenceAlert* shell) {
+  AlertSuppressor* suppressor = suppressors_[u].get();
+  if (!suppressor) return SequenceVerdict::kWrite;
+  // Kibana (bulkCreateSuppressedSequencesInMemory) groups a sequence by the
+  // group_by values of its shell alert, i.e. the values all its events
+  // share; a suppressed sequence writes neither its shell nor its building
+  // blocks. The window is in the sequence's time (its last event).
+  simdjson::dom::parser parser;
+  event::Json doc;
+  if (parser.parse(shell->json).get(doc)) return SequenceVerdict::kWrite;
+  for (int attempt = 0; attempt < kSuppressionAttempts; ++attempt) {
+    std::optional<SuppressionGroup> group = suppressor->GroupOf(doc);
+    if (!group) return SequenceVerdict::kWrite;  // doNotSuppress and a field missing
+    if (CountIntoWindow(u, &group, time, std::nullopt, shell->uuid, "", origin))
+      return SequenceVerdict::kSuppressed;
+    if (!group) return SequenceVerdict::kWrite;  // the store refused to count: write
+    // A new window: the shell carries the suppression fields, as the last
+    // fields of its object (AlertBuilder's trailing fields).
+    std::string json = shell->json;
+    json.insert(json.size() - 1, AlertSuppressor::SuppressionFields(*group, time, time, 0));
+    Alert opened;
+    opened.uuid = shell->uuid;
+    opened.json = json;
+    if (!OpenWindow(u, *group, time, std::nullopt, opened)) continue;
+    shell->json = std::move(json);
+    return SequenceVerdict::kWrite;
+  }
+  return SequenceVerdict::kRefused;
 }
 
 bool Detector::EmitThresholdAlert(size_t u, const ThresholdResult& result,

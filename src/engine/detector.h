@@ -171,6 +171,14 @@ class Detector {
   void EmitSequenceAlerts(size_t unit, std::span<const SequenceEvent> events, TimeMs time,
                           std::string_view origin);
   bool EmitThresholdAlert(size_t unit, const ThresholdResult& result, const MatchedEvent& event);
+  // Alert suppression of a sequence, decided on its shell alert (built
+  // first): kSuppressed when counted into its group's open window (nothing
+  // of the sequence is written), kWrite when it is written (*shell then
+  // carries the suppression fields if it opened a window), kRefused when a
+  // shared store kept refusing the new window.
+  enum class SequenceVerdict { kWrite, kSuppressed, kRefused };
+  SequenceVerdict SuppressSequence(size_t unit, TimeMs time, std::string_view origin,
+                                   SequenceAlert* shell);
   void ReportProblem(size_t unit, std::string_view origin, std::string_view problem);
   bool WithinMaxSignals(size_t unit, TimeMs time, std::string_view origin);
   // Expires what no unit needs; waiting suppression counts of windows that

@@ -1,7 +1,7 @@
 // Alert suppression ([rule.alert_suppression], engine/alert_suppressor.h)
 // through the detector: window edges in event time, per-execution windows,
 // missing fields under both strategies, groups of 1 to 3 fields (arrays
-// sorted), new_terms and EQL event queries, the state surviving a restart,
+// sorted), new_terms, EQL event queries and sequences, the state surviving a restart,
 // and the schema errors of the table.
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -245,12 +245,108 @@ TEST(AlertSuppression, EqlEventQueryIsSuppressed) {
   EXPECT_TRUE(b[0].suppression_update);
 }
 
-TEST(AlertSuppression, EqlSequenceIsNotSuppressedAndSaysSo) {
-  RuleSpec spec = Suppressed(kFiveMinutes, "eql");
-  spec.query = "sequence [any where event.action == \"exec\"] [any where event.action == \"x\"]";
-  Harness h({MakeRule(spec)});
-  ASSERT_EQ(h.detector().warnings().size(), 1u);
-  EXPECT_NE(h.detector().warnings()[0].find("event queries only"), std::string::npos);
+// A two-stage sequence by host.name: "exec" then "open".
+RuleSpec SuppressedSequence(const std::string& table) {
+  RuleSpec spec = Suppressed(table, "eql");
+  spec.query =
+      "sequence by host.name [any where event.action == \"exec\"] "
+      "[any where event.action == \"open\"]";
+  return spec;
+}
+std::string Step(const std::string& time, const std::string& action, const std::string& host,
+                 const std::string& process) {
+  return R"({"@timestamp":")" + time + R"(","event":{"action":")" + action + R"("},)" + Host(host) +
+         R"(,"process":{"name":")" + process + R"("}})";
+}
+// The alerts of the sequence that ends with the second event.
+std::vector<Alert> RunSequence(Harness& h, const std::string& t1, const std::string& t2,
+                               const std::string& host, const std::string& p1 = "sh",
+                               const std::string& p2 = "sh") {
+  EXPECT_TRUE(h.Run(Step(t1, "exec", host, p1), false, kIndex).empty());
+  return h.Run(Step(t2, "open", host, p2), false, kIndex);
+}
+bool HasSuppressionFields(const Alert& a) {
+  return a.json.find("kibana.alert.suppression") != std::string::npos;
+}
+
+TEST(AlertSuppression, SequenceIsGroupedByWhatItsEventsShare) {
+  Harness h({MakeRule(SuppressedSequence(kFiveMinutes))});
+  auto first = RunSequence(h, "2026-03-01T00:00:00Z", "2026-03-01T00:00:10Z", "h1");
+  // Shell then two building blocks; only the shell carries the fields.
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[0].building_block, -1);
+  Fields f = SuppressionOf(first[0].json);
+  EXPECT_EQ(f.terms, R"([{"field":"host.name","value":["h1"]}])");
+  EXPECT_EQ(f.start, "2026-03-01T00:00:10.000Z");  // the sequence's time: its last event
+  EXPECT_EQ(f.docs_count, 0);
+  EXPECT_FALSE(HasSuppressionFields(first[1]));
+  EXPECT_FALSE(HasSuppressionFields(first[2]));
+
+  // A second sequence of h1 in the window: no shell, no building blocks,
+  // the first shell again with its count.
+  auto second = RunSequence(h, "2026-03-01T00:01:00Z", "2026-03-01T00:01:10Z", "h1");
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_TRUE(second[0].suppression_update);
+  EXPECT_EQ(second[0].uuid, first[0].uuid);
+  EXPECT_EQ(SuppressionOf(second[0].json).docs_count, 1);
+  EXPECT_EQ(SuppressionOf(second[0].json).end, "2026-03-01T00:01:10.000Z");
+
+  // Another host is another group.
+  auto other = RunSequence(h, "2026-03-01T00:02:00Z", "2026-03-01T00:02:10Z", "h2");
+  ASSERT_EQ(other.size(), 3u);
+  EXPECT_FALSE(other[0].suppression_update);
+  EXPECT_EQ(SuppressionOf(other[0].json).docs_count, 0);
+
+  // After the window (T0 + 5 min), h1 opens a new one with a new shell.
+  auto later = RunSequence(h, "2026-03-01T00:05:05Z", "2026-03-01T00:05:11Z", "h1");
+  ASSERT_EQ(later.size(), 3u);
+  EXPECT_FALSE(later[0].suppression_update);
+  EXPECT_NE(later[0].uuid, first[0].uuid);
+  EXPECT_EQ(SuppressionOf(later[0].json).start, "2026-03-01T00:05:11.000Z");
+}
+
+TEST(AlertSuppression, SequenceMissingAGroupFieldFollowsTheStrategy) {
+  // process.name differs between the two events: the shell has none.
+  const std::string by_process =
+      "group_by = [\"process.name\"]\nduration = {value = 5, unit = \"m\"}\n";
+  {
+    Harness h({MakeRule(SuppressedSequence(by_process))});
+    auto a = RunSequence(h, "2026-03-01T00:00:00Z", "2026-03-01T00:00:10Z", "h1", "sh", "curl");
+    auto b = RunSequence(h, "2026-03-01T00:01:00Z", "2026-03-01T00:01:10Z", "h1", "sh", "curl");
+    ASSERT_EQ(a.size(), 3u);
+    EXPECT_EQ(SuppressionOf(a[0].json).terms, R"([{"field":"process.name","value":null}])");
+    ASSERT_EQ(b.size(), 1u);  // "suppress" (the default): missing is a value
+    EXPECT_TRUE(b[0].suppression_update);
+  }
+  {
+    Harness h({MakeRule(
+        SuppressedSequence(by_process + "missing_fields_strategy = \"doNotSuppress\"\n"))});
+    auto a = RunSequence(h, "2026-03-01T00:00:00Z", "2026-03-01T00:00:10Z", "h1", "sh", "curl");
+    auto b = RunSequence(h, "2026-03-01T00:01:00Z", "2026-03-01T00:01:10Z", "h1", "sh", "curl");
+    ASSERT_EQ(a.size(), 3u);
+    ASSERT_EQ(b.size(), 3u);  // written in full, without suppression fields
+    EXPECT_FALSE(HasSuppressionFields(a[0]));
+    EXPECT_FALSE(HasSuppressionFields(b[0]));
+    // When the events share the field, the sequence is suppressed.
+    auto c = RunSequence(h, "2026-03-01T00:02:00Z", "2026-03-01T00:02:10Z", "h1", "sh", "sh");
+    auto d = RunSequence(h, "2026-03-01T00:03:00Z", "2026-03-01T00:03:10Z", "h1", "sh", "sh");
+    ASSERT_EQ(c.size(), 3u);
+    EXPECT_EQ(SuppressionOf(c[0].json).terms, R"([{"field":"process.name","value":["sh"]}])");
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_TRUE(d[0].suppression_update);
+  }
+}
+
+TEST(AlertSuppression, ReplayedSequenceIsCountedOnce) {
+  // The same events again (a shipper re-sending): the same shell id, already
+  // counted: nothing written.
+  Harness h({MakeRule(SuppressedSequence(kFiveMinutes))});
+  auto first = RunSequence(h, "2026-03-01T00:00:00Z", "2026-03-01T00:00:10Z", "h1");
+  auto second = RunSequence(h, "2026-03-01T00:01:00Z", "2026-03-01T00:01:10Z", "h1");
+  ASSERT_EQ(first.size(), 3u);
+  ASSERT_EQ(second.size(), 1u);
+  auto again = RunSequence(h, "2026-03-01T00:01:00Z", "2026-03-01T00:01:10Z", "h1");
+  EXPECT_TRUE(again.empty());
 }
 
 TEST(AlertSuppression, StateSurvivesARestart) {
@@ -284,6 +380,27 @@ TEST(AlertSuppression, StateSurvivesARestart) {
   EXPECT_EQ(SuppressionOf(c[0].json).docs_count, 2);
   // The re-written alert is the first one with new counts: same bytes up to them.
   EXPECT_NE(c[0].json.find("\"kibana.alert.uuid\":\"" + first_uuid + "\""), std::string::npos);
+}
+
+TEST(AlertSuppression, SequenceWindowSurvivesARestart) {
+  // A restarted detector on the same records: the half-seen sequence and
+  // the open window both continue.
+  state::MemoryRecordStore records;
+  auto rule = MakeRule(SuppressedSequence(kFiveMinutes));
+  std::string first_uuid;
+  {
+    Harness h({rule}, Harness::DefaultOptions(), &records);
+    auto a = RunSequence(h, "2026-03-01T00:00:00Z", "2026-03-01T00:00:10Z", "h1");
+    ASSERT_EQ(a.size(), 3u);
+    first_uuid = a[0].uuid;
+    EXPECT_TRUE(h.Run(Step("2026-03-01T00:01:00Z", "exec", "h1", "sh"), false, kIndex).empty());
+  }
+  Harness h({rule}, Harness::DefaultOptions(), &records);
+  auto b = h.Run(Step("2026-03-01T00:01:10Z", "open", "h1", "sh"), false, kIndex);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_TRUE(b[0].suppression_update);
+  EXPECT_EQ(b[0].uuid, first_uuid);
+  EXPECT_EQ(SuppressionOf(b[0].json).docs_count, 1);
 }
 
 // As Kibana's update: kibana.alert.last_detected moves to the alert time of
