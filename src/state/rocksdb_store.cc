@@ -5,9 +5,11 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "state/sighting.h"
 
@@ -120,31 +122,47 @@ class RocksDbTermStore::Records : public RecordStore {
     return value->substr(8);
   }
   bool Put(std::string_view key, std::string_view value, TimeMs expires_at) override {
-    std::string stored;
-    stored.reserve(8 + value.size());
-    PutInt64(&stored, expires_at);
-    stored.append(value);
-    owner_->batch_->Put(RecordKey(key), stored);
+    std::string head;
+    PutInt64(&head, expires_at);
+    owner_->StagePut(RecordKey(key), head, value);
     owner_->MaybeAutoCommit();
     return true;
   }
   bool Delete(std::string_view key) override {
-    owner_->batch_->Delete(RecordKey(key));
+    owner_->StageDelete(RecordKey(key));
     owner_->MaybeAutoCommit();
     return true;
   }
   void Scan(std::string_view prefix, const Visitor& visit) override {
     std::string start = RecordKey(prefix);
     TimeMs watermark = owner_->records_watermark_->load();
-    std::unique_ptr<rocksdb::Iterator> base(owner_->db_->NewIterator(rocksdb::ReadOptions()));
-    std::unique_ptr<rocksdb::Iterator> it(owner_->batch_->NewIteratorWithBase(base.release()));
-    for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
-      std::string_view value(it->value().data(), it->value().size());
+    // The pending entries under the prefix, in key order, merged over the
+    // database's (a pending entry replaces the stored one).
+    std::vector<std::pair<std::string_view, const std::optional<std::string>*>> pending;
+    for (const auto& [k, v] : owner_->pending_)
+      if (std::string_view(k).starts_with(start)) pending.emplace_back(k, &v);
+    std::sort(pending.begin(), pending.end());
+    auto emit = [&](std::string_view key, std::string_view value) {
       auto expires = RecordExpiry(value);
-      if (!expires || *expires < watermark) continue;
-      visit(std::string_view(it->key().data() + 1, it->key().size() - 1), value.substr(8),
-            *expires);
+      if (!expires || *expires < watermark) return;
+      visit(key.substr(1), value.substr(8), *expires);
+    };
+    std::unique_ptr<rocksdb::Iterator> it(owner_->db_->NewIterator(rocksdb::ReadOptions()));
+    size_t p = 0;
+    auto emit_pending = [&] {
+      if (*pending[p].second) emit(pending[p].first, **pending[p].second);
+      ++p;
+    };
+    for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+      std::string_view key(it->key().data(), it->key().size());
+      while (p < pending.size() && pending[p].first < key) emit_pending();
+      if (p < pending.size() && pending[p].first == key) {
+        emit_pending();
+        continue;
+      }
+      emit(key, std::string_view(it->value().data(), it->value().size()));
     }
+    while (p < pending.size()) emit_pending();
   }
   size_t Expire(TimeMs now) override {
     if (now > owner_->records_watermark_->load()) {
@@ -209,8 +227,6 @@ std::unique_ptr<RocksDbTermStore> RocksDbTermStore::Open(const std::string& dir,
     return nullptr;
   }
   store->db_.reset(raw);
-  store->batch_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
-                                                                 /*overwrite_key=*/true);
 
   auto format = store->GetMeta("format");
   if (!format) {
@@ -238,12 +254,34 @@ RocksDbTermStore::~RocksDbTermStore() {
 }
 
 std::optional<std::string> RocksDbTermStore::Read(std::string_view full_key) const {
+  if (auto it = pending_.find(full_key); it != pending_.end()) return it->second;
   std::string value;
-  rocksdb::Status s = batch_->GetFromBatchAndDB(
-      db_.get(), rocksdb::ReadOptions(), rocksdb::Slice(full_key.data(), full_key.size()), &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(full_key.data(), full_key.size()), &value);
   if (!s.ok()) return std::nullopt;
   return value;
 }
+
+std::optional<std::string>& RocksDbTermStore::Slot(std::string_view full_key) {
+  auto it = pending_.find(full_key);
+  if (it == pending_.end()) {
+    pending_bytes_ += full_key.size() + 1;  // the 1: a deletion is a change too
+    return pending_.emplace(std::string(full_key), std::nullopt).first->second;
+  }
+  if (it->second) pending_bytes_ -= it->second->size();
+  return it->second;
+}
+
+void RocksDbTermStore::StagePut(std::string_view full_key, std::string_view head,
+                                std::string_view value) {
+  std::optional<std::string>& slot = Slot(full_key);
+  if (!slot) slot.emplace();
+  slot->assign(head);
+  slot->append(value);
+  pending_bytes_ += slot->size();
+}
+
+void RocksDbTermStore::StageDelete(std::string_view full_key) { Slot(full_key).reset(); }
 
 std::optional<TermRecord> RocksDbTermStore::Get(std::string_view key) const {
   auto value = Read(TermKey(key));
@@ -268,7 +306,7 @@ ObserveResult RocksDbTermStore::Observe(std::string_view key, TimeMs t, int64_t 
                  before->last_seen != result.after.last_seen ||
                  before->expires_at != result.after.expires_at;
   if (changed) {
-    batch_->Put(full_key, EncodeRecord(result.after));
+    StagePut(full_key, {}, EncodeRecord(result.after));
     if (!stored) ++live_;
     MaybeAutoCommit();
   }
@@ -298,13 +336,10 @@ size_t RocksDbTermStore::memory_bytes() const {
   return static_cast<size_t>(memtables + readers) + pending_bytes();
 }
 
-size_t RocksDbTermStore::pending_bytes() const {
-  const rocksdb::WriteBatch* batch = batch_->GetWriteBatch();
-  return batch->Count() == 0 ? 0 : batch->GetDataSize();
-}
+size_t RocksDbTermStore::pending_bytes() const { return pending_bytes_; }
 
 void RocksDbTermStore::PutMeta(std::string_view name, std::string_view value) {
-  batch_->Put(MetaKey(name), rocksdb::Slice(value.data(), value.size()));
+  StagePut(MetaKey(name), {}, value);
 }
 
 std::optional<std::string> RocksDbTermStore::GetMeta(std::string_view name) const {
@@ -316,16 +351,26 @@ bool RocksDbTermStore::Commit(bool sync, std::string* error) {
   live_ -= static_cast<int64_t>(dropped - dropped_accounted_);
   if (live_ < 0) live_ = 0;
   dropped_accounted_ = dropped;
-  if (batch_->GetWriteBatch()->Count() == 0 && !sync) return true;
+  if (pending_.empty() && !sync) return true;
   PutMeta("live", IntValue(live_));
+  // Each changed key once, with its newest value (the order of distinct
+  // keys in one atomic batch does not matter).
+  rocksdb::WriteBatch batch(pending_bytes_ + 16 * pending_.size());
+  for (const auto& [key, value] : pending_) {
+    if (value)
+      batch.Put(key, *value);
+    else
+      batch.Delete(key);
+  }
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
-  rocksdb::Status s = db_->Write(write_options, batch_->GetWriteBatch());
+  rocksdb::Status s = db_->Write(write_options, &batch);
   if (!s.ok()) {
     *error = "state write failed in " + dir_ + ": " + s.ToString();
     return false;
   }
-  batch_->Clear();
+  pending_.clear();
+  pending_bytes_ = 0;
   return true;
 }
 

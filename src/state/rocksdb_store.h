@@ -14,6 +14,11 @@
 //  * Entries with expires_at < the expiry watermark (the largest `now` given
 //    to Expire) are invisible at once and physically dropped by a compaction
 //    filter; periodic compaction makes sure old files are visited.
+//  * Pending changes are held as one entry per key (the newest value or a
+//    deletion), not as a log of every write: a hot record (the pending
+//    sequences of a busy host, rewritten by each of its events) costs one
+//    RocksDB write per commit however often it changed, and reads of it are
+//    a hash lookup.
 //  * Keys are stored under a one-byte prefix ('T' terms, 'R' records of the
 //    other stateful rule types, 'M' metadata), so the database can carry
 //    small named values (PutMeta) and every unit's records (records()) that
@@ -28,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "state/record_store.h"
 #include "state/term_store.h"
@@ -35,7 +41,6 @@
 namespace rocksdb {
 class CompactionFilter;
 class DB;
-class WriteBatchWithIndex;
 }  // namespace rocksdb
 
 namespace picket::state {
@@ -91,11 +96,24 @@ class RocksDbTermStore : public TermStore {
   bool Commit(bool sync, std::string* error);
   void MaybeAutoCommit();
   std::optional<std::string> Read(std::string_view full_key) const;
+  // The pending entry of `full_key`, created (as a deletion) if absent; its
+  // old value no longer counts in pending_bytes_.
+  std::optional<std::string>& Slot(std::string_view full_key);
+  // Sets the pending value of `full_key` to head + value.
+  void StagePut(std::string_view full_key, std::string_view head, std::string_view value);
+  void StageDelete(std::string_view full_key);
+
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
 
   std::string dir_;
   RocksDbOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
+  // Changes since the last commit by stored key; nullopt = deleted.
+  std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>> pending_;
+  size_t pending_bytes_ = 0;  // keys and values in pending_
   // Shared with the compaction filter (RocksDB background threads).
   std::shared_ptr<std::atomic<TimeMs>> watermark_;
   std::shared_ptr<std::atomic<uint64_t>> dropped_;
