@@ -61,6 +61,7 @@ class AlertLog {
   ~AlertLog();
 
   void Append(std::string_view alert_json);  // one line; the newline is added
+  void AppendLines(std::string_view lines) { buffer_.append(lines); }  // each ends in '\n'
   bool Flush(std::string* error);
   bool has_pending() const { return !buffer_.empty(); }  // appended, not yet flushed
   // Forgets the alerts appended since the last Flush (a group that cannot

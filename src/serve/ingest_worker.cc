@@ -61,12 +61,21 @@ void IngestWorker::Start() {
   for (auto& matcher : matchers_)
     matching_threads_.emplace_back([this, m = matcher.get()] { MatchLoop(m); });
   deciding_thread_ = std::thread([this] { DecideLoop(); });
+  committing_thread_ = std::thread([this] { CommitLoop(); });
 }
 
 void IngestWorker::Join() {
   for (auto& t : matching_threads_)
     if (t.joinable()) t.join();
-  if (deciding_thread_.joinable()) deciding_thread_.join();
+  if (deciding_thread_.joinable()) {
+    deciding_thread_.join();
+    {
+      std::lock_guard<std::mutex> lock(commit_mu_);
+      deciding_done_ = true;
+    }
+    commit_cv_.notify_all();
+  }
+  if (committing_thread_.joinable()) committing_thread_.join();
 }
 
 bool IngestWorker::failed() const {
@@ -208,7 +217,8 @@ void IngestWorker::DecideLoop() {
 }
 
 void IngestWorker::WriteAlert(const EmittedAlert& alert) {
-  log_->Append(alert.json);
+  group_alerts_.append(alert.json);
+  group_alerts_.push_back('\n');
   ++metrics_->alerts_written;
   scratch_rule_id_.assign(alert.rule_id);
   scratch_rule_name_.assign(alert.rule_name);
@@ -250,35 +260,39 @@ bool IngestWorker::StageGroup(std::vector<std::shared_ptr<BulkBatch>>& group, st
   return evaluator_->ResolveStaged(error);
 }
 
-void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) {
-  auto finish = [&](int status, const std::string& type, const std::string& reason) {
-    auto now = std::chrono::steady_clock::now();
-    for (auto& batch : group) {
-      if (status != 200) {
-        batch->http_status = status;
-        batch->error_type = type;
-        batch->error_reason = reason;
-      } else {
-        metrics_->request_latency.Record(
-            std::chrono::duration<double>(now - batch->received).count());
-      }
-      queue_->Release(batch->events);  // before the answer: its sender may send again at once
-      if (batch->on_done) batch->on_done();
+void IngestWorker::Finish(std::vector<std::shared_ptr<BulkBatch>>& group, int status,
+                          const std::string& type, const std::string& reason) {
+  auto now = std::chrono::steady_clock::now();
+  for (auto& batch : group) {
+    if (status != 200) {
+      batch->http_status = status;
+      batch->error_type = type;
+      batch->error_reason = reason;
+    } else {
+      metrics_->request_latency.Record(
+          std::chrono::duration<double>(now - batch->received).count());
     }
-  };
+    queue_->Release(batch->events);  // before the answer: its sender may send again at once
+    if (batch->on_done) batch->on_done();
+  }
+}
+
+void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) {
   if (failed()) {
-    finish(503, "picket_unavailable_exception", "picket cannot accept events: " + failure());
+    Finish(group, 503, "picket_unavailable_exception", "picket cannot accept events: " + failure());
     return;
   }
   std::string error;
   SharedState* shared = options_.shared;
   if (shared) {
     if (!shared->Available(&error)) {
-      finish(503, "picket_unavailable_exception", "picket's shared state is unavailable: " + error);
+      Finish(group, 503, "picket_unavailable_exception",
+             "picket's shared state is unavailable: " + error);
       return;
     }
     shared->BeginGroup();
   }
+  group_alerts_.clear();
   evaluator_->BeginGroup();
   bool staged = !shared || StageGroup(group, &error);
   if (staged) {
@@ -289,57 +303,110 @@ void IngestWorker::ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group) 
   if (shared && (!staged || !shared->Commit(&error))) {
     // Nothing of the group is acknowledged: its alerts go, the shipper
     // sends it again and the shared store decides the same (owners).
-    log_->DiscardPending();
+    group_alerts_.clear();
     shared->GroupFailed(error);
-    finish(503, "picket_unavailable_exception", "picket's shared state failed: " + error);
+    Finish(group, 503, "picket_unavailable_exception", "picket's shared state failed: " + error);
     return;
   }
+  Decided decided;
+  decided.group = std::move(group);
+  decided.alerts = std::move(group_alerts_);
+  group_alerts_ = std::string();
+  decided.changes = store_->Freeze();
+  decided.state_entries = shared ? shared->entries() : store_->size();
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    to_commit_.push_back(std::move(decided));
+  }
+  commit_cv_.notify_all();
+}
 
-  auto commit_start = std::chrono::steady_clock::now();
-  if (store_->pending_bytes() == 0 && !log_->has_pending()) {
-    // The group changed no state and wrote no alert: nothing to make
-    // durable, and no fsync to wait for.
-    finish(200, "", "");
+void IngestWorker::Finish(std::vector<Decided>& decided, int status, const std::string& type,
+                          const std::string& reason) {
+  for (Decided& d : decided) Finish(d.group, status, type, reason);
+}
+
+void IngestWorker::CommitLoop() {
+  std::vector<Decided> decided;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(commit_mu_);
+      commit_cv_.wait(lock, [&] { return deciding_done_ || !to_commit_.empty(); });
+      if (to_commit_.empty()) return;  // deciding is done and everything is committed
+      size_t events = 0;
+      while (!to_commit_.empty()) {
+        for (auto& batch : to_commit_.front().group) events += batch->events;
+        decided.push_back(std::move(to_commit_.front()));
+        to_commit_.pop_front();
+        if (events >= options_.max_group_events) break;
+      }
+    }
+    CommitGroups(decided);
+    decided.clear();
+  }
+}
+
+void IngestWorker::CommitGroups(std::vector<Decided>& decided) {
+  if (failed()) {
+    // An earlier group's commit failed: these groups' decisions built on
+    // state that is not on disk; none of it is written.
+    Finish(decided, 503, "picket_unavailable_exception",
+           "picket cannot accept events: " + failure());
     return;
   }
+  std::vector<state::RocksDbTermStore::Frozen*> changes;
+  bool alerts = false;
+  for (Decided& d : decided) {
+    if (d.changes) changes.push_back(d.changes.get());
+    alerts = alerts || !d.alerts.empty();
+  }
+  if (changes.empty() && !alerts) {
+    // The groups changed no state and wrote no alert: nothing to make
+    // durable, and no fsync to wait for (earlier groups were answered
+    // first: this thread takes them in order).
+    Finish(decided, 200, "", "");
+    return;
+  }
+  std::string error;
+  auto commit_start = std::chrono::steady_clock::now();
+  for (Decided& d : decided) log_->AppendLines(d.alerts);
   if (!log_->Flush(&error)) {
     Fail(error);
-    finish(500, "picket_storage_exception", error);
+    Finish(decided, 500, "picket_storage_exception", error);
     return;
   }
   AlertLogPosition position = log_->position();
-  store_->PutMeta(kAlertLogMetaKey, position.Encode());
-  if (!store_->Sync(&error)) {
+  if (!store_->CommitFrozen(changes, kAlertLogMetaKey, position.Encode(), &error)) {
     Fail(error);
-    finish(500, "picket_storage_exception", error);
+    Finish(decided, 500, "picket_storage_exception", error);
     return;
   }
   metrics_->commit_latency.Record(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count());
   ++metrics_->commits;
-  metrics_->state_entries = options_.shared ? options_.shared->entries() : store_->size();
+  metrics_->state_entries = decided.back().state_entries;
   {
     std::lock_guard<std::mutex> lock(mu_);
     committed_ = position;
   }
   // Rotation happens between commits, so a committed position always names
   // a complete file prefix; the new file's identity is committed before any
-  // alert goes into it (see alert_log.h).
+  // alert goes into it (see alert_log.h). The position is written on its
+  // own: only this thread writes it.
   bool rotated = false;
   if (!log_->RotateIfNeeded(&error, &rotated)) {
     std::fprintf(stderr, "picket serve: %s\n", error.c_str());
   } else if (rotated) {
     position = log_->position();
-    store_->PutMeta(kAlertLogMetaKey, position.Encode());
-    if (!store_->Sync(&error)) {
+    if (!store_->WriteMetaNow(kAlertLogMetaKey, position.Encode(), &error)) {
       Fail(error);
-      finish(500, "picket_storage_exception", error);
+      Finish(decided, 500, "picket_storage_exception", error);
       return;
     }
     std::lock_guard<std::mutex> lock(mu_);
     committed_ = position;
   }
-  finish(200, "", "");
+  Finish(decided, 200, "", "");
 }
 
 }  // namespace picket::serve

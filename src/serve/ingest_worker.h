@@ -14,16 +14,22 @@
 //     matched something runs the stateful decisions (first-seen, ...) in
 //     order; alerts are appended to the alert log. Decisions are therefore
 //     exactly those of one thread evaluating the requests in arrival order.
-//  3. The alert log is written and fdatasync'd; the alert log position is
-//     put into the state store, and the state store commits with its WAL
-//     synced — one atomic RocksDB write.
+//  3. The group's alerts and state changes (frozen, state/rocksdb_store.h)
+//     go to the committing thread, and the deciding thread goes on with the
+//     next group: decisions are not stalled by a commit's fsyncs. The
+//     committing thread takes groups in order: the alert log is written and
+//     fdatasync'd; the alert log position is written with the group's state
+//     changes, WAL synced — one atomic RocksDB write.
 //  4. Only then is each request of the group completed (its on_done answers
-//     it), and its events leave the queue's capacity.
+//     it), and its events leave the queue's capacity. So a 2xx still means
+//     the request's alerts are fsync'd and the state that recorded them is
+//     committed, with every earlier group's.
 // A crash before 3 leaves the state as it was before the group; on restart
 // the alert log is cut back to the committed position, so re-sent events
 // alert again, once, with the same ids. A failure in 2 or 3 is fatal: the
 // group is answered 500 and the pipeline refuses all later requests (503)
-// because memory and disk no longer agree. With shared state (options.shared,
+// because memory and disk no longer agree; groups decided after it and not
+// yet committed are answered 503 and never written. With shared state (options.shared,
 // docs/redis.md) the decisions of step 2 are made by the shared store
 // (staged, then resolved in one round trip per server) and must be
 // committed there before step 3; a shared-store failure answers the group
@@ -32,6 +38,7 @@
 #pragma once
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -119,7 +126,23 @@ class IngestWorker {
   void Match(BulkBatch& batch, Evaluator::Matcher& matcher, std::string* scratch);
   void DecideLoop();
   void ProcessGroup(std::vector<std::shared_ptr<BulkBatch>>& group);
-  void WriteAlert(const EmittedAlert& alert);  // into the log, counted
+  void WriteAlert(const EmittedAlert& alert);  // into the group's alerts, counted
+  // A decided group on its way to disk (step 3).
+  struct Decided {
+    std::vector<std::shared_ptr<BulkBatch>> group;
+    std::string alerts;  // NDJSON lines
+    std::shared_ptr<state::RocksDbTermStore::Frozen> changes;
+    size_t state_entries = 0;
+  };
+  void CommitLoop();
+  // Commits consecutive decided groups together (one alert fsync, one
+  // state write): those that queued while the previous commit synced.
+  void CommitGroups(std::vector<Decided>& decided);
+  // Completes each request of the group (status 200 = durable).
+  void Finish(std::vector<std::shared_ptr<BulkBatch>>& group, int status, const std::string& type,
+              const std::string& reason);
+  void Finish(std::vector<Decided>& decided, int status, const std::string& type,
+              const std::string& reason);
   void DecideBatch(BulkBatch& batch);
   // Stages the group's matched events in the shared store and resolves
   // them; false with *error when it cannot.
@@ -136,6 +159,13 @@ class IngestWorker {
   std::vector<std::unique_ptr<Evaluator::Matcher>> matchers_;
   std::vector<std::thread> matching_threads_;
   std::thread deciding_thread_;
+  std::thread committing_thread_;
+
+  // Decided groups waiting for the committing thread, in order.
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::deque<Decided> to_commit_;
+  bool deciding_done_ = false;
 
   // Matched batches waiting for their turn, by seq.
   std::mutex ready_mu_;
@@ -152,6 +182,7 @@ class IngestWorker {
   uint64_t id_counter_ = 0;
   std::string id_prefix_;
   std::string scratch_rule_id_, scratch_rule_name_;
+  std::string group_alerts_;  // the group being decided
 };
 
 }  // namespace picket::serve

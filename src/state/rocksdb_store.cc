@@ -5,9 +5,12 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cstring>
+#include <unordered_set>
+#include <vector>
 
 #include "state/sighting.h"
 
@@ -107,6 +110,13 @@ std::string IntValue(int64_t v) {
 
 }  // namespace
 
+class RocksDbTermStore::Frozen {
+ public:
+  PendingMap changes;
+  size_t bytes = 0;
+  bool done = false;  // written or failed (under frozen_mu_)
+};
+
 // The records view: same database, batch and commit as the terms.
 class RocksDbTermStore::Records : public RecordStore {
  public:
@@ -120,31 +130,48 @@ class RocksDbTermStore::Records : public RecordStore {
     return value->substr(8);
   }
   bool Put(std::string_view key, std::string_view value, TimeMs expires_at) override {
-    std::string stored;
-    stored.reserve(8 + value.size());
-    PutInt64(&stored, expires_at);
-    stored.append(value);
-    owner_->batch_->Put(RecordKey(key), stored);
+    std::string head;
+    PutInt64(&head, expires_at);
+    owner_->StagePut(RecordKey(key), head, value);
     owner_->MaybeAutoCommit();
     return true;
   }
   bool Delete(std::string_view key) override {
-    owner_->batch_->Delete(RecordKey(key));
+    owner_->StageDelete(RecordKey(key));
     owner_->MaybeAutoCommit();
     return true;
   }
   void Scan(std::string_view prefix, const Visitor& visit) override {
+    owner_->WaitFrozen();
     std::string start = RecordKey(prefix);
     TimeMs watermark = owner_->records_watermark_->load();
-    std::unique_ptr<rocksdb::Iterator> base(owner_->db_->NewIterator(rocksdb::ReadOptions()));
-    std::unique_ptr<rocksdb::Iterator> it(owner_->batch_->NewIteratorWithBase(base.release()));
-    for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
-      std::string_view value(it->value().data(), it->value().size());
+    // The pending entries under the prefix, in key order, merged over the
+    // database's (a pending entry replaces the stored one).
+    std::vector<std::pair<std::string_view, const std::optional<std::string>*>> pending;
+    for (const auto& [k, v] : owner_->pending_)
+      if (std::string_view(k).starts_with(start)) pending.emplace_back(k, &v);
+    std::sort(pending.begin(), pending.end());
+    auto emit = [&](std::string_view key, std::string_view value) {
       auto expires = RecordExpiry(value);
-      if (!expires || *expires < watermark) continue;
-      visit(std::string_view(it->key().data() + 1, it->key().size() - 1), value.substr(8),
-            *expires);
+      if (!expires || *expires < watermark) return;
+      visit(key.substr(1), value.substr(8), *expires);
+    };
+    std::unique_ptr<rocksdb::Iterator> it(owner_->db_->NewIterator(rocksdb::ReadOptions()));
+    size_t p = 0;
+    auto emit_pending = [&] {
+      if (*pending[p].second) emit(pending[p].first, **pending[p].second);
+      ++p;
+    };
+    for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+      std::string_view key(it->key().data(), it->key().size());
+      while (p < pending.size() && pending[p].first < key) emit_pending();
+      if (p < pending.size() && pending[p].first == key) {
+        emit_pending();
+        continue;
+      }
+      emit(key, std::string_view(it->value().data(), it->value().size()));
     }
+    while (p < pending.size()) emit_pending();
   }
   size_t Expire(TimeMs now) override {
     if (now > owner_->records_watermark_->load()) {
@@ -209,8 +236,6 @@ std::unique_ptr<RocksDbTermStore> RocksDbTermStore::Open(const std::string& dir,
     return nullptr;
   }
   store->db_.reset(raw);
-  store->batch_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
-                                                                 /*overwrite_key=*/true);
 
   auto format = store->GetMeta("format");
   if (!format) {
@@ -238,12 +263,36 @@ RocksDbTermStore::~RocksDbTermStore() {
 }
 
 std::optional<std::string> RocksDbTermStore::Read(std::string_view full_key) const {
+  if (auto it = pending_.find(full_key); it != pending_.end()) return it->second;
+  for (auto f = frozen_.rbegin(); f != frozen_.rend(); ++f)
+    if (auto it = (*f)->changes.find(full_key); it != (*f)->changes.end()) return it->second;
   std::string value;
-  rocksdb::Status s = batch_->GetFromBatchAndDB(
-      db_.get(), rocksdb::ReadOptions(), rocksdb::Slice(full_key.data(), full_key.size()), &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(full_key.data(), full_key.size()), &value);
   if (!s.ok()) return std::nullopt;
   return value;
 }
+
+std::optional<std::string>& RocksDbTermStore::Slot(std::string_view full_key) {
+  auto it = pending_.find(full_key);
+  if (it == pending_.end()) {
+    pending_bytes_ += full_key.size() + 1;  // the 1: a deletion is a change too
+    return pending_.emplace(std::string(full_key), std::nullopt).first->second;
+  }
+  if (it->second) pending_bytes_ -= it->second->size();
+  return it->second;
+}
+
+void RocksDbTermStore::StagePut(std::string_view full_key, std::string_view head,
+                                std::string_view value) {
+  std::optional<std::string>& slot = Slot(full_key);
+  if (!slot) slot.emplace();
+  slot->assign(head);
+  slot->append(value);
+  pending_bytes_ += slot->size();
+}
+
+void RocksDbTermStore::StageDelete(std::string_view full_key) { Slot(full_key).reset(); }
 
 std::optional<TermRecord> RocksDbTermStore::Get(std::string_view key) const {
   auto value = Read(TermKey(key));
@@ -268,7 +317,7 @@ ObserveResult RocksDbTermStore::Observe(std::string_view key, TimeMs t, int64_t 
                  before->last_seen != result.after.last_seen ||
                  before->expires_at != result.after.expires_at;
   if (changed) {
-    batch_->Put(full_key, EncodeRecord(result.after));
+    StagePut(full_key, {}, EncodeRecord(result.after));
     if (!stored) ++live_;
     MaybeAutoCommit();
   }
@@ -298,13 +347,10 @@ size_t RocksDbTermStore::memory_bytes() const {
   return static_cast<size_t>(memtables + readers) + pending_bytes();
 }
 
-size_t RocksDbTermStore::pending_bytes() const {
-  const rocksdb::WriteBatch* batch = batch_->GetWriteBatch();
-  return batch->Count() == 0 ? 0 : batch->GetDataSize();
-}
+size_t RocksDbTermStore::pending_bytes() const { return pending_bytes_; }
 
 void RocksDbTermStore::PutMeta(std::string_view name, std::string_view value) {
-  batch_->Put(MetaKey(name), rocksdb::Slice(value.data(), value.size()));
+  StagePut(MetaKey(name), {}, value);
 }
 
 std::optional<std::string> RocksDbTermStore::GetMeta(std::string_view name) const {
@@ -316,20 +362,116 @@ bool RocksDbTermStore::Commit(bool sync, std::string* error) {
   live_ -= static_cast<int64_t>(dropped - dropped_accounted_);
   if (live_ < 0) live_ = 0;
   dropped_accounted_ = dropped;
-  if (batch_->GetWriteBatch()->Count() == 0 && !sync) return true;
+  WaitFrozen();
+  if (pending_.empty() && !sync) return true;
   PutMeta("live", IntValue(live_));
+  // Each changed key once, with its newest value (the order of distinct
+  // keys in one atomic batch does not matter).
+  rocksdb::WriteBatch batch(pending_bytes_ + 16 * pending_.size());
+  for (const auto& [key, value] : pending_) {
+    if (value)
+      batch.Put(key, *value);
+    else
+      batch.Delete(key);
+  }
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
-  rocksdb::Status s = db_->Write(write_options, batch_->GetWriteBatch());
+  rocksdb::Status s = db_->Write(write_options, &batch);
   if (!s.ok()) {
     *error = "state write failed in " + dir_ + ": " + s.ToString();
     return false;
   }
-  batch_->Clear();
+  pending_.clear();
+  pending_bytes_ = 0;
   return true;
 }
 
 bool RocksDbTermStore::Sync(std::string* error) { return Commit(/*sync=*/true, error); }
+
+std::shared_ptr<RocksDbTermStore::Frozen> RocksDbTermStore::Freeze() {
+  {
+    std::lock_guard<std::mutex> lock(frozen_mu_);
+    while (!frozen_.empty() && frozen_.front()->done) frozen_.pop_front();
+  }
+  if (pending_.empty()) return nullptr;
+  uint64_t dropped = dropped_->load();
+  live_ -= static_cast<int64_t>(dropped - dropped_accounted_);
+  if (live_ < 0) live_ = 0;
+  dropped_accounted_ = dropped;
+  PutMeta("live", IntValue(live_));
+  auto batch = std::make_shared<Frozen>();
+  batch->changes.swap(pending_);
+  batch->bytes = pending_bytes_;
+  pending_bytes_ = 0;
+  std::lock_guard<std::mutex> lock(frozen_mu_);
+  frozen_.push_back(batch);
+  return batch;
+}
+
+bool RocksDbTermStore::CommitFrozen(const std::vector<Frozen*>& frozen, std::string_view meta_name,
+                                    std::string_view meta_value, std::string* error) {
+  size_t bytes = 0, count = 0;
+  for (Frozen* f : frozen)
+    if (f) bytes += f->bytes, count += f->changes.size();
+  rocksdb::WriteBatch batch(bytes + 16 * count + 64);
+  // Each key once, with its newest value (newest batch first), in key
+  // order: RocksDB's memtable inserts keys that follow the previous one
+  // from where that one went, and searches the whole skiplist for each key
+  // that does not (random order made the insert most of a commit's CPU).
+  using Entry = std::pair<std::string_view, const std::optional<std::string>*>;
+  std::vector<Entry> entries;
+  entries.reserve(count);
+  if (frozen.size() == 1 && frozen[0]) {
+    for (const auto& [key, value] : frozen[0]->changes) entries.emplace_back(key, &value);
+  } else {
+    std::unordered_set<std::string_view> seen;
+    for (auto f = frozen.rbegin(); f != frozen.rend(); ++f)
+      if (*f)
+        for (const auto& [key, value] : (*f)->changes)
+          if (seen.insert(key).second) entries.emplace_back(key, &value);
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.first < b.first; });
+  for (const auto& [key, value] : entries) {
+    rocksdb::Slice k(key.data(), key.size());
+    if (*value)
+      batch.Put(k, **value);
+    else
+      batch.Delete(k);
+  }
+  batch.Put(MetaKey(meta_name), rocksdb::Slice(meta_value.data(), meta_value.size()));
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  rocksdb::Status s = db_->Write(write_options, &batch);
+  if (!s.ok()) *error = "state write failed in " + dir_ + ": " + s.ToString();
+  {
+    std::lock_guard<std::mutex> lock(frozen_mu_);
+    for (Frozen* f : frozen)
+      if (f) f->done = true;
+  }
+  frozen_cv_.notify_all();
+  return s.ok();
+}
+
+bool RocksDbTermStore::WriteMetaNow(std::string_view meta_name, std::string_view meta_value,
+                                    std::string* error) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  rocksdb::Status s = db_->Put(write_options, MetaKey(meta_name),
+                               rocksdb::Slice(meta_value.data(), meta_value.size()));
+  if (!s.ok()) *error = "state write failed in " + dir_ + ": " + s.ToString();
+  return s.ok();
+}
+
+void RocksDbTermStore::WaitFrozen() {
+  std::unique_lock<std::mutex> lock(frozen_mu_);
+  frozen_cv_.wait(lock, [&] {
+    for (const auto& f : frozen_)
+      if (!f->done) return false;
+    return true;
+  });
+  frozen_.clear();
+}
 
 void RocksDbTermStore::CompactAll() {
   std::string ignored;

@@ -14,6 +14,17 @@
 //  * Entries with expires_at < the expiry watermark (the largest `now` given
 //    to Expire) are invisible at once and physically dropped by a compaction
 //    filter; periodic compaction makes sure old files are visited.
+//  * Pending changes are held as one entry per key (the newest value or a
+//    deletion), not as a log of every write: a hot record (the pending
+//    sequences of a busy host, rewritten by each of its events) costs one
+//    RocksDB write per commit however often it changed, and reads of it are
+//    a hash lookup.
+//  * Pipelined commits (serve): Freeze() takes the pending changes as one
+//    batch that another thread writes and syncs (CommitFrozen) while this
+//    one goes on changing state. A frozen batch stays visible to reads until
+//    it is written; batches are written in the order they were frozen, and
+//    Sync()/Scan() first wait for every frozen batch to be written, so the
+//    database only ever holds a prefix of the changes in order.
 //  * Keys are stored under a one-byte prefix ('T' terms, 'R' records of the
 //    other stateful rule types, 'M' metadata), so the database can carry
 //    small named values (PutMeta) and every unit's records (records()) that
@@ -23,11 +34,16 @@
 // touch the expiry watermark and drop counter, which are atomics.
 #pragma once
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "state/record_store.h"
 #include "state/term_store.h"
@@ -35,7 +51,6 @@
 namespace rocksdb {
 class CompactionFilter;
 class DB;
-class WriteBatchWithIndex;
 }  // namespace rocksdb
 
 namespace picket::state {
@@ -49,6 +64,13 @@ struct RocksDbOptions {
   uint64_t periodic_compaction_seconds = 24 * 3600;
   bool create_if_missing = true;
 };
+
+struct StateKeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+using PendingMap =
+    std::unordered_map<std::string, std::optional<std::string>, StateKeyHash, std::equal_to<>>;
 
 class RocksDbTermStore : public TermStore {
  public:
@@ -78,8 +100,22 @@ class RocksDbTermStore : public TermStore {
   void PutMeta(std::string_view name, std::string_view value);
   std::optional<std::string> GetMeta(std::string_view name) const;
 
-  // Bytes of changes not yet committed.
+  // Bytes of changes not yet committed (frozen batches not counted).
   size_t pending_bytes() const;
+
+  // Pipelined commits (see the contract above).
+  class Frozen;
+  // The pending changes as a batch to commit; null when nothing changed.
+  std::shared_ptr<Frozen> Freeze();
+  // Writes frozen batches (in Freeze order; null entries are skipped)
+  // together with the named meta value, as one atomic write with the WAL
+  // synced. Called by one thread, in Freeze order; safe while the freezing
+  // thread reads and changes state.
+  bool CommitFrozen(const std::vector<Frozen*>& batches, std::string_view meta_name,
+                    std::string_view meta_value, std::string* error);
+  // Writes one meta value at once, synced, outside any batch (for values
+  // only the committing thread writes).
+  bool WriteMetaNow(std::string_view meta_name, std::string_view meta_value, std::string* error);
   TimeMs expiry_watermark() const { return watermark_->load(); }
   // Compacts the whole database now (tests, maintenance).
   void CompactAll();
@@ -91,11 +127,27 @@ class RocksDbTermStore : public TermStore {
   bool Commit(bool sync, std::string* error);
   void MaybeAutoCommit();
   std::optional<std::string> Read(std::string_view full_key) const;
+  // The pending entry of `full_key`, created (as a deletion) if absent; its
+  // old value no longer counts in pending_bytes_.
+  std::optional<std::string>& Slot(std::string_view full_key);
+  // Sets the pending value of `full_key` to head + value.
+  void StagePut(std::string_view full_key, std::string_view head, std::string_view value);
+  void StageDelete(std::string_view full_key);
+
+  // Waits until every frozen batch is written (or failed) and forgets them.
+  void WaitFrozen();
 
   std::string dir_;
   RocksDbOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
+  // Changes since the last commit by stored key; nullopt = deleted.
+  PendingMap pending_;
+  size_t pending_bytes_ = 0;  // keys and values in pending_
+  // Frozen batches, oldest first, until the next Freeze after they are
+  // written (this thread's; written ones are pruned by Freeze/WaitFrozen).
+  std::deque<std::shared_ptr<Frozen>> frozen_;
+  std::mutex frozen_mu_;
+  std::condition_variable frozen_cv_;
   // Shared with the compaction filter (RocksDB background threads).
   std::shared_ptr<std::atomic<TimeMs>> watermark_;
   std::shared_ptr<std::atomic<uint64_t>> dropped_;
