@@ -1,5 +1,6 @@
 #include "engine/rule_index.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <absl/hash/hash.h>
 #include <absl/strings/string_view.h>
 
@@ -104,6 +105,7 @@ RuleIndex::RuleIndex(const std::vector<IndexEntry>& entries, const event::FieldT
     : rules_count_(entries.size()), stamp_(entries.size(), 0) {
   static const std::vector<std::string> kEveryIndex;
   std::deque<kql::RequiredTerms> presence_terms;  // "has a value" terms (stable addresses)
+  std::vector<Filing> filings;
   for (uint32_t i = 0; i < entries.size(); ++i) {
     const IndexEntry& entry = entries[i];
     patterns_.emplace_back(entry.index_patterns ? *entry.index_patterns : kEveryIndex);
@@ -153,18 +155,20 @@ RuleIndex::RuleIndex(const std::vector<IndexEntry>& entries, const event::FieldT
         auto terms = usable;
         terms.insert(terms.end(), branch.begin(), branch.end());
         SortByRank(&terms);
-        FileUnderTerms(i, std::move(terms));
+        ChooseTerms(i, std::move(terms), &filings);
       }
       ++term_rules_;
       continue;
     }
     if (!usable.empty()) {
-      FileUnderTerms(i, std::move(usable));
+      ChooseTerms(i, std::move(usable), &filings);
       ++term_rules_;
       continue;
     }
     if (!FileUnderPresence(i, facts.fields)) unindexed_.push_back(i);
   }
+  OrderTuples(&filings);
+  for (const Filing& filing : filings) FileUnderTerms(filing.rule, filing.chosen);
   event_numbers_.resize(term_fields_.size());
   IndexFirstValues();
 }
@@ -211,7 +215,8 @@ void RuleIndex::SortByRank(std::vector<const kql::RequiredTerms*>* terms) {
                    [](auto* a, auto* b) { return TermRank(*a) < TermRank(*b); });
 }
 
-void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms) {
+void RuleIndex::ChooseTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms,
+                            std::vector<Filing>* filings) {
   constexpr size_t kMaxKeys = 256;  // tuples filed per rule
   // The best field, then the next best ones on other fields while the
   // number of tuples stays small.
@@ -231,6 +236,71 @@ void RuleIndex::FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTer
     unindexed_.push_back(rule);
     return;
   }
+  filings->push_back({rule, std::move(chosen)});
+}
+
+void RuleIndex::OrderTuples(std::vector<Filing>* filings) {
+  // A term is named by its field, its kind of field (exact, affixes, ip,
+  // lowered, presence) and one alternative.
+  auto field_of = [](const kql::RequiredTerms& t) {
+    std::string key = t.field;
+    key += t.lowered ? 'l' : '-';
+    key += t.presence ? 'p' : t.ip ? 'i' : (!t.prefixes.empty() || !t.suffixes.empty()) ? 'a' : 'x';
+    return key;
+  };
+  auto for_each_alternative = [&](const kql::RequiredTerms& t, auto&& f) {
+    std::string field = field_of(t);
+    if (t.presence) return f(field + '\0');
+    for (const std::string& v : t.values) f(field + '\0' + v);
+    for (const std::string& v : t.prefixes) f(field + '\1' + v);
+    for (const std::string& v : t.suffixes) f(field + '\2' + v);
+  };
+  absl::flat_hash_map<std::string, uint32_t> filed;  // filings naming each alternative
+  absl::flat_hash_set<std::string> first_fields;     // first by rank in some filing
+  for (const Filing& filing : *filings) {
+    first_fields.insert(field_of(*filing.chosen[0]));
+    for (const kql::RequiredTerms* t : filing.chosen)
+      for_each_alternative(*t, [&](std::string key) { ++filed[std::move(key)]; });
+  }
+  // An event looks up the groups its first-field values lead to and, in
+  // each, numbers its values of the group's other fields. The fewer rules
+  // share a first-field value, the fewer groups an event visits for
+  // nothing: event.action:exec is in hundreds of filings, most
+  // process.name terms in one or two. So the first field of a tuple is the
+  // one whose alternatives are in the fewest filings, among the fields some
+  // tuple starts with by rank anyway (a new first field would be numbered
+  // for every event) and without affixes (looked up per length). The order
+  // of a tuple's fields changes which tuples an event visits, never which
+  // rules it meets.
+  for (Filing& filing : *filings) {
+    size_t best = 0;
+    uint64_t best_shared = UINT64_MAX;
+    for (size_t k = 0; k < filing.chosen.size(); ++k) {
+      const kql::RequiredTerms& t = *filing.chosen[k];
+      const std::string field = field_of(t);
+      if (field.back() == 'a' || !first_fields.contains(field)) continue;
+      uint64_t shared = 0;
+      for_each_alternative(t, [&](const std::string& key) { shared += filed[key]; });
+      if (shared < best_shared) best = k, best_shared = shared;
+    }
+    std::rotate(filing.chosen.begin(), filing.chosen.begin() + best,
+                filing.chosen.begin() + best + 1);
+    // The others by the same measure, affixes last.
+    std::vector<std::pair<uint64_t, const kql::RequiredTerms*>> rest;
+    for (size_t k = 1; k < filing.chosen.size(); ++k) {
+      const kql::RequiredTerms& t = *filing.chosen[k];
+      uint64_t shared = 0;
+      for_each_alternative(t, [&](const std::string& key) { shared += filed[key]; });
+      rest.emplace_back((uint64_t{field_of(t).back() == 'a'} << 40) | shared, &t);
+    }
+    std::stable_sort(rest.begin(), rest.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t k = 0; k < rest.size(); ++k) filing.chosen[k + 1] = rest[k].second;
+  }
+}
+
+void RuleIndex::FileUnderTerms(uint32_t rule,
+                               const std::vector<const kql::RequiredTerms*>& chosen) {
   std::array<uint32_t, kMaxTupleFields> fields{kNoField, kNoField, kNoField};
   for (size_t k = 0; k < chosen.size(); ++k) fields[k] = TermFieldFor(*chosen[k]);
   Group* group = nullptr;
@@ -303,6 +373,18 @@ void RuleIndex::BuildPlan(const std::vector<char>& covers, IndexPlan* out) const
         plan.first_fields.end())
       plan.first_fields.push_back(first);
   }
+  plan.first_begin.clear();
+  plan.first_groups.clear();
+  for (size_t at = 0; at + 1 < first_begin_.size(); ++at) {
+    plan.first_begin.push_back(static_cast<uint32_t>(plan.first_groups.size()));
+    for (uint32_t k = first_begin_[at]; k < first_begin_[at + 1]; ++k) {
+      const uint32_t g = first_groups_[k];
+      if (plan.has_group[g])
+        plan.first_groups.push_back(
+            {groups_[g].fields[1], groups_[g].fields[2], &groups_[g].rules_by_key});
+    }
+  }
+  plan.first_begin.push_back(static_cast<uint32_t>(plan.first_groups.size()));
   for (uint32_t p = 0; p < presence_fields_.size(); ++p) {
     bool any = false;
     for (uint32_t r : presence_fields_[p].rules) any |= covers[r] != 0;
@@ -315,19 +397,32 @@ RuleIndex::IndexPlan& RuleIndex::PlanFor(std::string_view index) {
     if (all_.covers.empty()) BuildPlan(std::vector<char>(rules_count_, 1), &all_);
     return all_;
   }
-  if (last_plan_ && index == last_index_) return *last_plan_;
+  // Events come from a handful of data streams, interleaved (a host's
+  // process, file and network events): the plans of the last few indices
+  // are found by comparing names, without hashing.
+  for (const RecentPlan& recent : recent_plans_)
+    if (recent.plan && recent.index == index) return *recent.plan;
   auto it = plans_.find(index);
   if (it == plans_.end()) {
-    if (plans_.size() >= 4096) plans_.clear();  // bound the cache
+    // Bound the cache (a plan holds a group list per first-field value:
+    // tens of KB with hundreds of rules).
+    if (plans_.size() >= 4096 || plan_bytes_ >= kMaxPlanBytes) {
+      plans_.clear();
+      recent_plans_ = {};
+      plan_bytes_ = 0;
+    }
     std::vector<char> covers(rules_count_);
     for (size_t i = 0; i < rules_count_; ++i) covers[i] = patterns_[i].Covers(index);
     it = plans_.try_emplace(std::string(index)).first;
     BuildPlan(covers, &it->second);
+    const IndexPlan& plan = it->second;
+    plan_bytes_ += plan.covers.size() + plan.has_group.size() +
+                   sizeof(uint32_t) * (plan.unindexed.size() + plan.first_begin.size()) +
+                   sizeof(GroupRef) * plan.first_groups.size();
   }
-  // Consecutive events mostly come from the same index (one bulk request,
-  // one data stream): remember the last plan.
-  last_index_.assign(index);
-  last_plan_ = &it->second;
+  RecentPlan& slot = recent_plans_[next_recent_++ % recent_plans_.size()];
+  slot.index.assign(index);
+  slot.plan = &it->second;
   return it->second;
 }
 
@@ -434,22 +529,22 @@ void RuleIndex::LookUp(event::Json doc, IndexPlan& plan, kql::EvalContext* conte
     const EventNumbers& firsts = numbers_of(f);
     for (uint32_t i = 0; i < firsts.count; ++i) {
       const uint32_t a = event_values_[firsts.start + i];
-      const uint32_t* begin = &first_begin_[first_base_[f] + a];
+      const uint32_t* begin = &plan.first_begin[first_base_[f] + a];
+      group_visits_ += begin[1] - begin[0];
       for (uint32_t k = begin[0]; k < begin[1]; ++k) {
-        const uint32_t gi = first_groups_[k];
-        if (!plan.has_group[gi]) continue;
-        const Group& g = groups_[gi];
+        const GroupRef& g = plan.first_groups[k];
         auto probe = [&](uint64_t key) {
-          auto it = g.rules_by_key.find(key);
-          if (it != g.rules_by_key.end())
+          auto it = g.rules_by_key->find(key);
+          if (it != g.rules_by_key->end())
             for (uint32_t r : it->second) Add(r, out);
         };
-        if (g.fields[1] == kNoField) {
+        if (g.second == kNoField) {
           probe(a);
           continue;
         }
-        const EventNumbers& second = numbers_of(g.fields[1]);
-        const EventNumbers* third = g.fields[2] == kNoField ? nullptr : &numbers_of(g.fields[2]);
+        const EventNumbers& second = numbers_of(g.second);
+        if (second.count == 0) continue;  // then the third field's values are not needed
+        const EventNumbers* third = g.third == kNoField ? nullptr : &numbers_of(g.third);
         for (uint32_t j = 0; j < second.count; ++j) {
           uint64_t ab = a | uint64_t{event_values_[second.start + j]} << kValueBits;
           if (!third) {

@@ -16,7 +16,11 @@
 //    (event.action before process.name before other fields before
 //    host.os.type before event.type before event.category), as tuples of
 //    alternatives; an event looks up the tuples of its own values of those
-//    fields. Alternatives are numbered per field when the index is built, so
+//    fields. A tuple is looked up from the field whose terms the fewest
+//    rules share (process.name:"xattr" rather than event.action:exec,
+//    which hundreds of rules name), among fields that start some tuple
+//    anyway, so that an event visits only the groups its rarer values lead
+//    to (OrderTuples). Alternatives are numbered per field when the index is built, so
 //    an event's value is hashed once (plus once per distinct prefix and
 //    suffix length of the field) and tuples are probed as integers. Only plain
 //    keyword fields are used (not multi-fields such as *.caseless, whose
@@ -88,6 +92,10 @@ class RuleIndex {
   size_t term_rules() const { return term_rules_; }
   size_t presence_rules() const { return presence_rules_; }
   size_t unindexed_rules() const { return unindexed_.size(); }
+  // Groups the index looked into for the events so far: one per (group,
+  // event value of the group's first field) met. A measure of the index's
+  // own work per event (tests, benchmarks).
+  uint64_t group_visits() const { return group_visits_; }
 
  private:
   static constexpr uint32_t kNoField = UINT32_MAX;
@@ -147,6 +155,11 @@ class RuleIndex {
     std::array<uint32_t, kMaxTupleFields> fields{kNoField, kNoField, kNoField};
     absl::flat_hash_map<uint64_t, std::vector<uint32_t>> rules_by_key;
   };
+  // A group as a plan lists it under a first-field value.
+  struct GroupRef {
+    uint32_t second = kNoField, third = kNoField;  // its other fields
+    const absl::flat_hash_map<uint64_t, std::vector<uint32_t>>* rules_by_key = nullptr;
+  };
   struct PresenceField {
     std::string path;
     uint32_t field_id = 0;
@@ -160,6 +173,10 @@ class RuleIndex {
     std::vector<uint32_t> unindexed;
     std::vector<char> has_group;         // per group: holds a rule of the index
     std::vector<uint32_t> first_fields;  // the first fields of those groups
+    // As first_begin_ / first_groups_, keeping only those groups, each with
+    // what a probe reads: an event walks one short flat list per value.
+    std::vector<uint32_t> first_begin;
+    std::vector<GroupRef> first_groups;
     std::vector<uint32_t> presence_fields;
   };
 
@@ -170,7 +187,16 @@ class RuleIndex {
   static std::vector<const kql::RequiredTerms*> UsableTerms(
       const std::vector<kql::RequiredTerms>& required, const event::FieldTypes& types);
   static void SortByRank(std::vector<const kql::RequiredTerms*>* terms);
-  void FileUnderTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms);
+  // A rule's tuple fields, chosen among its terms (most selective by rank
+  // first), then ordered for lookup (OrderTuples) before being filed.
+  struct Filing {
+    uint32_t rule;
+    std::vector<const kql::RequiredTerms*> chosen;
+  };
+  void ChooseTerms(uint32_t rule, std::vector<const kql::RequiredTerms*> terms,
+                   std::vector<Filing>* filings);
+  static void OrderTuples(std::vector<Filing>* filings);
+  void FileUnderTerms(uint32_t rule, const std::vector<const kql::RequiredTerms*>& chosen);
   void IndexFirstValues();
   bool FileUnderPresence(uint32_t rule, const std::vector<std::string>& fields);
   PresenceField& PresenceSlot(const std::string& path);
@@ -197,11 +223,17 @@ class RuleIndex {
   std::vector<uint32_t> unindexed_;
   std::vector<IndexPatterns> patterns_;
 
-  // Node-based: plans keep their address (last_plan_) as others are added.
+  // Node-based: plans keep their address (recent_plans_) as others are added.
   std::unordered_map<std::string, IndexPlan, StringHash, std::equal_to<>> plans_;
-  std::string last_index_;
-  IndexPlan* last_plan_ = nullptr;
-  IndexPlan all_;  // for events of no known index: every rule
+  struct RecentPlan {
+    std::string index;
+    IndexPlan* plan = nullptr;
+  };
+  std::array<RecentPlan, 8> recent_plans_;  // replaced in turn
+  uint32_t next_recent_ = 0;
+  static constexpr size_t kMaxPlanBytes = 64u << 20;
+  size_t plan_bytes_ = 0;  // held by plans_, roughly
+  IndexPlan all_;          // for events of no known index: every rule
 
   // Per event: the value numbers of each term field (unknown values
   // dropped), computed on first use in the event, kept in one array.
@@ -215,6 +247,7 @@ class RuleIndex {
   std::string scratch_;
   std::string lowered_;          // an event value ASCII-lowered, for lowered fields
   std::vector<uint32_t> stamp_;  // stamp_[rule] == generation_: already added
+  uint64_t group_visits_ = 0;
   uint32_t generation_ = 0;
 };
 

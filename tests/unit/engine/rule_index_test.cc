@@ -97,6 +97,65 @@ TEST(RuleIndex, TuplesNarrowCandidatesToEveryFiledField) {
   }
 }
 
+// A tuple starts with its field whose terms the fewest rules share: with
+// event.action:exec in every rule, an exec event whose process.name no rule
+// names looks into no group at all (by rank, event.action would come first
+// and lead every exec event into the rules' group).
+TEST(RuleIndex, TuplesStartWithTheirLeastSharedField) {
+  std::vector<std::string> queries;
+  for (int i = 0; i < 40; ++i)
+    queries.push_back(fmt::format("event.action:exec and process.name:p{}", i));
+  queries.push_back("process.name:solo");  // process.name is a first field by rank too
+  Indexed x = Build(queries);
+  auto event = [](std::string action, std::string name) {
+    return fmt::format(R"({{"event":{{"action":"{}"}},"process":{{"name":"{}"}}}})", action, name);
+  };
+  for (bool collect : {false, true}) {
+    SCOPED_TRACE(collect);
+    uint64_t visits = x.index->group_visits();
+    EXPECT_TRUE(CandidatesOf(x, event("exec", "bash"), collect).empty());
+    EXPECT_EQ(x.index->group_visits(), visits);
+    EXPECT_EQ(CandidatesOf(x, event("exec", "p7"), collect), std::vector<uint32_t>{7});
+    EXPECT_TRUE(CandidatesOf(x, event("fork", "p7"), collect).empty());
+    EXPECT_EQ(CandidatesOf(x, event("fork", "solo"), collect), std::vector<uint32_t>{40});
+  }
+}
+
+// Plans are found by index name (the last few without hashing); events of
+// more indices than that, interleaved, each meet their own index's rules.
+TEST(RuleIndex, InterleavedIndicesMeetTheirOwnRules) {
+  const event::FieldTypes& types = *event::FieldTypes::BuiltIn();
+  constexpr int kIndices = 20;
+  std::vector<std::shared_ptr<const rules::Rule>> rules;
+  std::vector<kql::IndexFacts> facts;
+  for (int i = 0; i < kIndices; ++i) {
+    RuleSpec spec;
+    spec.rule_id = fmt::format("00000000-0000-0000-0000-{:012}", i);
+    spec.type = "query";
+    spec.query = "event.action:exec";
+    spec.index = {fmt::format("logs-s{}-*", i)};
+    rules.push_back(MakeRule(spec));
+    facts.push_back(kql::KqlIndexFacts(*rules.back()->ast, types));
+  }
+  std::vector<IndexEntry> entries;
+  for (int i = 0; i < kIndices; ++i) entries.push_back({&rules[i]->index, &facts[i]});
+  RuleIndex index(entries, types);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(std::string(R"({"event":{"action":"exec"}})")).value();
+  std::mt19937 random(7);
+  std::vector<uint32_t> out;
+  for (int n = 0; n < 500; ++n) {
+    const uint32_t i = random() % (kIndices + 2);  // 2 names of no rule
+    kql::EvalContext context;
+    context.NextEvent();
+    index.Candidates(doc, fmt::format("logs-s{}-default", i), &context, &out);
+    if (i < kIndices)
+      EXPECT_EQ(out, std::vector<uint32_t>{i}) << n;
+    else
+      EXPECT_TRUE(out.empty()) << n;
+  }
+}
+
 // `common and (A or B)`: filed under common + A and common + B.
 TEST(RuleIndex, OrBranchesWithTermsAreFiledEach) {
   Indexed x = Build({"event.action:exec and (process.name:curl or process.parent.name:sshd)"});
