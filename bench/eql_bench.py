@@ -4,7 +4,7 @@ with a sequence, as ratios to ../shared/tools/parse_only.cpp, plus bytes per pen
 
   /usr/bin/python3 bench/eql_bench.py [--events 330000] [--hosts 3000] [--telemetry FILE] [--rounds 3]
       [--picket build/picket] [--sequence-bench build/bench/sequence_bench] [--upstream DIR]
-      [--no-taskset] [--json FILE]
+      [--no-taskset] [--only hunt] [--json FILE]
 
 One command, one telemetry file (bench/gen_telemetry.py, cached under build/bench-data, with its attack
 episodes derived from the upstream EQL rules), one run; the method of ../shared/tools/README.md:
@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--upstream", default=os.path.join(rb.SHARED, "upstream/detection-rules"))
     ap.add_argument("--no-taskset", action="store_true", help="do not pin to core 0")
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--only", choices=["hunt"], help="time only parse_only and hunt --eql (no snapshot run, "
+                    "no sequence_bench)")
     args = ap.parse_args()
     pin = not args.no_taskset and shutil.which("taskset") is not None
 
@@ -76,6 +78,8 @@ def main():
         "snapshot_load": [args.picket, "run", "--format", "ndjson", empty] + rules,
         "hunt_eql": [args.picket, "hunt", "--eql", SEQUENCE_QUERY, telemetry],
     }
+    if args.only == "hunt":
+        del commands["snapshot"], commands["snapshot_load"]
     rounds = rb.run_rounds(commands, args.rounds, pin, out)
 
     def best(name, attr="wall"):
@@ -103,6 +107,18 @@ def main():
         result[name] = {"t_events": best(name), "t_load": t_load, "mb_s": mbs, "ratio": mbs / base,
                         "round_ratios": per_round, "cpu_ratio": cpu_pass / cpu,
                         "peak_rss_mb": max(f[name].rss_kb for f in rounds) / 1024}
+
+    if args.only == "hunt":
+        ratio("hunt --eql, two-stage sequence by host.id", "hunt_eql", None)
+        print("  %d sequences; query: %s" % (rounds[0]["hunt_eql"].lines, SEQUENCE_QUERY))
+        result["hunt_sequences"] = rounds[0]["hunt_eql"].lines
+        result["hunt_cpu_s"] = best("hunt_eql", "cpu")
+        print("  hunt CPU %.3f s best; load average %s" % (result["hunt_cpu_s"], os.getloadavg()))
+        shutil.rmtree(work, ignore_errors=True)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=1)
+        return
 
     ratio("run, whole upstream snapshot (marginal)", "snapshot", "snapshot_load")
     print("  %d alerts; t_events %.3f s, peak RSS %.0f MB" %

@@ -85,7 +85,11 @@ const char* FileWindow::Map(uint64_t offset, size_t length) {
   uint64_t aligned = offset & ~static_cast<uint64_t>(g_page - 1);
   size_t lead = static_cast<size_t>(offset - aligned);
   size_t size = (lead + length + g_page - 1) & ~(g_page - 1);
-  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd_, static_cast<off_t>(aligned));
+  // MAP_POPULATE maps the window's cached pages in one call instead of one
+  // fault per 16 pages (a 394 MB file: ~6k faults); pages past a shrunken
+  // file's end are left unmapped, so the touch below still finds them.
+  void* p =
+      mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd_, static_cast<off_t>(aligned));
   if (p == MAP_FAILED) {
     g_live[slot_].used.store(false);
     slot_ = -1;
