@@ -4,7 +4,7 @@ with a sequence, as ratios to ../shared/tools/parse_only.cpp, plus bytes per pen
 
   /usr/bin/python3 bench/eql_bench.py [--events 330000] [--hosts 3000] [--telemetry FILE] [--rounds 3]
       [--picket build/picket] [--sequence-bench build/bench/sequence_bench] [--upstream DIR]
-      [--no-taskset] [--only hunt] [--json FILE]
+      [--no-taskset] [--only hunt] [--python-eql DIR [--peer-rounds 1]] [--json FILE]
 
 One command, one telemetry file (bench/gen_telemetry.py, cached under build/bench-data, with its attack
 episodes derived from the upstream EQL rules), one run; the method of ../shared/tools/README.md:
@@ -16,8 +16,12 @@ episodes derived from the upstream EQL rules), one run; the method of ../shared/
 * hunt: `picket hunt --eql` with SEQUENCE_QUERY below (two stages, `sequence by host.id`); no rules to
   load, so file MB / wall time, as a share of parse-only (target >= 50 %).
 * bytes per pending sequence: build/bench/sequence_bench --only bytes (memory store: record + event body).
-* The Python `eql` peer (endgameinc/eql) is not timed: it is not installable here (no PyPI; Debian's
-  "eql" package is an unrelated serial-line load balancer); the last line says so.
+* The Python `eql` peer (endgameinc/eql's PythonEngine), with --python-eql DIR (a checkout of
+  endgameinc/eql that runs with Debian's python3-lark: 0.9.19, commit 49d8d64): bench/eql_peer.py
+  runs SEQUENCE_QUERY over the same file; its marginal time is the file's run less the empty file's
+  (start-up, import), timed after the rounds above (--peer-rounds, default 1: it is slow). No PyPI
+  here and Debian has no python3-eql (its "eql" package is an unrelated serial-line load balancer),
+  so the engine is never installed, only put on PYTHONPATH for the peer's command.
 Rounds alternate the commands, pinned to one core with `taskset -c 0`; best of the rounds, with the
 per-round range against that round's baseline, and CPU-time ratios (as ratio_bench.py).
 """
@@ -38,15 +42,32 @@ SEQUENCE_QUERY = ('sequence by host.id with maxspan=1m '
 TARGETS = {"snapshot": 0.25, "hunt_eql": 0.50, "load_s": 1.0}
 
 
-def python_eql_peer():
-    """Why the Python `eql` engine (endgameinc/eql) is not timed here, or that it could be."""
-    probe = subprocess.run(["/usr/bin/python3", "-c", "import eql"], capture_output=True)
-    if probe.returncode != 0:
-        return ("not run: the Python `eql` package (endgameinc/eql) is not installed and cannot be "
-                "here (PyPI unreachable; Debian has no python3-eql: its `eql` package is an "
-                "unrelated serial-line load balancer)")
-    return ("`import eql` works here, but this benchmark has no driver for it yet (none could be "
-            "tested when it was written): time eql's PythonEngine on SEQUENCE_QUERY and the same file")
+def python_eql_peer(args, telemetry, empty, out, pin, mb, base, hunt_wall, hunt_sequences, result):
+    """Times the Python `eql` engine (endgameinc/eql) on SEQUENCE_QUERY and the same file, or says
+    why it was not."""
+    if not args.python_eql:
+        print("Python eql peer: not run (--python-eql DIR: a checkout of endgameinc/eql 0.9.19, commit "
+              "49d8d64, e.g. `git archive` of the fetched repository, with Debian's python3-lark installed)")
+        return
+    peer = os.path.join(rb.ROOT, "bench/eql_peer.py")
+
+    def command(path):
+        return ["env", "PYTHONPATH=" + os.path.abspath(args.python_eql), "/usr/bin/python3", peer,
+                SEQUENCE_QUERY, path]
+
+    rounds = rb.run_rounds({"peer": command(telemetry), "peer_load": command(empty)}, args.peer_rounds,
+                           pin, out)
+    wall = min(f["peer"].wall for f in rounds) - min(f["peer_load"].wall for f in rounds)
+    cpu = min(f["peer"].cpu for f in rounds) - min(f["peer_load"].cpu for f in rounds)
+    report = json.loads(rounds[0]["peer"].stdout)
+    print("Python eql peer (endgameinc/eql %s PythonEngine, bench/eql_peer.py; marginal: file less empty "
+          "file): %.1f MB/s = %.2f%% of parse-only, %.1f s wall, %.1f s CPU; picket hunt --eql is %.0fx "
+          "faster; %d sequences (picket: %d; bench/eql_peer.py says how the two read events)" %
+          (report["eql_version"], mb / wall, 100 * mb / wall / base, wall, cpu, wall / hunt_wall,
+           report["results"], hunt_sequences))
+    result["python_eql_peer"] = {"version": report["eql_version"], "wall_s": wall, "cpu_s": cpu,
+                                 "mb_s": mb / wall, "ratio": mb / wall / base, "sequences": report["results"],
+                                 "picket_speedup": wall / hunt_wall}
 
 
 def main():
@@ -60,6 +81,9 @@ def main():
     ap.add_argument("--upstream", default=os.path.join(rb.SHARED, "upstream/detection-rules"))
     ap.add_argument("--no-taskset", action="store_true", help="do not pin to core 0")
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--python-eql", metavar="DIR", help="time the Python eql engine from this checkout of "
+                    "endgameinc/eql (see above)")
+    ap.add_argument("--peer-rounds", type=int, default=1, help="rounds of the Python eql peer")
     ap.add_argument("--only", choices=["hunt"], help="time only parse_only and hunt --eql (no snapshot run, "
                     "no sequence_bench)")
     args = ap.parse_args()
@@ -114,6 +138,8 @@ def main():
         result["hunt_sequences"] = rounds[0]["hunt_eql"].lines
         result["hunt_cpu_s"] = best("hunt_eql", "cpu")
         print("  hunt CPU %.3f s best; load average %s" % (result["hunt_cpu_s"], os.getloadavg()))
+        python_eql_peer(args, telemetry, empty, out, pin, mb, base, best("hunt_eql"), result["hunt_sequences"],
+                        result)
         shutil.rmtree(work, ignore_errors=True)
         if args.json:
             with open(args.json, "w") as f:
@@ -149,7 +175,7 @@ def main():
         print("bytes per pending sequence: %s not built (cmake --build build --target sequence_bench)" %
               args.sequence_bench)
 
-    print("Python eql peer: " + python_eql_peer())
+    python_eql_peer(args, telemetry, empty, out, pin, mb, base, best("hunt_eql"), result["hunt_sequences"], result)
     shutil.rmtree(work, ignore_errors=True)
     if args.json:
         with open(args.json, "w") as f:

@@ -21,6 +21,8 @@ PACKAGES=(
   # Debian's python3 for generators, emulation tests and the e2e client
   python3 python3-numpy python3-joblib python3-sklearn python3-torch python3-elasticsearch python3-brotli
   python3-py7zr
+  # the Python eql peer of bench/eql_bench.py --python-eql (endgameinc/eql 0.9.19 parses with lark)
+  python3-lark
   # a real log shipper for the serve tests (run as a private instance, never as a service)
   rsyslog rsyslog-elasticsearch
   # Redis Cluster for shared serve state: scripts/redis-cluster.sh runs private
