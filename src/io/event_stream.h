@@ -7,7 +7,8 @@
 // reason, counted, and skipped; reading goes on with the next line. Lines
 // are parsed in batches (one simdjson document stream per ~1 MiB), with the
 // same result as parsing each line alone. gzip is recognised by content, not
-// by name. Memory is bounded by the line limit, whatever the input's size.
+// by name. Memory is bounded by the line limit, whatever the input's size
+// (unless StreamOptions::keep_windows asks to keep mapped files).
 //
 // A .json file may instead hold a top-level array of objects, read element
 // by element (memory bounded by the largest element, which the line limit
