@@ -8,6 +8,8 @@
 // in that order. Exit status: 0 some event matched, 1 none matched, 2 error
 // (bad query, unreadable input). Malformed lines are reported on stderr and
 // skipped; they do not change the exit status.
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -149,121 +151,160 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
     fprintf(stderr, "picket hunt: %s\n", why.c_str());
     return 2;
   }
-  eql::SequencePlan plan(spec);
-  eql::SequenceBatch sequences(&plan);
-  eql::SampleBatch samples(q.stages.size(), spec.max_samples_per_key);
-  const size_t stage_count = q.stages.size();
+  // Results are lines of a few KB (tens of MB in all): written in 1 MiB
+  // blocks instead of one write() per 4 KiB of stdio's default buffer.
+  static std::vector<char> out_buf(size_t{1} << 20);
+  setvbuf(stdout, out_buf.data(), _IOFBF, out_buf.size());
+  // One pass over the input, then the results; kReadAgain when a file
+  // changed under the kept lines (before anything is printed).
+  constexpr int kReadAgain = -1;
+  auto pass = [&](bool keep, bool first) -> int {
+    eql::SequencePlan plan(spec);
+    eql::SequenceBatch sequences(&plan);
+    eql::SampleBatch samples(q.stages.size(), spec.max_samples_per_key);
+    const size_t stage_count = q.stages.size();
 
-  io::StreamOptions sopts;
-  sopts.max_line_bytes = o.max_line_bytes;
-  io::EventStream stream(sopts);
-  InputErrorPrinter print_error;
-  bool io_error = false;
-  uint64_t no_time = 0;
-  // Every event that matched a stage, kept for printing: index names are
-  // interned by the batch; event.id values and source lines live in one
-  // arena (the _id is made from them when the event is printed).
-  std::vector<std::string_view> indexes, event_ids, raws;
-  TextArena kept;
-  std::vector<eql::KeyedMatch> matches;
-  std::vector<std::string> found;
-  std::string index_buffer;
-  auto on_event = [&](const io::Event& e) {
-    matches.clear();
-    for (size_t stage = 0; stage < matchers.size(); ++stage) {
-      if (!matchers[stage]->Matches(e.doc)) continue;
-      found.clear();
-      eql::ReadJoinKeys(e.doc, keys[stage], 1024, &found);
-      for (std::string& key : found) {
-        eql::KeyedMatch* m = nullptr;
-        for (auto& x : matches)
-          if (x.key == key) m = &x;
-        if (!m) m = &matches.emplace_back(eql::KeyedMatch{std::move(key), 0, false});
-        if (stage < stage_count)
-          m->stages |= uint64_t{1} << stage;
-        else
-          m->until = true;
+    io::StreamOptions sopts;
+    sopts.max_line_bytes = o.max_line_bytes;
+    sopts.keep_windows = keep;
+    io::EventStream stream(sopts);
+    InputErrorPrinter print_error;
+    // A second pass reports nothing new: the first one's reports stand.
+    auto on_error = [&](const io::InputError& e) {
+      if (first) print_error(e);
+    };
+    bool io_error = false;
+    uint64_t no_time = 0;
+    // Every event that matched a stage, kept for printing: index names are
+    // interned by the batch; event.id values and source lines live in one
+    // arena (the _id is made from them when the event is printed), except
+    // the lines of plain files, which stay where the stream mapped them
+    // (keep_windows: no copy of tens of MB into fresh pages).
+    std::vector<std::string_view> indexes, event_ids, raws;
+    TextArena kept;
+    std::vector<eql::KeyedMatch> matches;
+    std::vector<std::string> found;
+    std::string index_buffer;
+    // The stages' conditions read the same few fields (event.category,
+    // event.type, ...): the context walks each field once per event and
+    // hands its values to every stage that tests it.
+    kql::EvalContext context;
+    auto on_event = [&](const io::Event& e) {
+      matches.clear();
+      context.NextEvent();
+      for (size_t stage = 0; stage < matchers.size(); ++stage) {
+        if (!matchers[stage]->Matches(e.doc, &context)) continue;
+        found.clear();
+        eql::ReadJoinKeys(e.doc, keys[stage], 1024, &found);
+        for (std::string& key : found) {
+          eql::KeyedMatch* m = nullptr;
+          for (auto& x : matches)
+            if (x.key == key) m = &x;
+          if (!m) m = &matches.emplace_back(eql::KeyedMatch{std::move(key), 0, false});
+          if (stage < stage_count)
+            m->stages |= uint64_t{1} << stage;
+          else
+            m->until = true;
+        }
+      }
+      if (matches.empty()) return true;
+      eql::SortKey sk = eql::SortKeyOf(e.doc, o.timestamp_field, o.tiebreaker_field, 0);
+      if (!sk.has_time && !sample) {  // Elasticsearch needs a timestamp to order a sequence
+        ++no_time;
+        return true;
+      }
+      std::string_view dataset[3];
+      const char* const kDataStream[] = {"data_stream.type", "data_stream.dataset",
+                                         "data_stream.namespace"};
+      for (int i = 0; i < 3; ++i) event::FirstString(e.doc, kDataStream[i], &dataset[i]);
+      engine::JoinDataStreamIndex(dataset[0], dataset[1], dataset[2], &index_buffer);
+      eql::Ordinal ordinal;
+      ordinal.time = sk.time;
+      if (sk.tiebreaker.is_integral())
+        ordinal.tiebreaker = eql::Tiebreaker::Int(sk.tiebreaker.i);
+      else if (sk.tiebreaker.is_number())
+        ordinal.tiebreaker = eql::Tiebreaker::Double(sk.tiebreaker.as_double());
+      else if (sk.tiebreaker.type == eql::Value::Type::kString)
+        ordinal.tiebreaker = eql::Tiebreaker::String(sk.tiebreaker.s);
+      ordinal.index = sample ? samples.Intern(index_buffer) : sequences.Intern(index_buffer);
+      indexes.push_back(ordinal.index);
+      ordinal.seq = raws.size();
+      std::string_view event_id;
+      event::FirstString(e.doc, "event.id", &event_id);
+      event_ids.push_back(kept.Add(event_id));
+      raws.push_back(e.stable ? e.raw : kept.Add(e.raw));
+      if (sample)
+        samples.Add(ordinal, matches);
+      else
+        sequences.Add(ordinal, ordinal.time, matches);
+      return true;
+    };
+    for (const auto& input : inputs) {
+      if (!stream.ReadFile(input, on_event, on_error, &error)) {
+        fprintf(stderr, "picket hunt: %s\n", error.c_str());
+        io_error = true;
       }
     }
-    if (matches.empty()) return true;
-    eql::SortKey sk = eql::SortKeyOf(e.doc, o.timestamp_field, o.tiebreaker_field, 0);
-    if (!sk.has_time && !sample) {  // Elasticsearch needs a timestamp to order a sequence
-      ++no_time;
-      return true;
+    // The kept lines are read from the files' pages when printed: a file
+    // that changed since it was opened may no longer hold them. Then the
+    // whole input is read again, copying the lines (what a run started now
+    // would print).
+    if (keep && !o.count && !o.quiet && !stream.KeptFilesUnchanged(&error)) {
+      fprintf(stderr, "picket hunt: %s changed while it was read; reading the input again\n",
+              error.c_str());
+      return kReadAgain;
     }
-    std::string_view dataset[3];
-    const char* const kDataStream[] = {"data_stream.type", "data_stream.dataset",
-                                       "data_stream.namespace"};
-    for (int i = 0; i < 3; ++i) event::FirstString(e.doc, kDataStream[i], &dataset[i]);
-    engine::JoinDataStreamIndex(dataset[0], dataset[1], dataset[2], &index_buffer);
-    eql::Ordinal ordinal;
-    ordinal.time = sk.time;
-    if (sk.tiebreaker.is_integral())
-      ordinal.tiebreaker = eql::Tiebreaker::Int(sk.tiebreaker.i);
-    else if (sk.tiebreaker.is_number())
-      ordinal.tiebreaker = eql::Tiebreaker::Double(sk.tiebreaker.as_double());
-    else if (sk.tiebreaker.type == eql::Value::Type::kString)
-      ordinal.tiebreaker = eql::Tiebreaker::String(sk.tiebreaker.s);
-    ordinal.index = sample ? samples.Intern(index_buffer) : sequences.Intern(index_buffer);
-    indexes.push_back(ordinal.index);
-    ordinal.seq = raws.size();
-    std::string_view event_id;
-    event::FirstString(e.doc, "event.id", &event_id);
-    event_ids.push_back(kept.Add(event_id));
-    raws.push_back(kept.Add(e.raw));
-    if (sample)
-      samples.Add(ordinal, matches);
-    else
-      sequences.Add(ordinal, ordinal.time, matches);
-    return true;
+    // Results in Elasticsearch's order, then pipes and size in turn.
+    struct Result {
+      std::string key;
+      std::vector<uint64_t> ids;
+    };
+    std::vector<Result> results;
+    if (sample) {
+      for (auto& h : samples.Run(0)) results.push_back({std::move(h.key), std::move(h.ids)});
+    } else {
+      for (auto& h : sequences.Run(0, eql::ResultPosition::kHead))
+        results.push_back({std::move(h.key), std::move(h.ids)});
+    }
+    std::vector<eql::Pipe> ops = q.pipes;
+    if (o.size >= 0) ops.push_back(eql::Pipe{eql::PipeKind::kHead, o.size, 0, 0});
+    for (const eql::Pipe& p : ops) {
+      size_t n = static_cast<size_t>(std::max<int64_t>(0, p.count));
+      if (results.size() <= n) continue;
+      if (p.kind == eql::PipeKind::kHead)
+        results.resize(n);
+      else
+        results.erase(results.begin(), results.end() - static_cast<std::ptrdiff_t>(n));
+    }
+    std::string out;
+    for (const Result& r : results) {
+      if (o.count || o.quiet) continue;
+      out.clear();
+      AppendSequenceJson(r.key, r.ids, indexes, event_ids, raws, &out);
+      fwrite(out.data(), 1, out.size(), stdout);
+    }
+    if (o.count) printf("%zu\n", results.size());
+    fflush(stdout);
+    const auto& st = stream.stats();
+    if (no_time)
+      fprintf(stderr, "picket hunt: %llu matching events without a usable %s were left out\n",
+              static_cast<unsigned long long>(no_time), o.timestamp_field.c_str());
+    if (st.malformed || StderrIsTty())
+      fprintf(stderr, "picket hunt: %llu events read, %zu %s, %llu malformed lines skipped\n",
+              static_cast<unsigned long long>(st.events), results.size(),
+              sample ? "samples" : "sequences", static_cast<unsigned long long>(st.malformed));
+    if (io_error) return 2;
+    return results.empty() ? 1 : 0;
   };
+  // Lines are kept in the files' pages only when every input can be read
+  // again (regular files: not stdin, not a pipe).
+  bool rereadable = true;
   for (const auto& input : inputs) {
-    if (!stream.ReadFile(input, on_event, std::ref(print_error), &error)) {
-      fprintf(stderr, "picket hunt: %s\n", error.c_str());
-      io_error = true;
-    }
+    struct stat st;
+    rereadable = rereadable && input != "-" && stat(input.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   }
-  // Results in Elasticsearch's order, then pipes and size in turn.
-  struct Result {
-    std::string key;
-    std::vector<uint64_t> ids;
-  };
-  std::vector<Result> results;
-  if (sample) {
-    for (auto& h : samples.Run(0)) results.push_back({std::move(h.key), std::move(h.ids)});
-  } else {
-    for (auto& h : sequences.Run(0, eql::ResultPosition::kHead))
-      results.push_back({std::move(h.key), std::move(h.ids)});
-  }
-  std::vector<eql::Pipe> ops = q.pipes;
-  if (o.size >= 0) ops.push_back(eql::Pipe{eql::PipeKind::kHead, o.size, 0, 0});
-  for (const eql::Pipe& p : ops) {
-    size_t n = static_cast<size_t>(std::max<int64_t>(0, p.count));
-    if (results.size() <= n) continue;
-    if (p.kind == eql::PipeKind::kHead)
-      results.resize(n);
-    else
-      results.erase(results.begin(), results.end() - static_cast<std::ptrdiff_t>(n));
-  }
-  std::string out;
-  for (const Result& r : results) {
-    if (o.count || o.quiet) continue;
-    out.clear();
-    AppendSequenceJson(r.key, r.ids, indexes, event_ids, raws, &out);
-    fwrite(out.data(), 1, out.size(), stdout);
-  }
-  if (o.count) printf("%zu\n", results.size());
-  fflush(stdout);
-  const auto& st = stream.stats();
-  if (no_time)
-    fprintf(stderr, "picket hunt: %llu matching events without a usable %s were left out\n",
-            static_cast<unsigned long long>(no_time), o.timestamp_field.c_str());
-  if (st.malformed || StderrIsTty())
-    fprintf(stderr, "picket hunt: %llu events read, %zu %s, %llu malformed lines skipped\n",
-            static_cast<unsigned long long>(st.events), results.size(),
-            sample ? "samples" : "sequences", static_cast<unsigned long long>(st.malformed));
-  if (io_error) return 2;
-  return results.empty() ? 1 : 0;
+  int rc = pass(rereadable, true);
+  return rc == kReadAgain ? pass(false, false) : rc;
 }
 
 int RunHunt(const HuntOptions& o) {

@@ -10,6 +10,7 @@
 #pragma once
 #include <simdjson.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -20,6 +21,34 @@ using Json = simdjson::dom::element;
 using JsonType = simdjson::dom::element_type;
 
 namespace internal {
+// a[0, n) == b[0, n) for the short keys of documents, inline: a call to
+// memcmp cost more than the compare itself in field walks. Loads stay
+// inside both ranges (overlapping words for lengths between two sizes).
+inline bool SameBytes(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    uint64_t x, y;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    std::memcpy(&x, a + n - 8, 8);
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    uint32_t x, y, u, v;
+    std::memcpy(&x, a, 4);
+    std::memcpy(&y, b, 4);
+    std::memcpy(&u, a + n - 4, 4);
+    std::memcpy(&v, b + n - 4, 4);
+    return x == y && u == v;
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 // Arrays and objects are bound to locals (not iterated straight from
 // value_unsafe() of a temporary result, which would dangle in a range-for).
 template <typename Visit>
@@ -61,7 +90,7 @@ bool ForEachValue(Json node, std::string_view path, Visit&& visit) {
         const size_t k = key.size();
         if (k == 0 || k > path.size() || key[0] != path[0]) continue;
         if (k < path.size() && path[k] != '.') continue;
-        if (memcmp(key.data(), path.data(), k) != 0) continue;
+        if (!internal::SameBytes(key.data(), path.data(), k)) continue;
         if (k == path.size()) {
           if (internal::VisitFlattened(field.value, visit)) return true;
         } else if (ForEachValue(field.value, path.substr(k + 1), visit)) {

@@ -29,6 +29,12 @@ constexpr size_t kRetryBatchBytes = 64u << 10;
 // many bytes (mapped file pages count in the resident size while mapped).
 constexpr size_t kMapMinBytes = 1u << 20;
 constexpr size_t kWindowBytes = 8u << 20;
+// With keep_windows: larger windows (the SIGBUS handler of file_window.h
+// has a fixed number of slots), at most this many kept (up to 3 GB; the
+// rest is read in windows that are unmapped as usual).
+constexpr size_t kKeptWindowBytes = 64u << 20;
+constexpr size_t kMaxKeptWindows = 48;
+static_assert(kMaxKeptWindows + 8 <= FileWindow::kMaxLiveWindows);
 
 bool HasEventExtension(const std::string& name) {
   std::string n = name;
@@ -98,6 +104,23 @@ struct EventStream::Impl {
   std::unique_ptr<char[]> buf;
   size_t cap = 0;
   std::string raw;  // an array element re-serialised
+  // keep_windows: the files whose windows are kept, each with a duplicate
+  // of its descriptor (to fstat it later) and its state when opened.
+  struct KeptFile {
+    std::string path;
+    int fd = -1;
+    struct stat at_open;
+    std::vector<std::unique_ptr<FileWindow>> windows;
+  };
+  std::vector<KeptFile> kept;
+  size_t kept_windows = 0;
+  struct stat opened;   // the file ReadMapped reads, when ReadFile opened it
+  bool stable = false;  // the lines being parsed are in a kept window
+
+  ~Impl() {
+    for (KeptFile& f : kept)
+      if (f.fd >= 0) ::close(f.fd);
+  }
 
   void Reserve(size_t need) {
     if (need + simdjson::SIMDJSON_PADDING <= cap) return;
@@ -190,7 +213,7 @@ bool EventStream::HandleLine(std::string_view line, SourceLine where, const OnEv
     return true;
   }
   ++stats_.events;
-  return on_event(Event{doc, original, where});
+  return on_event(Event{doc, original, where, im.stable});
 }
 
 // Parses the complete lines data[0, len) (the last one may lack its '\n'
@@ -276,7 +299,8 @@ bool EventStream::ParseBatch(const char* data, size_t len, bool retry, const std
           ++stats_.lines;
           ++stats_.events;
           ++stats_.streamed;
-          if (!on_event(Event{doc, std::string_view(data + pos, end - pos), where})) return false;
+          if (!on_event(Event{doc, std::string_view(data + pos, end - pos), where, im.stable}))
+            return false;
           ++it;
           pos = end + 1;
           continue;
@@ -610,7 +634,7 @@ bool EventStream::ReadMapped(int fd, uint64_t begin, uint64_t size, const std::s
   Impl& im = *impl_;
   const size_t pad = simdjson::SIMDJSON_PADDING;
   const size_t max_line = im.options.max_line_bytes;
-  FileWindow window(fd);
+  auto window = std::make_unique<FileWindow>(fd);
   uint64_t off = begin;
   uint64_t line_no = 1;
   *mapped = true;
@@ -619,9 +643,24 @@ bool EventStream::ReadMapped(int fd, uint64_t begin, uint64_t size, const std::s
     return false;
   };
   const char* kShrank = "the file shrank while it was read (truncated by another process?)";
+  // keep_windows: this file's windows are kept, with a duplicate of its
+  // descriptor to tell later whether it changed (stdin cannot be kept: it
+  // may be a file that is not ours to look at again).
+  Impl::KeptFile* kept = nullptr;
+  if (im.options.keep_windows && path != "-" && im.kept_windows < kMaxKeptWindows) {
+    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup >= 0) {
+      kept = &im.kept.emplace_back();
+      kept->path = path;
+      kept->fd = dup;
+      kept->at_open = im.opened;
+    }
+  }
   while (off < size) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(size - off, kWindowBytes));
-    const char* p = window.Map(off, want);
+    const bool keeping = kept && im.kept_windows < kMaxKeptWindows;
+    const size_t want = static_cast<size_t>(
+        std::min<uint64_t>(size - off, keeping ? kKeptWindowBytes : kWindowBytes));
+    const char* p = window->Map(off, want);
     if (!p) {
       if (off == begin) {
         *mapped = false;
@@ -629,18 +668,27 @@ bool EventStream::ReadMapped(int fd, uint64_t begin, uint64_t size, const std::s
       }
       return fail(strerror(errno));
     }
-    if (window.truncated()) return fail(kShrank);
+    if (window->truncated()) return fail(kShrank);
     const bool last = off + want == size;
     size_t end = 0;  // bytes of the window parsed in place
-    if (last && window.slack() >= pad) {
+    if (last && window->slack() >= pad) {
       end = want;
     } else if (want > pad) {
       const void* nl = memrchr(p, '\n', want - pad);
       end = nl ? static_cast<const char*>(nl) - p + 1 : 0;
     }
     if (end > 0) {
-      if (!ParseLines(p, end, kBatchBytes, &path, &line_no, on_event, on_error)) return true;
-      if (window.truncated()) return fail(kShrank);
+      im.stable = keeping;
+      const bool go_on = ParseLines(p, end, kBatchBytes, &path, &line_no, on_event, on_error);
+      im.stable = false;
+      const bool shrank = window->truncated();
+      if (keeping) {  // its events' bytes are in it: kept, whatever comes next
+        kept->windows.push_back(std::move(window));
+        ++im.kept_windows;
+        window = std::make_unique<FileWindow>(fd);
+      }
+      if (!go_on) return true;
+      if (shrank) return fail(kShrank);
       off += end;
       if (!last || end == want) continue;
       // The file's last bytes, without room for padding after them.
@@ -653,7 +701,7 @@ bool EventStream::ReadMapped(int fd, uint64_t begin, uint64_t size, const std::s
     }
     // A line longer than a window (or the last bytes of a small last
     // window): find its end, then parse it from the buffer or skip it.
-    window.Unmap();
+    window->Unmap();
     im.Reserve(kReadChunk);
     uint64_t nl_off = size;  // its '\n', or the file's end
     auto find_newline = [&](uint64_t from, uint64_t stop) {
@@ -713,6 +761,7 @@ bool EventStream::ReadFile(const std::string& path, const OnEvent& on_event,
   if (!json && begin >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
       st.st_size - begin >= static_cast<off_t>(kMapMinBytes) && pread(fd, magic, 2, begin) == 2 &&
       !(magic[0] == 0x1f && magic[1] == 0x8b)) {
+    impl_->opened = st;
     bool mapped = false;
     bool ok = ReadMapped(fd, static_cast<uint64_t>(begin), static_cast<uint64_t>(st.st_size), path,
                          on_event, on_error, error, &mapped);
@@ -721,6 +770,28 @@ bool EventStream::ReadFile(const std::string& path, const OnEvent& on_event,
   ByteSource source(fd);
   if (json) return ReadJsonFile(&source, path, on_event, on_error, error);
   return ReadLines(&source, path, 0, 1, on_event, on_error, error);
+}
+
+}  // namespace picket::io
+
+namespace picket::io {
+
+bool EventStream::KeptFilesUnchanged(std::string* changed) const {
+  auto same_time = [](const timespec& a, const timespec& b) {
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+  };
+  for (const Impl::KeptFile& f : impl_->kept) {
+    struct stat now;
+    bool same = fstat(f.fd, &now) == 0 && now.st_size == f.at_open.st_size &&
+                same_time(now.st_mtim, f.at_open.st_mtim) &&
+                same_time(now.st_ctim, f.at_open.st_ctim);
+    for (const auto& w : f.windows) same = same && !w->truncated();
+    if (!same) {
+      *changed = f.path;
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace picket::io

@@ -7,7 +7,8 @@
 // reason, counted, and skipped; reading goes on with the next line. Lines
 // are parsed in batches (one simdjson document stream per ~1 MiB), with the
 // same result as parsing each line alone. gzip is recognised by content, not
-// by name. Memory is bounded by the line limit, whatever the input's size.
+// by name. Memory is bounded by the line limit, whatever the input's size
+// (unless StreamOptions::keep_windows asks to keep mapped files).
 //
 // A .json file may instead hold a top-level array of objects, read element
 // by element (memory bounded by the largest element, which the line limit
@@ -32,11 +33,13 @@ struct SourceLine {
   uint64_t line = 0;                    // 1-based
 };
 
-// Valid only during the on_event call: the document and the bytes are reused.
+// Valid only during the on_event call: the document and the bytes are reused
+// (except raw when `stable`, see StreamOptions::keep_windows).
 struct Event {
   event::Json doc;
   std::string_view raw;  // the line exactly as read, without its newline
   SourceLine where;
+  bool stable = false;  // raw stays valid until the stream is destroyed
 };
 
 // Like Event, valid only during the on_error call (where.source points at
@@ -54,6 +57,14 @@ struct StreamOptions {
   // the reference that batched reading is tested against (same events, same
   // problems), and slower.
   bool line_by_line = false;
+  // Keep the mapped windows of files read in place (plain files of at
+  // least 1 MiB, not stdin, not gzip, not .json) until the stream is
+  // destroyed, up to a few GB: their events' raw bytes then stay valid
+  // (Event::stable), and a consumer that keeps events (hunt --eql) need not
+  // copy them. The bytes are the file's pages: KeptFilesUnchanged() tells
+  // whether they are still the bytes that were read. Mapped pages count in
+  // the process's resident size.
+  bool keep_windows = false;
 };
 
 struct StreamStats {
@@ -88,6 +99,12 @@ class EventStream {
                   const OnError& on_error);
 
   const StreamStats& stats() const { return stats_; }
+
+  // With keep_windows: true when every file whose windows are kept is as it
+  // was opened (same size, modification and change times, and no page
+  // found past its end), so the stable events' bytes are those that were
+  // read; otherwise false with *changed naming the first file that moved.
+  bool KeptFilesUnchanged(std::string* changed) const;
 
  private:
   bool ReadLines(ByteSource* source, const std::string& path, size_t len, uint64_t line_no,

@@ -89,6 +89,38 @@ check "missing event: none" 1 $rc
 out=$("$PICKET" hunt --eql 'sample by host.id [network where true] [process where true]' "$tmp/seq.ndjson" 2>/dev/null)
 check "sample: first events in document order" '["h1"] n1 p1' "$(printf '%s\n' "$out" | python3 -c 'import json,sys; [print(json.dumps(s["join_keys"]), *[e["_id"] for e in s["events"]]) for s in map(json.loads, sys.stdin)]')"
 
+# Sequences over a plain file of more than 1 MiB (its matched lines are
+# printed from the file's mapped pages, not copied): the same output from
+# the file, from stdin (a file or a pipe: always copied) and gzipped.
+python3 - "$tmp/seqbig.ndjson" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(30000):
+        host = "h%d" % (i % 50)
+        cat = ("process", "network", "file")[i % 3]
+        f.write(json.dumps({"@timestamp": "2026-03-01T00:%02d:%02d.%03dZ" % (i // 6000, i // 100 % 60, i % 1000),
+                            "event": {"category": cat, "id": "e%d" % i}, "host": {"id": host},
+                            "pad": "x" * (i % 40)}, separators=(",", ":")) + "\n")
+PY
+q='sequence by host.id with maxspan=1m [process where true] [network where true]'
+"$PICKET" hunt --eql "$q" "$tmp/seqbig.ndjson" > "$tmp/seqbig.file" 2>/dev/null
+check "big sequence file: sequences" 1 "$([ "$(wc -l < "$tmp/seqbig.file")" -gt 100 ] && echo 1)"
+check "big sequence file: _source is the line" 0 "$(python3 -c '
+import json, sys
+lines = {json.loads(l)["event"]["id"]: l.rstrip("\n") for l in open(sys.argv[1])}
+bad = 0
+for s in open(sys.argv[2]):
+    for e in json.loads(s)["events"]:
+        bad += json.dumps(e["_source"], separators=(",", ":")) != lines[e["_id"]]
+print(bad)' "$tmp/seqbig.ndjson" "$tmp/seqbig.file")"
+"$PICKET" hunt --eql "$q" - < "$tmp/seqbig.ndjson" > "$tmp/seqbig.stdin" 2>/dev/null
+check "big sequence file from stdin (a file)" "" "$(cmp "$tmp/seqbig.file" "$tmp/seqbig.stdin")"
+cat "$tmp/seqbig.ndjson" | "$PICKET" hunt --eql "$q" > "$tmp/seqbig.pipe" 2>/dev/null
+check "big sequence file from a pipe" "" "$(cmp "$tmp/seqbig.file" "$tmp/seqbig.pipe")"
+gzip -c "$tmp/seqbig.ndjson" > "$tmp/seqbig.ndjson.gz"
+"$PICKET" hunt --eql "$q" "$tmp/seqbig.ndjson.gz" > "$tmp/seqbig.gz" 2>/dev/null
+check "big sequence file gzipped" "" "$(cmp "$tmp/seqbig.file" "$tmp/seqbig.gz")"
+
 mkdir -p "$tmp/rules"
 cat > "$tmp/rules/ok.toml" <<'TOML'
 [rule]

@@ -2,7 +2,9 @@
 // is reported with file:line and a reason; nothing crashes.
 #include "io/event_stream.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdio>
@@ -519,6 +521,116 @@ TEST_F(TempDir, JsonObjectFiles) {
   auto broken = ReadJson(this, "x.json", "{\n\"a\": 1,\n}\n");
   EXPECT_TRUE(broken.raw.empty());
   EXPECT_EQ(broken.errors.size(), 3u);
+}
+
+// keep_windows (hunt --eql keeps matched events without copying them): the
+// raw bytes of events read in place stay valid after reading, and only
+// those; a kept file that changes afterwards is noticed.
+std::string LinesOfSize(size_t bytes) {
+  std::string text;
+  for (int n = 0; text.size() < bytes; ++n)
+    text += "{\"n\":" + std::to_string(n) + ",\"pad\":\"" + std::string(n % 300, 'p') + "\"}\n";
+  return text;
+}
+
+struct Kept {
+  std::vector<std::string_view> views;  // of stable events
+  std::vector<std::string> copies;      // of every event, as read
+  size_t unstable = 0;
+};
+
+void ReadKept(EventStream* stream, const std::string& path, Kept* kept) {
+  std::string error;
+  ASSERT_TRUE(stream->ReadFile(
+      path,
+      [&](const Event& e) {
+        kept->copies.emplace_back(e.raw);
+        if (e.stable)
+          kept->views.push_back(e.raw);
+        else
+          ++kept->unstable;
+        return true;
+      },
+      [](const InputError&) {}, &error))
+      << error;
+}
+
+TEST_F(TempDir, KeptWindowsKeepTheBytesOfPlainFilesOnly) {
+  StreamOptions keep;
+  keep.keep_windows = true;
+  std::string text = LinesOfSize(70u << 20);  // more than one kept window
+  std::string big = Write("big.ndjson", text);
+  std::string small = Write("small.ndjson", LinesOfSize(100u << 10));
+  {
+    std::string gz = (dir_ / "big.ndjson.gz").string();
+    gzFile f = gzopen(gz.c_str(), "wb1");
+    gzwrite(f, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(f);
+  }
+  EventStream stream(keep);
+  Kept from_big, others;
+  ReadKept(&stream, big, &from_big);
+  ReadKept(&stream, small, &others);
+  ReadKept(&stream, (dir_ / "big.ndjson.gz").string(), &others);
+  // After every read: the kept views still hold what was read.
+  ASSERT_GT(from_big.views.size(), from_big.copies.size() * 9 / 10);
+  for (size_t i = 0; i < from_big.views.size(); ++i)
+    ASSERT_EQ(from_big.views[i], from_big.copies[i]) << i;
+  EXPECT_TRUE(others.views.empty()) << "small and gzip files are read through a buffer";
+  std::string changed;
+  EXPECT_TRUE(stream.KeptFilesUnchanged(&changed)) << changed;
+
+  // Standard input, even when it is that plain file: never kept (it cannot
+  // be looked at again).
+  int saved = dup(0);
+  int fd = open(big.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  dup2(fd, 0);
+  close(fd);
+  Kept from_stdin;
+  ReadKept(&stream, "-", &from_stdin);
+  dup2(saved, 0);
+  close(saved);
+  EXPECT_EQ(from_stdin.copies.size(), from_big.copies.size());
+  EXPECT_TRUE(from_stdin.views.empty());
+
+  // Without the option nothing is stable.
+  EventStream plain;
+  Kept unkept;
+  ReadKept(&plain, big, &unkept);
+  EXPECT_TRUE(unkept.views.empty());
+}
+
+TEST_F(TempDir, AKeptFileThatChangesIsNoticed) {
+  StreamOptions keep;
+  keep.keep_windows = true;
+  const std::string text = LinesOfSize(3u << 20);
+  auto read_then = [&](const std::string& name,
+                       const std::function<void(const std::string&)>& change) {
+    std::string path = Write(name, text);
+    // An old time, so that a change made within the clock's resolution
+    // still moves it.
+    fs::last_write_time(path, fs::file_time_type::clock::now() - std::chrono::hours(1));
+    EventStream stream(keep);
+    Kept kept;
+    ReadKept(&stream, Write(name + ".other", text), &kept);
+    ReadKept(&stream, path, &kept);
+    EXPECT_FALSE(kept.views.empty());
+    std::string changed;
+    EXPECT_TRUE(stream.KeptFilesUnchanged(&changed)) << changed;
+    change(path);
+    EXPECT_FALSE(stream.KeptFilesUnchanged(&changed)) << name;
+    EXPECT_EQ(changed, path);
+  };
+  read_then("appended.ndjson", [](const std::string& path) {
+    std::ofstream(path, std::ios::app) << "{\"more\":1}\n";
+  });
+  read_then("rewritten.ndjson", [](const std::string& path) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10);
+    f << "7";  // same size, other bytes
+  });
+  read_then("truncated.ndjson", [](const std::string& path) { fs::resize_file(path, 1u << 20); });
 }
 
 }  // namespace
