@@ -119,9 +119,9 @@ def serve_once(picket, loader, path, tmp, connections, batch, workers=None, rate
             sys.exit("bulk_load failed: " + r.stderr)
         result = json.loads(r.stdout)
         with urllib.request.urlopen("http://127.0.0.1:%d/_picket/stats" % port) as reply:
-            state = json.load(reply).get("state", {})
-        result["commits"] = state.get("commits", 0)
-        result["state_bytes"] = state.get("bytes_committed")
+            stats = json.load(reply).get("state", {})
+        result["commits"] = stats.get("commits", 0)
+        result["state_bytes"] = stats.get("bytes_committed")
         with open("/proc/%d/io" % proc.pid) as f:
             io = dict(line.split(": ") for line in f.read().splitlines())
         result["wchar"] = int(io["wchar"])
