@@ -20,9 +20,9 @@ in one command (issue 13's acceptance):
   the rounds. Every serve run's alert ids are compared with run's.
 * Also per serve mode: CPU time per event (serve's user + system, start-up
   included; run's is over the file less the empty file's), and per durable
-  group commit what the process wrote (`wchar` of /proc/PID/io: alert log,
-  WAL, flushes and compactions) and the state bytes committed (the write
-  batches; "-" for a binary without that metric).
+  group commit and per event what the process wrote (`wchar` of
+  /proc/PID/io: alert log, WAL, flushes and compactions) and the state bytes
+  committed (the write batches; "-" for a binary without that metric).
 * --picket measures another binary (an A/B against a copy of main's) with the
   same load generator and data.
 Loopback only; servers and state are removed afterwards.
@@ -183,37 +183,44 @@ def main():
             print("  parse-only baseline (simdjson DOM, 1 core): %.0f MB/s = %.0f events/s" % (
                 parse_mb_s, parse_mb_s / mb * n))
         run_us = 1e6 * max(statistics.median(run_cpu) - statistics.median(empty_cpu), 0) / n
-        print("  %-40s %12s %9s %9s %9s %7s %7s %9s %9s %s" % (
+        print("  %-40s %9s %7s %7s %7s %7s %9s %9s %7s %9s %7s %s" % (
             "mode", "events/s", "vs run", "p50 ms", "p99 ms", "max ms", "cpu us/ev",
-            "kB/commit", "state kB/c", "alert ids"))
-        print("  %-40s %12.0f %9s %9s %9s %7s %7.1f %9s %9s %d alerts" % (
-            "picket run (file, 1 thread)", run_median, "100%", "", "", "", run_us, "", "",
+            "kB/commit", "B/event", "state kB/c", "state B/ev", "alert ids"))
+        print("  %-40s %9.0f %7s %7s %7s %7s %9.1f %9s %7s %9s %7s %d alerts" % (
+            "picket run (file, 1 thread)", run_median, "100%", "", "", "", run_us, "", "", "", "",
             len(run_ids)))
 
         def per_commit(fs, key):
             if any(f.get(key) is None or not f.get("commits") for f in fs):
                 return "-"
             return "%.0f" % statistics.median(f[key] / f["commits"] / 1e3 for f in fs)
+
+        def per_event(fs, key):
+            if any(f.get(key) is None for f in fs):
+                return "-"
+            return "%.0f" % statistics.median(f[key] / n for f in fs)
+
+        def io_columns(fs):
+            return (per_commit(fs, "wchar"), per_event(fs, "wchar"), per_commit(fs, "state_bytes"),
+                    per_event(fs, "state_bytes"))
         for name, _, _ in configs:
             fs = figures[name]
             eps = statistics.median(f["events_per_s"] for f in fs)
             same = all(f["ids"] == run_ids for f in fs)
-            print("  %-40s %12.0f %8.1f%% %9.1f %9.1f %7.1f %7.1f %9s %9s %s" % (
-                name, eps, 100 * eps / run_median,
-                statistics.median(f["p50_ms"] for f in fs),
-                statistics.median(f["p99_ms"] for f in fs),
-                max(f["max_ms"] for f in fs),
-                1e6 * statistics.median(f["cpu_s"] for f in fs) / n,
-                per_commit(fs, "wchar"), per_commit(fs, "state_bytes"),
-                "= run" if same else "DIFFER from run"))
+            print("  %-40s %9.0f %6.1f%% %7.1f %7.1f %7.1f %9.1f %9s %7s %9s %7s %s" % (
+                (name, eps, 100 * eps / run_median,
+                 statistics.median(f["p50_ms"] for f in fs),
+                 statistics.median(f["p99_ms"] for f in fs),
+                 max(f["max_ms"] for f in fs),
+                 1e6 * statistics.median(f["cpu_s"] for f in fs) / n) + io_columns(fs) +
+                ("= run" if same else "DIFFER from run",)))
         rate_name = "serve, 4 connections at %d events/s" % int(four / 2)
-        print("  %-40s %12.0f %9s %9.1f %9.1f %7.1f %7.1f %9s %9s %s" % (
-            rate_name, statistics.median(f["events_per_s"] for f in half), "",
-            statistics.median(f["p50_ms"] for f in half),
-            statistics.median(f["p99_ms"] for f in half), max(f["max_ms"] for f in half),
-            1e6 * statistics.median(f["cpu_s"] for f in half) / n,
-            per_commit(half, "wchar"), per_commit(half, "state_bytes"),
-            "= run" if all(f["ids"] == run_ids for f in half) else "DIFFER from run"))
+        print("  %-40s %9.0f %7s %7.1f %7.1f %7.1f %9.1f %9s %7s %9s %7s %s" % (
+            (rate_name, statistics.median(f["events_per_s"] for f in half), "",
+             statistics.median(f["p50_ms"] for f in half),
+             statistics.median(f["p99_ms"] for f in half), max(f["max_ms"] for f in half),
+             1e6 * statistics.median(f["cpu_s"] for f in half) / n) + io_columns(half) +
+            ("= run" if all(f["ids"] == run_ids for f in half) else "DIFFER from run",)))
         ratio = four / run_median
         p99_half = statistics.median(f["p99_ms"] for f in half)
         print("  acceptance: 4 connections at %.1f%% of run (target >= 60%%): %s; p99 at half "
