@@ -2,8 +2,8 @@
 """Benchmark of `picket serve` against `picket run` on the same events and rules,
 in one command (issue 13's acceptance):
 
-  /usr/bin/python3 bench/serve_bench.py [--build build] [--events 200000] [--batch 1000]
-      [--rounds 3] [--hosts 3000]
+  /usr/bin/python3 bench/serve_bench.py [--build build] [--picket BUILD/picket]
+      [--events 200000] [--batch 1000] [--rounds 3] [--hosts 3000]
 
 * The events come from bench/gen_telemetry.py (cached under BUILD/bench-data).
 * Baselines, measured in the same run: simdjson parse-only over the file
@@ -18,10 +18,19 @@ in one command (issue 13's acceptance):
   picket gives only once the request's alerts and state are durable.
 * Rounds alternate run and serve measurements; each figure is the median of
   the rounds. Every serve run's alert ids are compared with run's.
+* Also per serve mode: CPU time per event (serve's user + system, start-up
+  included; run's is over the file less the empty file's), and per durable
+  group commit and per event what the process wrote (`wchar` of
+  /proc/PID/io: alert log, WAL, flushes and compactions) and the state bytes
+  committed (the write batches; "-" for a binary without that metric).
+* --picket measures another binary (an A/B against a copy of main's) with the
+  same load generator and data.
 Loopback only; servers and state are removed afterwards.
 """
 import argparse
 import json
+import resource
+import urllib.request
 import os
 import shutil
 import statistics
@@ -62,10 +71,18 @@ def parse_only(build, path):
     return None
 
 
-def run_alerts_and_seconds(picket, path):
+def children_cpu():
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+
+def run_alerts_and_seconds(picket, path, cpu=None):
     start = time.perf_counter()
+    cpu_start = children_cpu()
     r = subprocess.run([picket, "run", path], capture_output=True)
     seconds = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(children_cpu() - cpu_start)
     if r.returncode not in (0, 1):
         sys.exit("picket run failed: " + r.stderr.decode()[-2000:])
     ids = sorted(json.loads(l)["kibana.alert.uuid"] for l in r.stdout.splitlines() if l.strip())
@@ -101,6 +118,16 @@ def serve_once(picket, loader, path, tmp, connections, batch, workers=None, rate
         if r.returncode != 0:
             sys.exit("bulk_load failed: " + r.stderr)
         result = json.loads(r.stdout)
+        with urllib.request.urlopen("http://127.0.0.1:%d/_picket/stats" % port) as reply:
+            stats = json.load(reply).get("state", {})
+        result["commits"] = stats.get("commits", 0)
+        result["state_bytes"] = stats.get("bytes_committed")
+        with open("/proc/%d/io" % proc.pid) as f:
+            io = dict(line.split(": ") for line in f.read().splitlines())
+        result["wchar"] = int(io["wchar"])
+        with open("/proc/%d/stat" % proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        result["cpu_s"] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     finally:
         proc.terminate()
         proc.wait(timeout=120)
@@ -117,8 +144,9 @@ def main():
     ap.add_argument("--hosts", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--picket", help="the binary to measure (default: BUILD/picket)")
     args = ap.parse_args()
-    picket = os.path.join(args.build, "picket")
+    picket = args.picket or os.path.join(args.build, "picket")
     loader = os.path.join(args.build, "bench", "bulk_load")
     for exe in (picket, loader):
         if not os.path.exists(exe):
@@ -134,12 +162,12 @@ def main():
         parse_mb_s = parse_only(args.build, path)
         configs = [("serve, 1 connection", 1, None), ("serve, 2 connections", 2, None),
                    ("serve, 4 connections", 4, None), ("serve, 4 connections, --workers 1", 4, 1)]
-        run_eps, run_ids = [], None
+        run_eps, run_ids, run_cpu, empty_cpu = [], None, [], []
         figures = {name: [] for name, _, _ in configs}
         for _ in range(args.rounds):
             for name, connections, workers in configs:
-                _, load = run_alerts_and_seconds(picket, empty)
-                run_ids, seconds = run_alerts_and_seconds(picket, path)
+                _, load = run_alerts_and_seconds(picket, empty, empty_cpu)
+                run_ids, seconds = run_alerts_and_seconds(picket, path, run_cpu)
                 run_eps.append(n / max(seconds - load, 1e-9))
                 figures[name].append(serve_once(picket, loader, path, tmp, connections, args.batch,
                                                 workers))
@@ -148,32 +176,51 @@ def main():
         half = [serve_once(picket, loader, path, tmp, 4, args.batch, rate=int(four / 2))
                 for _ in range(args.rounds)]
 
-        print("picket serve benchmark: %d events (%.0f bytes/event, %.1f MB), %d per _bulk, "
+        print("picket serve benchmark: %s, %d events (%.0f bytes/event, %.1f MB), %d per _bulk, "
               "bundled rules, RocksDB state, loopback, %d rounds (medians), %d cores" % (
-                  n, mb * 1e6 / n, mb, args.batch, args.rounds, os.cpu_count()))
+                  picket, n, mb * 1e6 / n, mb, args.batch, args.rounds, os.cpu_count()))
         if parse_mb_s:
             print("  parse-only baseline (simdjson DOM, 1 core): %.0f MB/s = %.0f events/s" % (
                 parse_mb_s, parse_mb_s / mb * n))
-        print("  %-40s %12s %9s %9s %9s %7s %s" % ("mode", "events/s", "vs run", "p50 ms",
-                                                   "p99 ms", "max ms", "alert ids"))
-        print("  %-40s %12.0f %9s %9s %9s %7s %d alerts" % ("picket run (file, 1 thread)",
-                                                          run_median, "100%", "", "", "",
-                                                          len(run_ids)))
+        run_us = 1e6 * max(statistics.median(run_cpu) - statistics.median(empty_cpu), 0) / n
+        print("  %-40s %9s %7s %7s %7s %7s %9s %9s %7s %9s %7s %s" % (
+            "mode", "events/s", "vs run", "p50 ms", "p99 ms", "max ms", "cpu us/ev",
+            "kB/commit", "B/event", "state kB/c", "state B/ev", "alert ids"))
+        print("  %-40s %9.0f %7s %7s %7s %7s %9.1f %9s %7s %9s %7s %d alerts" % (
+            "picket run (file, 1 thread)", run_median, "100%", "", "", "", run_us, "", "", "", "",
+            len(run_ids)))
+
+        def per_commit(fs, key):
+            if any(f.get(key) is None or not f.get("commits") for f in fs):
+                return "-"
+            return "%.0f" % statistics.median(f[key] / f["commits"] / 1e3 for f in fs)
+
+        def per_event(fs, key):
+            if any(f.get(key) is None for f in fs):
+                return "-"
+            return "%.0f" % statistics.median(f[key] / n for f in fs)
+
+        def io_columns(fs):
+            return (per_commit(fs, "wchar"), per_event(fs, "wchar"), per_commit(fs, "state_bytes"),
+                    per_event(fs, "state_bytes"))
         for name, _, _ in configs:
             fs = figures[name]
             eps = statistics.median(f["events_per_s"] for f in fs)
             same = all(f["ids"] == run_ids for f in fs)
-            print("  %-40s %12.0f %8.1f%% %9.1f %9.1f %7.1f %s" % (
-                name, eps, 100 * eps / run_median,
-                statistics.median(f["p50_ms"] for f in fs),
-                statistics.median(f["p99_ms"] for f in fs),
-                max(f["max_ms"] for f in fs), "= run" if same else "DIFFER from run"))
+            print("  %-40s %9.0f %6.1f%% %7.1f %7.1f %7.1f %9.1f %9s %7s %9s %7s %s" % (
+                (name, eps, 100 * eps / run_median,
+                 statistics.median(f["p50_ms"] for f in fs),
+                 statistics.median(f["p99_ms"] for f in fs),
+                 max(f["max_ms"] for f in fs),
+                 1e6 * statistics.median(f["cpu_s"] for f in fs) / n) + io_columns(fs) +
+                ("= run" if same else "DIFFER from run",)))
         rate_name = "serve, 4 connections at %d events/s" % int(four / 2)
-        print("  %-40s %12.0f %9s %9.1f %9.1f %7.1f %s" % (
-            rate_name, statistics.median(f["events_per_s"] for f in half), "",
-            statistics.median(f["p50_ms"] for f in half),
-            statistics.median(f["p99_ms"] for f in half), max(f["max_ms"] for f in half),
-            "= run" if all(f["ids"] == run_ids for f in half) else "DIFFER from run"))
+        print("  %-40s %9.0f %7s %7.1f %7.1f %7.1f %9.1f %9s %7s %9s %7s %s" % (
+            (rate_name, statistics.median(f["events_per_s"] for f in half), "",
+             statistics.median(f["p50_ms"] for f in half),
+             statistics.median(f["p99_ms"] for f in half), max(f["max_ms"] for f in half),
+             1e6 * statistics.median(f["cpu_s"] for f in half) / n) + io_columns(half) +
+            ("= run" if all(f["ids"] == run_ids for f in half) else "DIFFER from run",)))
         ratio = four / run_median
         p99_half = statistics.median(f["p99_ms"] for f in half)
         print("  acceptance: 4 connections at %.1f%% of run (target >= 60%%): %s; p99 at half "

@@ -107,6 +107,10 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
   settings.types = options_.types;
   settings.max_combinations_per_event = options_.max_combinations_per_event;
   settings.max_lag_ms = options_.max_lag_ms;
+  if (stores_.records) {
+    payloads_ = std::make_unique<eql::EventPayloads>(stores_.records);
+    settings.sequence_payloads = payloads_.get();
+  }
   conditions_ = std::make_shared<ConditionSet>();
   conditions_->types = options_.types;
   alerts_index_ = AlertsIndexName(options_.alert.space_id);
@@ -194,6 +198,7 @@ void Detector::Decide(const EventRef& event, const MatchResult& match, bool lear
   ++events_;
   on_alert_ = &on_alert;
   MatchedEvent matched{event, match.index};
+  if (payloads_) payloads_->NewEvent();
   ForEachMatchedUnit(match, [&](uint32_t unit) {
     ++units_[unit]->stats().matched;
     UnitOutput out(this, unit);
@@ -249,6 +254,7 @@ void Detector::FeedBackAlerts() {
     feedback_matcher_->Match(ref, &match);
     MatchedEvent matched{ref, match.index};
     current_fed_ = &fed;
+    if (payloads_) payloads_->NewEvent();
     ForEachMatchedUnit(match, [&](uint32_t unit) {
       // Only rules that asked for alerts, and never one the alert descends from.
       if (!reads_alerts_[unit]) return;

@@ -239,6 +239,9 @@ class Detector {
   bool aliases_leave_candidates_ = false;
   const FedAlert* current_fed_ = nullptr;  // the fed-back alert being decided
 
+  // Sequence payloads, shared by the sequence units (declared before them:
+  // they refer to it until destroyed).
+  std::unique_ptr<eql::EventPayloads> payloads_;
   std::vector<std::unique_ptr<RuleUnit>> units_;
   std::vector<std::shared_ptr<const rules::Rule>> rules_;  // units_[i]'s rule
   StateStores stores_;

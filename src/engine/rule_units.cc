@@ -55,7 +55,8 @@ std::unique_ptr<RuleUnit> MakeRuleUnit(std::shared_ptr<const rules::Rule> rule,
       return nullptr;
     }
     return std::make_unique<SequenceUnit>(rule, stores.records, settings.types,
-                                          stores.records_start_empty, settings.max_lag_ms);
+                                          stores.records_start_empty, settings.max_lag_ms,
+                                          settings.sequence_payloads);
   }
   *why = fmt::format("{} / {} is not supported", r.type_name, r.language);
   return nullptr;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/rule_unit.h"
+#include "eql/event_payloads.h"
 #include "event/field_types.h"
 #include "state/record_store.h"
 #include "state/term_store.h"
@@ -32,6 +33,9 @@ struct UnitSettings {
   // event (eql::StreamOptions::retention_ms, ThresholdLimits::max_lag_ms);
   // -2 = the default.
   int64_t max_lag_ms = -2;
+  // The event payloads sequence units share over StateStores::records (one
+  // stored copy per event, eql/event_payloads.h); null = each unit its own.
+  eql::EventPayloads* sequence_payloads = nullptr;
 };
 
 // The unit that runs `rule`, or null with *why when picket cannot run it

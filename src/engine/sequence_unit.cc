@@ -112,7 +112,7 @@ void EqlEventUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t>,
 
 SequenceUnit::SequenceUnit(std::shared_ptr<const rules::Rule> rule, state::RecordStore* records,
                            std::shared_ptr<const event::FieldTypes> types, bool records_start_empty,
-                           int64_t retention_ms)
+                           int64_t retention_ms, eql::EventPayloads* payloads)
     : RuleUnit(std::move(rule)), types_(std::move(types)) {
   const eql::Query& q = *this->rule().eql;
   eql::SequenceSpec spec;
@@ -135,7 +135,8 @@ SequenceUnit::SequenceUnit(std::shared_ptr<const rules::Rule> rule, state::Recor
   // A short binary namespace: record keys are compared often in the stores.
   XXH64_hash_t ns = XXH3_64bits(rule_uuid().data(), rule_uuid().size());
   std::string prefix(reinterpret_cast<const char*>(&ns), sizeof ns);
-  stream_ = std::make_unique<eql::SequenceStream>(plan_.get(), records, "Q" + prefix, options);
+  stream_ =
+      std::make_unique<eql::SequenceStream>(plan_.get(), records, "Q" + prefix, options, payloads);
 }
 
 std::vector<Condition> SequenceUnit::Conditions(const event::FieldTypes&) const {
@@ -198,7 +199,8 @@ void SequenceUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t> 
   }
   if (matches.empty()) return;
   // The stream keeps payloads only of events at positive stages (an event
-  // matching only missing-event stages or `until` is never reported).
+  // matching only missing-event stages or `until` is never reported); they
+  // do not depend on the rule, and are stored once for all sequence rules.
   bool positive = false;
   for (const eql::KeyedMatch& m : matches) positive |= (m.stages & plan_->positive_mask()) != 0;
   std::string payload;

@@ -45,10 +45,11 @@ class EqlEventUnit : public RuleUnit {
 class SequenceUnit : public RuleUnit {
  public:
   // records_start_empty: see StateStores; retention_ms: see
-  // eql::StreamOptions.
+  // eql::StreamOptions; payloads: shared with the other sequence units over
+  // `records` (null: the unit's own).
   SequenceUnit(std::shared_ptr<const rules::Rule> rule, state::RecordStore* records,
                std::shared_ptr<const event::FieldTypes> types, bool records_start_empty = false,
-               int64_t retention_ms = -2);
+               int64_t retention_ms = -2, eql::EventPayloads* payloads = nullptr);
 
   std::vector<Condition> Conditions(const event::FieldTypes& types) const override;
   void OnMatch(const MatchedEvent& event, std::span<const uint32_t> stages, bool learn_only,

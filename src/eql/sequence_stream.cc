@@ -74,8 +74,12 @@ std::string EncodeDue(const DueList& due) {
 }  // namespace
 
 SequenceStream::SequenceStream(const SequencePlan* plan, state::RecordStore* store, std::string ns,
-                               StreamOptions options)
-    : plan_(plan), store_(store), ns_(std::move(ns)), options_(options) {
+                               StreamOptions options, EventPayloads* payloads)
+    : plan_(plan), store_(store), ns_(std::move(ns)), options_(options), payloads_(payloads) {
+  if (!payloads_) {
+    own_payloads_ = std::make_unique<EventPayloads>(store_);
+    payloads_ = own_payloads_.get();
+  }
   if (options_.max_disorder_ms == -2)
     disorder_ = options_.lookback_ms > 0 ? options_.lookback_ms : -1;
   else
@@ -90,6 +94,7 @@ SequenceStream::SequenceStream(const SequencePlan* plan, state::RecordStore* sto
   else
     retention_ = EffectiveMaxLag(options_.retention_ms, disorder_);
   if (options_.max_events_per_key < 1) options_.max_events_per_key = 1;
+  payloads_->AddReach(Reach());
 }
 
 int64_t SequenceStream::Reach() const {
@@ -351,6 +356,17 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
   if (!relevant) return true;
   ++stats_.events;
   const TimeMs wt = event.window_time;
+  // The payload, on every arrival of an event at a positive stage (an event
+  // matching only missing-event stages or `until` never fills a position of
+  // a reported sequence), before deciding whether it is late or resent: a
+  // stream that may still refer to the event asks for its expiry each time
+  // (event_payloads.h).
+  bool positive = false;
+  for (const KeyedMatch& m : matches) positive |= (m.stages & plan_->positive_mask()) != 0;
+  if (positive) {
+    if (own_payloads_) payloads_->NewEvent();
+    if (!payloads_->Write(event.id, wt, Reach(), event.payload)) ++stats_.store_errors;
+  }
   if (has_watermark_ && disorder_ >= 0 && retention_ != kNoHorizon &&
       wt < watermark_ - retention_) {
     ++stats_.late;  // beyond what any key may lag the stream
@@ -375,18 +391,6 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
       saved_watermark_ = watermark_;
     }
   }
-  // The payload is written once, when a key first takes the event at a
-  // positive stage: an event matching only missing-event stages (or only
-  // `until`) never fills a position of a reported sequence.
-  bool payload_written = false;
-  std::function<void()> write_payload = [&] {
-    if (payload_written || !(keyed.stages & plan_->positive_mask())) return;
-    payload_written = true;
-    const int64_t reach = Reach();
-    TimeMs expiry = reach == kForever ? kForever : wt + reach;
-    if (!store_->Put(PayloadKey(event.id), event.payload, expiry)) ++stats_.store_errors;
-  };
-
   current_id_ = event.id;
   current_late_ = false;
   claimed_.clear();
@@ -397,7 +401,7 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
     Update(
         m.key, /*create=*/true,
         [&](SequenceRecord* record, std::string_view join_key, std::vector<StreamSequence>* out) {
-          return Step(record, keyed, join_key, write_payload, out);
+          return Step(record, keyed, join_key, out);
         },
         emit);
   }
@@ -407,8 +411,7 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
 }
 
 bool SequenceStream::Step(SequenceRecord* record, const KeyedEvent& event,
-                          std::string_view join_key, const std::function<void()>& write_payload,
-                          std::vector<StreamSequence>* out) {
+                          std::string_view join_key, std::vector<StreamSequence>* out) {
   // Late for this key: older than its newest event less the disorder bound.
   if (disorder_ >= 0) {
     TimeMs newest = record->window_max();
@@ -428,7 +431,6 @@ bool SequenceStream::Step(SequenceRecord* record, const KeyedEvent& event,
               record->event_count() < options_.max_events_per_key &&
               (!record->has_newest || CompareOrdinalsButArrival(record->newest, e.ordinal) < 0);
   if (fast) {
-    write_payload();
     record->machine.Step(std::span(&e, 1), &done);
     Report(record, join_key, &done, out);
     AppendToChunks(record, join_key, e);
@@ -443,7 +445,6 @@ bool SequenceStream::Step(SequenceRecord* record, const KeyedEvent& event,
     ++stats_.resent;
     return false;
   }
-  write_payload();
   // Events no non-late event can reach play no part (Kibana's window would
   // not hold them).
   if (std::optional<TimeMs> cut = Cut(*record))
@@ -552,7 +553,10 @@ void SequenceStream::Report(SequenceRecord* record, std::string_view join_key,
     s.payloads.resize(seq.ids.size());
     for (size_t i = 0; i < seq.ids.size(); ++i) {
       if (seq.ids[i] == kMissingEvent) continue;
-      std::optional<std::string> payload = store_->Get(PayloadKey(seq.ids[i]));
+      std::optional<std::string> payload = payloads_->Read(seq.ids[i]);
+      // State written before payloads were shared keeps them under the
+      // stream's namespace until they expire.
+      if (!payload) payload = store_->Get(LegacyPayloadKey(seq.ids[i]));
       if (!payload) {
         ++stats_.store_errors;
         continue;
@@ -566,7 +570,7 @@ void SequenceStream::Report(SequenceRecord* record, std::string_view join_key,
   done->clear();
 }
 
-std::string SequenceStream::PayloadKey(uint64_t id) const {
+std::string SequenceStream::LegacyPayloadKey(uint64_t id) const {
   std::string k = Key('P', "", sizeof id);
   PutFixed64(&k, id);
   return k;
@@ -707,11 +711,13 @@ SequenceStream::Census SequenceStream::TakeCensus() {
     if (has_watermark_ && expires_at < watermark_) return;
     c.chunk_bytes += static_cast<int64_t>(value.size());
   });
-  store_->Scan(Key('P', ""), [&](std::string_view, std::string_view value, TimeMs expires_at) {
+  auto payload = [&](std::string_view, std::string_view value, TimeMs expires_at) {
     if (has_watermark_ && expires_at < watermark_) return;
     ++c.payloads;
     c.payload_bytes += static_cast<int64_t>(value.size());
-  });
+  };
+  store_->Scan(Key('P', ""), payload);
+  store_->Scan(std::string(1, EventPayloads::kKind), payload);
   return c;
 }
 

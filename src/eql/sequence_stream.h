@@ -12,9 +12,11 @@
 //    state machine, what was reported), changed by read-modify-write of that
 //    one record, written before its sequences are reported (a shared store
 //    that refuses the write makes the stream read again and decide again);
-//  * each event's payload (what the caller needs to write alerts), once,
-//    for events that matched a positive stage (only those fill positions of
-//    reported sequences; missing-event positions carry no event);
+//  * each event's payload (what the caller needs to write alerts), for
+//    events that matched a positive stage (only those fill positions of
+//    reported sequences; missing-event positions carry no event): outside
+//    the namespace, once per event for all the streams of a store
+//    (eql/event_payloads.h);
 //  * the stream's newest window time and arrival counter, and the keys that
 //    wait for a trailing missing-event decision (one small record each).
 //
@@ -67,6 +69,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -74,6 +77,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "eql/event_payloads.h"
 #include "eql/sequence_batch.h"
 #include "eql/sequence_record.h"
 #include "state/live_records.h"
@@ -126,8 +130,10 @@ class SequenceStream {
   using Emit = std::function<void(StreamSequence&&)>;
 
   // `ns` prefixes this stream's keys in the store (e.g. the rule uuid).
+  // `payloads`: the event payloads shared with the other streams over
+  // `store` (its owner calls NewEvent per event); null = the stream's own.
   SequenceStream(const SequencePlan* plan, state::RecordStore* store, std::string ns,
-                 StreamOptions options);
+                 StreamOptions options, EventPayloads* payloads = nullptr);
 
   // Feeds one event. False when it was late.
   bool Add(const StreamEvent& event, std::span<const KeyedMatch> matches, const Emit& emit);
@@ -145,6 +151,8 @@ class SequenceStream {
   int64_t live_records() const { return live_.count(); }
 
   // What the stream holds, by reading all its records (benchmarks, tests).
+  // Payloads are shared: `payloads` counts those of every stream of the
+  // store.
   struct Census {
     int64_t records = 0, pending = 0, waiting = 0, events = 0, record_bytes = 0, chunk_bytes = 0,
             payload_bytes = 0, payloads = 0;
@@ -155,7 +163,8 @@ class SequenceStream {
   // `suffix`: bytes the caller appends (reserved at once).
   std::string Key(char kind, std::string_view rest, size_t suffix = 0) const;
   std::string ChunkKey(std::string_view join_key, uint64_t id) const;
-  std::string PayloadKey(uint64_t id) const;
+  // Where payloads were kept, per stream, before they were shared.
+  std::string LegacyPayloadKey(uint64_t id) const;
   TimeMs ChunkExpiry(TimeMs window_max) const;
   void Load();
   // Whether stepping an event that sorts after all of a key's kept events
@@ -184,7 +193,7 @@ class SequenceStream {
   void RewriteChunks(SequenceRecord* record, std::string_view join_key);
   void AppendToChunks(SequenceRecord* record, std::string_view join_key, const KeyedEvent& e);
   bool Step(SequenceRecord* record, const KeyedEvent& event, std::string_view join_key,
-            const std::function<void()>& write_payload, std::vector<StreamSequence>* out);
+            std::vector<StreamSequence>* out);
   void SampleStep(SequenceRecord* record, std::string_view join_key,
                   std::vector<StreamSequence>* out);
   void Report(SequenceRecord* record, std::string_view join_key,
@@ -200,6 +209,8 @@ class SequenceStream {
   state::RecordStore* store_;
   std::string ns_;
   StreamOptions options_;
+  EventPayloads* payloads_;
+  std::unique_ptr<EventPayloads> own_payloads_;
   int64_t disorder_ = -1;   // D resolved; -1 = none
   int64_t retention_ = -1;  // R resolved (>= D); -1 = none
   bool loaded_ = false;

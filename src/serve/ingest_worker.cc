@@ -385,6 +385,7 @@ void IngestWorker::CommitGroups(std::vector<Decided>& decided) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count());
   ++metrics_->commits;
   metrics_->state_entries = decided.back().state_entries;
+  metrics_->state_bytes = store_->committed_bytes();
   {
     std::lock_guard<std::mutex> lock(mu_);
     committed_ = position;

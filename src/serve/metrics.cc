@@ -107,8 +107,8 @@ std::string ServeMetrics::ToJson(double uptime_seconds) const {
          "}";
   out += ",\"queue\":{" + counter("depth_events", queue_depth_events) + "," +
          counter("capacity_events", queue_capacity_events) + "}";
-  out +=
-      ",\"state\":{" + counter("entries", state_entries) + "," + counter("commits", commits) + "}";
+  out += ",\"state\":{" + counter("entries", state_entries) + "," + counter("commits", commits) +
+         "," + counter("bytes_committed", state_bytes) + "}";
   out += ",\"latency\":{\"request_to_durable\":" + latency(request_latency) +
          ",\"commit\":" + latency(commit_latency) + "}";
   out += ",\"rules\":{";
@@ -165,6 +165,8 @@ std::string ServeMetrics::ToPrometheus(double uptime_seconds) const {
          queue_capacity_events);
   metric("state_entries", "gauge", "First-seen entries in the state store.", state_entries);
   metric("commits_total", "counter", "Durable group commits.", commits);
+  metric("state_bytes_committed_total", "counter", "State bytes committed (write batches).",
+         state_bytes);
   auto summary = [&](const char* name, const char* help, const LatencyHistogram& h) {
     out += std::string("# HELP picket_") + name + " " + help + "\n# TYPE picket_" + name +
            " summary\n";

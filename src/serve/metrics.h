@@ -62,6 +62,7 @@ struct ServeMetrics {
   std::atomic<uint64_t> queue_depth_events{0};  // sampled by the renderer
   std::atomic<uint64_t> queue_capacity_events{0};
   std::atomic<uint64_t> state_entries{0};  // updated at each commit
+  std::atomic<uint64_t> state_bytes{0};    // state bytes committed (WAL batches), ditto
   LatencyHistogram request_latency;        // request received -> alerts and state durable
   LatencyHistogram commit_latency;         // alert fsync + state WAL sync
 

@@ -444,6 +444,7 @@ bool RocksDbTermStore::CommitFrozen(const std::vector<Frozen*>& frozen, std::str
   write_options.sync = true;
   rocksdb::Status s = db_->Write(write_options, &batch);
   if (!s.ok()) *error = "state write failed in " + dir_ + ": " + s.ToString();
+  if (s.ok()) committed_bytes_.fetch_add(batch.GetDataSize(), std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(frozen_mu_);
     for (Frozen* f : frozen)

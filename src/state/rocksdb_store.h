@@ -116,6 +116,9 @@ class RocksDbTermStore : public TermStore {
   // Writes one meta value at once, synced, outside any batch (for values
   // only the committing thread writes).
   bool WriteMetaNow(std::string_view meta_name, std::string_view meta_value, std::string* error);
+  // Bytes of the batches CommitFrozen wrote so far (keys, values and
+  // RocksDB's framing: what goes to the WAL), for serve's metrics.
+  uint64_t committed_bytes() const { return committed_bytes_.load(std::memory_order_relaxed); }
   TimeMs expiry_watermark() const { return watermark_->load(); }
   // Compacts the whole database now (tests, maintenance).
   void CompactAll();
@@ -142,6 +145,7 @@ class RocksDbTermStore : public TermStore {
   std::unique_ptr<rocksdb::DB> db_;
   // Changes since the last commit by stored key; nullopt = deleted.
   PendingMap pending_;
+  std::atomic<uint64_t> committed_bytes_{0};
   size_t pending_bytes_ = 0;  // keys and values in pending_
   // Frozen batches, oldest first, until the next Freeze after they are
   // written (this thread's; written ones are pruned by Freeze/WaitFrozen).

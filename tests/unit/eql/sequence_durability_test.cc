@@ -111,5 +111,43 @@ TEST(SequenceDurability, CrashRestartResendReportsEachSequenceOnce) {
   }
 }
 
+// Two rules share one stored payload per event (eql/event_payloads.h); a
+// payload committed before a restart completes both rules' sequences after
+// it, and stays one copy.
+TEST(SequenceDurability, SharedPayloadSurvivesARestart) {
+  SeqCase c("A B");
+  c.E("A1", 0, "A").E("B1", 5, "B");
+  auto dir = Scratch("shared_payload");
+  StreamOptions options{.lookback_ms = 100};
+  SequencePlan plan(c.spec());
+  auto feed = [&](size_t i, V* one, V* two) {
+    std::string error;
+    auto db = state::RocksDbTermStore::Open((dir / "db").string(), state::RocksDbOptions{}, &error);
+    ASSERT_NE(db, nullptr) << error;
+    EventPayloads payloads(db->records());
+    SequenceStream first(&plan, db->records(), "rule1", options, &payloads);
+    SequenceStream second(&plan, db->records(), "rule2", options, &payloads);
+    payloads.NewEvent();
+    c.Feed(&first, i, one);  // Feed checks the payloads of what is reported
+    c.Feed(&second, i, two);
+    ASSERT_TRUE(db->Sync(&error)) << error;
+    EXPECT_EQ(payloads.puts(), 1u);
+    size_t stored = 0, legacy = 0;
+    db->records()->Scan(std::string(1, EventPayloads::kKind),
+                        [&](std::string_view, std::string_view, TimeMs) { ++stored; });
+    for (const char* ns : {"rule1P", "rule2P"})
+      db->records()->Scan(ns, [&](std::string_view, std::string_view, TimeMs) { ++legacy; });
+    EXPECT_EQ(stored, i + 1);
+    EXPECT_EQ(legacy, 0u);
+  };
+  V one, two;
+  feed(0, &one, &two);
+  EXPECT_TRUE(one.empty() && two.empty());
+  feed(1, &one, &two);  // a new process over the same directory
+  EXPECT_EQ(one, V{"x: A1 B1"});
+  EXPECT_EQ(two, V{"x: A1 B1"});
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace picket::eql
