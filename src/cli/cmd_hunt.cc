@@ -20,6 +20,7 @@
 #include "engine/alert_id.h"
 #include "engine/index_name.h"
 #include "eql/eql.h"
+#include "eql/keyed_matches.h"
 #include "eql/sample_matcher.h"
 #include "eql/selection.h"
 #include "eql/sequence_batch.h"
@@ -194,18 +195,7 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
       context.NextEvent();
       for (size_t stage = 0; stage < matchers.size(); ++stage) {
         if (!matchers[stage]->Matches(e.doc, &context)) continue;
-        found.clear();
-        eql::ReadJoinKeys(e.doc, keys[stage], 1024, &found);
-        for (std::string& key : found) {
-          eql::KeyedMatch* m = nullptr;
-          for (auto& x : matches)
-            if (x.key == key) m = &x;
-          if (!m) m = &matches.emplace_back(eql::KeyedMatch{std::move(key), 0, false});
-          if (stage < stage_count)
-            m->stages |= uint64_t{1} << stage;
-          else
-            m->until = true;
-        }
+        eql::AddStageKeys(e.doc, keys[stage], stage, stage_count, &found, &matches);
       }
       if (matches.empty()) return true;
       eql::SortKey sk = eql::SortKeyOf(e.doc, o.timestamp_field, o.tiebreaker_field, 0);

@@ -5,6 +5,7 @@
 
 #include "engine/alert_id.h"
 #include "engine/event_time.h"
+#include "eql/keyed_matches.h"
 #include "util/bytes.h"
 
 namespace picket::engine {
@@ -184,18 +185,7 @@ void SequenceUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t> 
   std::vector<std::string> keys;
   for (uint32_t stage : stages) {
     if (stage >= keys_.size()) continue;
-    keys.clear();
-    eql::ReadJoinKeys(ref.doc, keys_[stage], 1024, &keys);
-    for (std::string& key : keys) {
-      eql::KeyedMatch* m = nullptr;
-      for (eql::KeyedMatch& existing : matches)
-        if (existing.key == key) m = &existing;
-      if (!m) m = &matches.emplace_back(eql::KeyedMatch{std::move(key), 0, false});
-      if (stage < stages_)
-        m->stages |= uint64_t{1} << stage;
-      else
-        m->until = true;
-    }
+    eql::AddStageKeys(ref.doc, keys_[stage], stage, stages_, &keys, &matches);
   }
   if (matches.empty()) return;
   // The stream keeps payloads only of events at positive stages (an event

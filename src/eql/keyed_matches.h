@@ -1,0 +1,24 @@
+// Gathers an event's join keys over the stages it matched: one KeyedMatch per
+// distinct key, carrying every written stage (bit) and whether `until`
+// matched with that key. Shared by the streaming rule unit and the batch of
+// `picket hunt --eql`, so that both join an event to the same keys.
+#pragma once
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "eql/sequence_batch.h"
+#include "eql/sequence_key_reader.h"
+#include "event/document.h"
+
+namespace picket::eql {
+
+// Reads the keys of `stage` (its key fields `fields`) from `doc` and merges
+// them into *matches. Stages numbered `written_stages` or more are the
+// `until` condition. `scratch` is reused between calls to save allocations.
+void AddStageKeys(event::Json doc, std::span<const JoinKeyField> fields, size_t stage,
+                  size_t written_stages, std::vector<std::string>* scratch,
+                  std::vector<KeyedMatch>* matches);
+
+}  // namespace picket::eql
