@@ -1,5 +1,7 @@
 #include "eql/event_payloads.h"
 
+#include <lz4.h>
+
 #include <algorithm>
 
 #include "util/bytes.h"
@@ -8,17 +10,68 @@ namespace picket::eql {
 
 namespace {
 
-constexpr uint8_t kVersion = 1;
+// Value: version, expires_at (8 bytes), then
+//  * version 1: the payload as given;
+//  * version 2: its size (4 bytes) and its LZ4 block. An event's JSON source
+//    compresses about 3x; the bytes every commit writes (RocksDB's WAL and
+//    memtable, Redis) are what limit `picket serve` (docs/serve-status.md),
+//    and only the payloads of reported sequences are ever decompressed.
+constexpr uint8_t kPlain = 1;
+constexpr uint8_t kLz4 = 2;
 constexpr size_t kHeader = 1 + 8;  // version, expires_at
 constexpr TimeMs kForever = INT64_MAX;
 constexpr int kMaxAttempts = 16;  // writes refused by a shared store, then give up
+// Smaller payloads are stored as they are: LZ4 gains little on them.
+constexpr size_t kCompressFrom = 256;
+// A decompressed payload is at most this large (an event line's limit is far
+// below): a damaged size field must not make Read allocate without bound.
+constexpr uint32_t kMaxPayloadBytes = 64u << 20;
 
 // The expiry a stored value was written with; nullopt if it is not a
-// payload of this version.
+// payload of a known version.
 std::optional<TimeMs> StoredExpiry(std::string_view value) {
-  if (value.size() < kHeader || static_cast<uint8_t>(value[0]) != kVersion) return std::nullopt;
+  if (value.size() < kHeader) return std::nullopt;
+  uint8_t version = static_cast<uint8_t>(value[0]);
+  if (version != kPlain && version != kLz4) return std::nullopt;
   ByteReader r(value.substr(1, 8));
   return static_cast<TimeMs>(r.Fixed64());
+}
+
+// Appends `payload` to *value, compressed when that saves bytes; returns the
+// version byte to store.
+uint8_t AppendBody(std::string_view payload, bool compress, std::string* value) {
+  if (compress && payload.size() >= kCompressFrom && payload.size() <= kMaxPayloadBytes) {
+    const size_t start = value->size();
+    const int bound = LZ4_compressBound(static_cast<int>(payload.size()));
+    value->resize(start + 4 + static_cast<size_t>(bound));
+    char* size_at = value->data() + start;
+    for (int i = 0; i < 4; ++i) size_at[i] = static_cast<char>(payload.size() >> (8 * i));
+    const int written = LZ4_compress_default(payload.data(), value->data() + start + 4,
+                                             static_cast<int>(payload.size()), bound);
+    if (written > 0 && static_cast<size_t>(written) + 4 < payload.size()) {
+      value->resize(start + 4 + static_cast<size_t>(written));
+      return kLz4;
+    }
+    value->resize(start);
+  }
+  value->append(payload);
+  return kPlain;
+}
+
+// The payload of a stored value whose expiry StoredExpiry read; nullopt if
+// its body is damaged.
+std::optional<std::string> DecodeBody(std::string_view value) {
+  std::string_view body = value.substr(kHeader);
+  if (static_cast<uint8_t>(value[0]) == kPlain) return std::string(body);
+  if (body.size() < 4) return std::nullopt;
+  uint32_t size = 0;
+  for (int i = 0; i < 4; ++i) size |= uint32_t{static_cast<uint8_t>(body[i])} << (8 * i);
+  if (size > kMaxPayloadBytes) return std::nullopt;
+  std::string payload(size, '\0');
+  const int read = LZ4_decompress_safe(body.data() + 4, payload.data(),
+                                       static_cast<int>(body.size() - 4), static_cast<int>(size));
+  if (read < 0 || static_cast<uint32_t>(read) != size) return std::nullopt;
+  return payload;
 }
 
 }  // namespace
@@ -45,10 +98,9 @@ bool EventPayloads::Write(uint64_t id, TimeMs window_time, int64_t reach_ms,
   }
   if (has_last_ && last_id_ == id) expiry = std::max(expiry, last_expiry_);
   std::string value;
-  value.reserve(kHeader + payload.size());
-  value.push_back(static_cast<char>(kVersion));
+  value.push_back(0);
   PutFixed64(&value, static_cast<uint64_t>(expiry));
-  value.append(payload);
+  value[0] = static_cast<char>(AppendBody(payload, compress_, &value));
   const std::string key = Key(id);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     if (attempt > 0) {
@@ -77,8 +129,7 @@ bool EventPayloads::Write(uint64_t id, TimeMs window_time, int64_t reach_ms,
 std::optional<std::string> EventPayloads::Read(uint64_t id) {
   std::optional<std::string> stored = store_->Get(Key(id));
   if (!stored || !StoredExpiry(*stored)) return std::nullopt;
-  stored->erase(0, kHeader);
-  return stored;
+  return DecodeBody(*stored);
 }
 
 }  // namespace picket::eql

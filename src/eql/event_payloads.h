@@ -8,7 +8,9 @@
 //
 // Key: "E" + the event id (8 bytes, little-endian), outside every unit's
 // namespace (sequence streams use "Q" + 8 bytes, thresholds and suppression
-// "T"...). Value: version byte, expires_at (8 bytes), the payload.
+// "T"...). Value: version byte, expires_at (8 bytes), the payload: as given
+// (version 1) or, over stores that write changes out, from 256 bytes when it
+// saves space, LZ4-compressed after its size (version 2). Both are read.
 //
 // Expiry. Each stream asks for its need: the event's window time plus its
 // reach (retention + lookback: past that the event is out of reach of every
@@ -50,7 +52,11 @@ namespace picket::eql {
 
 class EventPayloads {
  public:
-  explicit EventPayloads(state::RecordStore* store) : store_(store) {}
+  // Payloads are compressed (see above) only over stores that write every
+  // change out (RecordStore::changes_are_written_out): in memory the CPU
+  // would buy nothing.
+  explicit EventPayloads(state::RecordStore* store)
+      : store_(store), compress_(store->changes_are_written_out()) {}
 
   // A stream over this store keeps events this long past their window time
   // (INT64_MAX: for good). Call before the first Write.
@@ -64,7 +70,8 @@ class EventPayloads {
   // refused for good.
   bool Write(uint64_t id, TimeMs window_time, int64_t reach_ms, std::string_view payload);
 
-  // The payload of `id`, if stored and not expired.
+  // The payload of `id`, if stored and not expired (nullopt too when the
+  // stored value is damaged).
   std::optional<std::string> Read(uint64_t id);
 
   static std::string Key(uint64_t id);
@@ -75,6 +82,7 @@ class EventPayloads {
 
  private:
   state::RecordStore* store_;
+  bool compress_;
   int64_t max_finite_reach_ = 0;
   bool has_last_ = false;
   uint64_t last_id_ = 0;

@@ -28,6 +28,7 @@ class MemoryRecordStore final : public RecordStore {
   size_t Expire(TimeMs now) override;
   size_t size() const override { return records_.size(); }
   size_t memory_bytes() const override;
+  bool changes_are_written_out() const override { return false; }
 
   // Snapshot section: appends every live record to `f` / reads a section
   // written by SaveTo (records replace ours). `name` is for messages.

@@ -71,6 +71,11 @@ class RecordStore {
   // Bytes held for the records (estimate, for benchmarks and metrics).
   virtual size_t memory_bytes() const = 0;
 
+  // True when the bytes of every change are written out (a WAL, the
+  // network), so that making values smaller saves I/O worth some CPU; false
+  // for stores that only keep records in this process's memory.
+  virtual bool changes_are_written_out() const { return true; }
+
   // Makes every change so far durable. In-memory stores return true.
   virtual bool Sync(std::string* error) { return true; }
 

@@ -188,5 +188,79 @@ TEST(EventPayloads, PayloadsStoredPerRuleBeforeAreStillRead) {
   EXPECT_EQ(stream.stats().store_errors, 0u);
 }
 
+// An event's JSON source, as a payload carries it: large enough to be
+// compressed, with the repetition real events have.
+std::string EventLikePayload() {
+  std::string source =
+      R"({"@timestamp":"2026-03-01T00:00:00.000Z","event":{"category":["process"],)";
+  for (int i = 0; i < 12; ++i)
+    source += R"("field_)" + std::to_string(i) + R"(":{"path":"/usr/local/bin/python3.11","pid":)" +
+              std::to_string(1000 + i) + "},";
+  source += R"("host":{"id":"E3496F7C-33EF-5928-B9BC-E7792ABE83F8"}})";
+  return source;
+}
+
+// A memory store that says its changes are written out, as RocksDB's and
+// Redis's are.
+class WrittenOutStore : public CountingStore {
+ public:
+  bool changes_are_written_out() const override { return true; }
+};
+
+// Over a store that writes changes out, payloads are stored compressed when
+// that saves bytes, and read back as they were given; small ones are stored
+// as they are.
+TEST(EventPayloads, LargePayloadsAreStoredCompressedAndReadBackExactly) {
+  WrittenOutStore store;
+  EventPayloads payloads(&store);
+  const std::string large = EventLikePayload();
+  ASSERT_GE(large.size(), 256u);
+  payloads.NewEvent();
+  ASSERT_TRUE(payloads.Write(1, 0, 100, large));
+  payloads.NewEvent();
+  ASSERT_TRUE(payloads.Write(2, 0, 100, "small"));
+  std::map<std::string, size_t> stored_sizes;
+  store.Scan(std::string(1, EventPayloads::kKind),
+             [&](std::string_view k, std::string_view v, TimeMs) {
+               stored_sizes[std::string(k)] = v.size();
+             });
+  EXPECT_LT(stored_sizes.at(EventPayloads::Key(1)), large.size() / 2);
+  EXPECT_EQ(stored_sizes.at(EventPayloads::Key(2)), 1 + 8 + std::string("small").size());
+  EXPECT_EQ(payloads.Read(1).value(), large);
+  EXPECT_EQ(payloads.Read(2).value(), "small");
+}
+
+// A damaged compressed value (a torn or hostile store) reads as no payload,
+// never as wrong bytes or a crash.
+TEST(EventPayloads, DamagedCompressedPayloadReadsAsMissing) {
+  WrittenOutStore store;
+  EventPayloads payloads(&store);
+  payloads.NewEvent();
+  ASSERT_TRUE(payloads.Write(1, 0, 100, EventLikePayload()));
+  std::string value = store.Get(EventPayloads::Key(1)).value();
+  ASSERT_EQ(value[0], 2);  // compressed
+  std::string truncated = value.substr(0, value.size() / 2);
+  store.Put(EventPayloads::Key(1), truncated, 100);
+  EXPECT_FALSE(payloads.Read(1).has_value());
+  std::string huge_size = value;
+  huge_size[9 + 3] = static_cast<char>(0x7f);  // claims ~2 GB decompressed
+  store.Put(EventPayloads::Key(1), huge_size, 100);
+  EXPECT_FALSE(payloads.Read(1).has_value());
+}
+
+// In memory only, compressing would cost CPU and save no I/O: payloads are
+// kept as they are.
+TEST(EventPayloads, InMemoryPayloadsAreNotCompressed) {
+  state::MemoryRecordStore store;
+  EventPayloads payloads(&store);
+  const std::string large = EventLikePayload();
+  payloads.NewEvent();
+  ASSERT_TRUE(payloads.Write(1, 0, 100, large));
+  std::string value = store.Get(EventPayloads::Key(1)).value();
+  EXPECT_EQ(value[0], 1);
+  EXPECT_EQ(value.size(), 1 + 8 + large.size());
+  EXPECT_EQ(payloads.Read(1).value(), large);
+}
+
 }  // namespace
 }  // namespace picket::eql
