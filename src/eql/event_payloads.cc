@@ -42,10 +42,9 @@ std::optional<TimeMs> StoredExpiry(std::string_view value) {
 uint8_t AppendBody(std::string_view payload, bool compress, std::string* value) {
   if (compress && payload.size() >= kCompressFrom && payload.size() <= kMaxPayloadBytes) {
     const size_t start = value->size();
+    PutFixed32(value, static_cast<uint32_t>(payload.size()));
     const int bound = LZ4_compressBound(static_cast<int>(payload.size()));
     value->resize(start + 4 + static_cast<size_t>(bound));
-    char* size_at = value->data() + start;
-    for (int i = 0; i < 4; ++i) size_at[i] = static_cast<char>(payload.size() >> (8 * i));
     const int written = LZ4_compress_default(payload.data(), value->data() + start + 4,
                                              static_cast<int>(payload.size()), bound);
     if (written > 0 && static_cast<size_t>(written) + 4 < payload.size()) {
@@ -63,13 +62,13 @@ uint8_t AppendBody(std::string_view payload, bool compress, std::string* value) 
 std::optional<std::string> DecodeBody(std::string_view value) {
   std::string_view body = value.substr(kHeader);
   if (static_cast<uint8_t>(value[0]) == kPlain) return std::string(body);
-  if (body.size() < 4) return std::nullopt;
-  uint32_t size = 0;
-  for (int i = 0; i < 4; ++i) size |= uint32_t{static_cast<uint8_t>(body[i])} << (8 * i);
-  if (size > kMaxPayloadBytes) return std::nullopt;
+  ByteReader r(body);
+  const uint32_t size = r.Fixed32();
+  if (!r.ok() || size > kMaxPayloadBytes) return std::nullopt;
+  std::string_view block = body.substr(4);
   std::string payload(size, '\0');
-  const int read = LZ4_decompress_safe(body.data() + 4, payload.data(),
-                                       static_cast<int>(body.size() - 4), static_cast<int>(size));
+  const int read = LZ4_decompress_safe(block.data(), payload.data(), static_cast<int>(block.size()),
+                                       static_cast<int>(size));
   if (read < 0 || static_cast<uint32_t>(read) != size) return std::nullopt;
   return payload;
 }

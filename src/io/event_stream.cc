@@ -772,10 +772,6 @@ bool EventStream::ReadFile(const std::string& path, const OnEvent& on_event,
   return ReadLines(&source, path, 0, 1, on_event, on_error, error);
 }
 
-}  // namespace picket::io
-
-namespace picket::io {
-
 bool EventStream::KeptFilesUnchanged(std::string* changed) const {
   auto same_time = [](const timespec& a, const timespec& b) {
     return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;

@@ -1,5 +1,5 @@
 // Binary encoding helpers for records and snapshots: little-endian fixed
-// 64-bit integers, LEB128 varints and length-prefixed strings, written to a
+// 32- and 64-bit integers, LEB128 varints and length-prefixed strings, written to a
 // std::string and read back by a bounds-checked reader (a truncated or
 // corrupt input makes the reader fail; it never reads past the end).
 #pragma once
@@ -15,6 +15,11 @@ inline void PutFixed64(std::string* out, uint64_t v) {
   char buf[8];
   for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
   out->append(buf, 8);
+}
+inline void PutFixed32(std::string* out, uint32_t v) {
+  char buf[4];
+  for (int i = 0; i < 4; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  out->append(buf, 4);
 }
 inline void PutVarint(std::string* out, uint64_t v) {
   char buf[10];
@@ -47,6 +52,13 @@ class ByteReader {
     uint64_t v = 0;
     for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(in_[pos_ + i]);
     pos_ += 8;
+    return v;
+  }
+  uint32_t Fixed32() {
+    if (!Need(4)) return 0;
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(in_[pos_ + i]);
+    pos_ += 4;
     return v;
   }
   uint64_t Varint() {
