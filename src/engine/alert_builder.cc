@@ -59,6 +59,8 @@ void AppendRuleDate(std::string* out, std::string_view key, std::string_view dat
 void AppendRuleFields(std::string* out, const AlertFacts& f) {
   const rules::Rule& r = *f.rule;
   RuleTypeNames names = NamesOf(r);
+  // Verbatim, whatever the source: the detector decides from these three
+  // which rules over alerts could take a rule's alerts (AlertRuleFields).
   AppendStringField(out, "kibana.alert.rule.name", r.name);
   AppendStringField(out, "kibana.alert.rule.rule_id", r.rule_id);
   AppendStringField(out, "kibana.alert.rule.uuid", f.rule_uuid);
