@@ -59,6 +59,8 @@ void AppendRuleDate(std::string* out, std::string_view key, std::string_view dat
 void AppendRuleFields(std::string* out, const AlertFacts& f) {
   const rules::Rule& r = *f.rule;
   RuleTypeNames names = NamesOf(r);
+  // Verbatim, whatever the source: the detector decides from these three
+  // which rules over alerts could take a rule's alerts (AlertRuleFields).
   AppendStringField(out, "kibana.alert.rule.name", r.name);
   AppendStringField(out, "kibana.alert.rule.rule_id", r.rule_id);
   AppendStringField(out, "kibana.alert.rule.uuid", f.rule_uuid);
@@ -199,9 +201,11 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
   // The alert holds the event, the rule's fields and about 2 KB more: one
   // allocation instead of a dozen as it grows.
   out->reserve(start + 2 * raw_event.size() + cached.json.size() + 2048);
+  // The alert time, written as @timestamp, start and last_detected (formatted once).
+  const std::string iso_now = FormatIso8601(f.alert_time);
   out->append("{");
   AppendJsonKey(out, "@timestamp");
-  AppendJsonString(out, FormatIso8601(f.alert_time));
+  AppendJsonString(out, iso_now);
   bool wrote_event = false;
   RawObjectReader members(raw_event);
   std::string key;
@@ -258,7 +262,6 @@ bool AlertBuilder::Build(std::string_view raw_event, const AlertFacts& f, std::s
   AppendRawField(out, "kibana.alert.workflow_tags", "[]");
   AppendRawField(out, "kibana.alert.workflow_assignee_ids", "[]");
   AppendRawField(out, "kibana.alert.depth", std::to_string(f.depth));
-  std::string iso_now = FormatIso8601(f.alert_time);
   AppendStringField(out, "kibana.alert.start", iso_now);
   AppendStringField(out, "kibana.alert.last_detected", iso_now);
   if (f.original_time_is_alert_time)

@@ -4,6 +4,7 @@
 
 #include "engine/index_name.h"
 #include "engine/json_text.h"
+#include "util/utf8.h"
 
 namespace picket::engine {
 
@@ -28,6 +29,70 @@ bool ReadsAlerts(const rules::Rule& rule, std::string_view alerts_index) {
   }
   if (!includes) return false;
   return IndexPatterns(dotted).Covers(alerts_index);
+}
+
+namespace {
+constexpr std::string_view kRuleIdField = "kibana.alert.rule.rule_id";
+constexpr std::string_view kRuleNameField = "kibana.alert.rule.name";
+constexpr std::string_view kRuleUuidField = "kibana.alert.rule.uuid";
+
+// The rule's value of a term's field, when it is one of the fields every
+// alert of the rule has (nullopt: any other field, unknown before the alert).
+std::optional<std::string_view> RuleValue(const kql::RequiredTerms& t, const AlertRuleFields& r) {
+  if (t.presence || t.ip) return std::nullopt;
+  if (t.field == kRuleIdField) return r.rule_id;
+  if (t.field == kRuleNameField) return r.name;
+  if (t.field == kRuleUuidField) return r.uuid;
+  return std::nullopt;
+}
+
+// False when the term is on a known field and no alternative holds for its
+// value (lowered terms compare the value ASCII-lowered, as the rule index does).
+bool TermMayHold(const kql::RequiredTerms& t, const AlertRuleFields& r) {
+  std::optional<std::string_view> known = RuleValue(t, r);
+  if (!known) return true;
+  std::string lowered;
+  std::string_view v = *known;
+  if (t.lowered) {
+    AsciiLowerInto(v, &lowered);
+    v = lowered;
+  }
+  for (const std::string& x : t.values)
+    if (v == x) return true;
+  for (const std::string& p : t.prefixes)
+    if (v.starts_with(p)) return true;
+  for (const std::string& s : t.suffixes)
+    if (v.ends_with(s)) return true;
+  return false;
+}
+
+bool AllMayHold(const std::vector<kql::RequiredTerms>& terms, const AlertRuleFields& r) {
+  for (const kql::RequiredTerms& t : terms)
+    if (!TermMayHold(t, r)) return false;
+  return true;
+}
+}  // namespace
+
+bool MayMatchAlertsOf(const kql::IndexFacts& facts, const AlertRuleFields& rule) {
+  if (!AllMayHold(facts.terms, rule)) return false;
+  for (const kql::TermBranches& branches : facts.alternatives) {
+    bool any = branches.empty();
+    for (const std::vector<kql::RequiredTerms>& branch : branches)
+      if (AllMayHold(branch, rule)) {
+        any = true;
+        break;
+      }
+    if (!any) return false;
+  }
+  return true;
+}
+
+event::FieldTypes AlertRuleFieldTypes(const event::FieldTypes& types) {
+  event::FieldTypes out = types;
+  std::string error;
+  for (std::string_view field : {kRuleIdField, kRuleNameField, kRuleUuidField})
+    if (!out.Find(field)) out.Set(field, "keyword", &error);
+  return out;
 }
 
 FedAlert FeedAlert(const AlertForFeedback& a) {

@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "event/field_types.h"
+#include "kql/matcher.h"
 #include "rules/rule.h"
 #include "util/time.h"
 
@@ -43,6 +45,30 @@ std::string AlertsIndexName(std::string_view space_id);
 // rule with no patterns, or only patterns like `*` or `logs-*`, never reads
 // alerts).
 bool ReadsAlerts(const rules::Rule& rule, std::string_view alerts_index);
+
+// Fields every alert of one rule carries with the same value, whatever its
+// source: AlertBuilder writes the rule's id, name and uuid verbatim and drops
+// the source's own kibana.* keys, so an alert has exactly these values.
+struct AlertRuleFields {
+  std::string_view rule_id, name, uuid;
+};
+
+// Whether a condition over alerts, described by its facts, could match an
+// alert of a rule with these fields. False only when a conjunct every match
+// satisfies (a required term: top-level, or one in every branch of a
+// top-level `or`) is on one of these fields and none of its alternatives
+// holds for the rule's value. The facts are exact necessary conditions (the
+// rule index relies on the same), so false means no alert of that rule can
+// match: the detector does not feed such alerts back at all.
+bool MayMatchAlertsOf(const kql::IndexFacts& facts, const AlertRuleFields& rule);
+
+// The field types to compute those facts under: `types` with the fields of
+// AlertRuleFields typed keyword where they are unmapped. An unmapped field
+// matches a string value exactly as a keyword field does (kql::MatchType::
+// kDynamic applies its keyword predicates to strings) and these fields are
+// always strings in an alert, but the facts leave unmapped fields out (a
+// number could match "1"). A mapped field keeps its type.
+event::FieldTypes AlertRuleFieldTypes(const event::FieldTypes& types);
 
 struct FedAlert {
   std::string raw;  // the document rules over alerts read

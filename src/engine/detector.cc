@@ -157,6 +157,26 @@ Detector::Detector(std::vector<std::shared_ptr<const rules::Rule>> rules, const 
   aliases_leave_candidates_ = options_.use_rule_index;
   for (const ConditionSet::Entry& e : conditions_->entries)
     if (reads_alerts_[e.unit] && MayReadSignalFields(e.facts)) aliases_leave_candidates_ = false;
+  // Whose alerts a rule over alerts could take at all: upstream, the 3 rules
+  // over alerts each name a few rule ids, so nearly every alert would be
+  // copied, parsed and looked up for nothing. Decided once per unit from the
+  // facts of the conditions over alerts (with the rule index off, every
+  // alert takes the full path: the reference this is tested against).
+  feeds_back_.assign(units_.size(), feedback_matcher_ != nullptr);
+  if (feedback_matcher_ && options_.use_rule_index) {
+    const event::FieldTypes types = AlertRuleFieldTypes(*options_.types);
+    std::vector<kql::IndexFacts> over_alerts;
+    for (size_t u = 0; u < units_.size(); ++u)
+      if (reads_alerts_[u])
+        for (Condition& c : units_[u]->Conditions(types)) over_alerts.push_back(std::move(c.facts));
+    for (size_t u = 0; u < units_.size(); ++u) {
+      const AlertRuleFields fields{units_[u]->rule().rule_id, units_[u]->rule().name,
+                                   units_[u]->rule_uuid()};
+      feeds_back_[u] = std::any_of(
+          over_alerts.begin(), over_alerts.end(),
+          [&](const kql::IndexFacts& facts) { return MayMatchAlertsOf(facts, fields); });
+    }
+  }
 }
 
 Detector::~Detector() = default;
@@ -444,6 +464,11 @@ void Detector::FeedBack(size_t u, const Alert& alert, std::optional<TimeMs> even
   // counted, so chains through threshold rules would not grow the depth.
   int hops = current_fed_ ? static_cast<int>(current_fed_->lineage.size()) + 1 : 1;
   if (std::max(depth, hops) >= options_.max_alert_depth) return;
+  if (!feeds_back_[u]) {
+    // No rule over alerts could take it: counted, never copied or parsed.
+    ++units_[u]->stats().alerts_not_fed_back;
+    return;
+  }
   feedback_.push_back(FeedAlert({.json = alert.json,
                                  .uuid = alert.uuid,
                                  .index = alerts_index_,

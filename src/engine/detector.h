@@ -230,6 +230,9 @@ class Detector {
   state::RecordStore* SuppressionRecords();
   std::string alerts_index_;
   std::vector<bool> reads_alerts_;  // per unit
+  // Per unit: whether a rule over alerts could take its alerts
+  // (MayMatchAlertsOf); the others' alerts are not fed back.
+  std::vector<bool> feeds_back_;
   EventMatcher* feedback_matcher_ = nullptr;
   std::deque<FedAlert> feedback_;
   simdjson::dom::parser feedback_parser_;  // FeedBackAlerts' own

@@ -94,6 +94,10 @@ struct RuleStats {
   uint64_t alert_suppressed = 0;        // counted into an earlier alert ([rule.alert_suppression])
   uint64_t dropped_groups = 0;          // threshold: groups refused by the per-rule cap
   uint64_t dropped_events = 0;          // threshold: events dropped by the per-group cap
+  // Alerts not fed back to the rules over alerts because none of them could
+  // match an alert of this rule (its rule id, name or uuid rules it out):
+  // they are no event of the feedback matcher, so in no rule's candidates.
+  uint64_t alerts_not_fed_back = 0;
 };
 
 // How a unit reports; the detector gives each unit its own.

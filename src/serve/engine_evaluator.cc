@@ -90,7 +90,8 @@ std::string EngineEvaluator::RulesJson() const {
            ",\"late\":" + std::to_string(s.late) +
            ",\"max_signals_suppressed\":" + std::to_string(s.max_signals_suppressed) +
            ",\"dropped_groups\":" + std::to_string(s.dropped_groups) +
-           ",\"dropped_events\":" + std::to_string(s.dropped_events) + "}";
+           ",\"dropped_events\":" + std::to_string(s.dropped_events) +
+           ",\"alerts_not_fed_back\":" + std::to_string(s.alerts_not_fed_back) + "}";
   }
   out += "}";
   return out;

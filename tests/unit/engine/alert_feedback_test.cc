@@ -299,6 +299,100 @@ TEST(AlertFeedback, AlertsNoRuleOverAlertsCanMatchSkipOnlyTheirCopies) {
             names(with_index));
 }
 
+// As the upstream "Unusual Discovery Signal" rules: a rule over alerts that
+// names the rule ids it reads. Alerts of other rules are not fed back at all
+// (counted in alerts_not_fed_back, in no rule's candidates); the alerts
+// written are the same as with the rule index off, where every alert takes
+// the full path. The rule over alerts' own alert feeds a second one that
+// names it by rule name (a rule's id, name and uuid are known before its
+// alerts are built; unmapped, they match as keywords).
+TEST(AlertFeedback, AlertsOfRulesNoRuleOverAlertsNamesAreNotFedBack) {
+  const std::string over2_id = "aaaaaaaa-0000-0000-0000-000000000009";
+  RuleSpec raw_a = RawRule(kRawId, "Raw A");
+  raw_a.query = "event.action:exec";
+  RuleSpec raw_b = RawRule("aaaaaaaa-0000-0000-0000-000000000008", "Raw B");
+  raw_b.query = "event.action:exec";
+  auto rules = [&] {
+    return std::vector<std::shared_ptr<const rules::Rule>>{
+        MakeRule(raw_a), MakeRule(raw_b),
+        MakeRule(AlertsRule(kOverId, "Over A",
+                            std::string("event.kind:signal and kibana.alert.rule.rule_id:(\"") +
+                                kRawId + "\" or \"x-" + kRawId + "\")")),
+        MakeRule(AlertsRule(over2_id, "Over Over", "kibana.alert.rule.name:\"Over A\""))};
+  };
+  auto names = [](const std::vector<Alert>& alerts) {
+    std::vector<std::string> out;
+    for (const Alert& a : alerts) out.push_back(a.rule->name);
+    return out;
+  };
+  Harness indexed(rules());
+  auto with_index = indexed.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex);
+  EXPECT_EQ(names(with_index), (std::vector<std::string>{"Raw A", "Raw B", "Over A", "Over Over"}));
+  const std::vector<RuleStats>& stats = indexed.detector().stats();
+  EXPECT_EQ(stats[0].alerts_not_fed_back, 0u);  // Over A names it
+  EXPECT_EQ(stats[1].alerts_not_fed_back, 1u);  // no rule over alerts can take it
+  EXPECT_EQ(stats[2].alerts_not_fed_back, 0u);  // Over Over names it
+  EXPECT_EQ(stats[3].alerts_not_fed_back, 1u);  // neither names "Over Over" or its id
+
+  DetectorOptions options = Harness::DefaultOptions();
+  options.use_rule_index = false;
+  Harness unindexed(rules(), options);
+  EXPECT_EQ(names(unindexed.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex)),
+            names(with_index));
+  for (const RuleStats& s : unindexed.detector().stats()) EXPECT_EQ(s.alerts_not_fed_back, 0u);
+
+  // Mapped as text, kibana.alert.rule.name is no exact term: Over Over may
+  // take any alert, and every alert is fed back.
+  auto types = std::make_shared<event::FieldTypes>(*event::FieldTypes::BuiltIn());
+  std::string error;
+  ASSERT_TRUE(types->Set("kibana.alert.rule.name", "text", &error)) << error;
+  DetectorOptions text_options = Harness::DefaultOptions();
+  text_options.types = types;
+  Harness text_name(rules(), text_options);
+  text_name.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex);
+  for (const RuleStats& s : text_name.detector().stats()) EXPECT_EQ(s.alerts_not_fed_back, 0u);
+}
+
+// MayMatchAlertsOf rules a rule out only on a term of the rule's own
+// fields that no alternative satisfies.
+TEST(AlertFeedback, MayMatchAlertsOfReadsOnlyTheRuleFields) {
+  const AlertRuleFields rule{"Id-1", "Some Rule", "uuid-1"};
+  auto term = [](std::string field, std::vector<std::string> values) {
+    kql::RequiredTerms t;
+    t.field = std::move(field);
+    t.values = std::move(values);
+    return t;
+  };
+  kql::IndexFacts facts;
+  EXPECT_TRUE(MayMatchAlertsOf(facts, rule));  // no terms: any alert
+  facts.terms = {term("host.os.type", {"linux"})};
+  EXPECT_TRUE(MayMatchAlertsOf(facts, rule));  // unknown before the alert
+  facts.terms = {term("kibana.alert.rule.rule_id", {"id-1"})};
+  EXPECT_FALSE(MayMatchAlertsOf(facts, rule));  // case-sensitive
+  facts.terms[0].lowered = true;
+  EXPECT_TRUE(MayMatchAlertsOf(facts, rule));  // lowered terms: "id-1" is "Id-1" lowered
+  facts.terms = {term("kibana.alert.rule.name", {})};
+  facts.terms[0].suffixes = {" Rule"};
+  EXPECT_TRUE(MayMatchAlertsOf(facts, rule));
+  facts.terms[0].suffixes = {" rule"};
+  facts.terms[0].prefixes = {"Some"};
+  EXPECT_TRUE(MayMatchAlertsOf(facts, rule));
+  facts.terms[0].prefixes = {"some"};
+  EXPECT_FALSE(MayMatchAlertsOf(facts, rule));
+  facts.terms = {term("kibana.alert.rule.uuid", {"uuid-1"})};
+  EXPECT_TRUE(MayMatchAlertsOf(facts, rule));
+  facts.terms[0].presence = true;  // "has a value": every alert has one
+  facts.terms[0].values.clear();
+  EXPECT_TRUE(MayMatchAlertsOf(facts, rule));
+  // A top-level `or`: ruled out only when no branch may hold.
+  facts.terms.clear();
+  facts.alternatives = {{{term("kibana.alert.rule.rule_id", {"other"})},
+                         {term("kibana.alert.rule.name", {"Some Rule"})}}};
+  EXPECT_TRUE(MayMatchAlertsOf(facts, rule));
+  facts.alternatives[0][1][0].values = {"Other Rule"};
+  EXPECT_FALSE(MayMatchAlertsOf(facts, rule));
+}
+
 // As the upstream GitHub UEBA rule: a threshold over alerts with a
 // cardinality on signal.rule.name fires when a host has alerts of two
 // distinct rules.
