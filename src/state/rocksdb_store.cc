@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "state/record_key_filter.h"
 #include "state/sighting.h"
 
 namespace picket::state {
@@ -118,11 +119,16 @@ class RocksDbTermStore::Frozen {
 };
 
 // The records view: same database, batch and commit as the terms.
+// Nearly every read of a sequence or threshold record is for a key that
+// does not exist yet (a first stage, a new group), and a RocksDB miss walks
+// the whole memtable skip list; `written_` (every record key written or
+// found at open) answers those reads without the database.
 class RocksDbTermStore::Records : public RecordStore {
  public:
-  explicit Records(RocksDbTermStore* owner) : owner_(owner) {}
+  explicit Records(RocksDbTermStore* owner) : owner_(owner) { LoadKeys(); }
 
   std::optional<std::string> Get(std::string_view key) override {
+    if (!written_.MayExist(key, owner_->records_watermark_->load())) return std::nullopt;
     auto value = owner_->Read(RecordKey(key));
     if (!value) return std::nullopt;
     auto expires = RecordExpiry(*value);
@@ -130,6 +136,7 @@ class RocksDbTermStore::Records : public RecordStore {
     return value->substr(8);
   }
   bool Put(std::string_view key, std::string_view value, TimeMs expires_at) override {
+    written_.Add(key, expires_at);
     std::string head;
     PutInt64(&head, expires_at);
     owner_->StagePut(RecordKey(key), head, value);
@@ -178,6 +185,7 @@ class RocksDbTermStore::Records : public RecordStore {
       owner_->records_watermark_->store(now);
       owner_->PutMeta("records_watermark", IntValue(now));
     }
+    written_.DropBelow(now);
     return 0;  // dropped in the background by the compaction filter
   }
   size_t size() const override {
@@ -185,11 +193,20 @@ class RocksDbTermStore::Records : public RecordStore {
     owner_->db_->GetIntProperty("rocksdb.estimate-num-keys", &keys);
     return static_cast<size_t>(keys);  // every kind of key: an upper bound
   }
-  size_t memory_bytes() const override { return owner_->memory_bytes(); }
+  size_t memory_bytes() const override { return owner_->memory_bytes() + written_.memory_bytes(); }
   bool Sync(std::string* error) override { return owner_->Sync(error); }
 
  private:
+  // The keys of the live records already in the database (records() is
+  // called before any record is written: nothing of them is pending).
+  void LoadKeys() {
+    Scan("", [&](std::string_view key, std::string_view, TimeMs expires_at) {
+      written_.Add(key, expires_at);
+    });
+  }
+
   RocksDbTermStore* owner_;
+  RecordKeyFilter written_;
 };
 
 RocksDbTermStore::RocksDbTermStore() = default;

@@ -25,6 +25,10 @@
 //    it is written; batches are written in the order they were frozen, and
 //    Sync()/Scan() first wait for every frozen batch to be written, so the
 //    database only ever holds a prefix of the changes in order.
+//  * records() reads the database only for keys a record was written under
+//    (or found at open) and not expired since (state/record_key_filter.h):
+//    most reads of records are for keys that do not exist yet, which would
+//    each cost a walk of the whole memtable. About 16 bytes per live record.
 //  * Keys are stored under a one-byte prefix ('T' terms, 'R' records of the
 //    other stateful rule types, 'M' metadata), so the database can carry
 //    small named values (PutMeta) and every unit's records (records()) that

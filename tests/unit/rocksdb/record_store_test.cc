@@ -201,6 +201,47 @@ TEST(RocksDbRecords, ExpiryWatermarkPersistsAndCompactionDrops) {
 // A record rewritten by every event of a group (a busy host's pending
 // sequences) is written to the database once per commit, with its newest
 // value: the memtable grows by one value, not by one per rewrite.
+// Reads of records skip the database for keys never written (or expired
+// since); these are the cases where that shortcut must still answer as the
+// database would.
+TEST(RocksDbRecords, ReadsAgreeWithTheDatabaseAcrossRewritesExpiryAndReopen) {
+  auto dir = ScratchDir("keys");
+  std::string error;
+  {
+    auto store = RocksDbTermStore::Open(dir.string(), RocksDbOptions{}, &error);
+    ASSERT_NE(store, nullptr) << error;
+    RecordStore* records = store->records();
+    EXPECT_FALSE(records->Get("never").has_value());
+    records->Put("raised", "r1", 1 * kDay);
+    records->Put("raised", "r2", 3 * kDay);  // expiry raised: survives Expire(2 days)
+    records->Put("lowered", "l1", 3 * kDay);
+    records->Put("lowered", "l2", 1 * kDay);  // expiry lowered: gone after Expire(2 days)
+    records->Put("deleted", "d", 3 * kDay);
+    records->Delete("deleted");
+    records->Put("committed", "c", 3 * kDay);
+    ASSERT_TRUE(store->Sync(&error));
+    records->Expire(2 * kDay);
+    EXPECT_EQ(records->Get("raised").value(), "r2");
+    EXPECT_FALSE(records->Get("lowered").has_value());
+    EXPECT_FALSE(records->Get("deleted").has_value());
+    EXPECT_EQ(records->Get("committed").value(), "c");
+    ASSERT_TRUE(store->Sync(&error));
+  }
+  // Reopened: the keys already stored are found again.
+  auto store = RocksDbTermStore::Open(dir.string(), RocksDbOptions{}, &error);
+  ASSERT_NE(store, nullptr) << error;
+  RecordStore* records = store->records();
+  EXPECT_EQ(records->Get("raised").value(), "r2");
+  EXPECT_EQ(records->Get("committed").value(), "c");
+  EXPECT_FALSE(records->Get("lowered").has_value());
+  EXPECT_FALSE(records->Get("deleted").has_value());
+  EXPECT_FALSE(records->Get("never").has_value());
+  records->Expire(4 * kDay);
+  EXPECT_FALSE(records->Get("raised").has_value());
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RocksDbRecords, ARecordRewrittenBeforeACommitIsWrittenOnce) {
   auto dir = ScratchDir("rewrite");
   std::string error;
