@@ -30,6 +30,7 @@
 #include "kql/adaptive_and.h"
 #include "kql/matcher.h"
 #include "kql/parser.h"
+#include "util/chunked_vector.h"
 #include "util/json.h"
 #include "util/text_arena.h"
 
@@ -85,11 +86,16 @@ void AppendSelectedFields(event::Json doc, const std::vector<std::string>& field
   out->push_back('}');
 }
 
+// An event that matched a stage, kept for printing (by event id).
+struct KeptEvent {
+  std::string_view index;     // interned by the batch
+  std::string_view event_id;  // event.id, for the _id
+  std::string_view raw;       // the source line
+};
+
 // One sequence or sample as an element of Elasticsearch's hits.sequences.
 void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& ids,
-                        const std::vector<std::string_view>& indexes,
-                        const std::vector<std::string_view>& event_ids,
-                        const std::vector<std::string_view>& raws, std::string* out) {
+                        const ChunkedVector<KeptEvent>& events, std::string* out) {
   out->append("{");
   if (eql::JoinKeySize(join_key) > 0) {
     out->append("\"join_keys\":");
@@ -103,12 +109,13 @@ void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& 
       out->append(R"({"_index":"","_id":"","_source":{},"missing":true})");
       continue;
     }
+    const KeptEvent& e = events[ids[i]];
     out->append("{\"_index\":");
-    AppendJsonString(out, indexes[ids[i]]);
+    AppendJsonString(out, e.index);
     out->append(",\"_id\":");
-    AppendJsonString(out, engine::SourceDocumentId("", event_ids[ids[i]], raws[ids[i]]));
+    AppendJsonString(out, engine::SourceDocumentId("", e.event_id, e.raw));
     out->append(",\"_source\":");
-    out->append(raws[ids[i]]);
+    out->append(e.raw);
     out->push_back('}');
   }
   out->append("]}\n");
@@ -180,8 +187,9 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
     // interned by the batch; event.id values and source lines live in one
     // arena (the _id is made from them when the event is printed), except
     // the lines of plain files, which stay where the stream mapped them
-    // (keep_windows: no copy of tens of MB into fresh pages).
-    std::vector<std::string_view> indexes, event_ids, raws;
+    // (keep_windows: no copy of tens of MB into fresh pages). Chunked: a
+    // growing vector would copy them and touch twice the pages.
+    ChunkedVector<KeptEvent> events;
     TextArena kept;
     std::vector<eql::KeyedMatch> matches;
     std::vector<std::string> found;
@@ -217,12 +225,11 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
       else if (sk.tiebreaker.type == eql::Value::Type::kString)
         ordinal.tiebreaker = eql::Tiebreaker::String(sk.tiebreaker.s);
       ordinal.index = sample ? samples.Intern(index_buffer) : sequences.Intern(index_buffer);
-      indexes.push_back(ordinal.index);
-      ordinal.seq = raws.size();
+      ordinal.seq = events.size();
       std::string_view event_id;
       event::FirstString(e.doc, "event.id", &event_id);
-      event_ids.push_back(kept.Add(event_id));
-      raws.push_back(e.stable ? e.raw : kept.Add(e.raw));
+      events.push_back(
+          KeptEvent{ordinal.index, kept.Add(event_id), e.stable ? e.raw : kept.Add(e.raw)});
       if (sample)
         samples.Add(ordinal, matches);
       else
@@ -270,7 +277,7 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
     for (const Result& r : results) {
       if (o.count || o.quiet) continue;
       out.clear();
-      AppendSequenceJson(r.key, r.ids, indexes, event_ids, raws, &out);
+      AppendSequenceJson(r.key, r.ids, events, &out);
       fwrite(out.data(), 1, out.size(), stdout);
     }
     if (o.count) printf("%zu\n", results.size());
