@@ -31,6 +31,7 @@
 #include "kql/matcher.h"
 #include "kql/parser.h"
 #include "util/chunked_vector.h"
+#include "util/gather_writer.h"
 #include "util/json.h"
 #include "util/text_arena.h"
 
@@ -94,31 +95,39 @@ struct KeptEvent {
 };
 
 // One sequence or sample as an element of Elasticsearch's hits.sequences.
-void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& ids,
-                        const ChunkedVector<KeptEvent>& events, std::string* out) {
-  out->append("{");
+// The source lines are written from where they are kept (GatherWriter);
+// the JSON around them is built in *scratch.
+void WriteSequenceJson(std::string_view join_key, const std::vector<uint64_t>& ids,
+                       const ChunkedVector<KeptEvent>& events, std::string* scratch,
+                       GatherWriter* out) {
+  std::string& s = *scratch;
+  s.clear();
+  s.append("{");
   if (eql::JoinKeySize(join_key) > 0) {
-    out->append("\"join_keys\":");
-    eql::AppendJoinKeyJson(out, join_key);
-    out->push_back(',');
+    s.append("\"join_keys\":");
+    eql::AppendJoinKeyJson(&s, join_key);
+    s.push_back(',');
   }
-  out->append("\"events\":[");
+  s.append("\"events\":[");
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (i) out->push_back(',');
+    if (i) s.push_back(',');
     if (ids[i] == eql::kMissingEvent) {
-      out->append(R"({"_index":"","_id":"","_source":{},"missing":true})");
+      s.append(R"({"_index":"","_id":"","_source":{},"missing":true})");
       continue;
     }
     const KeptEvent& e = events[ids[i]];
-    out->append("{\"_index\":");
-    AppendJsonString(out, e.index);
-    out->append(",\"_id\":");
-    AppendJsonString(out, engine::SourceDocumentId("", e.event_id, e.raw));
-    out->append(",\"_source\":");
-    out->append(e.raw);
-    out->push_back('}');
+    s.append("{\"_index\":");
+    AppendJsonString(&s, e.index);
+    s.append(",\"_id\":");
+    AppendJsonString(&s, engine::SourceDocumentId("", e.event_id, e.raw));
+    s.append(",\"_source\":");
+    out->Copy(s);
+    out->Refer(e.raw);
+    s.clear();
+    s.push_back('}');
   }
-  out->append("]}\n");
+  s.append("]}\n");
+  out->Copy(s);
 }
 
 // Sequences and samples over the whole input, as _eql/search returns them
@@ -159,10 +168,6 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
     fprintf(stderr, "picket hunt: %s\n", why.c_str());
     return 2;
   }
-  // Results are lines of a few KB (tens of MB in all): written in 1 MiB
-  // blocks instead of one write() per 4 KiB of stdio's default buffer.
-  static std::vector<char> out_buf(size_t{1} << 20);
-  setvbuf(stdout, out_buf.data(), _IOFBF, out_buf.size());
   // One pass over the input, then the results; kReadAgain when a file
   // changed under the kept lines (before anything is printed).
   constexpr int kReadAgain = -1;
@@ -273,12 +278,15 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
       else
         results.erase(results.begin(), results.end() - static_cast<std::ptrdiff_t>(n));
     }
-    std::string out;
-    for (const Result& r : results) {
-      if (o.count || o.quiet) continue;
-      out.clear();
-      AppendSequenceJson(r.key, r.ids, events, &out);
-      fwrite(out.data(), 1, out.size(), stdout);
+    // Results are lines of a few KB (tens of MB in all), mostly the kept
+    // source lines: written with writev in large batches, the lines from
+    // where they are.
+    if (!o.count && !o.quiet) {
+      fflush(stdout);
+      GatherWriter out(fileno(stdout));
+      std::string scratch;
+      for (const Result& r : results) WriteSequenceJson(r.key, r.ids, events, &scratch, &out);
+      out.Flush();
     }
     if (o.count) printf("%zu\n", results.size());
     fflush(stdout);
