@@ -30,6 +30,8 @@
 #include "kql/adaptive_and.h"
 #include "kql/matcher.h"
 #include "kql/parser.h"
+#include "util/chunked_vector.h"
+#include "util/gather_writer.h"
 #include "util/json.h"
 #include "util/text_arena.h"
 
@@ -85,33 +87,47 @@ void AppendSelectedFields(event::Json doc, const std::vector<std::string>& field
   out->push_back('}');
 }
 
+// An event that matched a stage, kept for printing (by event id).
+struct KeptEvent {
+  std::string_view index;     // interned by the batch
+  std::string_view event_id;  // event.id, for the _id
+  std::string_view raw;       // the source line
+};
+
 // One sequence or sample as an element of Elasticsearch's hits.sequences.
-void AppendSequenceJson(std::string_view join_key, const std::vector<uint64_t>& ids,
-                        const std::vector<std::string_view>& indexes,
-                        const std::vector<std::string_view>& event_ids,
-                        const std::vector<std::string_view>& raws, std::string* out) {
-  out->append("{");
+// The source lines are written from where they are kept (GatherWriter);
+// the JSON around them is built in *scratch.
+void WriteSequenceJson(std::string_view join_key, const std::vector<uint64_t>& ids,
+                       const ChunkedVector<KeptEvent>& events, std::string* scratch,
+                       GatherWriter* out) {
+  std::string& s = *scratch;
+  s.clear();
+  s.append("{");
   if (eql::JoinKeySize(join_key) > 0) {
-    out->append("\"join_keys\":");
-    eql::AppendJoinKeyJson(out, join_key);
-    out->push_back(',');
+    s.append("\"join_keys\":");
+    eql::AppendJoinKeyJson(&s, join_key);
+    s.push_back(',');
   }
-  out->append("\"events\":[");
+  s.append("\"events\":[");
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (i) out->push_back(',');
+    if (i) s.push_back(',');
     if (ids[i] == eql::kMissingEvent) {
-      out->append(R"({"_index":"","_id":"","_source":{},"missing":true})");
+      s.append(R"({"_index":"","_id":"","_source":{},"missing":true})");
       continue;
     }
-    out->append("{\"_index\":");
-    AppendJsonString(out, indexes[ids[i]]);
-    out->append(",\"_id\":");
-    AppendJsonString(out, engine::SourceDocumentId("", event_ids[ids[i]], raws[ids[i]]));
-    out->append(",\"_source\":");
-    out->append(raws[ids[i]]);
-    out->push_back('}');
+    const KeptEvent& e = events[ids[i]];
+    s.append("{\"_index\":");
+    AppendJsonString(&s, e.index);
+    s.append(",\"_id\":");
+    AppendJsonString(&s, engine::SourceDocumentId("", e.event_id, e.raw));
+    s.append(",\"_source\":");
+    out->Copy(s);
+    out->Refer(e.raw);
+    s.clear();
+    s.push_back('}');
   }
-  out->append("]}\n");
+  s.append("]}\n");
+  out->Copy(s);
 }
 
 // Sequences and samples over the whole input, as _eql/search returns them
@@ -152,10 +168,6 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
     fprintf(stderr, "picket hunt: %s\n", why.c_str());
     return 2;
   }
-  // Results are lines of a few KB (tens of MB in all): written in 1 MiB
-  // blocks instead of one write() per 4 KiB of stdio's default buffer.
-  static std::vector<char> out_buf(size_t{1} << 20);
-  setvbuf(stdout, out_buf.data(), _IOFBF, out_buf.size());
   // One pass over the input, then the results; kReadAgain when a file
   // changed under the kept lines (before anything is printed).
   constexpr int kReadAgain = -1;
@@ -180,8 +192,9 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
     // interned by the batch; event.id values and source lines live in one
     // arena (the _id is made from them when the event is printed), except
     // the lines of plain files, which stay where the stream mapped them
-    // (keep_windows: no copy of tens of MB into fresh pages).
-    std::vector<std::string_view> indexes, event_ids, raws;
+    // (keep_windows: no copy of tens of MB into fresh pages). Chunked: a
+    // growing vector would copy them and touch twice the pages.
+    ChunkedVector<KeptEvent> events;
     TextArena kept;
     std::vector<eql::KeyedMatch> matches;
     std::vector<std::string> found;
@@ -217,12 +230,11 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
       else if (sk.tiebreaker.type == eql::Value::Type::kString)
         ordinal.tiebreaker = eql::Tiebreaker::String(sk.tiebreaker.s);
       ordinal.index = sample ? samples.Intern(index_buffer) : sequences.Intern(index_buffer);
-      indexes.push_back(ordinal.index);
-      ordinal.seq = raws.size();
+      ordinal.seq = events.size();
       std::string_view event_id;
       event::FirstString(e.doc, "event.id", &event_id);
-      event_ids.push_back(kept.Add(event_id));
-      raws.push_back(e.stable ? e.raw : kept.Add(e.raw));
+      events.push_back(
+          KeptEvent{ordinal.index, kept.Add(event_id), e.stable ? e.raw : kept.Add(e.raw)});
       if (sample)
         samples.Add(ordinal, matches);
       else
@@ -266,12 +278,15 @@ int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::Fiel
       else
         results.erase(results.begin(), results.end() - static_cast<std::ptrdiff_t>(n));
     }
-    std::string out;
-    for (const Result& r : results) {
-      if (o.count || o.quiet) continue;
-      out.clear();
-      AppendSequenceJson(r.key, r.ids, indexes, event_ids, raws, &out);
-      fwrite(out.data(), 1, out.size(), stdout);
+    // Results are lines of a few KB (tens of MB in all), mostly the kept
+    // source lines: written with writev in large batches, the lines from
+    // where they are.
+    if (!o.count && !o.quiet) {
+      fflush(stdout);
+      GatherWriter out(fileno(stdout));
+      std::string scratch;
+      for (const Result& r : results) WriteSequenceJson(r.key, r.ids, events, &scratch, &out);
+      out.Flush();
     }
     if (o.count) printf("%zu\n", results.size());
     fflush(stdout);

@@ -18,11 +18,11 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "eql/sequence_machine.h"
+#include "util/chunked_vector.h"
+#include "util/string_numbers.h"
 #include "util/string_set.h"
 
 namespace picket::eql {
@@ -56,25 +56,31 @@ class SequenceBatch {
   // that has not seen the rest of the data would).
   std::vector<SequenceHit> Run(size_t size, ResultPosition position, bool finish = true);
 
-  size_t events() const { return ordinals_.size(); }
+  size_t events() const { return events_.size(); }
   size_t keys() const { return keys_.size(); }
 
  private:
-  struct Entry {
-    KeyedEvent event;
-    uint32_t match_order;  // position of this key among the event's keys
+  // What Add() keeps is appended in arrival order to flat chunked arrays
+  // (no per-key vector to find and grow for every event: those were cache
+  // misses and reallocations); Run() groups the matches by key.
+  struct Event {
+    Ordinal ordinal;
+    TimeMs window_time;
   };
-  struct Key {
-    std::string key;
-    std::vector<Entry> entries;
+  struct Match {
+    uint64_t id;      // event id
+    uint64_t stages;  // KeyedMatch::stages
+    uint32_t key;     // number in keys_
+    uint32_t order;   // position of this key among the event's keys
+    bool until;
   };
 
   const SequencePlan* plan_;
   MachineLimits limits_;
-  std::unordered_map<std::string, uint32_t> key_index_;
-  std::vector<Key> keys_;
-  std::vector<Ordinal> ordinals_;  // by event id
-  StringSet names_;                // index names, interned
+  StringNumbers keys_;           // encoded join keys, numbered in order of first appearance
+  ChunkedVector<Event> events_;  // by event id
+  ChunkedVector<Match> matches_;
+  StringSet names_;  // index names, interned
   bool multi_key_events_ = false;
 };
 

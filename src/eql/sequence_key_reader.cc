@@ -116,6 +116,20 @@ size_t ReadJoinKeyValues(Json doc, const JoinKeyField& field, std::vector<std::s
 
 size_t ReadJoinKeys(Json doc, std::span<const JoinKeyField> fields, size_t limit,
                     std::vector<std::string>* keys) {
+  if (fields.size() == 1) {
+    // One key field (`sequence by host.id`): its values are the keys, in
+    // JoinKeyProduct's order, without building the product's vectors.
+    const size_t before = keys->size();
+    size_t n = ReadJoinKeyValues(doc, fields[0], keys);
+    if (n == 0) {
+      if (!fields[0].optional) return 0;
+      n = 1;
+      if (limit > 0) AppendKeyNull(&keys->emplace_back());
+    } else if (n > limit) {
+      keys->resize(before + limit);
+    }
+    return n;
+  }
   std::vector<std::vector<std::string>> values(fields.size());
   for (size_t i = 0; i < fields.size(); ++i)
     if (ReadJoinKeyValues(doc, fields[i], &values[i]) == 0 && !fields[i].optional) return 0;

@@ -56,13 +56,17 @@ std::string_view FieldTypeName(FieldType type) {
 }
 
 std::shared_ptr<const FieldTypes> FieldTypes::BuiltIn() {
-  static std::shared_ptr<const FieldTypes> table = [] {
+  // Never destroyed: freeing thousands of entries at exit is work for
+  // nothing (every other FieldTypes, copies of this one included, is
+  // destroyed as usual; the pointer stays reachable, so leak checkers
+  // do not report it).
+  static const auto* table = new std::shared_ptr<const FieldTypes>([] {
     auto t = std::make_shared<FieldTypes>();
     std::string error;
     t->LoadText(EmbeddedFile("data/field_types.tsv"), "data/field_types.tsv", &error);
     return t;
-  }();
-  return table;
+  }());
+  return *table;
 }
 
 std::string_view DynamicMappingName(DynamicMapping d) {
@@ -158,54 +162,69 @@ FieldInfo FieldTypes::Lookup(std::string_view field) const {
 }
 
 bool FieldTypes::Set(std::string_view field, std::string_view es_type, std::string* error) {
+  return SetType(field, es_type, error) != nullptr;
+}
+
+FieldInfo* FieldTypes::SetType(std::string_view field, std::string_view es_type,
+                               std::string* error) {
   auto type = FieldTypeFromEsName(es_type);
   if (!type) {
     *error = "unknown field type '" + std::string(es_type) +
              "' (expected keyword, wildcard, text, match_only_text, ip, long, double, date, "
              "boolean, ...)";
-    return false;
+    return nullptr;
   }
-  FieldInfo& info = fields_[std::string(field)];
+  auto it = fields_.find(field);
+  if (it == fields_.end()) it = fields_.emplace(std::string(field), FieldInfo()).first;
+  FieldInfo& info = it->second;
   info.type = *type;
   info.es_type = std::string(es_type);
   info.ignore_above = 0;
-  info.source_path = std::string(field);
-  return true;
+  info.source_path = it->first;
+  return &info;
 }
 
 bool FieldTypes::LoadText(std::string_view text, std::string_view origin, std::string* error) {
+  // The built-in table has thousands of lines and is loaded by every
+  // command: a line costs no allocation beyond its entry (columns are views,
+  // the "file:line: " prefix is made only for an error).
+  size_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  fields_.reserve(fields_.size() + lines + 1);
   bool ok = true;
   ForEachDataLine(text, [&](size_t line_no, std::string_view line) {
     while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
+    auto where = [&] { return std::string(origin) + ":" + std::to_string(line_no) + ": "; };
     // Either the generated TSV (name, type, ignore_above, source) or
-    // "name=type" / "name<TAB>type" / "name type" written by a user.
-    std::vector<std::string_view> cols;
+    // "name=type" / "name<TAB>type" / "name type" written by a user; columns
+    // after the fourth are ignored.
+    std::string_view cols[4];
+    size_t count = 0;
     size_t start = 0;
     for (size_t i = 0; i <= line.size(); ++i) {
       if (i == line.size() || line[i] == '\t' || line[i] == '=' || line[i] == ' ') {
-        if (i > start) cols.push_back(line.substr(start, i - start));
+        if (i > start && count < 4) cols[count++] = line.substr(start, i - start);
         start = i + 1;
       }
     }
-    std::string where = std::string(origin) + ":" + std::to_string(line_no) + ": ";
-    if (cols.size() < 2) {
-      *error = where + "expected 'field type' (or field=type)";
+    if (count < 2) {
+      *error = where() + "expected 'field type' (or field=type)";
       return ok = false;
     }
     std::string set_error;
-    if (!Set(cols[0], cols[1], &set_error)) {
-      *error = where + set_error;
+    FieldInfo* info = SetType(cols[0], cols[1], &set_error);
+    if (!info) {
+      *error = where() + set_error;
       return ok = false;
     }
-    FieldInfo& info = fields_.find(cols[0])->second;
-    if (cols.size() >= 3) {
-      auto r = std::from_chars(cols[2].data(), cols[2].data() + cols[2].size(), info.ignore_above);
+    if (count >= 3) {
+      auto r = std::from_chars(cols[2].data(), cols[2].data() + cols[2].size(), info->ignore_above);
       if (r.ec != std::errc() || r.ptr != cols[2].data() + cols[2].size()) {
-        *error = where + "ignore_above '" + std::string(cols[2]) + "' is not a number";
+        *error = where() + "ignore_above '" + std::string(cols[2]) + "' is not a number";
         return ok = false;
       }
     }
-    if (cols.size() >= 4) info.source_path = std::string(cols[3]);
+    if (count >= 4) info->source_path = std::string(cols[3]);
     return true;
   });
   return ok;

@@ -101,6 +101,8 @@ class FieldTypes {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  // Set() returning the entry, or nullptr with *error.
+  FieldInfo* SetType(std::string_view field, std::string_view es_type, std::string* error);
   // The flattened field containing `field`, if any.
   const FieldInfo* FlattenedLeaf(std::string_view field) const;
 

@@ -71,5 +71,38 @@ TEST(SequenceKeyReader, MissingOptionalAndMultiValued) {
             (V{R"(["a",1])", R"(["b",1])", R"(["a",2])", R"(["b",2])"}));
 }
 
+// One key field takes a shorter path than the product of several: it must
+// give the same keys, count and limit as JoinKeyProduct over its values.
+TEST(SequenceKeyReader, OneFieldAsTheProductOfOne) {
+  simdjson::dom::parser parser;
+  const char* docs[] = {R"({"h":["a","b","a","c"]})",
+                        R"({"h":"a"})",
+                        R"({"h":null})",
+                        R"({"x":1})",
+                        R"({"h":[[],{"y":1},7]})",
+                        R"({"h.z":1,"h":{"z":[2,2]}})"};
+  const char* paths[] = {"h", "h.z"};
+  for (const char* json : docs) {
+    simdjson::dom::element doc;
+    ASSERT_FALSE(parser.parse(std::string(json)).get(doc));
+    for (const char* path : paths) {
+      for (bool optional : {false, true}) {
+        for (size_t limit : {size_t{0}, size_t{1}, size_t{2}, size_t{100}}) {
+          JoinKeyField f = Field(path, FieldType::kKeyword, optional);
+          std::vector<std::vector<std::string>> values(1);
+          size_t want_total = 0;
+          std::vector<std::string> want{"old"};
+          if (ReadJoinKeyValues(doc, f, &values[0]) > 0 || optional)
+            want_total = JoinKeyProduct(values, limit, &want);
+          std::vector<std::string> got{"old"};  // keys already there stay
+          size_t total = ReadJoinKeys(doc, std::span<const JoinKeyField>(&f, 1), limit, &got);
+          EXPECT_EQ(total, want_total) << json << " " << path << " " << optional << " " << limit;
+          EXPECT_EQ(got, want) << json << " " << path << " " << optional << " " << limit;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace picket::eql

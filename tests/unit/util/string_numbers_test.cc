@@ -58,5 +58,27 @@ TEST(StringNumbers, AgreesWithAMap) {
   }
 }
 
+// Encoded join keys (hunt --eql numbers them with this table): longer than
+// 16 bytes (the XXH3 path), one tag, length and prefix, differing only in
+// their last bytes, through many growths.
+TEST(StringNumbers, LongKeysThatDifferAtTheEnd) {
+  StringNumbers numbers;
+  auto key = [](int i) {
+    std::string k("s\0\0\0\x24", 5);
+    k += "80D4CEF5-3F12-5F1F-8404-6EF4C39";
+    k += std::to_string(100000 + i).substr(1);  // the last 5 bytes
+    return k;
+  };
+  for (int i = 0; i < 3000; ++i) ASSERT_EQ(numbers.Insert(key(i)), static_cast<uint32_t>(i));
+  for (int i = 0; i < 3000; ++i) {
+    EXPECT_EQ(numbers.Insert(key(i)), static_cast<uint32_t>(i));  // again: same number
+    EXPECT_EQ(numbers.Find(key(i)), static_cast<uint32_t>(i));
+    EXPECT_EQ(numbers.at(static_cast<uint32_t>(i)), key(i));
+  }
+  EXPECT_EQ(numbers.size(), 3000u);
+  EXPECT_EQ(numbers.Find(key(3000)), StringNumbers::kNotFound);
+  EXPECT_EQ(numbers.Find(key(1).substr(0, 35)), StringNumbers::kNotFound);  // a prefix
+}
+
 }  // namespace
 }  // namespace picket
