@@ -130,186 +130,210 @@ void WriteSequenceJson(std::string_view join_key, const std::vector<uint64_t>& i
   out->Copy(s);
 }
 
+// A sequence or sample hunt, set up once from the query: the inputs, the
+// matcher and join-key fields of each stage (then `until`), and the spec the
+// batch matchers run.
+struct SequenceHunt {
+  const HuntOptions& options;
+  const eql::Query& query;
+  std::vector<std::string> inputs;
+  eql::SequenceSpec spec;
+  std::vector<const kql::Matcher*> matchers;
+  std::vector<std::vector<eql::JoinKeyField>> keys;
+  bool sample = false;
+};
+
+// One sequence or sample of the results, by kept-event ids.
+struct HuntResult {
+  std::string key;
+  std::vector<uint64_t> ids;
+};
+
+// The query's head/tail pipes, then --size as a last head, in turn.
+void ApplyPipes(const SequenceHunt& h, std::vector<HuntResult>* results) {
+  std::vector<eql::Pipe> ops = h.query.pipes;
+  if (h.options.size >= 0) ops.push_back(eql::Pipe{eql::PipeKind::kHead, h.options.size, 0, 0});
+  for (const eql::Pipe& p : ops) {
+    size_t n = static_cast<size_t>(std::max<int64_t>(0, p.count));
+    if (results->size() <= n) continue;
+    if (p.kind == eql::PipeKind::kHead)
+      results->resize(n);
+    else
+      results->erase(results->begin(), results->end() - static_cast<std::ptrdiff_t>(n));
+  }
+}
+
+// Returned by HuntPass when a file changed under the kept lines (before
+// anything is printed): the input must be read again.
+constexpr int kReadAgain = -1;
+
+// One pass over the input, then the results: the exit status, or
+// kReadAgain. `keep`: lines of plain files stay in the stream's mapped
+// windows instead of being copied. `first`: report malformed lines (a
+// second pass reports nothing new: the first one's reports stand).
+int HuntPass(const SequenceHunt& h, bool keep, bool first) {
+  const HuntOptions& o = h.options;
+  std::string error;
+  eql::SequencePlan plan(h.spec);
+  eql::SequenceBatch sequences(&plan);
+  eql::SampleBatch samples(h.query.stages.size(), h.spec.max_samples_per_key);
+  const size_t stage_count = h.query.stages.size();
+
+  io::StreamOptions sopts;
+  sopts.max_line_bytes = o.max_line_bytes;
+  sopts.keep_windows = keep;
+  io::EventStream stream(sopts);
+  InputErrorPrinter print_error;
+  auto on_error = [&](const io::InputError& e) {
+    if (first) print_error(e);
+  };
+  bool io_error = false;
+  uint64_t no_time = 0;
+  // Every event that matched a stage, kept for printing: index names are
+  // interned by the batch; event.id values and source lines live in one
+  // arena (the _id is made from them when the event is printed), except
+  // the lines of plain files, which stay where the stream mapped them
+  // (keep_windows: no copy of tens of MB into fresh pages). Chunked: a
+  // growing vector would copy them and touch twice the pages.
+  ChunkedVector<KeptEvent> events;
+  TextArena kept;
+  std::vector<eql::KeyedMatch> matches;
+  std::vector<std::string> found;
+  std::string index_buffer;
+  // The stages' conditions read the same few fields (event.category,
+  // event.type, ...): the context walks each field once per event and
+  // hands its values to every stage that tests it.
+  kql::EvalContext context;
+  auto on_event = [&](const io::Event& e) {
+    matches.clear();
+    context.NextEvent();
+    for (size_t stage = 0; stage < h.matchers.size(); ++stage) {
+      if (!h.matchers[stage]->Matches(e.doc, &context)) continue;
+      eql::AddStageKeys(e.doc, h.keys[stage], stage, stage_count, &found, &matches);
+    }
+    if (matches.empty()) return true;
+    eql::SortKey sk = eql::SortKeyOf(e.doc, o.timestamp_field, o.tiebreaker_field, 0);
+    if (!sk.has_time && !h.sample) {  // Elasticsearch needs a timestamp to order a sequence
+      ++no_time;
+      return true;
+    }
+    std::string_view dataset[3];
+    const char* const kDataStream[] = {"data_stream.type", "data_stream.dataset",
+                                       "data_stream.namespace"};
+    for (int i = 0; i < 3; ++i) event::FirstString(e.doc, kDataStream[i], &dataset[i]);
+    engine::JoinDataStreamIndex(dataset[0], dataset[1], dataset[2], &index_buffer);
+    eql::Ordinal ordinal;
+    ordinal.time = sk.time;
+    if (sk.tiebreaker.is_integral())
+      ordinal.tiebreaker = eql::Tiebreaker::Int(sk.tiebreaker.i);
+    else if (sk.tiebreaker.is_number())
+      ordinal.tiebreaker = eql::Tiebreaker::Double(sk.tiebreaker.as_double());
+    else if (sk.tiebreaker.type == eql::Value::Type::kString)
+      ordinal.tiebreaker = eql::Tiebreaker::String(sk.tiebreaker.s);
+    ordinal.index = h.sample ? samples.Intern(index_buffer) : sequences.Intern(index_buffer);
+    ordinal.seq = events.size();
+    std::string_view event_id;
+    event::FirstString(e.doc, "event.id", &event_id);
+    events.push_back(
+        KeptEvent{ordinal.index, kept.Add(event_id), e.stable ? e.raw : kept.Add(e.raw)});
+    if (h.sample)
+      samples.Add(ordinal, matches);
+    else
+      sequences.Add(ordinal, ordinal.time, matches);
+    return true;
+  };
+  for (const auto& input : h.inputs) {
+    if (!stream.ReadFile(input, on_event, on_error, &error)) {
+      fprintf(stderr, "picket hunt: %s\n", error.c_str());
+      io_error = true;
+    }
+  }
+  // The kept lines are read from the files' pages when printed: a file
+  // that changed since it was opened may no longer hold them. Then the
+  // whole input is read again, copying the lines (what a run started now
+  // would print).
+  if (keep && !o.count && !o.quiet && !stream.KeptFilesUnchanged(&error)) {
+    fprintf(stderr, "picket hunt: %s changed while it was read; reading the input again\n",
+            error.c_str());
+    return kReadAgain;
+  }
+  // Results in Elasticsearch's order, then pipes and size in turn.
+  std::vector<HuntResult> results;
+  if (h.sample) {
+    for (auto& r : samples.Run(0)) results.push_back({std::move(r.key), std::move(r.ids)});
+  } else {
+    for (auto& r : sequences.Run(0, eql::ResultPosition::kHead))
+      results.push_back({std::move(r.key), std::move(r.ids)});
+  }
+  ApplyPipes(h, &results);
+  // Results are lines of a few KB (tens of MB in all), mostly the kept
+  // source lines: written with writev in large batches, the lines from
+  // where they are.
+  if (!o.count && !o.quiet) {
+    fflush(stdout);
+    GatherWriter out(fileno(stdout));
+    std::string scratch;
+    for (const HuntResult& r : results) WriteSequenceJson(r.key, r.ids, events, &scratch, &out);
+    out.Flush();
+  }
+  if (o.count) printf("%zu\n", results.size());
+  fflush(stdout);
+  const auto& st = stream.stats();
+  if (no_time)
+    fprintf(stderr, "picket hunt: %llu matching events without a usable %s were left out\n",
+            static_cast<unsigned long long>(no_time), o.timestamp_field.c_str());
+  if (st.malformed || StderrIsTty())
+    fprintf(stderr, "picket hunt: %llu events read, %zu %s, %llu malformed lines skipped\n",
+            static_cast<unsigned long long>(st.events), results.size(),
+            h.sample ? "samples" : "sequences", static_cast<unsigned long long>(st.malformed));
+  if (io_error) return 2;
+  return results.empty() ? 1 : 0;
+}
+
 // Sequences and samples over the whole input, as _eql/search returns them
 // (hits.sequences, one JSON object per line): the events that match a stage
 // or `until` are kept with their join keys, then matched (eql/sequence_batch,
 // eql/sample_matcher). Pipes and --size pick the first or last results.
 int RunSequenceHunt(const HuntOptions& o, const eql::Query& q, const event::FieldTypes& types) {
+  SequenceHunt h{o, q};
   std::string error;
-  std::vector<std::string> inputs;
-  if (!io::ExpandInputs(o.paths.empty() ? std::vector<std::string>{"-"} : o.paths, &inputs,
+  if (!io::ExpandInputs(o.paths.empty() ? std::vector<std::string>{"-"} : o.paths, &h.inputs,
                         &error)) {
     fprintf(stderr, "picket hunt: %s\n", error.c_str());
     return 2;
   }
-  bool sample = q.type == eql::QueryType::kSample;
-  eql::SequenceSpec spec;
-  spec.kind = sample ? eql::SequenceSpec::Kind::kSample : eql::SequenceSpec::Kind::kSequence;
-  std::vector<const kql::Matcher*> matchers;
-  std::vector<std::vector<eql::JoinKeyField>> keys;
+  h.sample = q.type == eql::QueryType::kSample;
+  h.spec.kind = h.sample ? eql::SequenceSpec::Kind::kSample : eql::SequenceSpec::Kind::kSequence;
   auto add_keys = [&](const eql::Stage& s) {
     std::vector<eql::JoinKeyField> fields;
     for (const eql::JoinKey& k : s.keys)
       fields.push_back(
           {k.read_path.empty() ? k.field : k.read_path, k.optional, types.Lookup(k.field)});
-    keys.push_back(std::move(fields));
-    matchers.push_back(s.filter.matcher.get());
+    h.keys.push_back(std::move(fields));
+    h.matchers.push_back(s.filter.matcher.get());
   };
   for (const eql::Stage& s : q.stages) {
-    spec.stages.push_back({s.missing, static_cast<uint32_t>(s.runs)});
+    h.spec.stages.push_back({s.missing, static_cast<uint32_t>(s.runs)});
     add_keys(s);
   }
   if (q.until) add_keys(*q.until);
-  spec.key_count = q.stages.empty() ? 0 : static_cast<uint32_t>(q.stages[0].keys.size());
-  spec.maxspan_ms = q.maxspan_ms;
-  spec.has_until = q.until.has_value();
-  spec.max_samples_per_key = static_cast<uint32_t>(o.max_samples_per_key);
-  if (std::string why = spec.Validate(); !why.empty()) {
+  h.spec.key_count = q.stages.empty() ? 0 : static_cast<uint32_t>(q.stages[0].keys.size());
+  h.spec.maxspan_ms = q.maxspan_ms;
+  h.spec.has_until = q.until.has_value();
+  h.spec.max_samples_per_key = static_cast<uint32_t>(o.max_samples_per_key);
+  if (std::string why = h.spec.Validate(); !why.empty()) {
     fprintf(stderr, "picket hunt: %s\n", why.c_str());
     return 2;
   }
-  // One pass over the input, then the results; kReadAgain when a file
-  // changed under the kept lines (before anything is printed).
-  constexpr int kReadAgain = -1;
-  auto pass = [&](bool keep, bool first) -> int {
-    eql::SequencePlan plan(spec);
-    eql::SequenceBatch sequences(&plan);
-    eql::SampleBatch samples(q.stages.size(), spec.max_samples_per_key);
-    const size_t stage_count = q.stages.size();
-
-    io::StreamOptions sopts;
-    sopts.max_line_bytes = o.max_line_bytes;
-    sopts.keep_windows = keep;
-    io::EventStream stream(sopts);
-    InputErrorPrinter print_error;
-    // A second pass reports nothing new: the first one's reports stand.
-    auto on_error = [&](const io::InputError& e) {
-      if (first) print_error(e);
-    };
-    bool io_error = false;
-    uint64_t no_time = 0;
-    // Every event that matched a stage, kept for printing: index names are
-    // interned by the batch; event.id values and source lines live in one
-    // arena (the _id is made from them when the event is printed), except
-    // the lines of plain files, which stay where the stream mapped them
-    // (keep_windows: no copy of tens of MB into fresh pages). Chunked: a
-    // growing vector would copy them and touch twice the pages.
-    ChunkedVector<KeptEvent> events;
-    TextArena kept;
-    std::vector<eql::KeyedMatch> matches;
-    std::vector<std::string> found;
-    std::string index_buffer;
-    // The stages' conditions read the same few fields (event.category,
-    // event.type, ...): the context walks each field once per event and
-    // hands its values to every stage that tests it.
-    kql::EvalContext context;
-    auto on_event = [&](const io::Event& e) {
-      matches.clear();
-      context.NextEvent();
-      for (size_t stage = 0; stage < matchers.size(); ++stage) {
-        if (!matchers[stage]->Matches(e.doc, &context)) continue;
-        eql::AddStageKeys(e.doc, keys[stage], stage, stage_count, &found, &matches);
-      }
-      if (matches.empty()) return true;
-      eql::SortKey sk = eql::SortKeyOf(e.doc, o.timestamp_field, o.tiebreaker_field, 0);
-      if (!sk.has_time && !sample) {  // Elasticsearch needs a timestamp to order a sequence
-        ++no_time;
-        return true;
-      }
-      std::string_view dataset[3];
-      const char* const kDataStream[] = {"data_stream.type", "data_stream.dataset",
-                                         "data_stream.namespace"};
-      for (int i = 0; i < 3; ++i) event::FirstString(e.doc, kDataStream[i], &dataset[i]);
-      engine::JoinDataStreamIndex(dataset[0], dataset[1], dataset[2], &index_buffer);
-      eql::Ordinal ordinal;
-      ordinal.time = sk.time;
-      if (sk.tiebreaker.is_integral())
-        ordinal.tiebreaker = eql::Tiebreaker::Int(sk.tiebreaker.i);
-      else if (sk.tiebreaker.is_number())
-        ordinal.tiebreaker = eql::Tiebreaker::Double(sk.tiebreaker.as_double());
-      else if (sk.tiebreaker.type == eql::Value::Type::kString)
-        ordinal.tiebreaker = eql::Tiebreaker::String(sk.tiebreaker.s);
-      ordinal.index = sample ? samples.Intern(index_buffer) : sequences.Intern(index_buffer);
-      ordinal.seq = events.size();
-      std::string_view event_id;
-      event::FirstString(e.doc, "event.id", &event_id);
-      events.push_back(
-          KeptEvent{ordinal.index, kept.Add(event_id), e.stable ? e.raw : kept.Add(e.raw)});
-      if (sample)
-        samples.Add(ordinal, matches);
-      else
-        sequences.Add(ordinal, ordinal.time, matches);
-      return true;
-    };
-    for (const auto& input : inputs) {
-      if (!stream.ReadFile(input, on_event, on_error, &error)) {
-        fprintf(stderr, "picket hunt: %s\n", error.c_str());
-        io_error = true;
-      }
-    }
-    // The kept lines are read from the files' pages when printed: a file
-    // that changed since it was opened may no longer hold them. Then the
-    // whole input is read again, copying the lines (what a run started now
-    // would print).
-    if (keep && !o.count && !o.quiet && !stream.KeptFilesUnchanged(&error)) {
-      fprintf(stderr, "picket hunt: %s changed while it was read; reading the input again\n",
-              error.c_str());
-      return kReadAgain;
-    }
-    // Results in Elasticsearch's order, then pipes and size in turn.
-    struct Result {
-      std::string key;
-      std::vector<uint64_t> ids;
-    };
-    std::vector<Result> results;
-    if (sample) {
-      for (auto& h : samples.Run(0)) results.push_back({std::move(h.key), std::move(h.ids)});
-    } else {
-      for (auto& h : sequences.Run(0, eql::ResultPosition::kHead))
-        results.push_back({std::move(h.key), std::move(h.ids)});
-    }
-    std::vector<eql::Pipe> ops = q.pipes;
-    if (o.size >= 0) ops.push_back(eql::Pipe{eql::PipeKind::kHead, o.size, 0, 0});
-    for (const eql::Pipe& p : ops) {
-      size_t n = static_cast<size_t>(std::max<int64_t>(0, p.count));
-      if (results.size() <= n) continue;
-      if (p.kind == eql::PipeKind::kHead)
-        results.resize(n);
-      else
-        results.erase(results.begin(), results.end() - static_cast<std::ptrdiff_t>(n));
-    }
-    // Results are lines of a few KB (tens of MB in all), mostly the kept
-    // source lines: written with writev in large batches, the lines from
-    // where they are.
-    if (!o.count && !o.quiet) {
-      fflush(stdout);
-      GatherWriter out(fileno(stdout));
-      std::string scratch;
-      for (const Result& r : results) WriteSequenceJson(r.key, r.ids, events, &scratch, &out);
-      out.Flush();
-    }
-    if (o.count) printf("%zu\n", results.size());
-    fflush(stdout);
-    const auto& st = stream.stats();
-    if (no_time)
-      fprintf(stderr, "picket hunt: %llu matching events without a usable %s were left out\n",
-              static_cast<unsigned long long>(no_time), o.timestamp_field.c_str());
-    if (st.malformed || StderrIsTty())
-      fprintf(stderr, "picket hunt: %llu events read, %zu %s, %llu malformed lines skipped\n",
-              static_cast<unsigned long long>(st.events), results.size(),
-              sample ? "samples" : "sequences", static_cast<unsigned long long>(st.malformed));
-    if (io_error) return 2;
-    return results.empty() ? 1 : 0;
-  };
   // Lines are kept in the files' pages only when every input can be read
   // again (regular files: not stdin, not a pipe).
   bool rereadable = true;
-  for (const auto& input : inputs) {
+  for (const auto& input : h.inputs) {
     struct stat st;
     rereadable = rereadable && input != "-" && stat(input.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   }
-  int rc = pass(rereadable, true);
-  return rc == kReadAgain ? pass(false, false) : rc;
+  int rc = HuntPass(h, rereadable, /*first=*/true);
+  return rc == kReadAgain ? HuntPass(h, /*keep=*/false, /*first=*/false) : rc;
 }
 
 int RunHunt(const HuntOptions& o) {

@@ -191,10 +191,9 @@ void SequenceUnit::OnMatch(const MatchedEvent& event, std::span<const uint32_t> 
   // The stream keeps payloads only of events at positive stages (an event
   // matching only missing-event stages or `until` is never reported); they
   // do not depend on the rule, and are stored once for all sequence rules.
-  bool positive = false;
-  for (const eql::KeyedMatch& m : matches) positive |= (m.stages & plan_->positive_mask()) != 0;
   std::string payload;
-  if (positive) payload = EncodePayload({event.index, ref.doc_id, identity, ref.Origin(), ref.raw});
+  if (eql::AtAPositiveStage(matches, plan_->positive_mask()))
+    payload = EncodePayload({event.index, ref.doc_id, identity, ref.Origin(), ref.raw});
   e.payload = payload;
   learn_only_ = learn_only;
   if (learn_only) ++stats().learned;

@@ -4,6 +4,7 @@
 // `picket hunt --eql`, so that both join an event to the same keys.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,5 +21,14 @@ namespace picket::eql {
 void AddStageKeys(event::Json doc, std::span<const JoinKeyField> fields, size_t stage,
                   size_t written_stages, std::vector<std::string>* scratch,
                   std::vector<KeyedMatch>* matches);
+
+// Whether one of the matches is at a positive stage (`positive_mask`: the
+// plan's stages that are not missing-event stages). Only such an event can
+// fill a position of a reported sequence, so only it needs a payload.
+inline bool AtAPositiveStage(std::span<const KeyedMatch> matches, uint64_t positive_mask) {
+  for (const KeyedMatch& m : matches)
+    if (m.stages & positive_mask) return true;
+  return false;
+}
 
 }  // namespace picket::eql

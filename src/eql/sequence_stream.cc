@@ -4,6 +4,7 @@
 #include <chrono>
 #include <unordered_set>
 
+#include "eql/keyed_matches.h"
 #include "eql/sample_matcher.h"
 #include "util/bytes.h"
 
@@ -361,9 +362,7 @@ bool SequenceStream::Add(const StreamEvent& event, std::span<const KeyedMatch> m
   // a reported sequence), before deciding whether it is late or resent: a
   // stream that may still refer to the event asks for its expiry each time
   // (event_payloads.h).
-  bool positive = false;
-  for (const KeyedMatch& m : matches) positive |= (m.stages & plan_->positive_mask()) != 0;
-  if (positive) {
+  if (AtAPositiveStage(matches, plan_->positive_mask())) {
     if (own_payloads_) payloads_->NewEvent();
     if (!payloads_->Write(event.id, wt, Reach(), event.payload)) ++stats_.store_errors;
   }
