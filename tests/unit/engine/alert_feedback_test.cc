@@ -62,6 +62,13 @@ std::string Raw(const std::string& json, const char* key) {
 const char* kRawId = "aaaaaaaa-0000-0000-0000-000000000001";
 const char* kOverId = "aaaaaaaa-0000-0000-0000-000000000002";
 
+// The names of the rules that wrote `alerts`, in order.
+std::vector<std::string> RuleNames(const std::vector<Alert>& alerts) {
+  std::vector<std::string> out;
+  for (const Alert& a : alerts) out.push_back(a.rule->name);
+  return out;
+}
+
 TEST(AlertFeedback, RuleOverAlertsFiresFromAlertsOfTheSameRun) {
   Harness h({MakeRule(RawRule(kRawId, "Raw rule")),
              MakeRule(AlertsRule(kOverId, "Over alerts",
@@ -284,19 +291,15 @@ TEST(AlertFeedback, AlertsNoRuleOverAlertsCanMatchSkipOnlyTheirCopies) {
         MakeRule(AlertsRule("aaaaaaaa-0000-0000-0000-000000000007", "Over A, any status",
                             "kibana.alert.rule.name:\"Raw A\""))};
   };
-  auto names = [](const std::vector<Alert>& alerts) {
-    std::vector<std::string> out;
-    for (const Alert& a : alerts) out.push_back(a.rule->name);
-    return out;
-  };
   Harness indexed(rules());
   auto with_index = indexed.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex);
-  EXPECT_EQ(names(with_index), (std::vector<std::string>{"Raw A", "Raw B", "Over A, any status"}));
+  EXPECT_EQ(RuleNames(with_index),
+            (std::vector<std::string>{"Raw A", "Raw B", "Over A, any status"}));
   DetectorOptions options = Harness::DefaultOptions();
   options.use_rule_index = false;
   Harness unindexed(rules(), options);
-  EXPECT_EQ(names(unindexed.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex)),
-            names(with_index));
+  EXPECT_EQ(RuleNames(unindexed.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex)),
+            RuleNames(with_index));
 }
 
 // As the upstream "Unusual Discovery Signal" rules: a rule over alerts that
@@ -320,14 +323,10 @@ TEST(AlertFeedback, AlertsOfRulesNoRuleOverAlertsNamesAreNotFedBack) {
                                 kRawId + "\" or \"x-" + kRawId + "\")")),
         MakeRule(AlertsRule(over2_id, "Over Over", "kibana.alert.rule.name:\"Over A\""))};
   };
-  auto names = [](const std::vector<Alert>& alerts) {
-    std::vector<std::string> out;
-    for (const Alert& a : alerts) out.push_back(a.rule->name);
-    return out;
-  };
   Harness indexed(rules());
   auto with_index = indexed.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex);
-  EXPECT_EQ(names(with_index), (std::vector<std::string>{"Raw A", "Raw B", "Over A", "Over Over"}));
+  EXPECT_EQ(RuleNames(with_index),
+            (std::vector<std::string>{"Raw A", "Raw B", "Over A", "Over Over"}));
   const std::vector<RuleStats>& stats = indexed.detector().stats();
   EXPECT_EQ(stats[0].alerts_not_fed_back, 0u);  // Over A names it
   EXPECT_EQ(stats[1].alerts_not_fed_back, 1u);  // no rule over alerts can take it
@@ -337,8 +336,8 @@ TEST(AlertFeedback, AlertsOfRulesNoRuleOverAlertsNamesAreNotFedBack) {
   DetectorOptions options = Harness::DefaultOptions();
   options.use_rule_index = false;
   Harness unindexed(rules(), options);
-  EXPECT_EQ(names(unindexed.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex)),
-            names(with_index));
+  EXPECT_EQ(RuleNames(unindexed.Run(Exec("2026-03-01T00:00:00Z", "h1"), false, kIndex)),
+            RuleNames(with_index));
   for (const RuleStats& s : unindexed.detector().stats()) EXPECT_EQ(s.alerts_not_fed_back, 0u);
 
   // Mapped as text, kibana.alert.rule.name is no exact term: Over Over may
